@@ -1,0 +1,35 @@
+import { defineConfig } from "vitest/config";
+
+// The SDK is consumed by package name; the "blindgate-source" export condition points at its TypeScript source
+// so tests, the local server and the Lambda bundles all run the same code without a build step.
+const resolve = { conditions: ["blindgate-source", "module", "node", "import", "default"] };
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        resolve,
+        test: { name: "unit", include: ["tests/unit/**/*.test.ts"], testTimeout: 30_000 },
+      },
+      {
+        resolve,
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: "e2e",
+          include: ["tests/e2e/**/*.test.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
