@@ -16,7 +16,9 @@ export type ProtocolErrorCode =
   | "ERR_SIGNATURE_FAULT" // the signer's output did not verify: possible fault, nothing is released
   | "ERR_VERIFY" // a signature or token does not verify
   | "ERR_UNKNOWN_KEY" // no known key matches a token's key id
-  | "ERR_CHALLENGE_MISMATCH"; // a token answers another challenge than the expected one
+  | "ERR_CHALLENGE_MISMATCH" // a token answers another challenge than the expected one
+  | "ERR_ENCODE_VALUE" // a value handed to an encoder does not fit its field
+  | "ERR_BATCH_TOO_LARGE"; // a batched request or response holds more items than the caller allows
 
 /**
  * Base class for every error the protocol core throws. Decoders and parsers throw nothing else.
