@@ -1,0 +1,253 @@
+import { z } from "zod";
+import { fromBase64Url, toBase64Url } from "./bytes.js";
+import { ProtocolError } from "./errors.js";
+
+/*
+ * RFC 9578 §4, the issuer directory, served as application/private-token-issuer-directory at
+ * /.well-known/private-token-issuer-directory:
+ *
+ *   {
+ *     "issuer-request-uri": "https://issuer.example.net/request",   absolute, or relative to the directory
+ *     "token-keys": [
+ *       { "token-type": 2, "token-key": "MI...AB", "not-before": 1686913811 },   base64url with padding
+ *       { "token-type": 2, "token-key": "MI...AQ" }
+ *     ]
+ *   }
+ *
+ * Keys earlier in the list are preferred; clients use the first key whose "not-before" (UNIX seconds) has passed.
+ * blindgate adds two fields per key, which other clients ignore:
+ *   "age-over":  integer 1..150, the age threshold a token of this key proves;
+ *   "not-after": UNIX seconds after which tokens of this key are refused (the key's epoch has ended).
+ * Fields we do not define are tolerated and dropped, as RFC 9578 lets issuers add fields.
+ */
+
+/** The well-known path of the issuer directory (RFC 9578 §4). */
+export const DIRECTORY_PATH = "/.well-known/private-token-issuer-directory";
+/** Media type of the issuer directory. */
+export const DIRECTORY_MEDIA_TYPE = "application/private-token-issuer-directory";
+/** Media type of a single TokenRequest (RFC 9578 §5.1, §6.1). */
+export const TOKEN_REQUEST_MEDIA_TYPE = "application/private-token-request";
+/** Media type of a single TokenResponse (RFC 9578 §5.2, §6.2). */
+export const TOKEN_RESPONSE_MEDIA_TYPE = "application/private-token-response";
+
+/** Most keys a directory may list (key consistency: the set of live keys is small). */
+export const MAX_DIRECTORY_KEYS = 256;
+/** Longest directory text {@link parseDirectoryText} reads, in characters. */
+export const MAX_DIRECTORY_TEXT_LENGTH = 256 * 1024;
+
+/** One issuer public key of a directory. */
+export interface DirectoryTokenKey {
+  tokenType: number;
+  /** The public key bytes (for type 0x0002, the RSASSA-PSS SPKI). */
+  tokenKey: Uint8Array;
+  /** UNIX seconds before which clients should not use the key. */
+  notBefore?: number;
+  /** blindgate extension: UNIX seconds after which tokens of the key are refused. */
+  notAfter?: number;
+  /** blindgate extension: the age threshold a token of this key proves. Absent on other issuers' keys. */
+  ageOver?: number;
+}
+
+/** A parsed issuer directory. */
+export interface IssuerDirectory {
+  issuerRequestUri: string;
+  tokenKeys: DirectoryTokenKey[];
+}
+
+/** The JSON form of one directory key. */
+export interface DirectoryTokenKeyJson {
+  "token-type": number;
+  "token-key": string;
+  "not-before"?: number;
+  "not-after"?: number;
+  "age-over"?: number;
+}
+
+/** The JSON form of a directory, as served. */
+export interface IssuerDirectoryJson {
+  "issuer-request-uri": string;
+  "token-keys": DirectoryTokenKeyJson[];
+}
+
+const unixSeconds = z.number().int().min(0);
+
+const tokenKeyBytes = z
+  .string()
+  .min(1)
+  .max(16 * 1024)
+  .transform((text, ctx) => {
+    try {
+      return fromBase64Url(text);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not base64url" });
+      return z.NEVER;
+    }
+  });
+
+const requestUri = z
+  .string()
+  .min(1)
+  .max(2048)
+  .refine(isRequestUri, { message: "not an absolute http(s) URL or a relative URL" });
+
+const tokenKeySchema = z
+  .object({
+    "token-type": z.number().int().min(0).max(0xffff),
+    "token-key": tokenKeyBytes,
+    "not-before": unixSeconds.optional(),
+    "not-after": unixSeconds.optional(),
+    "age-over": z.number().int().min(1).max(150).optional(),
+  })
+  .refine(
+    (k) => k["not-before"] === undefined || k["not-after"] === undefined || k["not-after"] > k["not-before"],
+    {
+      message: "not-after must come after not-before",
+    },
+  );
+
+const directorySchema = z.object({
+  "issuer-request-uri": requestUri,
+  "token-keys": z.array(tokenKeySchema).min(1).max(MAX_DIRECTORY_KEYS),
+});
+
+/**
+ * Parse an issuer directory (already parsed JSON). Strict on every field RFC 9578 and blindgate define (types,
+ * integer ranges, base64url keys, the request URI), tolerant of fields it does not know. Throws
+ * ProtocolError("ERR_DIRECTORY") naming the offending field, never echoing its value.
+ *
+ * @example
+ * ```ts
+ * const res = await fetch(`https://${issuerName}${DIRECTORY_PATH}`);
+ * const directory = parseDirectory(await res.json());
+ * const key18 = directory.tokenKeys.find((k) => k.ageOver === 18);
+ * ```
+ */
+export function parseDirectory(json: unknown): IssuerDirectory {
+  const result = directorySchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue === undefined || issue.path.length === 0 ? "directory" : issue.path.join(".");
+    throw new ProtocolError("ERR_DIRECTORY", `issuer directory: ${where}: ${issue?.message ?? "invalid"}`, {
+      cause: result.error,
+    });
+  }
+  const d = result.data;
+  return {
+    issuerRequestUri: d["issuer-request-uri"],
+    tokenKeys: d["token-keys"].map((k) => {
+      const key: DirectoryTokenKey = { tokenType: k["token-type"], tokenKey: k["token-key"] };
+      if (k["not-before"] !== undefined) key.notBefore = k["not-before"];
+      if (k["not-after"] !== undefined) key.notAfter = k["not-after"];
+      if (k["age-over"] !== undefined) key.ageOver = k["age-over"];
+      return key;
+    }),
+  };
+}
+
+/**
+ * Parse directory JSON text (at most {@link MAX_DIRECTORY_TEXT_LENGTH} characters). Throws
+ * ProtocolError("ERR_DIRECTORY") on text that is not JSON or not a directory.
+ *
+ * @example
+ * ```ts
+ * const directory = parseDirectoryText(await res.text());
+ * ```
+ */
+export function parseDirectoryText(text: string): IssuerDirectory {
+  if (text.length > MAX_DIRECTORY_TEXT_LENGTH)
+    throw new ProtocolError("ERR_DIRECTORY", "issuer directory: too long");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new ProtocolError("ERR_DIRECTORY", "issuer directory: not JSON", { cause });
+  }
+  return parseDirectory(json);
+}
+
+/**
+ * The JSON form of a directory, ready for `JSON.stringify`: keys as padded base64url (RFC 9578 §4), optional fields
+ * only when set. Checks the directory by the same rules as {@link parseDirectory}: throws
+ * ProtocolError("ERR_DIRECTORY") on anything `parseDirectory` would refuse.
+ *
+ * @example
+ * ```ts
+ * const body = JSON.stringify(buildDirectory({ issuerRequestUri: "/token-request", tokenKeys }));
+ * ```
+ */
+export function buildDirectory(directory: IssuerDirectory): IssuerDirectoryJson {
+  const json: IssuerDirectoryJson = {
+    "issuer-request-uri": directory.issuerRequestUri,
+    "token-keys": directory.tokenKeys.map((k) => {
+      const key: DirectoryTokenKeyJson = {
+        "token-type": k.tokenType,
+        "token-key": toBase64Url(k.tokenKey, true),
+      };
+      if (k.notBefore !== undefined) key["not-before"] = k.notBefore;
+      if (k.notAfter !== undefined) key["not-after"] = k.notAfter;
+      if (k.ageOver !== undefined) key["age-over"] = k.ageOver;
+      return key;
+    }),
+  };
+  parseDirectory(json);
+  return json;
+}
+
+/** Criteria of {@link selectTokenKey} and {@link usableTokenKeys}. */
+export interface TokenKeyQuery {
+  /** Token type wanted (default 2). */
+  tokenType?: number;
+  /** Age threshold wanted; when set, only keys carrying exactly this "age-over" match. */
+  ageOver?: number;
+  /** Current time in UNIX seconds (default: now). */
+  now?: number;
+}
+
+/**
+ * Keys of the directory usable at `now` for the query, in directory (preference) order: "not-before" passed (or
+ * absent) and "not-after" not passed (or absent).
+ *
+ * @example
+ * ```ts
+ * const candidates = usableTokenKeys(directory, { ageOver: 18 }); // try each when verifying
+ * ```
+ */
+export function usableTokenKeys(directory: IssuerDirectory, query: TokenKeyQuery = {}): DirectoryTokenKey[] {
+  const tokenType = query.tokenType ?? 2;
+  const now = query.now ?? Math.floor(Date.now() / 1000);
+  return directory.tokenKeys.filter(
+    (k) =>
+      k.tokenType === tokenType &&
+      (query.ageOver === undefined || k.ageOver === query.ageOver) &&
+      (k.notBefore === undefined || k.notBefore <= now) &&
+      (k.notAfter === undefined || now < k.notAfter),
+  );
+}
+
+/**
+ * The key a client should use (RFC 9578 §4: the first key in the list whose "not-before" has passed), or undefined.
+ *
+ * @example
+ * ```ts
+ * const key = selectTokenKey(directory, { ageOver: 18 });
+ * ```
+ */
+export function selectTokenKey(
+  directory: IssuerDirectory,
+  query: TokenKeyQuery = {},
+): DirectoryTokenKey | undefined {
+  return usableTokenKeys(directory, query)[0];
+}
+
+/** Absolute http(s) URL, or a relative reference; percent-encoded (printable ASCII, no spaces). */
+function isRequestUri(text: string): boolean {
+  if (!/^[\x21-\x7e]+$/.test(text)) return false;
+  let url: URL;
+  try {
+    url = new URL(text, "https://directory.invalid/");
+  } catch {
+    return false;
+  }
+  const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(text);
+  return !absolute || url.protocol === "https:" || url.protocol === "http:";
+}
