@@ -1,0 +1,23 @@
+export type { ProviderErrorCode } from "./errors.js";
+export { ProviderError } from "./errors.js";
+export type {
+  GenerateGrantKeyOptions,
+  GrantJwks,
+  GrantKey,
+  GrantPublicJwk,
+  GrantPublicKey,
+} from "./grant-key.js";
+export {
+  exportGrantJwks,
+  exportGrantPrivateJwk,
+  GRANT_ALG,
+  generateGrantKey,
+  importGrantKey,
+} from "./grant-key.js";
+export type { GrantClaims, GrantInput } from "./sign-grant.js";
+export {
+  DEFAULT_GRANT_TTL_SECONDS,
+  MAX_GRANT_TOKENS,
+  MAX_GRANT_TTL_SECONDS,
+  signGrant,
+} from "./sign-grant.js";

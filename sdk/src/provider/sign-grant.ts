@@ -1,0 +1,129 @@
+import { SignJWT } from "jose";
+import { z } from "zod";
+import { isServerName, toBase64Url } from "../protocol/index.js";
+import { ProviderError } from "./errors.js";
+import { GRANT_ALG, type GrantKey } from "./grant-key.js";
+
+/*
+ * An issuance grant (docs/architecture.md, "Grants"): a JWT signed ES256 by a registered provider key, `kid` in the
+ * protected header, and exactly these claims, which the gateway parses strictly (any other claim refuses it):
+ *
+ *   iss         the provider id, as registered with the gateway
+ *   aud         the gateway's issuer name (the host name in its token challenges)
+ *   iat, exp    issued-at and expiry, UNIX seconds; exp - iat <= 600
+ *   jti         random, single use at the gateway
+ *   age_over    the highest age threshold the person meets
+ *   max_tokens  how many tokens this grant may issue
+ *
+ * No identity, no site, no birth date: the input type has no field for them and the runtime check refuses any
+ * field it does not know.
+ */
+
+/** Default lifetime of a grant, in seconds. */
+export const DEFAULT_GRANT_TTL_SECONDS = 300;
+/** Longest lifetime of a grant, in seconds. */
+export const MAX_GRANT_TTL_SECONDS = 600;
+/** Most tokens one grant may ask for. */
+export const MAX_GRANT_TOKENS = 1000;
+
+/** What a provider states in a grant, and nothing else. */
+export interface GrantInput {
+  /** The gateway's issuer name (host name, as in its token challenges): the grant's `aud`. */
+  issuer: string;
+  /** Your provider id, as registered with the gateway operator: the grant's `iss`. */
+  providerId: string;
+  /** The highest age threshold the person meets (for example 18): the grant's `age_over`. */
+  ageOver: number;
+  /** How many tokens the wallet may get with this grant (your per-person cap applies): `max_tokens`. */
+  maxTokens: number;
+  /** Lifetime in seconds, 1..600, default 300. */
+  ttlSeconds?: number;
+}
+
+/** The claims of a grant, exactly as signed. */
+export interface GrantClaims {
+  iss: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  age_over: number;
+  max_tokens: number;
+}
+
+const PROVIDER_ID = /^[\x21-\x7e]{1,128}$/;
+
+const grantInputSchema = z
+  .object({
+    issuer: z.string().refine(isServerName, { message: "not a server name" }),
+    providerId: z.string().regex(PROVIDER_ID, { message: "must be 1-128 printable ASCII" }),
+    ageOver: z.number().int().min(1).max(150),
+    maxTokens: z.number().int().min(1).max(MAX_GRANT_TOKENS),
+    ttlSeconds: z.number().int().min(1).max(MAX_GRANT_TTL_SECONDS).optional(),
+  })
+  .strict();
+
+/**
+ * Sign an issuance grant after your age check succeeded. Returns the compact JWT the wallet hands to the gateway.
+ * Throws ProviderError("INVALID_GRANT_INPUT") naming the field when the input has an unknown field or a value out
+ * of range, and ProviderError("INVALID_KEY") when the key is not an ES256 private key with a kid.
+ *
+ * @example
+ * ```ts
+ * const grant = await signGrant(key, {
+ *   issuer: "gateway.example",
+ *   providerId: "acme-id",
+ *   ageOver: 18,
+ *   maxTokens: 40,
+ * });
+ * // hand `grant` back to the wallet (see docs/provider-guide.md), never to a site
+ * ```
+ */
+export async function signGrant(
+  key: Pick<GrantKey, "kid" | "privateKey">,
+  input: GrantInput,
+): Promise<string> {
+  const parsed = grantInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined || issue.path.length === 0 ? "input" : issue.path.join(".");
+    const what = issue?.code === "unrecognized_keys" ? "unknown field" : (issue?.message ?? "invalid");
+    throw new ProviderError("INVALID_GRANT_INPUT", `signGrant: ${where}: ${what}`, { cause: parsed.error });
+  }
+  checkSigningKey(key);
+  const { issuer, providerId, ageOver, maxTokens } = parsed.data;
+  const ttl = parsed.data.ttlSeconds ?? DEFAULT_GRANT_TTL_SECONDS;
+  const iat = Math.floor(Date.now() / 1000);
+  const claims: GrantClaims = {
+    iss: providerId,
+    aud: issuer,
+    iat,
+    exp: iat + ttl,
+    jti: randomJti(),
+    age_over: ageOver,
+    max_tokens: maxTokens,
+  };
+  try {
+    return await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: GRANT_ALG, kid: key.kid })
+      .sign(key.privateKey);
+  } catch (cause) {
+    throw new ProviderError("SIGN_FAILED", "signGrant: the grant could not be signed", { cause });
+  }
+}
+
+function checkSigningKey(key: Pick<GrantKey, "kid" | "privateKey">): void {
+  if (typeof key.kid !== "string" || !PROVIDER_ID.test(key.kid)) {
+    throw new ProviderError("INVALID_KEY", "signGrant: the key has no valid kid");
+  }
+  const { privateKey } = key;
+  const algorithm = privateKey.algorithm as { name?: string; namedCurve?: string };
+  if (privateKey.type !== "private" || algorithm.name !== "ECDSA" || algorithm.namedCurve !== "P-256") {
+    throw new ProviderError("INVALID_KEY", "signGrant: expected an ES256 (P-256) private key");
+  }
+}
+
+/** 128 random bits, base64url. */
+function randomJti(): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+}
