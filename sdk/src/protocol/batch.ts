@@ -117,8 +117,9 @@ export function decodeBatchRequest(bytes: Uint8Array, options: BatchDecodeOption
   const maxItems = options.maxItems ?? DEFAULT_MAX_BATCH_ITEMS;
   const end = listEnd(bytes, "batch request");
   let offset = end.start;
-  // Every known TokenRequest is at least 52 bytes: refuse an oversized batch before copying anything.
-  if ((end.end - offset) / Math.min(...Object.values(TOKEN_REQUEST_LENGTH)) > maxItems) tooLarge(maxItems);
+  // No known TokenRequest is longer than 259 bytes: a body that must hold more than maxItems items is refused
+  // before any item is read.
+  if (end.end - offset > maxItems * Math.max(...Object.values(TOKEN_REQUEST_LENGTH))) tooLarge(maxItems);
   const items: BatchRequestItem[] = [];
   while (offset < end.end) {
     if (items.length >= maxItems) tooLarge(maxItems);
