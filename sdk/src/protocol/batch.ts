@@ -138,22 +138,25 @@ export function decodeBatchRequest(bytes: Uint8Array, options: BatchDecodeOption
 
 /**
  * Encode a GenericBatchTokenResponse: one entry per request, in request order, `null` where the issuer failed or
- * refused. Throws ProtocolError("ERR_ENCODE_VALUE") on an empty list or a response of the wrong length.
+ * refused. An entry may be given as bare TokenResponse bytes: its token type is then read from its length (256:
+ * 0x0002, 145: 0x0001; the known lengths all differ). Throws ProtocolError("ERR_ENCODE_VALUE") on an empty list or
+ * a response of the wrong length.
  *
  * @example
  * ```ts
- * const body = encodeBatchResponse(results); // (BatchResponseItem | null)[]
+ * const body = encodeBatchResponse(results); // (Uint8Array | BatchResponseItem | null)[]
  * const status = results.some((r) => r === null) ? 206 : 200;
  * ```
  */
-export function encodeBatchResponse(items: readonly (BatchResponseItem | null)[]): Uint8Array {
+export function encodeBatchResponse(items: readonly (BatchResponseItem | Uint8Array | null)[]): Uint8Array {
   if (items.length === 0) throw new ProtocolError("ERR_ENCODE_VALUE", "batch response: no item");
   const parts: Uint8Array[] = [];
-  for (const item of items) {
-    if (item === null) {
+  for (const entry of items) {
+    if (entry === null) {
       parts.push(ABSENT);
       continue;
     }
+    const item = entry instanceof Uint8Array ? { tokenType: typeOfResponse(entry), response: entry } : entry;
     const length = TOKEN_RESPONSE_LENGTH[item.tokenType];
     if (length === undefined)
       throw new ProtocolError("ERR_UNSUPPORTED_TOKEN_TYPE", "batch response: token type");
@@ -206,6 +209,16 @@ export function decodeBatchResponse(
   }
   if (items.length === 0) throw new DecodeError("ERR_DECODE_VALUE", "batch response: no item");
   return items;
+}
+
+/** The token type whose TokenResponse has this length. */
+function typeOfResponse(response: Uint8Array): number {
+  for (const [type, length] of Object.entries(TOKEN_RESPONSE_LENGTH))
+    if (length === response.length) return Number(type);
+  throw new ProtocolError(
+    "ERR_ENCODE_VALUE",
+    "batch response: no token type has a TokenResponse of this length",
+  );
 }
 
 const ABSENT = new Uint8Array([0]);

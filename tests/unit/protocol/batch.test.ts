@@ -106,6 +106,15 @@ describe("generic batch: responses with absent entries (206)", () => {
     expect(decoded.map((d) => d && [d.tokenType, d.response[0]])).toEqual([[2, 0xaa], null, [1, 0xbb], null]);
   });
 
+  it("accepts bare TokenResponse bytes and infers the type from the length", () => {
+    const typed = [responseOf(2, 0xaa), null, responseOf(1, 0xbb)];
+    const bare = typed.map((t) => (t === null ? null : t.response));
+    expect(toHex(encodeBatchResponse(bare))).toBe(toHex(encodeBatchResponse(typed)));
+    expect(() => encodeBatchResponse([new Uint8Array(100)])).toThrow(
+      expect.objectContaining({ code: "ERR_ENCODE_VALUE" }),
+    );
+  });
+
   it("encodes an all-absent response", () => {
     expect(toHex(encodeBatchResponse([null, null]))).toBe("020000");
     expect(decodeBatchResponse(fromHex("020000"))).toEqual([null, null]);
