@@ -51,9 +51,7 @@ export {
   PRIVATE_TOKEN_SCHEME,
   parseWwwAuthenticate,
 } from "./headers/www-authenticate.js";
-// Text/format half: challenges, headers, varints, batches, directory.
 export type { TokenChallengeInit } from "./token-challenge.js";
 export { isServerName, REDEMPTION_CONTEXT_LENGTH, TokenChallenge } from "./token-challenge.js";
 export type { DecodedVarint } from "./varint.js";
 export { decodeVarint, decodeVarintBigInt, encodeVarint, MAX_VARINT, varintLength } from "./varint.js";
-// End of the text/format half.
