@@ -2,17 +2,22 @@ import { defineConfig } from "vitest/config";
 
 // The SDK is consumed by package name; the "blindgate-source" export condition points at its TypeScript source
 // so tests, the local server and the Lambda bundles all run the same code without a build step.
-const resolve = { conditions: ["blindgate-source", "module", "node", "import", "default"] };
+const conditions = ["blindgate-source", "module", "node", "import", "default"];
+// vitest resolves test imports on its server-side pipeline: the conditions must reach `ssr` too.
+const resolve = { conditions };
+const ssr = { resolve: { conditions, externalConditions: ["blindgate-source"] } };
 
 export default defineConfig({
   test: {
     projects: [
       {
         resolve,
+        ssr,
         test: { name: "unit", include: ["tests/unit/**/*.test.ts"], testTimeout: 30_000 },
       },
       {
         resolve,
+        ssr,
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
@@ -22,6 +27,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: "e2e",
           include: ["tests/e2e/**/*.test.ts"],
