@@ -1,0 +1,155 @@
+import {
+  DIRECTORY_MEDIA_TYPE,
+  DIRECTORY_PATH,
+  type IssuerDirectory,
+  parseDirectoryText,
+} from "../protocol/index.js";
+import { GateError } from "./errors.js";
+
+/*
+ * One trusted issuer's directory (RFC 9578 §4), fetched from `${baseUrl}/.well-known/private-token-issuer-directory`
+ * and cached for the response's Cache-Control max-age (clamped to [MIN_DIRECTORY_TTL, MAX_DIRECTORY_TTL], default
+ * DEFAULT_DIRECTORY_TTL). A forced refresh (a token with a key id we do not know) is rate-limited to one per
+ * MIN_DIRECTORY_TTL. Concurrent callers share one fetch. When a refresh fails the last good copy keeps serving
+ * (its keys still carry their not-after, and the gateway's check is authoritative); with no copy at all the
+ * gate fails closed with GATEWAY_UNAVAILABLE.
+ */
+
+/** Default cache lifetime of a directory without Cache-Control max-age, in seconds. */
+export const DEFAULT_DIRECTORY_TTL = 300;
+/** Shortest cache lifetime, and shortest interval between forced refreshes, in seconds. */
+export const MIN_DIRECTORY_TTL = 30;
+/** Longest cache lifetime, in seconds. */
+export const MAX_DIRECTORY_TTL = 24 * 60 * 60;
+
+/** A directory as cached, with its fetch and expiry times (milliseconds). */
+export interface CachedDirectory {
+  readonly directory: IssuerDirectory;
+  readonly fetchedAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+/** Options of {@link DirectoryCache}. */
+export interface DirectoryCacheOptions {
+  /** The gateway's base URL, without a trailing slash. */
+  baseUrl: string;
+  fetch: typeof fetch;
+  now: () => number;
+  timeoutMs: number;
+}
+
+/**
+ * A cached, rate-limited view of one issuer's directory.
+ *
+ * @example
+ * ```ts
+ * const cache = new DirectoryCache({ baseUrl: "https://gateway.example", fetch, now: Date.now, timeoutMs: 5000 });
+ * const { directory } = await cache.get();
+ * ```
+ */
+export class DirectoryCache {
+  readonly #options: DirectoryCacheOptions;
+  #current: CachedDirectory | undefined;
+  #inFlight: Promise<CachedDirectory> | undefined;
+  #lastAttemptMs = Number.NEGATIVE_INFINITY;
+
+  constructor(options: DirectoryCacheOptions) {
+    this.#options = options;
+  }
+
+  /** The cached directory if fresh, else a fetched one (or the stale copy when the fetch fails). */
+  async get(): Promise<CachedDirectory> {
+    const now = this.#options.now();
+    const current = this.#current;
+    if (current === undefined) return this.#load();
+    // Fresh, or stale after a failed refresh that is too recent to retry: serve the copy we have.
+    if (now < current.expiresAtMs || now - this.#lastAttemptMs < MIN_DIRECTORY_TTL * 1000) return current;
+    return this.#load();
+  }
+
+  /**
+   * Fetch again unless the last attempt is younger than MIN_DIRECTORY_TTL; returns the (possibly unchanged)
+   * directory. Used when a token names a key id the cache does not hold.
+   */
+  async refresh(): Promise<CachedDirectory> {
+    const now = this.#options.now();
+    const current = this.#current;
+    if (current !== undefined && now - this.#lastAttemptMs < MIN_DIRECTORY_TTL * 1000) return current;
+    return this.#load();
+  }
+
+  /** The cached directory without any network access, if one was ever fetched. */
+  peek(): CachedDirectory | undefined {
+    return this.#current;
+  }
+
+  #load(): Promise<CachedDirectory> {
+    if (this.#inFlight !== undefined) return this.#inFlight;
+    this.#lastAttemptMs = this.#options.now();
+    const load = this.#fetch().then(
+      (fresh) => {
+        this.#current = fresh;
+        return fresh;
+      },
+      (error: unknown) => {
+        if (this.#current !== undefined) return this.#current;
+        throw error;
+      },
+    );
+    this.#inFlight = load.finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #fetch(): Promise<CachedDirectory> {
+    const { baseUrl, fetch, now, timeoutMs } = this.#options;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${baseUrl}${DIRECTORY_PATH}`, {
+        headers: { Accept: DIRECTORY_MEDIA_TYPE },
+        redirect: "error",
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (cause) {
+      throw new GateError("GATEWAY_UNAVAILABLE", "issuer directory: the gateway cannot be reached", {
+        cause,
+      });
+    }
+    if (response.status !== 200) {
+      throw new GateError("GATEWAY_UNAVAILABLE", `issuer directory: the gateway answered ${response.status}`);
+    }
+    let directory: IssuerDirectory;
+    try {
+      directory = parseDirectoryText(text);
+    } catch (cause) {
+      throw new GateError(
+        "GATEWAY_UNAVAILABLE",
+        "issuer directory: the gateway served an invalid directory",
+        {
+          cause,
+        },
+      );
+    }
+    const fetchedAtMs = now();
+    const ttl = cacheSeconds(response.headers.get("Cache-Control"));
+    return { directory, fetchedAtMs, expiresAtMs: fetchedAtMs + ttl * 1000 };
+  }
+}
+
+/** Seconds to cache for a Cache-Control value: its max-age clamped, or the default. */
+export function cacheSeconds(cacheControl: string | null): number {
+  if (cacheControl === null) return DEFAULT_DIRECTORY_TTL;
+  const directives = cacheControl
+    .toLowerCase()
+    .split(",")
+    .map((d) => d.trim());
+  if (directives.includes("no-store") || directives.includes("no-cache")) return MIN_DIRECTORY_TTL;
+  for (const d of directives) {
+    const m = /^max-age\s*=\s*"?([0-9]{1,10})"?$/.exec(d);
+    if (m?.[1] !== undefined) return Math.min(MAX_DIRECTORY_TTL, Math.max(MIN_DIRECTORY_TTL, Number(m[1])));
+  }
+  return DEFAULT_DIRECTORY_TTL;
+}

@@ -1,0 +1,196 @@
+import { formatWwwAuthenticate, parseAuthorization, type WwwAuthenticateEntry } from "../protocol/index.js";
+import { buildChallenges } from "./challenge.js";
+import { GateError } from "./errors.js";
+import { KeyRing } from "./key-ring.js";
+import {
+  type GatedLambdaHandler,
+  type LambdaHttpEvent,
+  type LambdaHttpResult,
+  toLambdaHandler,
+} from "./lambda.js";
+import { type AgeGateOptions, resolveOptions } from "./options.js";
+import { readProofRequest } from "./proof-request.js";
+import { redeemToken } from "./redeem.js";
+import { errorResponse, jsonResponse, toGateError } from "./responses.js";
+import { createSessionCodec } from "./session.js";
+import { defaultVerifierFactory } from "./webcrypto-verifier.js";
+
+/*
+ * The age gate over the Fetch API (Request -> Response): runs on Node 20+, Deno, Bun, Cloudflare Workers, Lambda.
+ * A request passes when it carries a valid age session cookie for a threshold >= minAge, or an
+ * `Authorization: PrivateToken token=...` that verifies and is spent at the gateway (the cookie is then set on
+ * that response). Otherwise it gets the 401 PrivateToken challenge. The browser part posts tokens to the proof
+ * endpoint instead and gets `{ ok: true, ageOver }` with the cookie.
+ */
+
+/** A request that passed, or the response to send instead. */
+export type GateResult =
+  | {
+      ok: true;
+      /** The threshold met (>= minAge). */
+      ageOver: number;
+      /** Set when a token was redeemed on this request: append it to your response as `Set-Cookie`. */
+      setCookie?: string;
+    }
+  | {
+      ok: false;
+      /** 401 with the PrivateToken challenge, or 503 when the gateway is unreachable. */
+      response: Response;
+      /** Why: AGE_REQUIRED, a token refusal code, GATEWAY_UNAVAILABLE, ... */
+      error: GateError;
+    };
+
+/** What a gated handler learns about the person: the threshold met. */
+export interface AgeContext {
+  ageOver: number;
+}
+
+/** A Fetch API handler behind the gate. */
+export type GatedHandler = (request: Request, context: AgeContext) => Response | Promise<Response>;
+
+/** An age gate; see {@link createAgeGate}. */
+export interface AgeGate {
+  /** The age this gate asks for. */
+  readonly minAge: number;
+  /** Path of the proof endpoint. */
+  readonly proofPath: string;
+  /** Is this request over minAge? Never throws; fails closed. */
+  check(request: Request): Promise<GateResult>;
+  /** The proof endpoint: takes `{ token }` JSON, answers `{ ok: true, ageOver }` with the session cookie. */
+  handleProof(request: Request): Promise<Response>;
+  /** Gate a whole route; requests to proofPath are answered by handleProof. */
+  protect(handler: GatedHandler): (request: Request) => Promise<Response>;
+  /** Gate a Lambda handler (API Gateway v2 events); same as {@link toLambdaHandler}. */
+  protectLambda<E extends LambdaHttpEvent, C>(
+    handler: GatedLambdaHandler<E, C>,
+  ): (event: E, context: C) => Promise<LambdaHttpResult>;
+}
+
+/**
+ * Create an age gate for a site server.
+ *
+ * @example
+ * ```ts
+ * import { createAgeGate } from "@blindgate/sdk/site";
+ *
+ * const gate = createAgeGate({
+ *   issuers: { url: "https://gateway.example", siteKey: process.env.BLINDGATE_SITE_KEY ?? "" },
+ *   minAge: 18,
+ *   session: { secret: process.env.AGE_SESSION_SECRET ?? "" }, // >= 32 bytes
+ * });
+ *
+ * export default {
+ *   fetch: gate.protect((request, { ageOver }) => new Response(`over ${ageOver}`)),
+ * };
+ * ```
+ */
+export function createAgeGate(options: AgeGateOptions): AgeGate {
+  const resolved = resolveOptions(options);
+  const session = createSessionCodec(options.session);
+  const ring = new KeyRing(resolved.issuers, options.verifier ?? defaultVerifierFactory);
+  const { minAge, proofPath, now } = resolved;
+
+  const redeem = (token: Uint8Array) =>
+    redeemToken(token, {
+      ring,
+      minAge,
+      nowMs: now(),
+      fetch: resolved.fetch,
+      timeoutMs: resolved.timeoutMs,
+    });
+
+  const refuse = async (error: GateError, cookieHeader: string | null): Promise<GateResult> => {
+    const headers = new Headers();
+    // A session cookie that did not pass (tampered, expired, too low) is deleted with the refusal.
+    if (cookieHeader?.includes(`${session.cookieName}=`)) headers.append("Set-Cookie", session.clear());
+    if (error.status >= 500) return { ok: false, error, response: errorResponse(error, { headers }) };
+    let challenges: WwwAuthenticateEntry[];
+    try {
+      challenges = await buildChallenges(resolved.issuers, minAge, now());
+    } catch (cause) {
+      const failure = toGateError(cause);
+      return { ok: false, error: failure, response: errorResponse(failure, { headers }) };
+    }
+    headers.set("WWW-Authenticate", formatWwwAuthenticate(challenges));
+    return { ok: false, error, response: errorResponse(error, { status: 401, headers }) };
+  };
+
+  async function check(request: Request): Promise<GateResult> {
+    const cookieHeader = request.headers.get("Cookie");
+    try {
+      const authorization = request.headers.get("Authorization");
+      if (authorization !== null && /^\s*privatetoken(\s|$)/i.test(authorization)) {
+        let token: Uint8Array;
+        try {
+          token = parseAuthorization(authorization);
+        } catch (cause) {
+          throw new GateError("MALFORMED_TOKEN", "Authorization: not a PrivateToken credential", { cause });
+        }
+        const { ageOver } = await redeem(token);
+        return { ok: true, ageOver, setCookie: await session.issue(ageOver, now()) };
+      }
+      const ageOver = await session.read(cookieHeader, now());
+      if (ageOver !== undefined && ageOver >= minAge) return { ok: true, ageOver };
+      return await refuse(new GateError("AGE_REQUIRED", `proof of age ${minAge}+ required`), cookieHeader);
+    } catch (error) {
+      return refuse(toGateError(error), cookieHeader);
+    }
+  }
+
+  async function handleProof(request: Request): Promise<Response> {
+    try {
+      const token = await readProofRequest(request);
+      const { ageOver } = await redeem(token);
+      const headers = new Headers({ "Set-Cookie": await session.issue(ageOver, now()) });
+      return jsonResponse({ ok: true, ageOver }, headers);
+    } catch (error) {
+      const gateError = toGateError(error);
+      const headers = gateError.code === "METHOD_NOT_ALLOWED" ? { Allow: "POST" } : {};
+      return errorResponse(gateError, { headers });
+    }
+  }
+
+  function protect(handler: GatedHandler): (request: Request) => Promise<Response> {
+    return async (request) => {
+      if (pathOf(request) === proofPath) return handleProof(request);
+      const result = await check(request);
+      if (!result.ok) return result.response;
+      const response = await handler(request, { ageOver: result.ageOver });
+      return result.setCookie === undefined ? response : withSetCookie(response, result.setCookie);
+    };
+  }
+
+  const gate: AgeGate = {
+    minAge,
+    proofPath,
+    check,
+    handleProof,
+    protect,
+    protectLambda: (handler) => toLambdaHandler(gate, handler),
+  };
+  return gate;
+}
+
+/** The path of a request's URL, or "" when the URL does not parse. */
+export function pathOf(request: Request): string {
+  try {
+    return new URL(request.url).pathname;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * A copy of `response` with a Set-Cookie appended (responses from fetch() have immutable headers).
+ *
+ * @example
+ * ```ts
+ * const result = await gate.check(request);
+ * if (result.ok && result.setCookie) response = withSetCookie(response, result.setCookie);
+ * ```
+ */
+export function withSetCookie(response: Response, setCookie: string): Response {
+  const copy = new Response(response.body, response);
+  copy.headers.append("Set-Cookie", setCookie);
+  return copy;
+}

@@ -1,0 +1,36 @@
+export type { CachedDirectory, DirectoryCacheOptions } from "./directory-cache.js";
+export {
+  cacheSeconds,
+  DEFAULT_DIRECTORY_TTL,
+  DirectoryCache,
+  MAX_DIRECTORY_TTL,
+  MIN_DIRECTORY_TTL,
+} from "./directory-cache.js";
+export type { GateErrorCode } from "./errors.js";
+export { GATE_ERROR_STATUS, GateError } from "./errors.js";
+export type { AgeContext, AgeGate, GatedHandler, GateResult } from "./gate.js";
+export { createAgeGate, withSetCookie } from "./gate.js";
+export type { CheckRequest, CheckResult } from "./gateway-check.js";
+export { CHECK_PATH, checkWithGateway } from "./gateway-check.js";
+export type { GatedLambdaHandler, LambdaHttpEvent, LambdaHttpResult } from "./lambda.js";
+export { toFetchRequest as lambdaEventToRequest, toLambdaHandler, toLambdaResult } from "./lambda.js";
+export type { NextFunction, NodeMiddleware, NodeRequestLike, NodeResponseLike } from "./node-middleware.js";
+export {
+  toFetchRequest as nodeRequestToRequest,
+  toNodeMiddleware,
+  writeFetchResponse,
+} from "./node-middleware.js";
+export type { AgeGateOptions, TrustedIssuer } from "./options.js";
+export { DEFAULT_PROOF_PATH, MAX_PROOF_BODY } from "./proof-request.js";
+export type { SessionCodec, SessionOptions } from "./session.js";
+export {
+  BROWSER_SESSION_LIMIT_SECONDS,
+  createSessionCodec,
+  DEFAULT_COOKIE_NAME,
+  DEFAULT_INSECURE_COOKIE_NAME,
+  DEFAULT_SESSION_SECONDS,
+  MAX_SESSION_SECONDS,
+  MIN_SECRET_BYTES,
+} from "./session.js";
+export type { GateTokenVerifier, TokenVerifierFactory, VerifiedToken, VerifierKey } from "./verifier.js";
+export { defaultVerifierFactory } from "./webcrypto-verifier.js";

@@ -1,0 +1,165 @@
+import type { AgeGate } from "./gate.js";
+import { MAX_PROOF_BODY } from "./proof-request.js";
+import { errorResponse } from "./responses.js";
+
+/*
+ * node:http and Express-style middleware: `(req, res, next)`. The types are structural, so the SDK needs neither
+ * @types/node nor Express; an IncomingMessage/ServerResponse pair (or Express's) fits them. The request is turned
+ * into a Fetch Request (headers; the body only for the proof endpoint, read up to a bound), handed to the gate,
+ * and the gate's answer is written back. On a pass, `req.ageOver` is set and `next()` is called.
+ */
+
+/** The parts of node:http's IncomingMessage (or Express's Request) the middleware reads. */
+export interface NodeRequestLike extends AsyncIterable<unknown> {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
+  /** Set by an Express body parser that ran before the gate. */
+  body?: unknown;
+  /** Set by the gate on a pass: the threshold met. */
+  ageOver?: number;
+}
+
+/** The parts of node:http's ServerResponse (or Express's Response) the middleware writes. */
+export interface NodeResponseLike {
+  statusCode: number;
+  setHeader(name: string, value: string | number | readonly string[]): unknown;
+  getHeader(name: string): string | number | string[] | undefined;
+  end(chunk?: Uint8Array | string): unknown;
+}
+
+/** Express's `next`. */
+export type NextFunction = (error?: unknown) => void;
+
+/** A node:http / Express middleware. */
+export type NodeMiddleware = (
+  req: NodeRequestLike,
+  res: NodeResponseLike,
+  next: NextFunction,
+) => Promise<void>;
+
+/**
+ * Gate every request that goes through it; requests to the gate's proofPath are answered by the proof endpoint.
+ *
+ * @example
+ * ```ts
+ * // Express
+ * app.use("/adult", toNodeMiddleware(gate));
+ * // node:http
+ * const ageGate = toNodeMiddleware(gate);
+ * http.createServer((req, res) => ageGate(req, res, () => app(req, res)));
+ * ```
+ */
+export function toNodeMiddleware(gate: AgeGate): NodeMiddleware {
+  return async (req, res, next) => {
+    let response: Response;
+    try {
+      const request = await toFetchRequest(req, gate.proofPath);
+      if (new URL(request.url).pathname === gate.proofPath) {
+        response = await gate.handleProof(request);
+      } else {
+        const result = await gate.check(request);
+        if (result.ok) {
+          req.ageOver = result.ageOver;
+          if (result.setCookie !== undefined) appendSetCookie(res, result.setCookie);
+          next();
+          return;
+        }
+        response = result.response;
+      }
+    } catch (error) {
+      response = errorResponse(error);
+    }
+    await writeFetchResponse(res, response);
+  };
+}
+
+/**
+ * A Fetch Request for a node request. The body is read only for a POST to `proofPath`, at most MAX_PROOF_BODY + 1
+ * bytes (enough for the gate to refuse anything longer).
+ *
+ * @example
+ * ```ts
+ * const request = await toFetchRequest(req, "/.well-known/blindgate/proof");
+ * ```
+ */
+export async function toFetchRequest(req: NodeRequestLike, proofPath: string): Promise<Request> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name.startsWith(":")) continue;
+    const joined = Array.isArray(value) ? value.join(name === "cookie" ? "; " : ", ") : value;
+    try {
+      headers.append(name, joined);
+    } catch {
+      // A header value Fetch cannot hold: leave it out (it cannot be one the gate reads).
+    }
+  }
+  const path = typeof req.url === "string" && req.url.startsWith("/") ? req.url : "/";
+  let url: URL;
+  try {
+    url = new URL(path, `http://${headers.get("host") ?? "localhost"}`);
+  } catch {
+    url = new URL(path.startsWith("//") ? "/" : path, "http://localhost");
+  }
+  const method = (req.method ?? "GET").toUpperCase();
+  const init: RequestInit = { method, headers };
+  if (method === "POST" && url.pathname === proofPath) init.body = await readBody(req);
+  return new Request(url, init);
+}
+
+/**
+ * Write a Fetch Response to a node response (status, headers, every Set-Cookie, body).
+ *
+ * @example
+ * ```ts
+ * await writeFetchResponse(res, await gate.handleProof(request));
+ * ```
+ */
+export async function writeFetchResponse(res: NodeResponseLike, response: Response): Promise<void> {
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") res.setHeader(name, value);
+  });
+  for (const cookie of response.headers.getSetCookie()) appendSetCookie(res, cookie);
+  res.end(new Uint8Array(await response.arrayBuffer()));
+}
+
+function appendSetCookie(res: NodeResponseLike, cookie: string): void {
+  const existing = res.getHeader("Set-Cookie");
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  res.setHeader("Set-Cookie", [...list, cookie]);
+}
+
+async function readBody(req: NodeRequestLike): Promise<Uint8Array<ArrayBuffer>> {
+  // An Express body parser may have consumed the stream already.
+  if (req.body !== undefined && req.body !== null && !isEmptyObject(req.body)) {
+    if (typeof req.body === "string") return new TextEncoder().encode(req.body);
+    if (req.body instanceof Uint8Array) return req.body.slice();
+    return new TextEncoder().encode(JSON.stringify(req.body));
+  }
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of req) {
+    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+    if (!(bytes instanceof Uint8Array)) break;
+    chunks.push(bytes);
+    length += bytes.length;
+    if (length > MAX_PROOF_BODY) break;
+  }
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !(value instanceof Uint8Array) &&
+    Object.keys(value).length === 0
+  );
+}

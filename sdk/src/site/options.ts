@@ -1,0 +1,118 @@
+import { isServerName } from "../protocol/index.js";
+import { DirectoryCache } from "./directory-cache.js";
+import { GateError } from "./errors.js";
+import type { IssuerState } from "./key-ring.js";
+import { DEFAULT_PROOF_PATH } from "./proof-request.js";
+import type { SessionOptions } from "./session.js";
+import type { TokenVerifierFactory } from "./verifier.js";
+
+/** One trusted issuer: a blindgate gateway (or any RFC 9578 issuer with blindgate's check route). */
+export interface TrustedIssuer {
+  /** The gateway's base URL, e.g. "https://gateway.example". https, or http for localhost only. */
+  url: string;
+  /** The site's API key at this gateway (sent only to its /v1/check, as a Bearer token). */
+  siteKey: string;
+  /** Issuer name of its TokenChallenges, if not the URL's host (the gateway's BLINDGATE_ISSUER_NAME). */
+  issuerName?: string;
+}
+
+/** Options of {@link createAgeGate}. */
+export interface AgeGateOptions {
+  /** The trusted gateway, or several; a token is checked at the gateway whose directory lists its key. */
+  issuers: TrustedIssuer | readonly TrustedIssuer[];
+  /** The age the gate asks for: 13, 15, 16, 18, 21 or any threshold your issuers publish (1..150). */
+  minAge: number;
+  /** The age session cookie. */
+  session: SessionOptions;
+  /** Path of the proof endpoint the browser posts tokens to (default "/.well-known/blindgate/proof"). */
+  proofPath?: string;
+  /**
+   * Token verifier factory. Default: WebCrypto (any runtime). On Node, pass `createNodeTokenVerifier` from
+   * "@blindgate/sdk/node" for speed.
+   */
+  verifier?: TokenVerifierFactory;
+  /** fetch used for the directory and the check (default: the global fetch). */
+  fetch?: typeof fetch;
+  /** Clock in milliseconds (default Date.now); for tests. */
+  now?: () => number;
+  /** Timeout of each gateway call in milliseconds (default 5000). */
+  timeoutMs?: number;
+}
+
+/** Options after checking, with defaults filled in. */
+export interface ResolvedOptions {
+  issuers: IssuerState[];
+  minAge: number;
+  proofPath: string;
+  fetch: typeof fetch;
+  now: () => number;
+  timeoutMs: number;
+}
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+const SITE_KEY = /^[\x21-\x7e]{1,512}$/;
+
+/**
+ * Check the options of a gate. Throws GateError("CONFIG") naming the bad option (never echoing a key).
+ *
+ * @example
+ * ```ts
+ * const resolved = resolveOptions({ issuers: { url, siteKey }, minAge: 18, session: { secret } });
+ * ```
+ */
+export function resolveOptions(options: AgeGateOptions): ResolvedOptions {
+  const { minAge } = options;
+  if (!Number.isInteger(minAge) || minAge < 1 || minAge > 150) {
+    throw new GateError("CONFIG", "minAge must be an integer in 1..150");
+  }
+  const proofPath = options.proofPath ?? DEFAULT_PROOF_PATH;
+  if (!/^\/[\x21-\x7e]*$/.test(proofPath) || proofPath.includes("?") || proofPath.includes("#")) {
+    throw new GateError("CONFIG", "proofPath must be an absolute path");
+  }
+  const timeoutMs = options.timeoutMs ?? 5000;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+    throw new GateError("CONFIG", "timeoutMs must be an integer in 1..60000");
+  }
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const now = options.now ?? Date.now;
+  const list: readonly TrustedIssuer[] = isList(options.issuers) ? options.issuers : [options.issuers];
+  if (list.length === 0) throw new GateError("CONFIG", "issuers: at least one trusted issuer");
+  const seen = new Set<string>();
+  const issuers = list.map((issuer, i): IssuerState => {
+    const baseUrl = issuerBaseUrl(issuer.url, i);
+    if (seen.has(baseUrl)) throw new GateError("CONFIG", `issuers[${i}].url: listed twice`);
+    seen.add(baseUrl);
+    if (typeof issuer.siteKey !== "string" || !SITE_KEY.test(issuer.siteKey)) {
+      throw new GateError("CONFIG", `issuers[${i}].siteKey: must be 1-512 printable ASCII`);
+    }
+    const issuerName = issuer.issuerName ?? new URL(baseUrl).host;
+    if (!isServerName(issuerName))
+      throw new GateError("CONFIG", `issuers[${i}].issuerName: not a server name`);
+    return {
+      baseUrl,
+      issuerName,
+      siteKey: issuer.siteKey,
+      directory: new DirectoryCache({ baseUrl, fetch: fetchImpl, now, timeoutMs }),
+    };
+  });
+  return { issuers, minAge, proofPath, fetch: fetchImpl, now, timeoutMs };
+}
+
+function issuerBaseUrl(text: string, i: number): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (cause) {
+    throw new GateError("CONFIG", `issuers[${i}].url: not a URL`, { cause });
+  }
+  const secure = url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+  if (!secure) throw new GateError("CONFIG", `issuers[${i}].url: must be https (http for localhost only)`);
+  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+    throw new GateError("CONFIG", `issuers[${i}].url: no credentials, query or fragment`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+function isList(issuers: AgeGateOptions["issuers"]): issuers is readonly TrustedIssuer[] {
+  return Array.isArray(issuers);
+}

@@ -1,0 +1,70 @@
+import { TokenChallenge } from "../protocol/index.js";
+import { GateError } from "./errors.js";
+import { checkWithGateway } from "./gateway-check.js";
+import type { KeyRing } from "./key-ring.js";
+import { tokenKeyIdOf } from "./verifier.js";
+
+/*
+ * Accepting a token, in order (cheapest refusals first, the network last):
+ *   1. type 0x0002 and the right length; read token_key_id
+ *   2. find the key among the trusted issuers' directories (one rate-limited refresh for an unknown id)
+ *   3. the key proves a threshold >= minAge ("age-over"), and is not past its "not-after"
+ *   4. the signature verifies against the key, for the issuer's cross-origin TokenChallenge
+ *   5. the issuer's gateway marks the token spent (/v1/check): single use everywhere, fail closed
+ */
+
+/** What the site learns from an accepted token: the issuer and the threshold met. Nothing else. */
+export interface Redeemed {
+  ageOver: number;
+  issuer: string;
+}
+
+/** What {@link redeemToken} needs. */
+export interface RedeemContext {
+  ring: KeyRing;
+  minAge: number;
+  nowMs: number;
+  fetch: typeof fetch;
+  timeoutMs: number;
+}
+
+/**
+ * Verify a token offline, then spend it at its gateway. Throws GateError with the step's code.
+ *
+ * @example
+ * ```ts
+ * const { ageOver } = await redeemToken(tokenBytes, { ring, minAge: 18, nowMs: Date.now(), fetch, timeoutMs: 5000 });
+ * ```
+ */
+export async function redeemToken(token: Uint8Array, context: RedeemContext): Promise<Redeemed> {
+  const { ring, minAge, nowMs } = context;
+  // 1.
+  const keyId = tokenKeyIdOf(token);
+  // 2.
+  const { issuer, key, verifier } = await ring.find(keyId);
+  // 3.
+  if (key.ageOver === undefined || key.ageOver < minAge) {
+    throw new GateError("THRESHOLD_TOO_LOW", `token: its key does not prove age ${minAge} or more`);
+  }
+  if (key.notAfter !== undefined && key.notAfter <= Math.floor(nowMs / 1000)) {
+    throw new GateError("KEY_EXPIRED", "token: its key has expired");
+  }
+  // 4.
+  const challenge = TokenChallenge.crossOrigin(issuer.issuerName).encode();
+  try {
+    await verifier.verify(token, { challenge });
+  } catch (cause) {
+    if (cause instanceof GateError) throw cause;
+    throw new GateError("INVALID_TOKEN", "token: does not verify", { cause });
+  }
+  // 5.
+  await checkWithGateway({
+    baseUrl: issuer.baseUrl,
+    siteKey: issuer.siteKey,
+    token,
+    minAge,
+    fetch: context.fetch,
+    timeoutMs: context.timeoutMs,
+  });
+  return { ageOver: key.ageOver, issuer: issuer.issuerName };
+}

@@ -1,0 +1,139 @@
+import { jwtVerify, SignJWT } from "jose";
+import { GateError } from "./errors.js";
+
+/*
+ * The age session: after a token is accepted, the site remembers "over N" for a short while in a cookie.
+ * The cookie is an HS256 JWT whose payload is exactly { age_over, exp }: the threshold met and an expiry,
+ * nothing that could identify the person, the token or the issuer. It is HttpOnly, Secure, SameSite=Lax and
+ * Path=/; with the default name the "__Host-" prefix makes browsers refuse it from any other host or path.
+ */
+
+/** Default lifetime of an age session: 15 minutes (Arcom asks for a check at each visit). */
+export const DEFAULT_SESSION_SECONDS = 15 * 60;
+/** Longest age session the gate accepts as an option: one day. */
+export const MAX_SESSION_SECONDS = 24 * 60 * 60;
+/** With `maxAgeSeconds: 0` the cookie dies with the browser session, and its signed expiry is this far off. */
+export const BROWSER_SESSION_LIMIT_SECONDS = 60 * 60;
+/** Default cookie name over HTTPS. */
+export const DEFAULT_COOKIE_NAME = "__Host-blindgate-age";
+/** Default cookie name when `secure: false` (http://localhost only: browsers refuse "__Host-" without Secure). */
+export const DEFAULT_INSECURE_COOKIE_NAME = "blindgate-age";
+
+/** Shortest HMAC secret accepted, in bytes. */
+export const MIN_SECRET_BYTES = 32;
+const MAX_COOKIE_HEADER = 16 * 1024;
+const MAX_SESSION_JWT = 1024;
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
+
+/** How the session cookie is signed and set. */
+export interface SessionOptions {
+  /** HMAC secret (at least 32 bytes; a string counts its UTF-8 bytes) or an HMAC-SHA-256 CryptoKey. */
+  secret: string | Uint8Array | CryptoKey;
+  /** Session length in seconds (default 900; 0 = until the browser closes, at most one hour; max 86400). */
+  maxAgeSeconds?: number;
+  /** Cookie name (default "__Host-blindgate-age", or "blindgate-age" when `secure` is false). */
+  cookieName?: string;
+  /** Set false only for http://localhost development: drops the Secure attribute. Default true. */
+  secure?: boolean;
+}
+
+/** A session cookie codec: issues and reads the signed "over N" cookie. */
+export interface SessionCodec {
+  readonly cookieName: string;
+  /** The Set-Cookie value of a new session for `ageOver`, signed at `nowMs`. */
+  issue(ageOver: number, nowMs: number): Promise<string>;
+  /** The threshold of a valid, unexpired session cookie in a Cookie header, or undefined. Never throws. */
+  read(cookieHeader: string | null, nowMs: number): Promise<number | undefined>;
+  /** A Set-Cookie value that deletes the session. */
+  clear(): string;
+}
+
+/**
+ * Build the session codec of a gate. Throws GateError("CONFIG") on a short secret, a bad length or a bad name.
+ *
+ * @example
+ * ```ts
+ * const session = createSessionCodec({ secret: process.env.AGE_SESSION_SECRET ?? "" });
+ * response.headers.append("Set-Cookie", await session.issue(18, Date.now()));
+ * const ageOver = await session.read(request.headers.get("Cookie"), Date.now()); // 18
+ * ```
+ */
+export function createSessionCodec(options: SessionOptions): SessionCodec {
+  const key = sessionKey(options.secret);
+  const secure = options.secure ?? true;
+  const maxAge = options.maxAgeSeconds ?? DEFAULT_SESSION_SECONDS;
+  if (!Number.isSafeInteger(maxAge) || maxAge < 0 || maxAge > MAX_SESSION_SECONDS) {
+    throw new GateError("CONFIG", `session.maxAgeSeconds must be an integer in 0..${MAX_SESSION_SECONDS}`);
+  }
+  const cookieName = options.cookieName ?? (secure ? DEFAULT_COOKIE_NAME : DEFAULT_INSECURE_COOKIE_NAME);
+  if (!COOKIE_NAME.test(cookieName)) throw new GateError("CONFIG", "session.cookieName is not a cookie name");
+  if (!secure && cookieName.startsWith("__Host-")) {
+    throw new GateError("CONFIG", 'session.cookieName: "__Host-" cookies need secure: true');
+  }
+  const attributes = `Path=/; HttpOnly;${secure ? " Secure;" : ""} SameSite=Lax`;
+  const lifetime = maxAge === 0 ? BROWSER_SESSION_LIMIT_SECONDS : maxAge;
+
+  return {
+    cookieName,
+    async issue(ageOver, nowMs) {
+      const exp = Math.floor(nowMs / 1000) + lifetime;
+      const jwt = await new SignJWT({ age_over: ageOver })
+        .setProtectedHeader({ alg: "HS256" })
+        .setExpirationTime(exp)
+        .sign(key);
+      return `${cookieName}=${jwt}; ${attributes}${maxAge === 0 ? "" : `; Max-Age=${maxAge}`}`;
+    },
+    async read(cookieHeader, nowMs) {
+      const jwt = findCookie(cookieHeader, cookieName);
+      if (jwt === undefined || jwt.length > MAX_SESSION_JWT) return undefined;
+      try {
+        const { payload } = await jwtVerify(jwt, key, {
+          algorithms: ["HS256"],
+          currentDate: new Date(nowMs),
+          requiredClaims: ["exp"],
+        });
+        const names = Object.keys(payload).sort();
+        if (names.length !== 2 || names[0] !== "age_over" || names[1] !== "exp") return undefined;
+        const ageOver = payload.age_over;
+        if (typeof ageOver !== "number" || !Number.isInteger(ageOver) || ageOver < 1 || ageOver > 150) {
+          return undefined;
+        }
+        return ageOver;
+      } catch {
+        // Tampered, expired, or signed with another secret: no session. Nothing about the cookie is reported.
+        return undefined;
+      }
+    },
+    clear() {
+      return `${cookieName}=; ${attributes}; Max-Age=0`;
+    },
+  };
+}
+
+function sessionKey(secret: SessionOptions["secret"]): Uint8Array | CryptoKey {
+  if (typeof secret === "string" || secret instanceof Uint8Array) {
+    const bytes = typeof secret === "string" ? new TextEncoder().encode(secret) : secret.slice();
+    if (bytes.length < MIN_SECRET_BYTES) {
+      throw new GateError("CONFIG", `session.secret must be at least ${MIN_SECRET_BYTES} bytes`);
+    }
+    return bytes;
+  }
+  const algorithm = secret.algorithm as { name?: string; hash?: { name?: string } };
+  if (secret.type !== "secret" || algorithm.name !== "HMAC" || algorithm.hash?.name !== "SHA-256") {
+    throw new GateError("CONFIG", "session.secret must be an HMAC SHA-256 CryptoKey");
+  }
+  return secret;
+}
+
+/** The value of cookie `name` in a Cookie header (first occurrence), or undefined. */
+function findCookie(header: string | null, name: string): string | undefined {
+  if (header === null || header.length > MAX_COOKIE_HEADER) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq === -1) continue;
+    if (part.slice(0, eq).trim() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    return value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1) : value;
+  }
+  return undefined;
+}
