@@ -1,0 +1,250 @@
+import {
+  constants,
+  createHash,
+  generateKeyPairSync,
+  type KeyObject,
+  type RSAPSSKeyPairKeyObjectOptions,
+  sign,
+  verify,
+} from "node:crypto";
+import {
+  buildDirectory,
+  concat,
+  DIRECTORY_PATH,
+  type DirectoryTokenKey,
+  fromBase64Url,
+  TokenChallenge,
+  toHex,
+} from "@blindgate/sdk/protocol";
+import type { GateTokenVerifier, TokenVerifierFactory } from "@blindgate/sdk/site";
+
+/*
+ * Test fixtures of the site gate: per-threshold RSA-2048 RSASSA-PSS keys (SPKI with the id-RSASSA-PSS OID, as
+ * RFC 9578 publishes them), type 0x0002 tokens whose authenticator is a real RSASSA-PSS-SHA384 signature (what a
+ * blind signature unblinds to), and a fake gateway (directory + /v1/check) behind an injectable fetch.
+ */
+
+export interface ThresholdKey {
+  ageOver: number;
+  privateKey: KeyObject;
+  spki: Uint8Array;
+  keyId: string;
+  notBefore?: number;
+  notAfter?: number;
+}
+
+const keyPool: { privateKey: KeyObject; spki: Uint8Array }[] = [];
+
+function rsaPssKey(index: number): { privateKey: KeyObject; spki: Uint8Array } {
+  while (keyPool.length <= index) {
+    // @types/node declares saltLength as a string; node:crypto wants the number of bytes.
+    const options = {
+      modulusLength: 2048,
+      hashAlgorithm: "sha384",
+      mgf1HashAlgorithm: "sha384",
+      saltLength: 48,
+    };
+    const { privateKey, publicKey } = generateKeyPairSync(
+      "rsa-pss",
+      options as unknown as RSAPSSKeyPairKeyObjectOptions,
+    );
+    keyPool.push({ privateKey, spki: new Uint8Array(publicKey.export({ type: "spki", format: "der" })) });
+  }
+  return keyPool[index]!;
+}
+
+/** Pool slots 0..9 are for defaultKeys (two sets); extra keys cycle through slots 10..15. */
+const EXTRA_FIRST = 10;
+const EXTRA_SLOTS = 6;
+let nextExtra = 0;
+
+/** A key for a threshold, distinct from every defaultKeys set and from the last five extra keys. */
+export function thresholdKey(
+  ageOver: number,
+  window: { notBefore?: number; notAfter?: number } = {},
+  slot = EXTRA_FIRST + (nextExtra++ % EXTRA_SLOTS),
+): ThresholdKey {
+  const { privateKey, spki } = rsaPssKey(slot);
+  const keyId = toHex(createHash("sha256").update(spki).digest());
+  return { ageOver, privateKey, spki, keyId, ...window };
+}
+
+/** A type 0x0002 token of `key` for the cross-origin challenge of `issuerName`. */
+export function mintToken(key: ThresholdKey, issuerName: string): Uint8Array {
+  const challenge = TokenChallenge.crossOrigin(issuerName).encode();
+  const nonce = crypto.getRandomValues(new Uint8Array(32));
+  const digest = createHash("sha256").update(challenge).digest();
+  const input = concat(new Uint8Array([0, 2]), nonce, digest, Buffer.from(key.keyId, "hex"));
+  const authenticator = sign("sha384", input, {
+    key: key.privateKey,
+    padding: constants.RSA_PKCS1_PSS_PADDING,
+    saltLength: 48,
+  });
+  return concat(input, authenticator);
+}
+
+/** A node:crypto verifier with the gate's factory shape. */
+export const nodeVerifier: TokenVerifierFactory = <M>(
+  keys: { spki: Uint8Array; meta: M }[],
+): GateTokenVerifier<M> => {
+  const byId = new Map(keys.map((k) => [toHex(createHash("sha256").update(k.spki).digest()), k]));
+  return {
+    verify(token, { challenge }) {
+      const keyId = toHex(token.subarray(66, 98));
+      const key = byId.get(keyId);
+      if (key === undefined) throw new Error("unknown key");
+      const digest = createHash("sha256").update(challenge).digest();
+      if (toHex(token.subarray(34, 66)) !== toHex(digest)) throw new Error("challenge mismatch");
+      const ok = verify(
+        "sha384",
+        token.subarray(0, 98),
+        {
+          key: Buffer.from(key.spki),
+          format: "der",
+          type: "spki",
+          padding: constants.RSA_PKCS1_PSS_PADDING,
+          saltLength: 48,
+        },
+        token.subarray(98),
+      );
+      if (!ok) throw new Error("bad signature");
+      return { tokenKeyId: token.subarray(66, 98), meta: key.meta };
+    },
+  };
+};
+
+export type GatewayMode = "up" | "down" | "500" | "hang" | "garbage";
+
+/** A fake blindgate gateway: the directory and /v1/check, in memory. */
+export class FakeGateway {
+  readonly baseUrl: string;
+  readonly issuerName: string;
+  readonly siteKey: string;
+  keys: ThresholdKey[];
+  mode: GatewayMode = "up";
+  directoryMode: GatewayMode = "up";
+  cacheControl = "max-age=300";
+  directoryFetches = 0;
+  readonly checks: { token: string; minAge: number }[] = [];
+  readonly spent = new Set<string>();
+
+  constructor(host: string, keys: ThresholdKey[], siteKey = `site-key-${host}`) {
+    this.baseUrl = `https://${host}`;
+    this.issuerName = host;
+    this.keys = keys;
+    this.siteKey = siteKey;
+  }
+
+  directoryKeys(): DirectoryTokenKey[] {
+    return this.keys.map((k) => {
+      const key: DirectoryTokenKey = { tokenType: 2, tokenKey: k.spki, ageOver: k.ageOver };
+      if (k.notBefore !== undefined) key.notBefore = k.notBefore;
+      if (k.notAfter !== undefined) key.notAfter = k.notAfter;
+      return key;
+    });
+  }
+
+  async handle(url: URL, init: RequestInit | undefined): Promise<Response> {
+    if (url.pathname === DIRECTORY_PATH) {
+      this.directoryFetches++;
+      return this.#answer(this.directoryMode, () =>
+        Response.json(
+          buildDirectory({ issuerRequestUri: "/token-request", tokenKeys: this.directoryKeys() }),
+          {
+            headers: { "Cache-Control": this.cacheControl },
+          },
+        ),
+      );
+    }
+    if (url.pathname === "/v1/check" && init?.method === "POST") {
+      return this.#answer(this.mode, () => {
+        const headers = new Headers(init.headers);
+        if (headers.get("Authorization") !== `Bearer ${this.siteKey}`) {
+          return Response.json({ error: { code: "UNAUTHORIZED", message: "bad site key" } }, { status: 401 });
+        }
+        const body = JSON.parse(String(init.body)) as { token: string; minAge: number };
+        this.checks.push(body);
+        const token = fromBase64Url(body.token);
+        const key = this.keys.find((k) => k.keyId === toHex(token.subarray(66, 98)));
+        if (key === undefined) {
+          return Response.json({ error: { code: "UNKNOWN_KEY", message: "unknown key" } }, { status: 400 });
+        }
+        const id = toHex(token.subarray(2, 34));
+        if (this.spent.has(id)) {
+          return Response.json({ error: { code: "TOKEN_SPENT", message: "spent" } }, { status: 409 });
+        }
+        this.spent.add(id);
+        return Response.json({
+          valid: true,
+          ageOver: key.ageOver,
+          issuer: this.issuerName,
+          keyExpiresAt: new Date((key.notAfter ?? 2_000_000_000) * 1000).toISOString(),
+        });
+      });
+    }
+    return new Response("not found", { status: 404 });
+  }
+
+  async #answer(mode: GatewayMode, ok: () => Response): Promise<Response> {
+    switch (mode) {
+      case "up":
+        return ok();
+      case "down":
+        throw new TypeError("fetch failed: connection refused");
+      case "500":
+        return Response.json({ error: { code: "INTERNAL", message: "internal error" } }, { status: 500 });
+      case "garbage":
+        return new Response("<html>proxy error</html>", { status: 200 });
+      case "hang":
+        return new Promise<Response>(() => undefined);
+    }
+  }
+}
+
+/** A fetch that routes to fake gateways by origin, honouring the abort signal (for timeouts). */
+export function fetchFor(...gateways: FakeGateway[]): typeof fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    const gateway = gateways.find((g) => g.baseUrl === url.origin);
+    if (gateway === undefined) throw new TypeError("fetch failed: no such host");
+    const signal = init?.signal;
+    const answer = gateway.handle(url, init);
+    if (signal === undefined || signal === null) return answer;
+    return Promise.race([
+      answer,
+      new Promise<Response>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      }),
+    ]);
+  }) as typeof fetch;
+}
+
+/** A manual clock in milliseconds. */
+export class Clock {
+  ms: number;
+  constructor(seconds = 1_800_000_000) {
+    this.ms = seconds * 1000;
+  }
+  now = (): number => this.ms;
+  get seconds(): number {
+    return Math.floor(this.ms / 1000);
+  }
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}
+
+export const SECRET = "a-test-session-secret-of-32-bytes-or-more!";
+
+/** The five default thresholds, current keys valid around the clock; `set` 0 or 1 gives disjoint keys. */
+export function defaultKeys(clock: Clock, set: 0 | 1 = 0): ThresholdKey[] {
+  return [13, 15, 16, 18, 21].map((age, i) =>
+    thresholdKey(age, { notBefore: clock.seconds - 3600, notAfter: clock.seconds + 7 * 86400 }, set * 5 + i),
+  );
+}
+
+/** Base64url without padding, for proof bodies. */
+export function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("base64url");
+}
