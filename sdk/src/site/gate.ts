@@ -99,10 +99,11 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
       timeoutMs: resolved.timeoutMs,
     });
 
-  const refuse = async (error: GateError, cookieHeader: string | null): Promise<GateResult> => {
+  const refuse = async (error: GateError, staleCookie: boolean): Promise<GateResult> => {
     const headers = new Headers();
-    // A session cookie that did not pass (tampered, expired, too low) is deleted with the refusal.
-    if (cookieHeader?.includes(`${session.cookieName}=`)) headers.append("Set-Cookie", session.clear());
+    // A session cookie that is not valid (tampered, expired) is deleted with the refusal. A valid one for a lower
+    // threshold stays: it may open another section of the site that asks for less.
+    if (staleCookie) headers.append("Set-Cookie", session.clear());
     if (error.status >= 500) return { ok: false, error, response: errorResponse(error, { headers }) };
     let challenges: WwwAuthenticateEntry[];
     try {
@@ -117,6 +118,7 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
 
   async function check(request: Request): Promise<GateResult> {
     const cookieHeader = request.headers.get("Cookie");
+    let staleCookie = false;
     try {
       const authorization = request.headers.get("Authorization");
       if (authorization !== null && /^\s*privatetoken(\s|$)/i.test(authorization)) {
@@ -131,9 +133,10 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
       }
       const ageOver = await session.read(cookieHeader, now());
       if (ageOver !== undefined && ageOver >= minAge) return { ok: true, ageOver };
-      return await refuse(new GateError("AGE_REQUIRED", `proof of age ${minAge}+ required`), cookieHeader);
+      staleCookie = ageOver === undefined && hasCookie(cookieHeader, session.cookieName);
+      return await refuse(new GateError("AGE_REQUIRED", `proof of age ${minAge}+ required`), staleCookie);
     } catch (error) {
-      return refuse(toGateError(error), cookieHeader);
+      return refuse(toGateError(error), staleCookie);
     }
   }
 
@@ -169,6 +172,11 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
     protectLambda: (handler) => toLambdaHandler(gate, handler),
   };
   return gate;
+}
+
+/** True when a Cookie header names the cookie `name`. */
+function hasCookie(header: string | null, name: string): boolean {
+  return header !== null && header.split(";").some((part) => part.trim().startsWith(`${name}=`));
 }
 
 /** The path of a request's URL, or "" when the URL does not parse. */

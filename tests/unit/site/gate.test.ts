@@ -331,16 +331,29 @@ describe("gated requests", () => {
     expect(result.error.code).toBe("AGE_REQUIRED");
   });
 
-  it("refuse a session for a lower threshold, and an expired session, and delete the cookie", async () => {
+  it("refuse a session for a lower threshold (keeping it for other sections) and an expired one (deleted)", async () => {
     const gate16 = gateFor(16);
     const cookie = cookieOf(await gate16.handleProof(proof(mintToken(keyOf(16), "gateway.example"))));
     expect((await gate16.check(new Request(`${SITE}/`, { headers: { Cookie: cookie } }))).ok).toBe(true);
     const low = refused(await gateFor(18).check(new Request(`${SITE}/`, { headers: { Cookie: cookie } })));
     expect(low.response.status).toBe(401);
-    expect(low.response.headers.getSetCookie()[0]).toMatch(/Max-Age=0$/);
+    expect(low.error.code).toBe("AGE_REQUIRED");
+    expect(low.response.headers.getSetCookie()).toEqual([]);
     clock.advance(15 * 60);
     const expired = refused(await gate16.check(new Request(`${SITE}/`, { headers: { Cookie: cookie } })));
     expect(expired.error.code).toBe("AGE_REQUIRED");
+    expect(expired.response.headers.getSetCookie()).toEqual([
+      "__Host-blindgate-age=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0",
+    ]);
+  });
+
+  it("refuse a tampered session cookie and delete it", async () => {
+    const gate = gateFor(18);
+    const cookie = cookieOf(await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example"))));
+    const tampered = `${cookie.slice(0, -2)}${cookie.endsWith("A") ? "B" : "A"}${cookie.slice(-1)}`;
+    const result = refused(await gate.check(new Request(`${SITE}/`, { headers: { Cookie: tampered } })));
+    expect(result.response.status).toBe(401);
+    expect(result.response.headers.getSetCookie()[0]).toMatch(/Max-Age=0$/);
   });
 
   it("route the proof path through protect()", async () => {
