@@ -24,13 +24,19 @@ import type { GateTokenVerifier, TokenVerifierFactory } from "@blindgate/sdk/sit
  * blind signature unblinds to), and a fake gateway (directory + /v1/check) behind an injectable fetch.
  */
 
-export interface ThresholdKey {
+/** A key as a gateway publishes it. */
+export interface PublishedKey {
   ageOver: number;
-  privateKey: KeyObject;
   spki: Uint8Array;
+  /** token_key_id, hex. */
   keyId: string;
   notBefore?: number;
   notAfter?: number;
+}
+
+/** A published key with its private half, for minting tokens. */
+export interface ThresholdKey extends PublishedKey {
+  privateKey: KeyObject;
 }
 
 const keyPool: { privateKey: KeyObject; spki: Uint8Array }[] = [];
@@ -116,11 +122,11 @@ export const nodeVerifier: TokenVerifierFactory = <M>(
 export type GatewayMode = "up" | "down" | "500" | "hang" | "garbage";
 
 /** A fake blindgate gateway: the directory and /v1/check, in memory. */
-export class FakeGateway {
+export class FakeGateway<K extends PublishedKey = ThresholdKey> {
   readonly baseUrl: string;
   readonly issuerName: string;
   readonly siteKey: string;
-  keys: ThresholdKey[];
+  keys: K[];
   mode: GatewayMode = "up";
   directoryMode: GatewayMode = "up";
   cacheControl = "max-age=300";
@@ -128,7 +134,7 @@ export class FakeGateway {
   readonly checks: { token: string; minAge: number }[] = [];
   readonly spent = new Set<string>();
 
-  constructor(host: string, keys: ThresholdKey[], siteKey = `site-key-${host}`) {
+  constructor(host: string, keys: K[], siteKey = `site-key-${host}`) {
     this.baseUrl = `https://${host}`;
     this.issuerName = host;
     this.keys = keys;
@@ -202,7 +208,7 @@ export class FakeGateway {
 }
 
 /** A fetch that routes to fake gateways by origin, honouring the abort signal (for timeouts). */
-export function fetchFor(...gateways: FakeGateway[]): typeof fetch {
+export function fetchFor(...gateways: FakeGateway<PublishedKey>[]): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : input);
     const gateway = gateways.find((g) => g.baseUrl === url.origin);
