@@ -176,7 +176,7 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
 
 /** True when a Cookie header names the cookie `name`. */
 function hasCookie(header: string | null, name: string): boolean {
-  return header !== null && header.split(";").some((part) => part.trim().startsWith(`${name}=`));
+  return (header ?? "").split(";").some((part) => part.trim().startsWith(`${name}=`));
 }
 
 /** The path of a request's URL, or "" when the URL does not parse. */

@@ -33,4 +33,4 @@ export {
   MIN_SECRET_BYTES,
 } from "./session.js";
 export type { GateTokenVerifier, TokenVerifierFactory, VerifiedToken, VerifierKey } from "./verifier.js";
-export { defaultVerifierFactory } from "./webcrypto-verifier.js";
+export { defaultVerifierFactory, webCryptoVerifierFactory } from "./webcrypto-verifier.js";

@@ -1,16 +1,7 @@
 import { createAgeGate, GATE_ERROR_STATUS, type GateErrorCode } from "@blindgate/sdk/site";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  b64,
-  Clock,
-  defaultKeys,
-  FakeGateway,
-  fetchFor,
-  mintToken,
-  nodeVerifier,
-  SECRET,
-} from "./fixtures.js";
+import { b64, Clock, defaultKeys, FakeGateway, fetchFor, mintToken, SECRET } from "./fixtures.js";
 
 /*
  * Whatever arrives (bodies, headers, cookies, mutated real tokens), the gate answers with one of its typed codes
@@ -25,7 +16,6 @@ const gate = createAgeGate({
   session: { secret: SECRET },
   fetch: fetchFor(gateway),
   now: clock.now,
-  verifier: nodeVerifier,
 });
 const codes = new Set(Object.keys(GATE_ERROR_STATUS));
 let realToken: Uint8Array;

@@ -31,7 +31,6 @@ function gateFor(minAge: number, extra: Partial<AgeGateOptions> = {}, gateways: 
     session: { secret: SECRET },
     fetch: fetchFor(...gateways),
     now: clock.now,
-    verifier: nodeVerifier,
     timeoutMs: 200,
     ...extra,
   });
@@ -249,7 +248,6 @@ describe("the proof endpoint", () => {
       session: { secret: SECRET },
       fetch: fetchFor(gateway),
       now: clock.now,
-      verifier: nodeVerifier,
     });
     const response = await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example")));
     expect(response.status).toBe(503);
@@ -375,6 +373,32 @@ describe("gated requests", () => {
     );
     expect(result.response.status).toBe(503);
     expect(result.error.code).toBe("GATEWAY_UNAVAILABLE");
+  });
+});
+
+describe("verifier option", () => {
+  it("uses a custom verifier factory (here node:crypto) with the directory keys", async () => {
+    const seen: number[] = [];
+    const gate = gateFor(18, {
+      verifier: (keys) => {
+        seen.push(keys.length);
+        return nodeVerifier(keys);
+      },
+    });
+    const response = await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example")));
+    expect(await response.json()).toEqual({ ok: true, ageOver: 18 });
+    expect(seen).toEqual([5]);
+  });
+
+  it("fails closed when the verifier factory throws", async () => {
+    const gate = gateFor(18, {
+      verifier: () => {
+        throw new Error("no keys for you");
+      },
+    });
+    const response = await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example")));
+    expect(response.status).toBe(503);
+    expect(gateway.checks).toHaveLength(0);
   });
 });
 

@@ -1,7 +1,7 @@
 import { type AgeGateOptions, createAgeGate } from "@blindgate/sdk/site";
 import { AuthorizationHeader, publicVerif, WWWAuthenticateHeader } from "@cloudflare/privacypass-ts";
 import { describe, expect, it } from "vitest";
-import { Clock, FakeGateway, fetchFor, nodeVerifier, type PublishedKey, SECRET } from "./fixtures.js";
+import { Clock, FakeGateway, fetchFor, type PublishedKey, SECRET } from "./fixtures.js";
 
 /*
  * A standard Privacy Pass client that knows nothing of blindgate (Cloudflare's privacypass-ts) reads the gate's
@@ -37,7 +37,6 @@ describe("interop with a standard Privacy Pass client and issuer", () => {
       session: { secret: SECRET },
       fetch: fetchFor(gateway),
       now: clock.now,
-      verifier: nodeVerifier,
     };
     const handler = createAgeGate(options).protect((_r, { ageOver }) => new Response(`over ${ageOver}`));
 

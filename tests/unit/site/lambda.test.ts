@@ -1,16 +1,7 @@
 import { parseWwwAuthenticate } from "@blindgate/sdk/protocol";
 import { createAgeGate, type LambdaHttpEvent, toLambdaHandler } from "@blindgate/sdk/site";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  b64,
-  Clock,
-  defaultKeys,
-  FakeGateway,
-  fetchFor,
-  mintToken,
-  nodeVerifier,
-  SECRET,
-} from "./fixtures.js";
+import { b64, Clock, defaultKeys, FakeGateway, fetchFor, mintToken, SECRET } from "./fixtures.js";
 
 let gateway: FakeGateway;
 let gate: ReturnType<typeof createAgeGate>;
@@ -24,7 +15,6 @@ beforeEach(() => {
     session: { secret: SECRET },
     fetch: fetchFor(gateway),
     now: clock.now,
-    verifier: nodeVerifier,
   });
 });
 

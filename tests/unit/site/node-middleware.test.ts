@@ -4,16 +4,7 @@ import type { AddressInfo } from "node:net";
 import { parseWwwAuthenticate } from "@blindgate/sdk/protocol";
 import { createAgeGate, type NodeRequestLike, toNodeMiddleware } from "@blindgate/sdk/site";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  b64,
-  Clock,
-  defaultKeys,
-  FakeGateway,
-  fetchFor,
-  mintToken,
-  nodeVerifier,
-  SECRET,
-} from "./fixtures.js";
+import { b64, Clock, defaultKeys, FakeGateway, fetchFor, mintToken, SECRET } from "./fixtures.js";
 
 /* A real node:http server with the middleware in front of a handler, driven over HTTP with fetch. */
 
@@ -31,7 +22,6 @@ beforeEach(async () => {
     session: { secret: SECRET, secure: false },
     fetch: fetchFor(gateway),
     now: clock.now,
-    verifier: nodeVerifier,
   });
   const ageGate = toNodeMiddleware(gate);
   seen = [];
@@ -122,7 +112,6 @@ describe("toNodeMiddleware on node:http", () => {
       minAge: 18,
       session: { secret: SECRET },
       fetch: fetchFor(gateway),
-      verifier: nodeVerifier,
     });
     const headers: Record<string, string> = { host: "site.example", "content-type": "application/json" };
     const req: NodeRequestLike = {
