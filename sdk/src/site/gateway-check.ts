@@ -82,15 +82,16 @@ export async function checkWithGateway(request: CheckRequest): Promise<CheckResu
     throw new GateError("GATEWAY_UNAVAILABLE", "check: the gateway cannot be reached", { cause });
   }
   const status = response.status;
-  if (status === 401 || status === 403) {
-    // 401/403 on the check route is about the site's API key, not the token: a configuration fault, fail closed.
-    const code = errorCode(text);
-    if (code === undefined || /KEY|AUTH|SITE/.test(code)) {
-      throw new GateError("GATEWAY_UNAVAILABLE", `check: the gateway refused the site key (${status})`);
-    }
-    throw new GateError("TOKEN_REJECTED", `check: the gateway refused the token (${code})`);
+  if (status === 401) {
+    // 401 on the check route is about the site's API key, not the token: a configuration fault, fail closed.
+    throw new GateError("GATEWAY_UNAVAILABLE", "check: the gateway refused the site key");
   }
-  if (status === 429 || status >= 500 || status < 200 || (status >= 300 && status < 400)) {
+  if (status === 403 && /SITE/.test(errorCode(text) ?? "SITE")) {
+    // A suspended or unknown site: also the site's configuration, not the visitor's token.
+    throw new GateError("GATEWAY_UNAVAILABLE", "check: the gateway refused this site");
+  }
+  if (status === 429 || status >= 500 || (status < 400 && status !== 200)) {
+    // Rate limited, down, or an answer the contract does not have (redirects are refused by fetch already).
     throw new GateError("GATEWAY_UNAVAILABLE", `check: the gateway answered ${status}`);
   }
   if (status !== 200) {

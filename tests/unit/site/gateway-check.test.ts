@@ -1,0 +1,87 @@
+import { checkWithGateway, GateError } from "@blindgate/sdk/site";
+import { describe, expect, it } from "vitest";
+
+/* How each answer of the gateway's /v1/check maps to the gate's codes: only a well-formed 200 passes. */
+
+function answering(status: number, body: unknown, seen: RequestInit[] = []): typeof fetch {
+  return (async (_input: string | URL | Request, init?: RequestInit) => {
+    if (init !== undefined) seen.push(init);
+    return new Response(typeof body === "string" ? body : JSON.stringify(body), { status });
+  }) as typeof fetch;
+}
+
+const token = new Uint8Array([1, 2, 3, 250]);
+
+async function outcome(status: number, body: unknown): Promise<string> {
+  try {
+    const r = await checkWithGateway({
+      baseUrl: "https://gw.example",
+      siteKey: "sk",
+      token,
+      minAge: 18,
+      fetch: answering(status, body),
+      timeoutMs: 1000,
+    });
+    return `ok ${r.ageOver}`;
+  } catch (e) {
+    if (!(e instanceof GateError)) throw e;
+    return e.code;
+  }
+}
+
+const ok = { valid: true, ageOver: 18, issuer: "gw.example", keyExpiresAt: "2030-01-01T00:00:00Z" };
+
+describe("checkWithGateway", () => {
+  it("sends the site key as Bearer and { token, minAge } as JSON", async () => {
+    const seen: RequestInit[] = [];
+    await checkWithGateway({
+      baseUrl: "https://gw.example",
+      siteKey: "sk",
+      token,
+      minAge: 18,
+      fetch: answering(200, ok, seen),
+      timeoutMs: 1000,
+    });
+    const [init] = seen;
+    expect(new Headers(init?.headers).get("Authorization")).toBe("Bearer sk");
+    expect(JSON.parse(String(init?.body))).toEqual({ token: "AQID-g", minAge: 18 });
+    expect(init?.redirect).toBe("error");
+  });
+
+  it.each([
+    [200, ok, "ok 18"],
+    [200, { ...ok, ageOver: 21 }, "ok 21"],
+    [200, { ...ok, valid: false }, "TOKEN_REJECTED"],
+    [200, { ...ok, ageOver: 16 }, "THRESHOLD_TOO_LOW"],
+    [200, { valid: true }, "GATEWAY_UNAVAILABLE"],
+    [200, "not json", "GATEWAY_UNAVAILABLE"],
+    [400, { error: { code: "INVALID_TOKEN", message: "x" } }, "TOKEN_REJECTED"],
+    [409, { error: { code: "TOKEN_SPENT", message: "x" } }, "TOKEN_REJECTED"],
+    [403, { error: { code: "THRESHOLD", message: "x" } }, "TOKEN_REJECTED"],
+    [403, { error: { code: "SITE_SUSPENDED", message: "x" } }, "GATEWAY_UNAVAILABLE"],
+    [403, "", "GATEWAY_UNAVAILABLE"],
+    [401, { error: { code: "UNAUTHORIZED", message: "x" } }, "GATEWAY_UNAVAILABLE"],
+    [429, { error: { code: "RATE_LIMITED", message: "x" } }, "GATEWAY_UNAVAILABLE"],
+    [500, "", "GATEWAY_UNAVAILABLE"],
+    [502, "<html>", "GATEWAY_UNAVAILABLE"],
+    [201, "", "GATEWAY_UNAVAILABLE"],
+  ])("status %i with %j is %s", async (status, body, expected) => {
+    expect(await outcome(status, body)).toBe(expected);
+  });
+
+  it("is GATEWAY_UNAVAILABLE when fetch throws", async () => {
+    const failing = (async () => {
+      throw new TypeError("fetch failed");
+    }) as typeof fetch;
+    await expect(
+      checkWithGateway({
+        baseUrl: "https://gw.example",
+        siteKey: "sk",
+        token,
+        minAge: 18,
+        fetch: failing,
+        timeoutMs: 10,
+      }),
+    ).rejects.toMatchObject({ code: "GATEWAY_UNAVAILABLE" });
+  });
+});
