@@ -139,7 +139,15 @@ export class DirectoryCache {
   }
 }
 
-/** Seconds to cache for a Cache-Control value: its max-age clamped, or the default. */
+/**
+ * Seconds to cache for a Cache-Control value: its max-age clamped to [30, 86400], or the default (300).
+ *
+ * @example
+ * ```ts
+ * cacheSeconds("public, max-age=60"); // 60
+ * cacheSeconds(null); // 300
+ * ```
+ */
 export function cacheSeconds(cacheControl: string | null): number {
   if (cacheControl === null) return DEFAULT_DIRECTORY_TTL;
   const directives = cacheControl

@@ -76,7 +76,14 @@ export const webCryptoVerifierFactory: TokenVerifierFactory = async <M>(
   };
 };
 
-/** The gate's default verifier factory. */
+/**
+ * The gate's default verifier factory: {@link webCryptoVerifierFactory}.
+ *
+ * @example
+ * ```ts
+ * createAgeGate({ issuers, minAge: 18, session, verifier: defaultVerifierFactory }); // same as leaving it out
+ * ```
+ */
 export const defaultVerifierFactory: TokenVerifierFactory = webCryptoVerifierFactory;
 
 /**
