@@ -10,6 +10,19 @@ export {
   TOKEN_REQUEST_LENGTH,
   TOKEN_RESPONSE_LENGTH,
 } from "./batch.js";
+export { bitLength, gcd, i2osp, modInverse, modPow, os2ip, randomIntegerBelow } from "./blind-rsa/bigint.js";
+export type { BlindOptions, BlindOutput, BlindRsaVariant, RsaPublicKey } from "./blind-rsa/blind-rsa.js";
+export {
+  BLIND_RSA_VARIANTS,
+  BlindRsa,
+  MSG_PREFIX_LENGTH,
+  RSABSSA_SHA384_PSS_DETERMINISTIC,
+  RSABSSA_SHA384_PSS_RANDOMIZED,
+  RSABSSA_SHA384_PSSZERO_DETERMINISTIC,
+  RSABSSA_SHA384_PSSZERO_RANDOMIZED,
+} from "./blind-rsa/blind-rsa.js";
+export type { PssHash, PssParams } from "./blind-rsa/emsa-pss.js";
+export { digest, emsaPssEncode, emsaPssVerify, HASH_LENGTH, mgf1 } from "./blind-rsa/emsa-pss.js";
 export { concat, equalBytes, fromBase64Url, fromHex, Reader, toBase64Url, toHex, u16 } from "./bytes.js";
 export type {
   DirectoryTokenKey,
@@ -51,7 +64,42 @@ export {
   PRIVATE_TOKEN_SCHEME,
   parseWwwAuthenticate,
 } from "./headers/www-authenticate.js";
+export type { BeginIssuanceInput, PendingToken } from "./issuance.js";
+export { beginIssuance, finishIssuance } from "./issuance.js";
+export type { ParsedRsaSpki, RsaSpkiKind } from "./spki.js";
+export {
+  encodePssSpki,
+  encodeRsaEncryptionSpki,
+  MAX_RSA_MODULUS_BITS,
+  MIN_RSA_MODULUS_BITS,
+  parseRsaSpki,
+  toPssSpki,
+  toRsaEncryptionSpki,
+} from "./spki.js";
+export type { TokenInit } from "./token.js";
+export {
+  BLIND_RSA_TOKEN_LENGTH,
+  TOKEN_AUTHENTICATOR_INPUT_LENGTH,
+  TOKEN_FIELD_LENGTH,
+  Token,
+} from "./token.js";
 export type { TokenChallengeInit } from "./token-challenge.js";
 export { isServerName, REDEMPTION_CONTEXT_LENGTH, TokenChallenge } from "./token-challenge.js";
+export { TOKEN_KEY_ID_LENGTH, tokenKeyId, truncatedTokenKeyId } from "./token-key.js";
+export {
+  BLIND_RSA_NK,
+  BLIND_RSA_TOKEN_REQUEST_LENGTH,
+  TOKEN_TYPE_BLIND_RSA,
+  TokenRequest,
+} from "./token-request.js";
+export { TokenResponse } from "./token-response.js";
 export type { DecodedVarint } from "./varint.js";
 export { decodeVarint, decodeVarintBigInt, encodeVarint, MAX_VARINT, varintLength } from "./varint.js";
+export type {
+  ExpectedChallenge,
+  TokenVerifier,
+  TokenVerifierKey,
+  TokenVerifierOptions,
+  VerifiedToken,
+} from "./verify.js";
+export { createTokenVerifier, TOKEN_SALT_LENGTH } from "./verify.js";

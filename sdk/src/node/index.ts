@@ -1,0 +1,1 @@
+export { createNodeTokenVerifier } from "./token-verifier.js";
