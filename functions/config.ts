@@ -1,0 +1,111 @@
+import { z } from "zod";
+import type { TableNames } from "./stores/dynamo.js";
+
+/*
+ * The functions' configuration, from the environment (set by the CDK stack on AWS, by functions/local locally).
+ * Parsed once per container; a wrong value stops the cold start with a message naming the variable.
+ */
+
+const thresholds = z
+  .string()
+  .regex(/^\d{1,3}(,\d{1,3})*$/, "comma-separated ages")
+  .transform((s) => [...new Set(s.split(",").map(Number))].sort((a, b) => a - b))
+  .refine((list) => list.every((n) => n >= 1 && n <= 150), "ages between 1 and 150");
+
+const positive = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+const env = z.object({
+  BLINDGATE_ISSUER_NAME: z.string().min(1).max(255),
+  BLINDGATE_ISSUER_URL: z.url(),
+  BLINDGATE_TABLE_KEYS: z.string().min(3),
+  BLINDGATE_TABLE_KEY_LOG: z.string().min(3),
+  BLINDGATE_TABLE_PROVIDERS: z.string().min(3),
+  BLINDGATE_TABLE_SITES: z.string().min(3),
+  BLINDGATE_TABLE_GRANTS: z.string().min(3),
+  BLINDGATE_TABLE_SPENT: z.string().min(3),
+  BLINDGATE_KMS_KEY_ID: z.string().min(1).optional(),
+  BLINDGATE_DATA_KEY_FILE: z.string().min(1).optional(),
+  BLINDGATE_THRESHOLDS: thresholds.default([13, 15, 16, 18, 21]),
+  /** How long a key issues tokens. */
+  BLINDGATE_KEY_EPOCH_HOURS: positive(24 * 7),
+  /** How long a token stays valid after its key stopped issuing (the wallet's batches are used within it). */
+  BLINDGATE_TOKEN_VALIDITY_HOURS: positive(24 * 7),
+  /** Longest grant lifetime accepted (exp - iat). */
+  BLINDGATE_GRANT_MAX_TTL_SECONDS: positive(600),
+  /** Largest number of TokenRequests in one batch. */
+  BLINDGATE_MAX_BATCH: positive(100),
+  /** DynamoDB endpoint override (local mode and tests). */
+  BLINDGATE_DYNAMODB_ENDPOINT: z.url().optional(),
+});
+
+export interface GatewayConfig {
+  /** Issuer name: the host name in TokenChallenges and the `aud` of grants. */
+  readonly issuerName: string;
+  /** Public base URL of the gateway (no trailing slash). */
+  readonly issuerUrl: string;
+  readonly tables: TableNames;
+  readonly kmsKeyId: string | undefined;
+  readonly dataKeyFile: string | undefined;
+  readonly thresholds: readonly number[];
+  readonly keyEpochSeconds: number;
+  readonly tokenValiditySeconds: number;
+  readonly grantMaxTtlSeconds: number;
+  readonly maxBatch: number;
+  readonly dynamoEndpoint: string | undefined;
+}
+
+/** Parse the configuration from an environment. Throws an Error naming every bad variable. */
+export function parseConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
+  const result = env.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`blindgate configuration: ${problems}`);
+  }
+  const e = result.data;
+  if (e.BLINDGATE_KMS_KEY_ID === undefined && e.BLINDGATE_DATA_KEY_FILE === undefined) {
+    throw new Error("blindgate configuration: BLINDGATE_KMS_KEY_ID or BLINDGATE_DATA_KEY_FILE is required");
+  }
+  return {
+    issuerName: e.BLINDGATE_ISSUER_NAME,
+    issuerUrl: e.BLINDGATE_ISSUER_URL.replace(/\/+$/, ""),
+    tables: {
+      keys: e.BLINDGATE_TABLE_KEYS,
+      keyLog: e.BLINDGATE_TABLE_KEY_LOG,
+      providers: e.BLINDGATE_TABLE_PROVIDERS,
+      sites: e.BLINDGATE_TABLE_SITES,
+      grants: e.BLINDGATE_TABLE_GRANTS,
+      spent: e.BLINDGATE_TABLE_SPENT,
+    },
+    kmsKeyId: e.BLINDGATE_KMS_KEY_ID,
+    dataKeyFile: e.BLINDGATE_DATA_KEY_FILE,
+    thresholds: e.BLINDGATE_THRESHOLDS,
+    keyEpochSeconds: Math.round(e.BLINDGATE_KEY_EPOCH_HOURS * 3600),
+    tokenValiditySeconds: Math.round(e.BLINDGATE_TOKEN_VALIDITY_HOURS * 3600),
+    grantMaxTtlSeconds: e.BLINDGATE_GRANT_MAX_TTL_SECONDS,
+    maxBatch: e.BLINDGATE_MAX_BATCH,
+    dynamoEndpoint: e.BLINDGATE_DYNAMODB_ENDPOINT,
+  };
+}
+
+/** The environment that {@link parseConfig} reads back as `config` (local mode and tests start handlers this way). */
+export function configToEnv(config: GatewayConfig): Record<string, string> {
+  const out: Record<string, string> = {
+    BLINDGATE_ISSUER_NAME: config.issuerName,
+    BLINDGATE_ISSUER_URL: config.issuerUrl,
+    BLINDGATE_TABLE_KEYS: config.tables.keys,
+    BLINDGATE_TABLE_KEY_LOG: config.tables.keyLog,
+    BLINDGATE_TABLE_PROVIDERS: config.tables.providers,
+    BLINDGATE_TABLE_SITES: config.tables.sites,
+    BLINDGATE_TABLE_GRANTS: config.tables.grants,
+    BLINDGATE_TABLE_SPENT: config.tables.spent,
+    BLINDGATE_THRESHOLDS: config.thresholds.join(","),
+    BLINDGATE_KEY_EPOCH_HOURS: String(config.keyEpochSeconds / 3600),
+    BLINDGATE_TOKEN_VALIDITY_HOURS: String(config.tokenValiditySeconds / 3600),
+    BLINDGATE_GRANT_MAX_TTL_SECONDS: String(config.grantMaxTtlSeconds),
+    BLINDGATE_MAX_BATCH: String(config.maxBatch),
+  };
+  if (config.kmsKeyId !== undefined) out.BLINDGATE_KMS_KEY_ID = config.kmsKeyId;
+  if (config.dataKeyFile !== undefined) out.BLINDGATE_DATA_KEY_FILE = config.dataKeyFile;
+  if (config.dynamoEndpoint !== undefined) out.BLINDGATE_DYNAMODB_ENDPOINT = config.dynamoEndpoint;
+  return out;
+}

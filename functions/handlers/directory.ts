@@ -1,0 +1,49 @@
+import { createHash } from "node:crypto";
+import { buildDirectory, DIRECTORY_MEDIA_TYPE, TOKEN_TYPE_BLIND_RSA } from "@blindgate/sdk/protocol";
+import { header, requireMethod } from "../http.js";
+import { directoryKeys, keyRingFor } from "../issuer/keys.js";
+import type { DepsSource } from "../runtime.js";
+import { httpRoute } from "./route.js";
+
+/*
+ * GET /.well-known/private-token-issuer-directory (RFC 9578 §4): per age threshold the current key and the next
+ * one (published ahead), each with "not-before", our "not-after" (end of its tokens' validity) and "age-over".
+ * Cacheable for a few minutes: a key is published one epoch before it issues, so clients never miss one.
+ */
+
+export const DIRECTORY_MAX_AGE_SECONDS = 300;
+export const ISSUE_PATH = "/token-request";
+
+export function createDirectoryHandler(source?: DepsSource) {
+  return httpRoute(async (event, deps) => {
+    requireMethod(event, "GET");
+    const now = deps.now();
+    const keys = directoryKeys(await keyRingFor(deps).all(now), now);
+    const body = JSON.stringify(
+      buildDirectory({
+        issuerRequestUri: `${deps.config.issuerUrl}${ISSUE_PATH}`,
+        tokenKeys: keys.map((k) => ({
+          tokenType: TOKEN_TYPE_BLIND_RSA,
+          tokenKey: k.spki,
+          notBefore: k.notBefore,
+          notAfter: k.validUntil,
+          ageOver: k.threshold,
+        })),
+      }),
+    );
+    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 32)}"`;
+    const headers = {
+      "content-type": DIRECTORY_MEDIA_TYPE,
+      "cache-control": `public, max-age=${DIRECTORY_MAX_AGE_SECONDS}`,
+      etag,
+      "x-content-type-options": "nosniff",
+    };
+    const match = header(event, "if-none-match");
+    if (match !== undefined && match.split(",").some((t) => t.trim() === etag)) {
+      return { statusCode: 304, headers };
+    }
+    return { statusCode: 200, headers, body };
+  }, source);
+}
+
+export const handler = createDirectoryHandler();

@@ -1,0 +1,135 @@
+/*
+ * What the gateway keeps, as interfaces. One implementation: DynamoDB (dynamo.ts), used on AWS and locally
+ * (dynalite or DynamoDB Local speak the same HTTP API), so there is a single code path to test.
+ *
+ * Times are epoch seconds throughout (the unit of DynamoDB's TTL attribute).
+ */
+
+/** A token key (type 0x0002) for one age threshold, with its windows. */
+export interface TokenKeyRecord {
+  /** token_key_id, hex (SHA-256 of the SPKI). */
+  readonly id: string;
+  /** Last byte of token_key_id (RFC 9578 truncated_token_key_id). */
+  readonly truncatedId: number;
+  /** The age threshold this key certifies: a token of this key proves "age >= threshold". */
+  readonly threshold: number;
+  /** RFC 9578 RSASSA-PSS SPKI. */
+  readonly spki: Uint8Array;
+  /** Published in the directory from `publishAt`, issues from `notBefore` until `issueUntil`, checks until `validUntil`. */
+  readonly publishAt: number;
+  readonly notBefore: number;
+  readonly issueUntil: number;
+  readonly validUntil: number;
+  /** The private key, sealed (AES-256-GCM under a data key; see functions/issuer/key-vault.ts). Secret. */
+  readonly sealedPrivateKey: Uint8Array;
+  readonly createdAt: number;
+}
+
+export interface KeyStore {
+  /** Add a key; false when a key with this id exists already. */
+  add(key: TokenKeyRecord): Promise<boolean>;
+  /** Every key still in the table (the table is small: a few keys per threshold). */
+  list(): Promise<TokenKeyRecord[]>;
+  /** Remove a key whose validity has ended. */
+  remove(id: string): Promise<void>;
+}
+
+export type KeyEventKind = "created" | "published" | "retired" | "expired";
+
+/** One entry of the append-only, hash-chained key log. */
+export interface KeyLogEntry {
+  readonly seq: number;
+  readonly at: number;
+  readonly event: KeyEventKind;
+  readonly keyId: string;
+  readonly threshold: number;
+  /** base64url SPKI, so that the log alone lets anyone check which keys existed. */
+  readonly spki: string;
+  readonly notBefore: number;
+  readonly issueUntil: number;
+  readonly validUntil: number;
+  /** hex SHA-256 of the previous entry's canonical form ("" for seq 0). */
+  readonly prevHash: string;
+  /** hex SHA-256 of this entry's canonical form (every field above). */
+  readonly hash: string;
+}
+
+export type KeyLogEntryInput = Omit<KeyLogEntry, "seq" | "prevHash" | "hash">;
+
+export interface KeyLogStore {
+  /** Append an entry at the next sequence number, chained to the last; retried on a concurrent append. */
+  append(entry: KeyLogEntryInput): Promise<KeyLogEntry>;
+  /** Entries with seq >= fromSeq, in order, at most `limit`. */
+  list(fromSeq: number, limit: number): Promise<KeyLogEntry[]>;
+}
+
+export type PartyStatus = "active" | "suspended";
+
+/** A verification provider: who may sign grants, and how many tokens a month its grants may issue. */
+export interface ProviderRecord {
+  readonly id: string;
+  readonly name: string;
+  /** The provider's page a wallet sends a person to. */
+  readonly verifyUrl: string;
+  /** Public JWKS (ES256 keys with kid) the provider's grants are verified with. */
+  readonly jwks: { keys: Record<string, unknown>[] };
+  readonly status: PartyStatus;
+  /** Tokens per calendar month (UTC). */
+  readonly monthlyQuota: number;
+  readonly createdAt: number;
+}
+
+export interface ProviderStore {
+  put(provider: ProviderRecord): Promise<void>;
+  get(id: string): Promise<ProviderRecord | undefined>;
+  list(): Promise<ProviderRecord[]>;
+  setStatus(id: string, status: PartyStatus): Promise<boolean>;
+  /**
+   * Count `tokens` against the provider's quota for `period` ("YYYY-MM"), atomically: false (and nothing counted)
+   * when that would exceed `quota`.
+   */
+  consumeQuota(id: string, period: string, tokens: number, quota: number): Promise<boolean>;
+  /** Tokens counted in `period`. */
+  usage(id: string, period: string): Promise<number>;
+}
+
+/** A site that may call the check function; only a hash of its API key is kept. */
+export interface SiteRecord {
+  /** hex SHA-256 of the API key. */
+  readonly apiKeyHash: string;
+  readonly id: string;
+  readonly name: string;
+  readonly status: PartyStatus;
+  readonly createdAt: number;
+}
+
+export interface SiteStore {
+  put(site: SiteRecord): Promise<void>;
+  getByKeyHash(apiKeyHash: string): Promise<SiteRecord | undefined>;
+  list(): Promise<SiteRecord[]>;
+  setStatus(id: string, status: PartyStatus): Promise<boolean>;
+  /** Count one check for metering in `period` ("YYYY-MM"). */
+  countCheck(apiKeyHash: string, period: string): Promise<void>;
+  checks(apiKeyHash: string, period: string): Promise<number>;
+}
+
+/**
+ * A set of single-use ids with an expiry: used grant ids (jti) and spent tokens. One conditional write decides,
+ * globally: `attribute_not_exists(pk) OR ttl < :now` (TTL deletion lags, so an expired item counts as absent).
+ */
+export interface OnceStore {
+  /** true the first time `id` is used before `expiresAt`; false when it was used already and has not expired. */
+  useOnce(id: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
+/** Every store of the gateway. */
+export interface Stores {
+  readonly keys: KeyStore;
+  readonly keyLog: KeyLogStore;
+  readonly providers: ProviderStore;
+  readonly sites: SiteStore;
+  /** Used grants, by jti (prefixed with the provider id). */
+  readonly grants: OnceStore;
+  /** Spent tokens, by hex SHA-256(token_key_id || nonce). */
+  readonly spent: OnceStore;
+}
