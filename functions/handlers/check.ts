@@ -7,6 +7,7 @@ import {
   VerificationError,
 } from "@blindgate/sdk/protocol";
 import { z } from "zod";
+import { hashApiKey } from "../admin/operations.js";
 import { bearer, HttpError, json, jsonBody, log, requireMethod } from "../http.js";
 import { keyRingFor } from "../issuer/keys.js";
 import type { DepsSource } from "../runtime.js";
@@ -67,7 +68,7 @@ export function createCheckHandler(source?: DepsSource) {
         "www-authenticate": "Bearer",
       });
     }
-    const apiKeyHash = sha256Hex(new TextEncoder().encode(apiKey));
+    const apiKeyHash = hashApiKey(apiKey);
     const site = await stores.sites.getByKeyHash(apiKeyHash);
     if (site === undefined) throw new HttpError(401, "ERR_SITE_KEY_INVALID", "unknown site API key");
     if (site.status !== "active") throw new HttpError(403, "ERR_SITE_SUSPENDED", "this site is suspended");

@@ -1,0 +1,107 @@
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { PartyStatus, ProviderRecord, SiteRecord, Stores } from "../stores/types.js";
+
+/*
+ * Onboarding, the same operations for the CLI (`npm run admin`), the local server and tests. Inputs are checked
+ * here, once: a provider's JWKS must hold ES256 public keys only (never a private "d"), a verify URL must be
+ * https (or http on localhost).
+ */
+
+const publicEcJwk = z
+  .object({
+    kty: z.literal("EC"),
+    crv: z.literal("P-256"),
+    x: z.string().min(40).max(48),
+    y: z.string().min(40).max(48),
+    kid: z.string().min(1).max(128),
+    alg: z.literal("ES256").optional(),
+    use: z.literal("sig").optional(),
+  })
+  .strict(); // a private key ("d") or anything else in the JWKS is refused
+
+const providerInput = z.object({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lowercase letters, digits and dashes")
+    .optional(),
+  name: z.string().min(1).max(100),
+  verifyUrl: z.url().refine((u) => {
+    const url = new URL(u);
+    return url.protocol === "https:" || (url.protocol === "http:" && isLocalHost(url.hostname));
+  }, "https (or http on localhost)"),
+  jwks: z.object({ keys: z.array(publicEcJwk).min(1).max(8) }),
+  monthlyQuota: z.number().int().positive().max(1e12).default(1_000_000),
+});
+
+function isLocalHost(host: string): boolean {
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
+}
+
+export type ProviderInput = z.input<typeof providerInput>;
+
+export class AdminError extends Error {
+  override name = "AdminError";
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || what}: ${i.message}`).join("; ");
+    throw new AdminError(`${what}: ${problems}`);
+  }
+  return result.data;
+}
+
+export async function addProvider(
+  stores: Stores,
+  input: ProviderInput,
+  now: number,
+): Promise<ProviderRecord> {
+  const p = parse(providerInput, input, "provider");
+  const id =
+    p.id ??
+    p.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 63);
+  if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(id)) throw new AdminError("provider: give an id (--id)");
+  const record: ProviderRecord = {
+    id,
+    name: p.name,
+    verifyUrl: p.verifyUrl,
+    jwks: p.jwks,
+    status: "active",
+    monthlyQuota: p.monthlyQuota,
+    createdAt: now,
+  };
+  await stores.providers.put(record);
+  return record;
+}
+
+/** A new site and its API key. The key is shown once; only its SHA-256 is stored. */
+export async function addSite(
+  stores: Stores,
+  input: { name: string; id?: string },
+  now: number,
+): Promise<{ site: SiteRecord; apiKey: string }> {
+  const name = parse(z.string().min(1).max(100), input.name, "site name");
+  const id = input.id ?? `site-${randomBytes(6).toString("hex")}`;
+  const apiKey = `bgs_${randomBytes(32).toString("base64url")}`;
+  const site: SiteRecord = { apiKeyHash: hashApiKey(apiKey), id, name, status: "active", createdAt: now };
+  await stores.sites.put(site);
+  return { site, apiKey };
+}
+
+export function hashApiKey(apiKey: string): string {
+  return createHash("sha256").update(apiKey).digest("hex");
+}
+
+export async function setProviderStatus(stores: Stores, id: string, status: PartyStatus): Promise<void> {
+  if (!(await stores.providers.setStatus(id, status))) throw new AdminError(`no provider ${id}`);
+}
+
+export async function setSiteStatus(stores: Stores, id: string, status: PartyStatus): Promise<void> {
+  if (!(await stores.sites.setStatus(id, status))) throw new AdminError(`no site ${id}`);
+}

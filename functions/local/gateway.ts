@@ -1,0 +1,279 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { addProvider, addSite, type ProviderInput } from "../admin/operations.js";
+import type { GatewayConfig } from "../config.js";
+import { createCheckHandler } from "../handlers/check.js";
+import { createDirectoryHandler, ISSUE_PATH } from "../handlers/directory.js";
+import { createIssueHandler } from "../handlers/issue.js";
+import { createKeyLogHandler } from "../handlers/key-log.js";
+import { createProvidersHandler } from "../handlers/providers.js";
+import { json } from "../http.js";
+import { createLocalKeyVault, defaultDataKeyFile } from "../issuer/key-vault.js";
+import { type RotationReport, rotateKeys } from "../issuer/keys.js";
+import { type Deps, dynamoClient, systemClock } from "../runtime.js";
+import { createTables, dynamoStores, localTableNames } from "../stores/dynamo.js";
+import type { ProviderRecord, SiteRecord, Stores } from "../stores/types.js";
+import { BodyTooLarge, invoke, type LambdaHttpHandler, writeResult } from "./adapter.js";
+
+/*
+ * The gateway on one machine: the Lambda handler modules behind one node:http server, on a DynamoDB-compatible
+ * store (dynalite in-process by default: pure JavaScript, nothing to install; or any endpoint, such as DynamoDB
+ * Local, given by `dynamoEndpoint`), with the wallet's pages at /wallet/. Used by `npm start`, the integration
+ * and end-to-end tests, and the benchmarks.
+ */
+
+export interface LocalGatewayOptions {
+  /** TCP port on 127.0.0.1 (0: a free one). Default 0. */
+  port?: number;
+  /** Issuer name (challenges, grant audience). Default "localhost". */
+  issuerName?: string;
+  /** An existing DynamoDB-compatible endpoint; default: dynalite started in this process. */
+  dynamoEndpoint?: string;
+  /** Prefix of the table names (several gateways can share one endpoint). */
+  tablePrefix?: string;
+  /** Master key file of the local key vault; default: a fresh temporary one (deleted on close). */
+  dataKeyFile?: string;
+  /** Clock (epoch seconds); tests move it to simulate rotation. */
+  now?: () => number;
+  keyEpochSeconds?: number;
+  tokenValiditySeconds?: number;
+  thresholds?: number[];
+  /** Serve the wallet's pages at /wallet/ (built with esbuild at start). Default true. */
+  wallet?: boolean;
+}
+
+export interface LocalGateway {
+  readonly url: string;
+  readonly issuerName: string;
+  readonly walletUrl: string;
+  readonly stores: Stores;
+  readonly deps: Deps;
+  readonly config: GatewayConfig;
+  readonly dynamoEndpoint: string;
+  addProvider(input: ProviderInput): Promise<ProviderRecord>;
+  addSite(name: string): Promise<{ site: SiteRecord; apiKey: string }>;
+  rotate(): Promise<RotationReport>;
+  close(): Promise<void>;
+}
+
+interface DynaliteServer {
+  listen(port: number, host: string, cb: (err?: Error) => void): void;
+  close(cb: () => void): void;
+  address(): AddressInfo;
+}
+
+async function startDynalite(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const { default: dynalite } = (await import("dynalite")) as unknown as {
+    default: (options: {
+      createTableMs: number;
+      deleteTableMs: number;
+      updateTableMs: number;
+    }) => DynaliteServer;
+  };
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) =>
+    server.listen(0, "127.0.0.1", (e) => (e ? reject(e) : resolve())),
+  );
+  return {
+    endpoint: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+export const WALLET_SOURCE_DIR = join(here, "..", "..", "wallet");
+
+const STATIC_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+
+/** Headers of the wallet's pages: the same as the CloudFront response headers policy of the stack. */
+export function walletHeaders(gatewayOrigin: string): Record<string, string> {
+  return {
+    "content-security-policy": [
+      "default-src 'self'",
+      `connect-src 'self' ${gatewayOrigin}`,
+      "img-src 'self' data:",
+      "style-src 'self'",
+      "script-src 'self'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+    ].join("; "),
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+    "cross-origin-resource-policy": "same-origin",
+    "cache-control": "no-cache",
+  };
+}
+
+export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
+  const cleanup: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    let endpoint = options.dynamoEndpoint;
+    if (endpoint === undefined) {
+      const dyn = await startDynalite();
+      cleanup.push(dyn.close);
+      endpoint = dyn.endpoint;
+    }
+    let dataKeyFile = options.dataKeyFile;
+    if (dataKeyFile === undefined) {
+      const dir = await mkdtemp(join(tmpdir(), "blindgate-"));
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      dataKeyFile = join(dir, "data-key");
+    }
+
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+    });
+    cleanup.push(() => closeServer(server));
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}`;
+    const issuerName = options.issuerName ?? "localhost";
+
+    const tables = localTableNames(options.tablePrefix);
+    const client: DynamoDBClient = dynamoClient(endpoint);
+    cleanup.push(async () => client.destroy());
+    await createTables(client, tables);
+    const config: GatewayConfig = {
+      issuerName,
+      issuerUrl: url,
+      tables,
+      kmsKeyId: undefined,
+      dataKeyFile,
+      thresholds: options.thresholds ?? [13, 15, 16, 18, 21],
+      keyEpochSeconds: options.keyEpochSeconds ?? 7 * 86_400,
+      tokenValiditySeconds: options.tokenValiditySeconds ?? 7 * 86_400,
+      grantMaxTtlSeconds: 600,
+      maxBatch: 100,
+      dynamoEndpoint: endpoint,
+    };
+    const deps: Deps = {
+      config,
+      stores: dynamoStores(client, tables),
+      vault: await createLocalKeyVault(dataKeyFile),
+      now: options.now ?? systemClock,
+    };
+    await rotateKeys(deps);
+
+    const walletFiles = options.wallet === false ? new Map() : await loadWallet(url, issuerName);
+    const routes = new Map<string, { name: string; handler: LambdaHttpHandler }>([
+      [
+        "/.well-known/private-token-issuer-directory",
+        { name: "directory", handler: createDirectoryHandler(deps) },
+      ],
+      [ISSUE_PATH, { name: "issue", handler: createIssueHandler(deps) }],
+      ["/v1/check", { name: "check", handler: createCheckHandler(deps) }],
+      ["/v1/key-log", { name: "key-log", handler: createKeyLogHandler(deps) }],
+      ["/v1/providers", { name: "providers", handler: createProvidersHandler(deps) }],
+    ]);
+
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      const path = new URL(req.url ?? "/", "http://local").pathname;
+      const route = routes.get(path);
+      const done = (error: unknown) => {
+        if (res.headersSent) return res.destroy();
+        const status = error instanceof BodyTooLarge ? 413 : 500;
+        const code = error instanceof BodyTooLarge ? "ERR_BODY_TOO_LARGE" : "ERR_INTERNAL";
+        writeResult(res, json(status, { error: { code, message: code.toLowerCase() } }));
+      };
+      if (route !== undefined) {
+        invoke(route.handler, route.name, `${req.method} ${path}`, req, res).catch(done);
+      } else if (path === "/wallet" || path.startsWith("/wallet/")) {
+        serveWallet(walletFiles, path, url, req, res);
+      } else {
+        writeResult(res, json(404, { error: { code: "ERR_NOT_FOUND", message: "no such route" } }));
+      }
+    });
+
+    return {
+      url,
+      issuerName,
+      walletUrl: `${url}/wallet/`,
+      stores: deps.stores,
+      deps,
+      config,
+      dynamoEndpoint: endpoint,
+      addProvider: (input) => addProvider(deps.stores, input, deps.now()),
+      addSite: (name) => addSite(deps.stores, { name }, deps.now()),
+      rotate: () => rotateKeys(deps),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+type WalletFiles = Map<string, { body: Buffer; type: string }>;
+
+/** Build the wallet (wallet/build.ts) into memory, with its config.json. */
+async function loadWallet(gatewayUrl: string, issuerName: string): Promise<WalletFiles> {
+  const files: WalletFiles = new Map();
+  const out = await mkdtemp(join(tmpdir(), "blindgate-wallet-"));
+  try {
+    const { buildWallet } = await import("../../wallet/build.js");
+    for (const file of await buildWallet(out)) {
+      const name = normalize(file).startsWith(out) ? file.slice(out.length + 1) : file;
+      files.set(`/wallet/${name}`, {
+        body: await readFile(join(out, name)),
+        type: STATIC_TYPES[extname(name)] ?? "application/octet-stream",
+      });
+    }
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+  files.set("/wallet/config.json", {
+    body: Buffer.from(JSON.stringify({ gatewayUrl, issuerName })),
+    type: STATIC_TYPES[".json"] as string,
+  });
+  return files;
+}
+
+function serveWallet(
+  files: WalletFiles,
+  path: string,
+  origin: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
+  const file = files.get(path === "/wallet" || path === "/wallet/" ? "/wallet/index.html" : path);
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    writeResult(res, json(405, { error: { code: "ERR_METHOD", message: "only GET" } }, { allow: "GET" }));
+    return;
+  }
+  if (file === undefined) {
+    writeResult(res, json(404, { error: { code: "ERR_NOT_FOUND", message: "no such file" } }));
+    return;
+  }
+  res.writeHead(200, {
+    ...walletHeaders(origin),
+    "content-type": file.type,
+    "content-length": file.body.length,
+  });
+  res.end(req.method === "HEAD" ? undefined : file.body);
+}
+
+export { defaultDataKeyFile };
