@@ -192,7 +192,8 @@ export async function rotateKeys(deps: Deps): Promise<RotationReport> {
       });
       report.logged.push({ keyId: key.id, event });
     }
-    if (keyState(key, now) === "expired" && logged.has(`${key.id}/expired`)) {
+    if (keyState(key, now) === "expired") {
+      // Its "expired" event is in the log (logged above if not before): the record can go.
       await stores.keys.remove(key.id);
       report.removed.push(key.id);
     }

@@ -1,0 +1,180 @@
+import { constants, generateKeyPairSync, privateDecrypt, randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import {
+  beginIssuance,
+  encodeBatchRequest,
+  GENERIC_BATCH_REQUEST_MEDIA_TYPE,
+  TokenChallenge,
+  toBase64Url,
+} from "@blindgate/sdk/protocol";
+import type { Context } from "aws-lambda";
+import { createIssueHandler } from "../../functions/handlers/issue.js";
+import type { HttpEvent } from "../../functions/http.js";
+import { startLocalGateway } from "../../functions/local/gateway.js";
+import {
+  check,
+  currentKey,
+  issue,
+  makeGrant,
+  registerProvider,
+} from "../../tests/integration/gateway/client.js";
+import { median, percentile, report } from "../harness.js";
+
+/*
+ * The gateway's two hot paths, each beside a baseline measured in the same run:
+ * - a batch of 100 token requests through the issue handler in-process (grant check, single use, quota, 100
+ *   blind signatures) vs 100 raw RSA-2048 private operations;
+ * - checks over HTTP on localhost (32 at a time) against the local store vs the store's raw conditional-put rate
+ *   with the same concurrency.
+ */
+
+const SUITE = "gateway";
+process.env.BLINDGATE_QUIET = "1";
+
+function issueEvent(body: Uint8Array, grant: string): HttpEvent {
+  return {
+    version: "2.0",
+    routeKey: "POST /token-request",
+    rawPath: "/token-request",
+    rawQueryString: "",
+    headers: { "content-type": GENERIC_BATCH_REQUEST_MEDIA_TYPE, authorization: `Bearer ${grant}` },
+    requestContext: {
+      accountId: "bench",
+      apiId: "bench",
+      domainName: "localhost",
+      domainPrefix: "localhost",
+      http: {
+        method: "POST",
+        path: "/token-request",
+        protocol: "HTTP/1.1",
+        sourceIp: "127.0.0.1",
+        userAgent: "",
+      },
+      requestId: "bench",
+      routeKey: "POST /token-request",
+      stage: "$default",
+      time: "",
+      timeEpoch: 0,
+    },
+    body: Buffer.from(body).toString("base64"),
+    isBase64Encoded: true,
+  };
+}
+
+async function concurrently<T>(
+  items: T[],
+  concurrency: number,
+  op: (item: T) => Promise<unknown>,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        const start = performance.now();
+        await op(item);
+        latencies.push(performance.now() - start);
+      }
+    }),
+  );
+  return latencies;
+}
+
+export default async function gatewaySuite(): Promise<void> {
+  const gateway = await startLocalGateway({ wallet: false, thresholds: [18] });
+  try {
+    const provider = await registerProvider(gateway, "bench-provider", 1e9);
+    const { apiKey } = await gateway.addSite("bench site");
+    const key18 = await currentKey(gateway, 18);
+    const challenge = TokenChallenge.crossOrigin(gateway.issuerName).encode();
+
+    // 1. Batch of 100 through the issue handler, in-process.
+    const handler = createIssueHandler(gateway.deps);
+    const begun = await Promise.all(
+      Array.from({ length: 100 }, () => beginIssuance({ challenge, tokenKey: key18 })),
+    );
+    const batch = encodeBatchRequest(begun.map((b) => ({ tokenType: 2, request: b.request.encode() })));
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const raw = Buffer.concat([Buffer.from([0]), randomBytes(255)]);
+    const batchMs: number[] = [];
+    const rawMs: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      const grant = await makeGrant(gateway, provider, { max_tokens: 100 });
+      let start = performance.now();
+      const result = await handler(issueEvent(batch, grant), {} as Context);
+      const ms = performance.now() - start;
+      if (result.statusCode !== 200) throw new Error(`bench: issue answered ${result.statusCode}`);
+      start = performance.now();
+      for (let i = 0; i < 100; i++)
+        privateDecrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, raw);
+      const base = performance.now() - start;
+      if (round > 0) {
+        batchMs.push(ms); // round 0 warms the key ring (opens the sealed key once per container)
+        rawMs.push(base);
+      }
+    }
+    const b = median(batchMs);
+    const r = median(rawMs);
+    report({
+      suite: SUITE,
+      name: "issue handler, batch of 100 (in-process)",
+      value: b,
+      unit: "ms",
+      baseline: { name: "100 raw RSA-2048 private ops", value: r, unit: "ms" },
+      ratio: r / b,
+    });
+
+    // 2. Checks over HTTP, 32 concurrent, vs the store's raw conditional puts.
+    const N = 1500;
+    const tokens: string[] = [];
+    while (tokens.length < N) {
+      const grant = await makeGrant(gateway, provider, { max_tokens: 100 });
+      const { tokens: got } = await issue(
+        gateway,
+        grant,
+        Array.from({ length: 100 }, () => key18),
+      );
+      for (const t of got) if (t !== null) tokens.push(toBase64Url(t.encode()));
+    }
+    const now = gateway.deps.now();
+    const runPuts = async () => {
+      const ids = Array.from({ length: N }, () => randomBytes(32).toString("hex"));
+      const start = performance.now();
+      await concurrently(ids, 32, (id) => gateway.stores.spent.useOnce(id, now + 3600, now));
+      return (N * 1000) / (performance.now() - start);
+    };
+    const putRates = [await runPuts()];
+    const start = performance.now();
+    const latencies = await concurrently(tokens, 32, async (token) => {
+      const answer = await check(gateway, apiKey, Buffer.from(token, "base64url"), 18);
+      if (answer.status !== 200) throw new Error(`bench: check answered ${answer.status}`);
+    });
+    const checksPerSecond = (N * 1000) / (performance.now() - start);
+    putRates.push(await runPuts());
+    const putRate = median(putRates);
+    report({
+      suite: SUITE,
+      name: "checks over HTTP, 32 concurrent",
+      value: checksPerSecond,
+      unit: "checks/s",
+      baseline: { name: "raw conditional puts, same store, 32 concurrent", value: putRate, unit: "puts/s" },
+      ratio: checksPerSecond / putRate,
+      target: ">= 0.7x",
+    });
+    report({
+      suite: SUITE,
+      name: "check latency p50 (32 concurrent)",
+      value: percentile(latencies, 50),
+      unit: "ms",
+    });
+    report({
+      suite: SUITE,
+      name: "check latency p99 (32 concurrent)",
+      value: percentile(latencies, 99),
+      unit: "ms",
+    });
+  } finally {
+    await gateway.close();
+  }
+}

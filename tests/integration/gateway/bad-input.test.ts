@@ -1,0 +1,123 @@
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { encodeBatchRequest, GENERIC_BATCH_REQUEST_MEDIA_TYPE, toBase64Url } from "@blindgate/sdk/protocol";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
+import { dynamoClient } from "../../../functions/runtime.js";
+import { type DynamoServer, startDynalite } from "../../support/dynamo.js";
+import { makeGrant, registerProvider, type TestProvider } from "./client.js";
+
+/*
+ * Garbage into every route — random bodies, media types, methods and Authorization headers, and near-misses
+ * built from valid parts — only ever gets a 4xx with a JSON error code: never a 5xx, never a write.
+ */
+
+const ROUTES = [
+  "/.well-known/private-token-issuer-directory",
+  "/token-request",
+  "/v1/check",
+  "/v1/key-log",
+  "/v1/providers",
+];
+
+describe("bad input into every route", () => {
+  let server: DynamoServer;
+  let gateway: LocalGateway;
+  let provider: TestProvider;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    server = await startDynalite();
+    gateway = await startLocalGateway({ dynamoEndpoint: server.endpoint, wallet: false, thresholds: [18] });
+    provider = await registerProvider(gateway, "prov-fuzz");
+    apiKey = (await gateway.addSite("Fuzz site")).apiKey;
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await server?.stop();
+  });
+
+  async function writes(): Promise<string> {
+    const client = dynamoClient(server.endpoint);
+    const counts: unknown[] = [];
+    for (const table of Object.values(gateway.config.tables)) {
+      const items = (await client.send(new ScanCommand({ TableName: table }))).Items ?? [];
+      counts.push(items.map((i) => JSON.stringify(i)).sort());
+    }
+    client.destroy();
+    return JSON.stringify(counts);
+  }
+
+  const method = fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH");
+  const mediaType = fc.constantFrom(
+    "application/json",
+    "application/private-token-request",
+    GENERIC_BATCH_REQUEST_MEDIA_TYPE,
+    "text/plain",
+    "application/json; charset=utf-8",
+  );
+  const bytes = fc.uint8Array({ maxLength: 1200 });
+
+  it("answers random requests with a 4xx and a JSON error code, and writes nothing", async () => {
+    const before = await writes();
+    const grant = await makeGrant(gateway, provider, { max_tokens: 100 });
+    const authorization = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(`Bearer ${apiKey}`),
+      fc.constant(`Bearer ${grant}`),
+      fc.string({ maxLength: 200 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, "")}`),
+      fc.string({ maxLength: 60 }).map((s) => s.replace(/[\r\n]/g, "")),
+    );
+    const body = fc.oneof(
+      bytes,
+      // near-misses built from valid parts (never a whole 259-byte TokenRequest: it could be signed)
+      fc
+        .array(
+          fc.uint8Array({ maxLength: 300 }).filter((r) => r.length !== 259),
+          { maxLength: 4 },
+        )
+        .map((rs) => encodeBatchRequest(rs.map((request) => ({ tokenType: 2, request })))),
+      fc
+        .record({
+          token: fc.oneof(
+            fc.string(),
+            bytes.map((b) => toBase64Url(b)),
+          ),
+          minAge: fc.anything(),
+        })
+        .map((o) => new TextEncoder().encode(JSON.stringify(o))),
+      fc.json().map((j) => new TextEncoder().encode(j)),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ROUTES),
+        method,
+        mediaType,
+        authorization,
+        body,
+        async (route, m, type, auth, b) => {
+          const res = await fetch(`${gateway.url}${route}`, {
+            method: m,
+            headers: { "content-type": type, ...(auth === undefined ? {} : { authorization: auth }) },
+            ...(m === "GET" ? {} : { body: b }),
+          });
+          const text = await res.text();
+          if (res.status >= 200 && res.status < 300) {
+            // only the public GET routes may succeed on garbage
+            expect(m).toBe("GET");
+            expect(["/.well-known/private-token-issuer-directory", "/v1/key-log", "/v1/providers"]).toContain(
+              route,
+            );
+            return;
+          }
+          expect(res.status).toBeGreaterThanOrEqual(400);
+          expect(res.status).toBeLessThan(500);
+          const code = (JSON.parse(text) as { error: { code: string } }).error.code;
+          expect(code).toMatch(/^ERR_[A-Z0-9_]+$/);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(await writes()).toBe(before);
+  });
+});
