@@ -39,7 +39,7 @@ export function createDirectoryHandler(source?: DepsSource) {
       "x-content-type-options": "nosniff",
     };
     const match = header(event, "if-none-match");
-    if (match !== undefined && match.split(",").some((t) => t.trim() === etag)) {
+    if (match?.split(",").some((t) => t.trim() === etag)) {
       return { statusCode: 304, headers };
     }
     return { statusCode: 200, headers, body };
