@@ -11,6 +11,11 @@ import { tokenKeyIdOf } from "./verifier.js";
  *   3. the key proves a threshold >= minAge ("age-over"), and is not past its "not-after"
  *   4. the signature verifies against the key, for the issuer's cross-origin TokenChallenge
  *   5. the issuer's gateway marks the token spent (/v1/check): single use everywhere, fail closed
+ *
+ * A key no directory lists any more may still be valid: a gateway's directory shows only the current and the next
+ * key of each threshold, while tokens of a retired key stay valid until their "not-after". Such a token is left to
+ * the gateways' check alone (which verifies it against every key it still accepts); when every gateway refuses
+ * it, the refusal is UNKNOWN_KEY as before.
  */
 
 /** What the site learns from an accepted token: the issuer and the threshold met. Nothing else. */
@@ -41,7 +46,14 @@ export async function redeemToken(token: Uint8Array, context: RedeemContext): Pr
   // 1.
   const keyId = tokenKeyIdOf(token);
   // 2.
-  const { issuer, key, verifier } = await ring.find(keyId);
+  let found: Awaited<ReturnType<KeyRing["find"]>>;
+  try {
+    found = await ring.find(keyId);
+  } catch (error) {
+    if (error instanceof GateError && error.code === "UNKNOWN_KEY") return redeemUnlisted(token, context, error);
+    throw error;
+  }
+  const { issuer, key, verifier } = found;
   // 3.
   if (key.ageOver === undefined || key.ageOver < minAge) {
     throw new GateError("THRESHOLD_TOO_LOW", `token: its key does not prove age ${minAge} or more`);
@@ -67,4 +79,24 @@ export async function redeemToken(token: Uint8Array, context: RedeemContext): Pr
     timeoutMs: context.timeoutMs,
   });
   return { ageOver: key.ageOver, issuer: issuer.issuerName };
+}
+
+/** Step 5 alone, for a token whose key no directory lists: the first trusted gateway that accepts it decides. */
+async function redeemUnlisted(token: Uint8Array, context: RedeemContext, unknown: GateError): Promise<Redeemed> {
+  for (const issuer of context.ring.issuers) {
+    try {
+      const result = await checkWithGateway({
+        baseUrl: issuer.baseUrl,
+        siteKey: issuer.siteKey,
+        token,
+        minAge: context.minAge,
+        fetch: context.fetch,
+        timeoutMs: context.timeoutMs,
+      });
+      return { ageOver: result.ageOver, issuer: issuer.issuerName };
+    } catch (error) {
+      if (!(error instanceof GateError) || error.code !== "TOKEN_REJECTED") throw error;
+    }
+  }
+  throw unknown;
 }
