@@ -1,0 +1,196 @@
+import { z } from "zod";
+
+/*
+ * The stack's configuration: cdk.json context (`blindgate` object), overridden key by key by `-c key=value` on the
+ * command line, then by props in code (tests). Parsed with zod at synth time: a wrong value stops the synth with a
+ * message naming the field, before anything reaches CloudFormation.
+ *
+ *   npx cdk synth -c stage=prod -c thresholds=16,18 -c domainName=age.example.org -c certificateArn=arn:...
+ */
+
+/** Route ids of the HTTP API, the keys of per-route throttling. */
+export const ROUTE_IDS = ["directory", "issue", "check", "keyLog", "providers"] as const;
+export type RouteId = (typeof ROUTE_IDS)[number];
+
+/** CloudWatch Logs retention periods (days) that CloudFormation accepts. */
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] as const;
+
+// Values from `-c key=value` arrive as strings: numbers and booleans are coerced, lists may be comma-separated.
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+
+const thresholds = z.preprocess(
+  (v) => (typeof v === "string" ? v.split(",").map((s) => Number(s.trim())) : v),
+  z
+    .array(z.number().int().min(1).max(150))
+    .min(1)
+    .max(10)
+    .refine((l) => new Set(l).size === l.length, "ages must be distinct"),
+);
+
+const throttle = z
+  .object({
+    rateLimit: z.number().positive().max(10_000),
+    burstLimit: z.number().int().positive().max(5_000),
+  })
+  .strict();
+
+const DEFAULT_THROTTLE: Record<RouteId, z.infer<typeof throttle>> = {
+  // The directory is cached by clients (max-age 300) and by sites' SDKs; checks are the sites' hot path.
+  directory: { rateLimit: 200, burstLimit: 400 },
+  // Issuance happens once per person per key epoch; each call signs up to maxBatch tokens (CPU heavy).
+  issue: { rateLimit: 50, burstLimit: 100 },
+  check: { rateLimit: 500, burstLimit: 1000 },
+  keyLog: { rateLimit: 20, burstLimit: 40 },
+  providers: { rateLimit: 50, burstLimit: 100 },
+};
+
+const schema = z
+  .object({
+    /** Deployment stage: part of every resource name; `prod*` stages protect their data. */
+    stage: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,19}$/, "lower-case letters, digits and '-', 2 to 20 characters"),
+    /** Retain tables and the bucket, deletion protection on. Default: true when the stage starts with "prod". */
+    protectData: bool.optional(),
+    thresholds: thresholds.default([13, 15, 16, 18, 21]),
+    /** How long a token key issues (hours). */
+    keyEpochHours: int(1, 24 * 90).default(24 * 7),
+    /** How long tokens stay valid after their key stopped issuing (hours). */
+    tokenValidityHours: int(1, 24 * 90).default(24 * 7),
+    /** Longest grant lifetime accepted (exp - iat). */
+    grantMaxTtlSeconds: int(30, 3600).default(600),
+    /** Largest number of TokenRequests in one batch. */
+    maxBatch: int(1, 1000).default(100),
+    /** How often rotate-keys runs (minutes); a run with nothing due changes nothing. */
+    rotateEveryMinutes: int(5, 24 * 60).default(60),
+    /** Optional custom domain of the API (regional ACM certificate in the stack's region). */
+    domainName: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case host name")
+      .optional(),
+    certificateArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, "an ACM certificate ARN")
+      .optional(),
+    /** Stage-wide default throttle, and per-route overrides (merged over the built-in defaults). */
+    throttle: throttle.default({ rateLimit: 500, burstLimit: 1000 }),
+    routeThrottle: z.partialRecord(z.enum(ROUTE_IDS), throttle).default({}),
+    logRetentionDays: z.coerce
+      .number()
+      .refine((d) => (RETENTION_DAYS as readonly number[]).includes(d), {
+        message: `one of ${RETENTION_DAYS.join(", ")}`,
+      })
+      .default(30),
+    /** E-mail address subscribed to the alarm topic. */
+    alarmEmail: z.email().optional(),
+    /** Lambda memory (MB) of the functions that run RSA (issue, check, rotate-keys). */
+    cryptoMemoryMb: int(512, 10_240).default(1024),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.domainName === undefined) !== (c.certificateArn === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["certificateArn"],
+        message: "domainName and certificateArn go together",
+      });
+    }
+    if (c.tokenValidityHours < c.keyEpochHours / 24) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tokenValidityHours"],
+        message: "tokens must stay valid for at least 1/24 of the key epoch",
+      });
+    }
+  });
+
+export type GatewayConfigInput = z.input<typeof schema>;
+
+export interface StackConfig {
+  readonly stage: string;
+  readonly protectData: boolean;
+  readonly thresholds: readonly number[];
+  readonly keyEpochHours: number;
+  readonly tokenValidityHours: number;
+  readonly grantMaxTtlSeconds: number;
+  readonly maxBatch: number;
+  readonly rotateEveryMinutes: number;
+  readonly domain: { readonly domainName: string; readonly certificateArn: string } | undefined;
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly routeThrottle: Readonly<
+    Record<RouteId, { readonly rateLimit: number; readonly burstLimit: number }>
+  >;
+  readonly logRetentionDays: number;
+  readonly alarmEmail: string | undefined;
+  readonly cryptoMemoryMb: number;
+}
+
+/** A configuration value that does not parse: the message names every bad field. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    message: string,
+    readonly fields: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Parse a raw configuration (context merged with props). Throws ConfigError naming the bad fields. */
+export function parseStackConfig(raw: unknown): StackConfig {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const fields = result.error.issues.map((i) => i.path.join(".") || "(root)");
+    const problems = result.error.issues
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    throw new ConfigError(`blindgate stack configuration: ${problems}`, fields);
+  }
+  const c = result.data;
+  return {
+    stage: c.stage,
+    protectData: c.protectData ?? c.stage.startsWith("prod"),
+    thresholds: [...c.thresholds].sort((a, b) => a - b),
+    keyEpochHours: c.keyEpochHours,
+    tokenValidityHours: c.tokenValidityHours,
+    grantMaxTtlSeconds: c.grantMaxTtlSeconds,
+    maxBatch: c.maxBatch,
+    rotateEveryMinutes: c.rotateEveryMinutes,
+    domain:
+      c.domainName !== undefined && c.certificateArn !== undefined
+        ? { domainName: c.domainName, certificateArn: c.certificateArn }
+        : undefined,
+    throttle: c.throttle,
+    routeThrottle: { ...DEFAULT_THROTTLE, ...c.routeThrottle },
+    logRetentionDays: c.logRetentionDays,
+    alarmEmail: c.alarmEmail,
+    cryptoMemoryMb: c.cryptoMemoryMb,
+  };
+}
+
+/** The keys a `-c key=value` may set (cdk passes every context value; only ours are read). */
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof GatewayConfigInput)[];
+
+/**
+ * Raw configuration from CDK context: the `blindgate` object of cdk.json, then top-level keys of the same name
+ * (`-c stage=prod`), JSON-decoded when they look like JSON (`-c routeThrottle={"check":{...}}`).
+ */
+export function configFromContext(tryGetContext: (key: string) => unknown): Record<string, unknown> {
+  const base = tryGetContext("blindgate");
+  const out: Record<string, unknown> = typeof base === "object" && base !== null ? { ...base } : {};
+  for (const key of CONFIG_KEYS) {
+    const value = tryGetContext(key);
+    if (value === undefined) continue;
+    out[key] = typeof value === "string" && /^[[{]/.test(value) ? safeJson(value) : value;
+  }
+  return out;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // zod then names the field
+  }
+}

@@ -1,0 +1,63 @@
+import type { FunctionId } from "./bundling.js";
+import type { TableId } from "./tables.js";
+
+/*
+ * Least privilege, written out: for each function, the DynamoDB actions it calls on each table and the KMS
+ * actions it calls on the token-key wrapping key. Derived from the code paths (functions/stores/dynamo.ts):
+ *
+ *   keys      list = Scan (ConsistentRead)           add = PutItem        remove = DeleteItem
+ *   key log   list / last = Query                    append = PutItem
+ *   providers get = GetItem   list = Scan            consumeQuota = UpdateItem
+ *   sites     getByKeyHash = GetItem                 countCheck = UpdateItem
+ *   grants    useOnce = PutItem (conditional)
+ *   spent     useOnce = PutItem (conditional)
+ *   KMS       open a sealed private key = Decrypt    seal a new one = GenerateDataKey
+ *
+ * The stack turns every entry into one IAM statement on that table's ARN; the infra tests hold the same matrix
+ * written out independently and compare the synthesized policies to it.
+ */
+
+export type DynamoAction =
+  | "dynamodb:GetItem"
+  | "dynamodb:Query"
+  | "dynamodb:Scan"
+  | "dynamodb:PutItem"
+  | "dynamodb:UpdateItem"
+  | "dynamodb:DeleteItem";
+export type KmsAction = "kms:Decrypt" | "kms:GenerateDataKey";
+
+export interface FunctionAccess {
+  readonly tables: Partial<Record<TableId, readonly DynamoAction[]>>;
+  readonly kms: readonly KmsAction[];
+}
+
+const KEYS_READ: readonly DynamoAction[] = ["dynamodb:Scan"];
+
+export const ACCESS: Record<FunctionId, FunctionAccess> = {
+  directory: { tables: { keys: KEYS_READ }, kms: [] },
+  issue: {
+    tables: {
+      keys: KEYS_READ,
+      providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+      grants: ["dynamodb:PutItem"],
+    },
+    kms: ["kms:Decrypt"],
+  },
+  check: {
+    tables: {
+      keys: KEYS_READ,
+      sites: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+      spent: ["dynamodb:PutItem"],
+    },
+    kms: [],
+  },
+  keyLog: { tables: { keyLog: ["dynamodb:Query"] }, kms: [] },
+  providers: { tables: { providers: ["dynamodb:Scan"] }, kms: [] },
+  rotateKeys: {
+    tables: {
+      keys: [...KEYS_READ, "dynamodb:PutItem", "dynamodb:DeleteItem"],
+      keyLog: ["dynamodb:Query", "dynamodb:PutItem"],
+    },
+    kms: ["kms:GenerateDataKey"],
+  },
+};

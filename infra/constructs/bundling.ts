@@ -1,0 +1,59 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/*
+ * How every function is bundled: one set of esbuild options, read by the stack (NodejsFunction) and by the
+ * bundle benchmark (bench/suites/bundles.ts), so the figures are those of what is deployed.
+ *
+ * - ESM for Node 22 (top-level await allowed, import.meta), minified, with source maps (not their sources).
+ * - The "blindgate-source" condition makes `@blindgate/sdk/...` resolve to the SDK's TypeScript sources.
+ * - @aws-sdk/* is bundled, not taken from the runtime: docs/deploy.md has the measurements. The runtime's copy
+ *   changes under us without notice; the bundled one is the version tested, tree-shaken to the two clients used.
+ * - A few CommonJS dependencies of the AWS SDK call require() on Node built-ins: the banner gives the ESM bundle
+ *   a real `require`.
+ */
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const HANDLERS_DIR = join(REPO_ROOT, "functions", "handlers");
+export const WALLET_DIR = join(REPO_ROOT, "wallet");
+
+/** The Lambda handler files: function id -> file name (without .ts) in the handlers directory. */
+export const HANDLER_FILES = {
+  directory: "directory",
+  issue: "issue",
+  check: "check",
+  keyLog: "key-log",
+  providers: "providers",
+  rotateKeys: "rotate-keys",
+} as const;
+export type FunctionId = keyof typeof HANDLER_FILES;
+export const FUNCTION_IDS = Object.keys(HANDLER_FILES) as FunctionId[];
+
+export const NODE_TARGET = "node22";
+export const ESBUILD_CONDITIONS = ["blindgate-source"] as const;
+export const REQUIRE_SHIM =
+  "import { createRequire as __blindgateCreateRequire } from 'node:module'; const require = __blindgateCreateRequire(import.meta.url);";
+export const MAIN_FIELDS = ["module", "main"] as const;
+
+/** Whether @aws-sdk/* goes into the bundle (true) or comes from the Lambda runtime (false). */
+export const BUNDLE_AWS_SDK = true;
+
+/** The same options as esbuild's build API (used by the bench). */
+export function esbuildOptions(entry: string, bundleAwsSdk: boolean = BUNDLE_AWS_SDK) {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node" as const,
+    format: "esm" as const,
+    target: NODE_TARGET,
+    minify: true,
+    sourcemap: "linked" as const,
+    sourcesContent: false,
+    conditions: [...ESBUILD_CONDITIONS],
+    mainFields: [...MAIN_FIELDS],
+    banner: { js: REQUIRE_SHIM },
+    external: bundleAwsSdk ? [] : ["@aws-sdk/*", "@smithy/*"],
+    outExtension: { ".js": ".mjs" },
+    logLevel: "silent" as const,
+  };
+}

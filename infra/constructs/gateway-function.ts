@@ -1,0 +1,86 @@
+import { join } from "node:path";
+import { type Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import {
+  BUNDLE_AWS_SDK,
+  ESBUILD_CONDITIONS,
+  type FunctionId,
+  HANDLER_FILES,
+  MAIN_FIELDS,
+  NODE_TARGET,
+  REPO_ROOT,
+  REQUIRE_SHIM,
+} from "./bundling.js";
+
+export interface GatewayFunctionProps {
+  readonly id: FunctionId;
+  readonly handlersDir: string;
+  readonly environment: Record<string, string>;
+  readonly memoryMb: number;
+  readonly timeout: Duration;
+  readonly logRetentionDays: number;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * One gateway handler as a Lambda function: Node 22 on arm64, ESM bundle, its own log group with retention, and
+ * its own role that may only write to that log group. Table and key permissions are added by the stack, one
+ * explicit statement each, so the role holds exactly what the handler uses.
+ */
+export class GatewayFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.removalPolicy,
+    });
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `blindgate ${props.id} function (${stack.stackName})`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "WriteOwnLogs",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.fn = new nodejs.NodejsFunction(this, "Function", {
+      entry: join(props.handlersDir, `${HANDLER_FILES[props.id]}.ts`),
+      handler: "handler",
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: NODE_TARGET,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: nodejs.SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        mainFields: [...MAIN_FIELDS],
+        banner: REQUIRE_SHIM,
+        bundleAwsSDK: BUNDLE_AWS_SDK,
+        esbuildArgs: { "--conditions": ESBUILD_CONDITIONS.join(",") },
+        forceDockerBundling: false,
+        logLevel: nodejs.LogLevel.ERROR,
+      },
+    });
+  }
+}
