@@ -59,6 +59,7 @@ export class GatewayStack extends Stack {
   readonly tokenKeyWrap: kms.Key;
   readonly wallet: WalletHosting;
   readonly alarms: GatewayAlarms;
+  readonly preflight: Preflight;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, props);
@@ -130,12 +131,12 @@ export class GatewayStack extends Stack {
     this.functions = functions;
 
     // Routes, CORS on the wallet's routes only, per-route throttling.
-    const preflight = new Preflight(this, "Preflight", {
+    this.preflight = new Preflight(this, "Preflight", {
       walletOrigin: this.wallet.origin,
       logRetentionDays: config.logRetentionDays,
       removalPolicy,
     });
-    const preflightIntegration = new HttpLambdaIntegration("PreflightIntegration", preflight.fn);
+    const preflightIntegration = new HttpLambdaIntegration("PreflightIntegration", this.preflight.fn);
     const routes: apigwv2.HttpRoute[] = [];
     const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const [routeId, spec] of Object.entries(ROUTES) as [RouteId, RouteSpec][]) {

@@ -1,0 +1,547 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { App, type CfnElement } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../../../infra/config.js";
+import { REPO_ROOT } from "../../../infra/constructs/bundling.js";
+import { addGatewayStack } from "../../../infra/stacks/gateway-app.js";
+import type { GatewayStack } from "../../../infra/stacks/gateway-stack.js";
+
+/*
+ * Synth-level assertions on the gateway stack: what matters for security and for the functions' contract.
+ * Two stacks are synthesized once (bundling runs esbuild) and shared: a dev stage from the defaults, and a prod
+ * stage configured the way an operator would (context strings, custom domain, route throttle override).
+ */
+
+const HANDLER_NAMES = ["directory", "issue", "check", "key-log", "providers", "rotate-keys"];
+
+type Json = Record<string, unknown>;
+
+let workDir: string;
+let dev: GatewayStack;
+let prod: GatewayStack;
+let devT: Template;
+let prodT: Template;
+
+beforeAll(() => {
+  // Under the repository (NodejsFunction wants entries under its project root), in the git-ignored cdk.out.
+  mkdirSync(join(REPO_ROOT, "cdk.out"), { recursive: true });
+  workDir = mkdtempSync(join(REPO_ROOT, "cdk.out", "test-infra-"));
+  const handlersDir = join(workDir, "handlers");
+  const walletDir = join(workDir, "wallet");
+  mkdirSync(handlersDir);
+  mkdirSync(walletDir);
+  for (const name of HANDLER_NAMES) {
+    writeFileSync(
+      join(handlersDir, `${name}.ts`),
+      `export const handler = async () => ({ statusCode: 200, body: ${JSON.stringify(name)} });\n`,
+    );
+  }
+  writeFileSync(join(walletDir, "index.html"), "<!doctype html><title>wallet</title>\n");
+
+  dev = addGatewayStack(new App({ context: { stage: "dev" } }), { handlersDir, walletDir });
+  prod = addGatewayStack(
+    new App({
+      context: {
+        stage: "prod",
+        thresholds: "16,18",
+        keyEpochHours: "24",
+        domainName: "age.example.org",
+        certificateArn: "arn:aws:acm:eu-west-3:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000000",
+        routeThrottle: '{"check":{"rateLimit":7,"burstLimit":9}}',
+        alarmEmail: "ops@example.org",
+      },
+    }),
+    { handlersDir, walletDir },
+  );
+  devT = Template.fromStack(dev);
+  prodT = Template.fromStack(prod);
+}, 240_000);
+
+afterAll(() => {
+  if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
+});
+
+const id = (stack: GatewayStack, construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+
+const TABLES = ["keys", "keyLog", "providers", "sites", "grants", "spent"] as const;
+type TableName = (typeof TABLES)[number];
+const FUNCTIONS = ["directory", "issue", "check", "keyLog", "providers", "rotateKeys"] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+
+/** The least-privilege matrix, written out here independently of infra/constructs/access.ts. */
+const EXPECTED_ACCESS: Record<FunctionName, { tables: Partial<Record<TableName, string[]>>; kms: string[] }> =
+  {
+    directory: { tables: { keys: ["dynamodb:Scan"] }, kms: [] },
+    issue: {
+      tables: {
+        keys: ["dynamodb:Scan"],
+        providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        grants: ["dynamodb:PutItem"],
+      },
+      kms: ["kms:Decrypt"],
+    },
+    check: {
+      tables: {
+        keys: ["dynamodb:Scan"],
+        sites: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        spent: ["dynamodb:PutItem"],
+      },
+      kms: [],
+    },
+    keyLog: { tables: { keyLog: ["dynamodb:Query"] }, kms: [] },
+    providers: { tables: { providers: ["dynamodb:Scan"] }, kms: [] },
+    rotateKeys: {
+      tables: {
+        keys: ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan"],
+        keyLog: ["dynamodb:PutItem", "dynamodb:Query"],
+      },
+      kms: ["kms:GenerateDataKey"],
+    },
+  };
+
+function asList(value: unknown): string[] {
+  return (Array.isArray(value) ? value : [value]).map(String).sort();
+}
+
+/** Every statement of the policies attached to a role, as { resource logical id or ARN: sorted actions }. */
+function grantsOf(template: Template, roleId: string): Record<string, string[]> {
+  const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((p) =>
+    ((p as Json).Properties as { Roles: { Ref: string }[] }).Roles.some((r) => r.Ref === roleId),
+  );
+  const out: Record<string, string[]> = {};
+  for (const policy of policies) {
+    const doc = ((policy as Json).Properties as { PolicyDocument: { Statement: Json[] } }).PolicyDocument;
+    for (const statement of doc.Statement) {
+      expect(statement.Effect).toBe("Allow");
+      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      for (const resource of resources) {
+        const key =
+          typeof resource === "object" && resource !== null && "Fn::GetAtt" in resource
+            ? String((resource as { "Fn::GetAtt": string[] })["Fn::GetAtt"][0])
+            : JSON.stringify(resource);
+        out[key] = [...(out[key] ?? []), ...asList(statement.Action)].sort();
+      }
+    }
+  }
+  return out;
+}
+
+describe("least privilege", () => {
+  it.each(FUNCTIONS)("the %s role holds exactly its table, key and log actions", (fn) => {
+    const gf = dev.functions[fn];
+    const roleId = id(dev, gf.role);
+    const expected: Record<string, string[]> = {
+      [id(dev, gf.logGroup)]: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    };
+    for (const [table, actions] of Object.entries(EXPECTED_ACCESS[fn].tables)) {
+      expected[id(dev, dev.tables.tables[table as TableName])] = [...actions].sort();
+    }
+    if (EXPECTED_ACCESS[fn].kms.length > 0) expected[id(dev, dev.tokenKeyWrap)] = EXPECTED_ACCESS[fn].kms;
+    expect(grantsOf(devT, roleId)).toEqual(expected);
+  });
+
+  it("no function role has a managed policy or a wildcard resource", () => {
+    for (const fn of FUNCTIONS) {
+      const role = devT.toJSON().Resources[id(dev, dev.functions[fn].role)] as Json;
+      expect((role.Properties as Json).ManagedPolicyArns).toBeUndefined();
+      expect(Object.keys(grantsOf(devT, id(dev, dev.functions[fn].role)))).not.toContain('"*"');
+    }
+  });
+
+  it("only issue (Decrypt) and rotate-keys (GenerateDataKey) may use the token-key wrapping key", () => {
+    const keyId = id(dev, dev.tokenKeyWrap);
+    const holders = FUNCTIONS.filter((fn) => keyId in grantsOf(devT, id(dev, dev.functions[fn].role)));
+    expect(holders).toEqual(["issue", "rotateKeys"]);
+    devT.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true, KeySpec: Match.absent() });
+  });
+});
+
+describe("tables", () => {
+  const ttlTables = new Set<TableName>(["keys", "grants", "spent"]);
+
+  it.each(TABLES)("%s: on demand, pk, PITR, encrypted, TTL where items expire", (table) => {
+    const resource = devT.toJSON().Resources[id(dev, dev.tables.tables[table])] as { Properties: Json };
+    const p = resource.Properties;
+    expect(p.BillingMode).toBe("PAY_PER_REQUEST");
+    expect(p.KeySchema).toEqual(
+      table === "keyLog"
+        ? [
+            { AttributeName: "pk", KeyType: "HASH" },
+            { AttributeName: "seq", KeyType: "RANGE" },
+          ]
+        : [{ AttributeName: "pk", KeyType: "HASH" }],
+    );
+    expect(p.AttributeDefinitions).toContainEqual({ AttributeName: "pk", AttributeType: "S" });
+    if (table === "keyLog") {
+      expect(p.AttributeDefinitions).toContainEqual({ AttributeName: "seq", AttributeType: "N" });
+    }
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(p.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(p.TimeToLiveSpecification).toEqual(
+      ttlTables.has(table) ? { AttributeName: "ttl", Enabled: true } : undefined,
+    );
+  });
+
+  it("dev tables are destroyed with the stack, without deletion protection", () => {
+    for (const table of TABLES) {
+      const r = devT.toJSON().Resources[id(dev, dev.tables.tables[table])] as Json;
+      expect(r.DeletionPolicy).toBe("Delete");
+      expect((r.Properties as Json).DeletionProtectionEnabled).toBe(false);
+    }
+  });
+
+  it("prod tables, the wallet bucket and the KMS key are retained; tables are deletion-protected", () => {
+    for (const table of TABLES) {
+      const r = prodT.toJSON().Resources[id(prod, prod.tables.tables[table])] as Json;
+      expect(r.DeletionPolicy).toBe("Retain");
+      expect(r.UpdateReplacePolicy).toBe("Retain");
+      expect((r.Properties as Json).DeletionProtectionEnabled).toBe(true);
+    }
+    const key = prodT.toJSON().Resources[id(prod, prod.tokenKeyWrap)] as Json;
+    expect(key.DeletionPolicy).toBe("Retain");
+    const bucket = prodT.toJSON().Resources[id(prod, prod.wallet.bucket)] as Json;
+    expect(bucket.DeletionPolicy).toBe("Retain");
+    const devBucket = devT.toJSON().Resources[id(dev, dev.wallet.bucket)] as Json;
+    expect(devBucket.DeletionPolicy).toBe("Delete");
+  });
+});
+
+describe("functions", () => {
+  const tableRef = (stack: GatewayStack, table: TableName) => ({
+    Ref: id(stack, stack.tables.tables[table]),
+  });
+
+  it.each(FUNCTIONS)("%s: Node 22 on arm64, ESM bundle, the gateway environment", (fn) => {
+    const resource = devT.toJSON().Resources[id(dev, dev.functions[fn].fn)] as { Properties: Json };
+    const p = resource.Properties;
+    expect(p.Runtime).toBe("nodejs22.x");
+    expect(p.Architectures).toEqual(["arm64"]);
+    expect(p.Handler).toBe("index.handler");
+    expect(p.Role).toEqual({ "Fn::GetAtt": [id(dev, dev.functions[fn].role), "Arn"] });
+    expect(p.LoggingConfig).toMatchObject({ LogGroup: { Ref: id(dev, dev.functions[fn].logGroup) } });
+    const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env).toMatchObject({
+      BLINDGATE_THRESHOLDS: "13,15,16,18,21",
+      BLINDGATE_KEY_EPOCH_HOURS: "168",
+      BLINDGATE_TOKEN_VALIDITY_HOURS: "168",
+      BLINDGATE_GRANT_MAX_TTL_SECONDS: "600",
+      BLINDGATE_MAX_BATCH: "100",
+      BLINDGATE_TABLE_KEYS: tableRef(dev, "keys"),
+      BLINDGATE_TABLE_KEY_LOG: tableRef(dev, "keyLog"),
+      BLINDGATE_TABLE_PROVIDERS: tableRef(dev, "providers"),
+      BLINDGATE_TABLE_SITES: tableRef(dev, "sites"),
+      BLINDGATE_TABLE_GRANTS: tableRef(dev, "grants"),
+      BLINDGATE_TABLE_SPENT: tableRef(dev, "spent"),
+      BLINDGATE_KMS_KEY_ID: { "Fn::GetAtt": [id(dev, dev.tokenKeyWrap), "Arn"] },
+      NODE_OPTIONS: "--enable-source-maps",
+    });
+    // Issuer name and URL are the API's own host (no custom domain on dev).
+    expect(JSON.stringify(env.BLINDGATE_ISSUER_NAME)).toContain(id(dev, dev.api));
+    expect(JSON.stringify(env.BLINDGATE_ISSUER_URL)).toContain("https://");
+    expect(env.BLINDGATE_DATA_KEY_FILE).toBeUndefined();
+    expect(env.BLINDGATE_DYNAMODB_ENDPOINT).toBeUndefined();
+  });
+
+  it("RSA functions get more memory; rotate-keys may run for minutes", () => {
+    const props = (fn: FunctionName) =>
+      (devT.toJSON().Resources[id(dev, dev.functions[fn].fn)] as { Properties: Json }).Properties;
+    expect(props("issue").MemorySize).toBe(1024);
+    expect(props("check").MemorySize).toBe(1024);
+    expect(props("rotateKeys").Timeout).toBe(300);
+    expect(props("directory").Timeout).toBeLessThanOrEqual(29); // under the HTTP API integration timeout
+  });
+
+  it("configuration from context strings reaches the environment (prod: 16,18, 24 h epochs, custom domain)", () => {
+    const env = (
+      (prodT.toJSON().Resources[id(prod, prod.functions.issue.fn)] as { Properties: Json }).Properties
+        .Environment as { Variables: Json }
+    ).Variables;
+    expect(env.BLINDGATE_THRESHOLDS).toBe("16,18");
+    expect(env.BLINDGATE_KEY_EPOCH_HOURS).toBe("24");
+    expect(env.BLINDGATE_ISSUER_NAME).toBe("age.example.org");
+    expect(env.BLINDGATE_ISSUER_URL).toBe("https://age.example.org");
+  });
+
+  it("log groups keep logs for the configured retention", () => {
+    for (const fn of FUNCTIONS) {
+      const lg = devT.toJSON().Resources[id(dev, dev.functions[fn].logGroup)] as { Properties: Json };
+      expect(lg.Properties.RetentionInDays).toBe(30);
+    }
+  });
+});
+
+describe("HTTP API", () => {
+  const routeKeys = (t: Template) =>
+    Object.values(t.findResources("AWS::ApiGatewayV2::Route"))
+      .map((r) => ((r as Json).Properties as Json).RouteKey as string)
+      .sort();
+
+  it("has every route of the architecture, and preflight only on the wallet's routes", () => {
+    expect(routeKeys(devT)).toEqual(
+      [
+        "GET /.well-known/private-token-issuer-directory",
+        "GET /v1/key-log",
+        "GET /v1/providers",
+        "OPTIONS /.well-known/private-token-issuer-directory",
+        "OPTIONS /token-request",
+        "OPTIONS /v1/providers",
+        "POST /token-request",
+        "POST /v1/check",
+      ].sort(),
+    );
+  });
+
+  it("has no API-wide CORS; wallet routes answer with the wallet origin, /v1/check does not", () => {
+    devT.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      ProtocolType: "HTTP",
+      CorsConfiguration: Match.absent(),
+    });
+    const resources = devT.toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
+    const integrationOf = (routeKey: string) => {
+      const route = Object.values(resources).find(
+        (r) => r.Type === "AWS::ApiGatewayV2::Route" && r.Properties.RouteKey === routeKey,
+      );
+      const target = JSON.stringify(route?.Properties.Target);
+      const integrationId = Object.keys(resources).find(
+        (k) => resources[k]?.Type === "AWS::ApiGatewayV2::Integration" && target.includes(`"${k}"`),
+      );
+      return resources[integrationId as string]?.Properties as Json;
+    };
+    const walletOrigin = JSON.stringify({
+      "Fn::Join": ["", ["https://", { "Fn::GetAtt": [id(dev, dev.wallet.distribution), "DomainName"] }]],
+    });
+    for (const routeKey of [
+      "GET /.well-known/private-token-issuer-directory",
+      "POST /token-request",
+      "GET /v1/providers",
+    ]) {
+      const params = integrationOf(routeKey).ResponseParameters as Record<string, Json>;
+      for (const code of ["200", "206", "400", "401", "403", "422", "500"]) {
+        expect(JSON.stringify(params[code]?.["overwrite:header.Access-Control-Allow-Origin"])).toBe(
+          walletOrigin,
+        );
+        expect(params[code]?.["append:header.Vary"]).toBe("Origin");
+      }
+    }
+    expect(integrationOf("POST /v1/check").ResponseParameters).toBeUndefined();
+    expect(integrationOf("GET /v1/key-log").ResponseParameters).toBeUndefined();
+    // Preflights go to the preflight function, which knows only the wallet origin.
+    const preflight = integrationOf("OPTIONS /token-request");
+    expect(JSON.stringify(preflight.IntegrationUri)).toContain(id(dev, dev.preflight.fn));
+  });
+
+  it("throttles the stage and each route (defaults, and an operator's override)", () => {
+    devT.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      StageName: "$default",
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      RouteSettings: {
+        "GET /.well-known/private-token-issuer-directory": {
+          ThrottlingRateLimit: 200,
+          ThrottlingBurstLimit: 400,
+        },
+        "POST /token-request": { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        "POST /v1/check": { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+        "GET /v1/key-log": { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        "GET /v1/providers": { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      },
+      AccessLogSettings: Match.absent(),
+    });
+    prodT.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      RouteSettings: Match.objectLike({
+        "POST /v1/check": { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 },
+      }),
+    });
+  });
+
+  it("prod: custom domain mapped, execute-api endpoint off; dev keeps the execute-api endpoint", () => {
+    prodT.hasResourceProperties("AWS::ApiGatewayV2::DomainName", { DomainName: "age.example.org" });
+    prodT.resourceCountIs("AWS::ApiGatewayV2::ApiMapping", 1);
+    prodT.hasResourceProperties("AWS::ApiGatewayV2::Api", { DisableExecuteApiEndpoint: true });
+    devT.resourceCountIs("AWS::ApiGatewayV2::DomainName", 0);
+    devT.hasResourceProperties("AWS::ApiGatewayV2::Api", { DisableExecuteApiEndpoint: false });
+  });
+
+  it("outputs ApiUrl and WalletUrl", () => {
+    const outputs = devT.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(id(dev, dev.api));
+    expect(JSON.stringify(outputs.WalletUrl?.Value)).toContain(id(dev, dev.wallet.distribution));
+    expect(prodT.toJSON().Outputs.ApiUrl.Value).toBe("https://age.example.org");
+  });
+});
+
+describe("wallet hosting", () => {
+  it("serves the wallet with a strict CSP whose connect-src is the gateway, and no referrer", () => {
+    const policy = Object.values(devT.findResources("AWS::CloudFront::ResponseHeadersPolicy"))[0] as {
+      Properties: { ResponseHeadersPolicyConfig: { SecurityHeadersConfig: Json } };
+    };
+    const sec = policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const csp = JSON.stringify((sec.ContentSecurityPolicy as Json).ContentSecurityPolicy);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toMatch(/connect-src 'self' https:\/\/",\{"Ref":"\w+"\},"\.execute-api\./);
+    expect(csp).toContain(`{"Ref":"${id(dev, dev.api)}"}`);
+    expect(sec.ReferrerPolicy).toEqual({ ReferrerPolicy: "no-referrer", Override: true });
+    expect(sec.ContentTypeOptions).toEqual({ Override: true });
+    expect(sec.FrameOptions).toEqual({ FrameOption: "DENY", Override: true });
+    expect(sec.StrictTransportSecurity).toEqual({
+      AccessControlMaxAgeSec: 730 * 86_400,
+      IncludeSubdomains: true,
+      Override: true,
+    });
+    // With a custom domain the CSP names that origin.
+    const prodPolicy = Object.values(prodT.findResources("AWS::CloudFront::ResponseHeadersPolicy"))[0] as {
+      Properties: { ResponseHeadersPolicyConfig: { SecurityHeadersConfig: { ContentSecurityPolicy: Json } } };
+    };
+    expect(
+      prodPolicy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy
+        .ContentSecurityPolicy,
+    ).toContain("connect-src 'self' https://age.example.org;");
+  });
+
+  it("keeps the bucket private (public access blocked, TLS only) behind CloudFront OAC", () => {
+    devT.hasResourceProperties("AWS::S3::Bucket", {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    devT.hasResourceProperties("AWS::S3::BucketPolicy", {
+      Bucket: { Ref: id(dev, dev.wallet.bucket) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Action: "s3:*",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ]),
+      },
+    });
+    devT.hasResourceProperties("AWS::CloudFront::OriginAccessControl", {
+      OriginAccessControlConfig: Match.objectLike({
+        OriginAccessControlOriginType: "s3",
+        SigningBehavior: "always",
+      }),
+    });
+    devT.hasResourceProperties("AWS::CloudFront::Distribution", {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: "index.html",
+        DefaultCacheBehavior: Match.objectLike({
+          ViewerProtocolPolicy: "redirect-to-https",
+          ResponseHeadersPolicyId: { Ref: id(dev, dev.wallet.headers) },
+        }),
+        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
+      }),
+    });
+  });
+
+  it("deploys the wallet pages and a config.json naming the gateway", () => {
+    const deployments = Object.values(devT.findResources("Custom::CDKBucketDeployment")) as {
+      Properties: Json;
+    }[];
+    expect(deployments).toHaveLength(1);
+    const p = deployments[0]?.Properties as Json;
+    expect(p.DestinationBucketName).toEqual({ Ref: id(dev, dev.wallet.bucket) });
+    expect(p.SourceObjectKeys).toHaveLength(2); // the pages and config.json
+    // config.json's values are deploy-time tokens: the API's host, resolved by the deployment custom resource.
+    expect(JSON.stringify(p.SourceMarkers)).toContain(`{"Ref":"${id(dev, dev.api)}"}`);
+    expect(p.DistributionPaths).toEqual(["/*"]);
+  });
+});
+
+describe("key rotation schedule", () => {
+  it("runs rotate-keys every hour by default, with retries", () => {
+    devT.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 hour)",
+      State: "ENABLED",
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [id(dev, dev.functions.rotateKeys.fn), "Arn"] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 1800 },
+        }),
+      ],
+    });
+    devT.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunction",
+      Principal: "events.amazonaws.com",
+      FunctionName: { "Fn::GetAtt": [id(dev, dev.functions.rotateKeys.fn), "Arn"] },
+    });
+  });
+});
+
+describe("alarms", () => {
+  const alarms = (t: Template) =>
+    Object.values(t.findResources("AWS::CloudWatch::Alarm")).map(
+      (a) => (a as { Properties: Json }).Properties,
+    );
+
+  it("alarm on the API 5xx rate", () => {
+    const rate = alarms(devT).find((a) => JSON.stringify(a.Metrics ?? "").includes("5xx"));
+    expect(rate).toBeDefined();
+    expect(rate?.Threshold).toBe(1);
+    expect(rate?.EvaluationPeriods).toBe(3);
+    expect(JSON.stringify(rate?.Metrics)).toContain("100 * errors / requests");
+  });
+
+  it("alarm on throttles and errors of every function, on DynamoDB system errors of every table", () => {
+    const all = alarms(devT);
+    for (const fn of FUNCTIONS) {
+      const fnRef = JSON.stringify({ Ref: id(dev, dev.functions[fn].fn) });
+      for (const metric of ["Throttles", "Errors"]) {
+        const alarm = all.find(
+          (a) => a.MetricName === metric && JSON.stringify(a.Dimensions).includes(fnRef),
+        );
+        expect(alarm, `${fn} ${metric}`).toBeDefined();
+        expect(alarm?.Namespace).toBe("AWS/Lambda");
+      }
+    }
+    for (const table of TABLES) {
+      const tableRef = JSON.stringify({ Ref: id(dev, dev.tables.tables[table]) });
+      const alarm = all.find((a) => {
+        const metrics = JSON.stringify(a.Metrics ?? "");
+        return metrics.includes("SystemErrors") && metrics.includes(tableRef);
+      });
+      expect(alarm, `${table} SystemErrors`).toBeDefined();
+    }
+    // Every alarm notifies the topic, which mails the operator on prod.
+    for (const alarm of all) expect(JSON.stringify(alarm.AlarmActions)).toContain("AlarmsTopic");
+    prodT.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.org" });
+  });
+});
+
+describe("configuration", () => {
+  const fails = (context: Json): ConfigError => {
+    try {
+      addGatewayStack(new App({ context }), { handlersDir: join(workDir, "handlers") });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return error as ConfigError;
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it.each([
+    [{ stage: "Prod!" }, "stage"],
+    [{}, "stage"],
+    [{ stage: "dev", thresholds: "13,abc" }, "thresholds"],
+    [{ stage: "dev", thresholds: "18,18" }, "thresholds"],
+    [{ stage: "dev", keyEpochHours: "0" }, "keyEpochHours"],
+    [{ stage: "dev", grantMaxTtlSeconds: "86400" }, "grantMaxTtlSeconds"],
+    [{ stage: "dev", logRetentionDays: "42" }, "logRetentionDays"],
+    [{ stage: "dev", domainName: "age.example.org" }, "certificateArn"],
+    [{ stage: "dev", routeThrottle: '{"nope":{"rateLimit":1,"burstLimit":1}}' }, "routeThrottle"],
+    [{ stage: "dev", alarmEmail: "not-an-address" }, "alarmEmail"],
+    [{ stage: "dev", protectData: "maybe" }, "protectData"],
+    [{ blindgate: { stage: "dev", unknownKnob: 1 } }, "(root)"],
+  ])("refuses %j at synth, naming %s", (context, field) => {
+    const error = fails(context);
+    expect(error.message).toContain(field);
+    expect(error.fields.some((f) => f.startsWith(field))).toBe(true);
+  });
+});
