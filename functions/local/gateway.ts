@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
@@ -68,13 +69,12 @@ interface DynaliteServer {
 }
 
 async function startDynalite(): Promise<{ endpoint: string; close(): Promise<void> }> {
-  const { default: dynalite } = (await import("dynalite")) as unknown as {
-    default: (options: {
-      createTableMs: number;
-      deleteTableMs: number;
-      updateTableMs: number;
-    }) => DynaliteServer;
-  };
+  // dynalite is CommonJS without types: loaded through require, typed by the interface above.
+  const dynalite = createRequire(import.meta.url)("dynalite") as (options: {
+    createTableMs: number;
+    deleteTableMs: number;
+    updateTableMs: number;
+  }) => DynaliteServer;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) =>
     server.listen(0, "127.0.0.1", (e) => (e ? reject(e) : resolve())),

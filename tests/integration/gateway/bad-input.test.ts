@@ -99,7 +99,7 @@ describe("bad input into every route", () => {
           const res = await fetch(`${gateway.url}${route}`, {
             method: m,
             headers: { "content-type": type, ...(auth === undefined ? {} : { authorization: auth }) },
-            ...(m === "GET" ? {} : { body: b }),
+            ...(m === "GET" ? {} : { body: Buffer.from(b) }),
           });
           const text = await res.text();
           if (res.status >= 200 && res.status < 300) {

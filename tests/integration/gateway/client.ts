@@ -104,7 +104,7 @@ export async function issue(
       "content-type": GENERIC_BATCH_REQUEST_MEDIA_TYPE,
       ...(grant === undefined ? {} : { authorization: `Bearer ${grant}` }),
     },
-    body: encodeBatchRequest(begun.map((b) => ({ tokenType: 2, request: b.request.encode() }))),
+    body: Buffer.from(encodeBatchRequest(begun.map((b) => ({ tokenType: 2, request: b.request.encode() })))),
   });
   const body = new Uint8Array(await res.arrayBuffer());
   if (res.status !== 200 && res.status !== 206) return { status: res.status, body, tokens: [] };
