@@ -53,7 +53,6 @@ export function esbuildOptions(entry: string, bundleAwsSdk: boolean = BUNDLE_AWS
     mainFields: [...MAIN_FIELDS],
     banner: { js: REQUIRE_SHIM },
     external: bundleAwsSdk ? [] : ["@aws-sdk/*", "@smithy/*"],
-    outExtension: { ".js": ".mjs" },
     logLevel: "silent" as const,
   };
 }

@@ -1,0 +1,130 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+import { configToEnv } from "../../functions/config.js";
+import { startLocalGateway } from "../../functions/local/gateway.js";
+import {
+  esbuildOptions,
+  FUNCTION_IDS,
+  type FunctionId,
+  HANDLER_FILES,
+  HANDLERS_DIR,
+  REPO_ROOT,
+} from "../../infra/constructs/bundling.js";
+import { median, report } from "../harness.js";
+
+/*
+ * What the stack deploys, per function: bundle size (minified ESM from esbuild with the stack's own options,
+ * infra/constructs/bundling.ts) and cold init (a fresh node process: import of the bundle + first invocation,
+ * median of 5), against the local store (dynalite) so the first invocation does its real first DynamoDB calls.
+ *
+ * Baseline, same run: the same handler bundled with @aws-sdk/* left out (taken from node_modules, as it would
+ * be from the Lambda runtime's copy): the size and init the stack's choice to bundle the SDK trades.
+ */
+
+const SUITE = "bundles";
+const RUNS = 5;
+const run = promisify(execFile);
+
+const EVENTS: Record<FunctionId, unknown> = {
+  directory: httpEvent("GET", "/.well-known/private-token-issuer-directory"),
+  issue: httpEvent("POST", "/token-request", { "content-type": "application/private-token-request" }),
+  check: httpEvent("POST", "/v1/check", { "content-type": "application/json" }),
+  keyLog: httpEvent("GET", "/v1/key-log"),
+  providers: httpEvent("GET", "/v1/providers"),
+  rotateKeys: { "detail-type": "Scheduled Event", source: "aws.events", detail: {} },
+};
+
+function httpEvent(method: string, path: string, headers: Record<string, string> = {}) {
+  return {
+    version: "2.0",
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: "",
+    headers: { host: "localhost", ...headers },
+    requestContext: {
+      http: { method, path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "bench" },
+      requestId: "bench",
+      routeKey: `${method} ${path}`,
+      stage: "$default",
+      timeEpoch: 0,
+    },
+    isBase64Encoded: false,
+  };
+}
+
+/** A fresh node process: ms from before `import` of the bundle to the end of its first invocation. */
+async function coldInit(bundle: string, event: unknown, env: Record<string, string>): Promise<number> {
+  const script = [
+    "const t0 = performance.now();",
+    `const { handler } = await import(${JSON.stringify(bundle)});`,
+    `await handler(${JSON.stringify(event)}, { awsRequestId: "bench", getRemainingTimeInMillis: () => 10000 });`,
+    "process.stdout.write(String(performance.now() - t0));",
+  ].join("\n");
+  const { stdout } = await run(
+    process.execPath,
+    ["--enable-source-maps", "--no-warnings", "--input-type=module", "-e", script],
+    { cwd: REPO_ROOT, env: { ...process.env, ...env, BLINDGATE_QUIET: "1" } },
+  );
+  return Number(stdout);
+}
+
+export default async function bundles(): Promise<void> {
+  mkdirSync(join(REPO_ROOT, "cdk.out"), { recursive: true });
+  // Under the repository so the baseline bundles resolve @aws-sdk/* from node_modules.
+  const out = mkdtempSync(join(REPO_ROOT, "cdk.out", "bench-bundles-"));
+  const gateway = await startLocalGateway({ wallet: false });
+  try {
+    const env = { ...configToEnv(gateway.config), AWS_REGION: "eu-west-3" };
+    for (const fn of FUNCTION_IDS) {
+      const entry = join(HANDLERS_DIR, `${HANDLER_FILES[fn]}.ts`);
+      const files: Record<"bundled" | "external", string> = { bundled: "", external: "" };
+      for (const mode of ["bundled", "external"] as const) {
+        const outfile = join(out, mode, `${fn}.mjs`);
+        await esbuild.build({ ...esbuildOptions(entry, mode === "bundled"), outfile });
+        files[mode] = outfile;
+      }
+      const bytes = readFileSync(files.bundled);
+      const baseBytes = readFileSync(files.external);
+      report({
+        suite: SUITE,
+        name: `${fn} bundle (minified)`,
+        value: bytes.length / 1024,
+        unit: "KB",
+        baseline: { name: "@aws-sdk external", value: baseBytes.length / 1024, unit: "KB" },
+        ratio: bytes.length / baseBytes.length,
+        target: "< 250 KB",
+      });
+      report({
+        suite: SUITE,
+        name: `${fn} bundle (gzip, ~ zip in the Lambda package)`,
+        value: gzipSync(bytes).length / 1024,
+        unit: "KB",
+      });
+      // Interleave the two cold starts so machine drift hits both.
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        a.push(await coldInit(files.bundled, EVENTS[fn], env));
+        b.push(await coldInit(files.external, EVENTS[fn], env));
+      }
+      const cold = median(a);
+      const base = median(b);
+      report({
+        suite: SUITE,
+        name: `${fn} cold init (import + first invocation, median of ${RUNS})`,
+        value: cold,
+        unit: "ms",
+        baseline: { name: "@aws-sdk from node_modules", value: base, unit: "ms" },
+        ratio: cold / base,
+        target: "< 150 ms",
+      });
+    }
+  } finally {
+    await gateway.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
