@@ -216,12 +216,14 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, "IssuerName", { value: issuerName });
     new CfnOutput(this, "KmsKeyArn", { value: this.tokenKeyWrap.keyArn });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
-    for (const table of TABLE_IDS) {
-      new CfnOutput(this, `Table${table[0]?.toUpperCase()}${table.slice(1)}`, {
-        value: this.tables.tables[table].tableName,
-        description: `${TABLE_ENV[table]} for the admin CLI`,
-      });
-    }
+    new CfnOutput(this, "RotateKeysFunctionName", { value: functions.rotateKeys.fn.functionName });
+    // The functions' environment, for the admin CLI: export $(aws cloudformation describe-stacks ... AdminEnv)
+    new CfnOutput(this, "AdminEnv", {
+      value: Object.entries(environment)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" "),
+      description: "Environment of the functions, for `npm run admin` against this stack",
+    });
   }
 
   /** One statement per table (exactly the actions of ACCESS) and one for the KMS key, if any. */

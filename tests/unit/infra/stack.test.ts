@@ -370,6 +370,16 @@ describe("HTTP API", () => {
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(id(dev, dev.api));
     expect(JSON.stringify(outputs.WalletUrl?.Value)).toContain(id(dev, dev.wallet.distribution));
     expect(prodT.toJSON().Outputs.ApiUrl.Value).toBe("https://age.example.org");
+    // The admin CLI's environment: the same variables as the functions'.
+    const adminEnv = JSON.stringify(outputs.AdminEnv?.Value);
+    for (const name of [
+      "BLINDGATE_TABLE_SITES=",
+      "BLINDGATE_KMS_KEY_ID=",
+      "BLINDGATE_THRESHOLDS=13,15,16,18,21",
+    ]) {
+      expect(adminEnv).toContain(name);
+    }
+    expect(adminEnv).toContain(`{"Ref":"${id(dev, dev.tables.tables.providers)}"}`);
   });
 });
 
