@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
  * - The "blindgate-source" condition makes `@blindgate/sdk/...` resolve to the SDK's TypeScript sources.
  * - @aws-sdk/* is bundled, not taken from the runtime: docs/deploy.md has the measurements. The runtime's copy
  *   changes under us without notice; the bundled one is the version tested, tree-shaken to the two clients used.
+ * - @aws-sdk/credential-provider-node is replaced by lambda-credentials.ts (the role's credentials from the
+ *   environment): the rest of the SDK's credential chain is never used on Lambda and weighs a third of the bundle.
  * - A few CommonJS dependencies of the AWS SDK call require() on Node built-ins: the banner gives the ESM bundle
  *   a real `require`.
  */
@@ -30,10 +32,17 @@ export type FunctionId = keyof typeof HANDLER_FILES;
 export const FUNCTION_IDS = Object.keys(HANDLER_FILES) as FunctionId[];
 
 export const NODE_TARGET = "node22";
-export const ESBUILD_CONDITIONS = ["blindgate-source"] as const;
+// Setting any condition drops esbuild's default "module" one: without it the SDK resolves to its CommonJS builds,
+// which drag in browser code (bowser) and double the bundle.
+export const ESBUILD_CONDITIONS = ["blindgate-source", "module"] as const;
 export const REQUIRE_SHIM =
   "import { createRequire as __blindgateCreateRequire } from 'node:module'; const require = __blindgateCreateRequire(import.meta.url);";
 export const MAIN_FIELDS = ["module", "main"] as const;
+
+/** Module replacements inside the bundles (esbuild `alias`), paths relative to the repository root. */
+export const ALIASES: Readonly<Record<string, string>> = {
+  "@aws-sdk/credential-provider-node": "./infra/constructs/lambda-credentials.ts",
+};
 
 /** Whether @aws-sdk/* goes into the bundle (true) or comes from the Lambda runtime (false). */
 export const BUNDLE_AWS_SDK = true;
@@ -53,6 +62,8 @@ export function esbuildOptions(entry: string, bundleAwsSdk: boolean = BUNDLE_AWS
     mainFields: [...MAIN_FIELDS],
     banner: { js: REQUIRE_SHIM },
     external: bundleAwsSdk ? [] : ["@aws-sdk/*", "@smithy/*"],
+    alias: bundleAwsSdk ? { ...ALIASES } : {},
+    absWorkingDir: REPO_ROOT,
     logLevel: "silent" as const,
   };
 }

@@ -6,6 +6,7 @@ import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import {
+  ALIASES,
   BUNDLE_AWS_SDK,
   ESBUILD_CONDITIONS,
   type FunctionId,
@@ -77,7 +78,11 @@ export class GatewayFunction extends Construct {
         mainFields: [...MAIN_FIELDS],
         banner: REQUIRE_SHIM,
         bundleAwsSDK: BUNDLE_AWS_SDK,
-        esbuildArgs: { "--conditions": ESBUILD_CONDITIONS.join(",") },
+        esbuildArgs: {
+          "--conditions": ESBUILD_CONDITIONS.join(","),
+          // esbuild runs in the project root, where the alias paths are relative to.
+          ...Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
+        },
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.ERROR,
       },
