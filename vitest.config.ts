@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 // The SDK is consumed by package name; the "blindgate-source" export condition points at its TypeScript source
 // so tests, the local server and the Lambda bundles all run the same code without a build step.
-const conditions = ["blindgate-source", "module", "node", "import", "default"];
+const conditions = ["blindgate-source", "node"];
 // vitest resolves test imports on its server-side pipeline: the conditions must reach `ssr` too.
 const resolve = { conditions };
 const ssr = { resolve: { conditions, externalConditions: ["blindgate-source"] } };

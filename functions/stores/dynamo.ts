@@ -310,6 +310,7 @@ class DynamoProviderStore implements ProviderStore {
 
   async consumeQuota(id: string, period: string, tokens: number, quota: number): Promise<boolean> {
     const attr = usageAttribute("usage", period);
+    if (tokens > quota) return false; // (the condition below cannot see this when the counter is still absent)
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -321,7 +322,7 @@ class DynamoProviderStore implements ProviderStore {
           ExpressionAttributeValues: { ":zero": N(0), ":n": N(tokens), ":max": N(quota - tokens) },
         }),
       );
-      return tokens <= quota;
+      return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;

@@ -70,13 +70,21 @@ describe("bad input into every route", () => {
     );
     const body = fc.oneof(
       bytes,
-      // near-misses built from valid parts (never a whole 259-byte TokenRequest: it could be signed)
+      // near-misses: a well-formed batch of random TokenRequests, then cut short or extended (never well-formed:
+      // a whole random TokenRequest for a live key could rightly be signed)
       fc
-        .array(
-          fc.uint8Array({ maxLength: 300 }).filter((r) => r.length !== 259),
-          { maxLength: 4 },
+        .tuple(
+          fc.array(fc.uint8Array({ minLength: 257, maxLength: 257 }), { minLength: 1, maxLength: 3 }),
+          fc.oneof(fc.integer({ min: -20, max: -1 }), fc.uint8Array({ minLength: 1, maxLength: 20 })),
         )
-        .map((rs) => encodeBatchRequest(rs.map((request) => ({ tokenType: 2, request })))),
+        .map(([bodies, change]) => {
+          const whole = encodeBatchRequest(
+            bodies.map((b) => ({ tokenType: 2, request: new Uint8Array([0, 2, ...b]) })),
+          );
+          return typeof change === "number"
+            ? whole.subarray(0, whole.length + change)
+            : new Uint8Array([...whole, ...change]);
+        }),
       fc
         .record({
           token: fc.oneof(
