@@ -82,6 +82,31 @@ const schema = z
         message: `one of ${RETENTION_DAYS.join(", ")}`,
       })
       .default(30),
+    /**
+     * What this deployment runs: everything, or one half of a split deployment (issuance and checks under
+     * different operators, docs/deploy.md): `issuer` leaves out /v1/check and its tables, `checker` runs only it.
+     */
+    components: z.enum(["all", "issuer", "checker"]).default("all"),
+    /** checker: the issuer's name and URL (challenges name the issuer), and its keys table (by ARN). */
+    issuerName: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case host name")
+      .optional(),
+    issuerUrl: z.url({ protocol: /^https$/ }).optional(),
+    issuerKeysTableArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/,
+        "a DynamoDB table ARN",
+      )
+      .optional(),
+    /** issuer: roles (a checker's check function) allowed to read the public keys (Scan of the keys table). */
+    checkerRoleArns: z.preprocess(
+      (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()) : v),
+      z
+        .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "an IAM role ARN"))
+        .default([]),
+    ),
     /** E-mail address subscribed to the alarm topic. */
     alarmEmail: z.email().optional(),
     /** Lambda memory (MB) of the functions that run RSA (issue, check, rotate-keys). */
@@ -94,6 +119,22 @@ const schema = z
         code: "custom",
         path: ["certificateArn"],
         message: "domainName and certificateArn go together",
+      });
+    }
+    const checkerOnly = ["issuerName", "issuerUrl", "issuerKeysTableArn"] as const;
+    for (const field of checkerOnly) {
+      if (c.components === "checker" && c[field] === undefined) {
+        ctx.addIssue({ code: "custom", path: [field], message: "required when components is checker" });
+      }
+      if (c.components !== "checker" && c[field] !== undefined) {
+        ctx.addIssue({ code: "custom", path: [field], message: "only for components checker" });
+      }
+    }
+    if (c.components === "checker" && c.checkerRoleArns.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["checkerRoleArns"],
+        message: "only for components issuer or all",
       });
     }
     if (c.tokenValidityHours < c.keyEpochHours / 24) {
@@ -124,6 +165,10 @@ export interface StackConfig {
   readonly logRetentionDays: number;
   readonly alarmEmail: string | undefined;
   readonly cryptoMemoryMb: number;
+  readonly components: "all" | "issuer" | "checker";
+  /** checker only: the issuer it checks tokens for. */
+  readonly issuer: { readonly name: string; readonly url: string; readonly keysTableArn: string } | undefined;
+  readonly checkerRoleArns: readonly string[];
 }
 
 /** A configuration value that does not parse: the message names every bad field. */
@@ -166,6 +211,12 @@ export function parseStackConfig(raw: unknown): StackConfig {
     logRetentionDays: c.logRetentionDays,
     alarmEmail: c.alarmEmail,
     cryptoMemoryMb: c.cryptoMemoryMb,
+    components: c.components,
+    issuer:
+      c.issuerName !== undefined && c.issuerUrl !== undefined && c.issuerKeysTableArn !== undefined
+        ? { name: c.issuerName, url: c.issuerUrl.replace(/\/+$/, ""), keysTableArn: c.issuerKeysTableArn }
+        : undefined,
+    checkerRoleArns: c.checkerRoleArns,
   };
 }
 

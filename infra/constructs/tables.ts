@@ -1,5 +1,6 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 
 /*
@@ -27,15 +28,20 @@ const WITH_TTL: ReadonlySet<TableId> = new Set(["keys", "grants", "spent"]);
 export interface GatewayTablesProps {
   /** Retain on stack deletion and turn deletion protection on (prod stages). */
   readonly protectData: boolean;
+  /** The tables this deployment owns (a split deployment owns only its half). */
+  readonly ids: readonly TableId[];
+  /** Roles of another account's check function that may read the public keys (resource policy: Scan). */
+  readonly keyReaders: readonly string[];
 }
 
 export class GatewayTables extends Construct {
-  readonly tables: Record<TableId, dynamodb.Table>;
+  readonly tables: Partial<Record<TableId, dynamodb.Table>> = {};
 
   constructor(scope: Construct, id: string, props: GatewayTablesProps) {
     super(scope, id);
-    const make = (tableId: TableId) =>
-      new dynamodb.Table(this, tableId, {
+    for (const tableId of props.ids) {
+      const readers = tableId === "keys" && props.keyReaders.length > 0 ? props.keyReaders : undefined;
+      this.tables[tableId] = new dynamodb.Table(this, tableId, {
         partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
         ...(tableId === "keyLog" ? { sortKey: { name: "seq", type: dynamodb.AttributeType.NUMBER } } : {}),
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -44,14 +50,29 @@ export class GatewayTables extends Construct {
         encryption: dynamodb.TableEncryption.AWS_MANAGED,
         deletionProtection: props.protectData,
         removalPolicy: props.protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        ...(readers !== undefined
+          ? {
+              // The items' private keys are sealed under this account's KMS key: readers get public keys only.
+              resourcePolicy: new iam.PolicyDocument({
+                statements: [
+                  new iam.PolicyStatement({
+                    sid: "CheckerReadsPublicKeys",
+                    principals: readers.map((arn) => new iam.ArnPrincipal(arn)),
+                    actions: ["dynamodb:Scan"],
+                    resources: ["*"],
+                  }),
+                ],
+              }),
+            }
+          : {}),
       });
-    this.tables = {
-      keys: make("keys"),
-      keyLog: make("keyLog"),
-      providers: make("providers"),
-      sites: make("sites"),
-      grants: make("grants"),
-      spent: make("spent"),
-    };
+    }
+  }
+
+  /** A table this deployment owns; throws for one it does not. */
+  get(tableId: TableId): dynamodb.Table {
+    const table = this.tables[tableId];
+    if (table === undefined) throw new Error(`this deployment has no ${tableId} table`);
+    return table;
   }
 }

@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-
 import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -52,28 +53,62 @@ export const ROUTES: Record<RouteId, RouteSpec> = {
   providers: { method: apigwv2.HttpMethod.GET, path: "/v1/providers", fn: "providers", wallet: true },
 };
 
+/** What each half of a split deployment runs (docs/deploy.md, "Split deployment"). */
+const CHECKER_FUNCTIONS: readonly FunctionId[] = ["check"];
+const CHECKER_TABLES: readonly TableId[] = ["sites", "spent"];
+
+/** Table names a half does not use: functions/config.ts requires every variable, the code never reads these. */
+const NOT_HERE = "not-in-this-deployment";
+
 export class GatewayStack extends Stack {
   readonly api: apigwv2.HttpApi;
-  readonly functions: Record<FunctionId, GatewayFunction>;
+  readonly functions: Partial<Record<FunctionId, GatewayFunction>> = {};
   readonly tables: GatewayTables;
-  readonly tokenKeyWrap: kms.Key;
-  readonly wallet: WalletHosting;
+  /** The KMS key wrapping token private keys (not in a checker-only deployment). */
+  readonly tokenKeyWrap: kms.Key | undefined;
+  /** The wallet's hosting (not in a checker-only deployment). */
+  readonly wallet: WalletHosting | undefined;
+  readonly preflight: Preflight | undefined;
   readonly alarms: GatewayAlarms;
-  readonly preflight: Preflight;
+  /** ARN of each table the functions use: owned tables, or the issuer's keys table for a checker. */
+  private readonly tableArns: Partial<Record<TableId, string>> = {};
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, props);
     const { config } = props;
     const removalPolicy = config.protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const issues = config.components !== "checker";
+    const fnIds = FUNCTION_IDS.filter((f) =>
+      config.components === "all"
+        ? true
+        : config.components === "checker"
+          ? CHECKER_FUNCTIONS.includes(f)
+          : !CHECKER_FUNCTIONS.includes(f),
+    );
+    const tableIds = TABLE_IDS.filter((t) =>
+      config.components === "all"
+        ? true
+        : config.components === "checker"
+          ? CHECKER_TABLES.includes(t)
+          : !CHECKER_TABLES.includes(t),
+    );
 
-    this.tables = new GatewayTables(this, "Tables", { protectData: config.protectData });
-
-    this.tokenKeyWrap = new kms.Key(this, "TokenKeyWrap", {
-      description: `blindgate ${config.stage}: wraps the data keys that encrypt token private keys`,
-      enableKeyRotation: true,
-      removalPolicy,
-      pendingWindow: Duration.days(config.protectData ? 30 : 7),
+    this.tables = new GatewayTables(this, "Tables", {
+      protectData: config.protectData,
+      ids: tableIds,
+      keyReaders: config.checkerRoleArns,
     });
+    for (const table of tableIds) this.tableArns[table] = this.tables.get(table).tableArn;
+    if (config.issuer !== undefined) this.tableArns.keys = config.issuer.keysTableArn;
+
+    this.tokenKeyWrap = issues
+      ? new kms.Key(this, "TokenKeyWrap", {
+          description: `blindgate ${config.stage}: wraps the data keys that encrypt token private keys`,
+          enableKeyRotation: true,
+          removalPolicy,
+          pendingWindow: Duration.days(config.protectData ? 30 : 7),
+        })
+      : undefined;
 
     this.api = new apigwv2.HttpApi(this, "Api", {
       apiName: `blindgate-${config.stage}`,
@@ -81,29 +116,40 @@ export class GatewayStack extends Stack {
       createDefaultStage: false,
       disableExecuteApiEndpoint: config.domain !== undefined,
     });
-    const issuerName =
+    const apiHost =
       config.domain?.domainName ?? `${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`;
-    const issuerUrl = `https://${issuerName}`;
+    const apiUrl = `https://${apiHost}`;
+    // A checker answers for another deployment's issuer: challenges and grants name that one.
+    const issuerName = config.issuer?.name ?? apiHost;
+    const issuerUrl = config.issuer?.url ?? apiUrl;
 
-    this.wallet = new WalletHosting(this, "Wallet", {
-      walletDir: props.walletDir ?? WALLET_DIR,
-      gatewayOrigin: issuerUrl,
-      gatewayUrl: issuerUrl,
-      issuerName,
-      protectData: config.protectData,
-    });
+    this.wallet = issues
+      ? new WalletHosting(this, "Wallet", {
+          walletDir: props.walletDir ?? WALLET_DIR,
+          gatewayOrigin: apiUrl,
+          gatewayUrl: apiUrl,
+          issuerName,
+          protectData: config.protectData,
+        })
+      : undefined;
 
     const environment: Record<string, string> = {
       BLINDGATE_ISSUER_NAME: issuerName,
       BLINDGATE_ISSUER_URL: issuerUrl,
-      BLINDGATE_KMS_KEY_ID: this.tokenKeyWrap.keyArn,
+      BLINDGATE_KMS_KEY_ID: this.tokenKeyWrap?.keyArn ?? NOT_HERE,
       BLINDGATE_THRESHOLDS: config.thresholds.join(","),
       BLINDGATE_KEY_EPOCH_HOURS: String(config.keyEpochHours),
       BLINDGATE_TOKEN_VALIDITY_HOURS: String(config.tokenValidityHours),
       BLINDGATE_GRANT_MAX_TTL_SECONDS: String(config.grantMaxTtlSeconds),
       BLINDGATE_MAX_BATCH: String(config.maxBatch),
     };
-    for (const table of TABLE_IDS) environment[TABLE_ENV[table]] = this.tables.tables[table].tableName;
+    for (const table of TABLE_IDS) {
+      // DynamoDB takes a table ARN wherever it takes a name: that is how a checker reads the issuer's keys.
+      environment[TABLE_ENV[table]] =
+        this.tables.tables[table]?.tableName ??
+        (table === "keys" ? config.issuer?.keysTableArn : undefined) ??
+        NOT_HERE;
+    }
 
     const handlersDir = props.handlersDir ?? HANDLERS_DIR;
     const sizing: Record<FunctionId, { memoryMb: number; timeout: Duration }> = {
@@ -115,8 +161,7 @@ export class GatewayStack extends Stack {
       // RSA-2048 key generation for every threshold's next key.
       rotateKeys: { memoryMb: config.cryptoMemoryMb, timeout: Duration.minutes(5) },
     };
-    const functions = {} as Record<FunctionId, GatewayFunction>;
-    for (const fnId of FUNCTION_IDS) {
+    for (const fnId of fnIds) {
       const gf = new GatewayFunction(this, fnId, {
         id: fnId,
         handlersDir,
@@ -126,21 +171,29 @@ export class GatewayStack extends Stack {
         removalPolicy,
       });
       this.grantAccess(gf, fnId);
-      functions[fnId] = gf;
+      this.functions[fnId] = gf;
     }
-    this.functions = functions;
 
     // Routes, CORS on the wallet's routes only, per-route throttling.
-    this.preflight = new Preflight(this, "Preflight", {
-      walletOrigin: this.wallet.origin,
-      logRetentionDays: config.logRetentionDays,
-      removalPolicy,
-    });
-    const preflightIntegration = new HttpLambdaIntegration("PreflightIntegration", this.preflight.fn);
+    const wallet = this.wallet;
+    this.preflight =
+      wallet !== undefined
+        ? new Preflight(this, "Preflight", {
+            walletOrigin: wallet.origin,
+            logRetentionDays: config.logRetentionDays,
+            removalPolicy,
+          })
+        : undefined;
+    const preflightIntegration =
+      this.preflight !== undefined
+        ? new HttpLambdaIntegration("PreflightIntegration", this.preflight.fn)
+        : undefined;
     const routes: apigwv2.HttpRoute[] = [];
     const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const [routeId, spec] of Object.entries(ROUTES) as [RouteId, RouteSpec][]) {
-      const integration = new HttpLambdaIntegration(`${routeId}Integration`, functions[spec.fn].fn);
+      const target = this.functions[spec.fn];
+      if (target === undefined) continue; // the other half's route
+      const integration = new HttpLambdaIntegration(`${routeId}Integration`, target.fn);
       const [route] = this.api.addRoutes({ path: spec.path, methods: [spec.method], integration });
       if (route === undefined) throw new Error(`no route for ${routeId}`);
       routes.push(route);
@@ -149,11 +202,11 @@ export class GatewayStack extends Stack {
         ThrottlingRateLimit: limits.rateLimit,
         ThrottlingBurstLimit: limits.burstLimit,
       };
-      if (spec.wallet) {
+      if (spec.wallet && wallet !== undefined && preflightIntegration !== undefined) {
         for (const child of route.node.children) {
           if (child instanceof apigwv2.HttpIntegration) {
             (child.node.defaultChild as apigwv2.CfnIntegration).responseParameters = corsResponseParameters(
-              this.wallet.origin,
+              wallet.origin,
             );
           }
         }
@@ -193,30 +246,51 @@ export class GatewayStack extends Stack {
     for (const route of routes) cfnStage.node.addDependency(route);
 
     // Key rotation.
-    new events.Rule(this, "RotateKeysSchedule", {
-      description: "blindgate: keep a current and a next token key per age threshold",
-      schedule: events.Schedule.rate(Duration.minutes(config.rotateEveryMinutes)),
-      targets: [
-        new targets.LambdaFunction(functions.rotateKeys.fn, {
-          retryAttempts: 2,
-          maxEventAge: Duration.minutes(30),
-        }),
-      ],
-    });
+    const rotate = this.functions.rotateKeys;
+    if (rotate !== undefined) {
+      new events.Rule(this, "RotateKeysSchedule", {
+        description: "blindgate: keep a current and a next token key per age threshold",
+        schedule: events.Schedule.rate(Duration.minutes(config.rotateEveryMinutes)),
+        targets: [
+          new targets.LambdaFunction(rotate.fn, {
+            retryAttempts: 2,
+            maxEventAge: Duration.minutes(30),
+          }),
+        ],
+      });
+    }
 
     this.alarms = new GatewayAlarms(this, "Alarms", {
       api: this.api,
-      functions: Object.fromEntries(FUNCTION_IDS.map((f) => [f, functions[f].fn])),
-      tables: this.tables.tables,
+      functions: Object.fromEntries(fnIds.map((f) => [f, this.fn(f).fn])),
+      tables: this.tables.tables as Record<string, dynamodb.Table>,
       email: config.alarmEmail,
     });
 
-    new CfnOutput(this, "ApiUrl", { value: issuerUrl, description: "Gateway base URL (issuer URL)" });
-    new CfnOutput(this, "WalletUrl", { value: `${this.wallet.origin}/`, description: "Wallet pages" });
+    new CfnOutput(this, "ApiUrl", { value: apiUrl, description: "Gateway base URL" });
     new CfnOutput(this, "IssuerName", { value: issuerName });
-    new CfnOutput(this, "KmsKeyArn", { value: this.tokenKeyWrap.keyArn });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
-    new CfnOutput(this, "RotateKeysFunctionName", { value: functions.rotateKeys.fn.functionName });
+    if (this.wallet !== undefined) {
+      new CfnOutput(this, "WalletUrl", { value: `${this.wallet.origin}/`, description: "Wallet pages" });
+    }
+    if (this.tokenKeyWrap !== undefined)
+      new CfnOutput(this, "KmsKeyArn", { value: this.tokenKeyWrap.keyArn });
+    if (rotate !== undefined)
+      new CfnOutput(this, "RotateKeysFunctionName", { value: rotate.fn.functionName });
+    const keys = this.tables.tables.keys;
+    if (keys !== undefined) {
+      new CfnOutput(this, "KeysTableArn", {
+        value: keys.tableArn,
+        description: "issuerKeysTableArn of a checker",
+      });
+    }
+    const check = this.functions.check;
+    if (check !== undefined) {
+      new CfnOutput(this, "CheckRoleArn", {
+        value: check.role.roleArn,
+        description: "checkerRoleArns of an issuer",
+      });
+    }
     // The functions' environment, for the admin CLI: export $(aws cloudformation describe-stacks ... AdminEnv)
     new CfnOutput(this, "AdminEnv", {
       value: Object.entries(environment)
@@ -226,19 +300,29 @@ export class GatewayStack extends Stack {
     });
   }
 
+  /** A function this deployment runs; throws for one it does not. */
+  fn(fnId: FunctionId): GatewayFunction {
+    const gf = this.functions[fnId];
+    if (gf === undefined) throw new Error(`this deployment has no ${fnId} function`);
+    return gf;
+  }
+
   /** One statement per table (exactly the actions of ACCESS) and one for the KMS key, if any. */
   private grantAccess(gf: GatewayFunction, fnId: FunctionId): void {
     const access = ACCESS[fnId];
     for (const [table, actions] of Object.entries(access.tables) as [TableId, readonly string[]][]) {
+      const arn = this.tableArns[table];
+      if (arn === undefined) throw new Error(`${fnId} needs the ${table} table, which this deployment lacks`);
       gf.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: `Table${table[0]?.toUpperCase()}${table.slice(1)}`,
           actions: [...actions],
-          resources: [this.tables.tables[table].tableArn],
+          resources: [arn],
         }),
       );
     }
     if (access.kms.length > 0) {
+      if (this.tokenKeyWrap === undefined) throw new Error(`${fnId} needs the KMS key`);
       gf.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: "TokenKeyWrap",

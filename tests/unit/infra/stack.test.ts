@@ -131,29 +131,29 @@ function grantsOf(template: Template, roleId: string): Record<string, string[]> 
 
 describe("least privilege", () => {
   it.each(FUNCTIONS)("the %s role holds exactly its table, key and log actions", (fn) => {
-    const gf = dev.functions[fn];
+    const gf = dev.fn(fn);
     const roleId = id(dev, gf.role);
     const expected: Record<string, string[]> = {
       [id(dev, gf.logGroup)]: ["logs:CreateLogStream", "logs:PutLogEvents"],
     };
     for (const [table, actions] of Object.entries(EXPECTED_ACCESS[fn].tables)) {
-      expected[id(dev, dev.tables.tables[table as TableName])] = [...actions].sort();
+      expected[id(dev, dev.tables.get(table as TableName))] = [...actions].sort();
     }
-    if (EXPECTED_ACCESS[fn].kms.length > 0) expected[id(dev, dev.tokenKeyWrap)] = EXPECTED_ACCESS[fn].kms;
+    if (EXPECTED_ACCESS[fn].kms.length > 0) expected[id(dev, dev.tokenKeyWrap!)] = EXPECTED_ACCESS[fn].kms;
     expect(grantsOf(devT, roleId)).toEqual(expected);
   });
 
   it("no function role has a managed policy or a wildcard resource", () => {
     for (const fn of FUNCTIONS) {
-      const role = devT.toJSON().Resources[id(dev, dev.functions[fn].role)] as Json;
+      const role = devT.toJSON().Resources[id(dev, dev.fn(fn).role)] as Json;
       expect((role.Properties as Json).ManagedPolicyArns).toBeUndefined();
-      expect(Object.keys(grantsOf(devT, id(dev, dev.functions[fn].role)))).not.toContain('"*"');
+      expect(Object.keys(grantsOf(devT, id(dev, dev.fn(fn).role)))).not.toContain('"*"');
     }
   });
 
   it("only issue (Decrypt) and rotate-keys (GenerateDataKey) may use the token-key wrapping key", () => {
-    const keyId = id(dev, dev.tokenKeyWrap);
-    const holders = FUNCTIONS.filter((fn) => keyId in grantsOf(devT, id(dev, dev.functions[fn].role)));
+    const keyId = id(dev, dev.tokenKeyWrap!);
+    const holders = FUNCTIONS.filter((fn) => keyId in grantsOf(devT, id(dev, dev.fn(fn).role)));
     expect(holders).toEqual(["issue", "rotateKeys"]);
     devT.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true, KeySpec: Match.absent() });
   });
@@ -163,7 +163,7 @@ describe("tables", () => {
   const ttlTables = new Set<TableName>(["keys", "grants", "spent"]);
 
   it.each(TABLES)("%s: on demand, pk, PITR, encrypted, TTL where items expire", (table) => {
-    const resource = devT.toJSON().Resources[id(dev, dev.tables.tables[table])] as { Properties: Json };
+    const resource = devT.toJSON().Resources[id(dev, dev.tables.get(table))] as { Properties: Json };
     const p = resource.Properties;
     expect(p.BillingMode).toBe("PAY_PER_REQUEST");
     expect(p.KeySchema).toEqual(
@@ -187,7 +187,7 @@ describe("tables", () => {
 
   it("dev tables are destroyed with the stack, without deletion protection", () => {
     for (const table of TABLES) {
-      const r = devT.toJSON().Resources[id(dev, dev.tables.tables[table])] as Json;
+      const r = devT.toJSON().Resources[id(dev, dev.tables.get(table))] as Json;
       expect(r.DeletionPolicy).toBe("Delete");
       expect((r.Properties as Json).DeletionProtectionEnabled).toBe(false);
     }
@@ -195,33 +195,33 @@ describe("tables", () => {
 
   it("prod tables, the wallet bucket and the KMS key are retained; tables are deletion-protected", () => {
     for (const table of TABLES) {
-      const r = prodT.toJSON().Resources[id(prod, prod.tables.tables[table])] as Json;
+      const r = prodT.toJSON().Resources[id(prod, prod.tables.get(table))] as Json;
       expect(r.DeletionPolicy).toBe("Retain");
       expect(r.UpdateReplacePolicy).toBe("Retain");
       expect((r.Properties as Json).DeletionProtectionEnabled).toBe(true);
     }
-    const key = prodT.toJSON().Resources[id(prod, prod.tokenKeyWrap)] as Json;
+    const key = prodT.toJSON().Resources[id(prod, prod.tokenKeyWrap!)] as Json;
     expect(key.DeletionPolicy).toBe("Retain");
-    const bucket = prodT.toJSON().Resources[id(prod, prod.wallet.bucket)] as Json;
+    const bucket = prodT.toJSON().Resources[id(prod, prod.wallet!.bucket)] as Json;
     expect(bucket.DeletionPolicy).toBe("Retain");
-    const devBucket = devT.toJSON().Resources[id(dev, dev.wallet.bucket)] as Json;
+    const devBucket = devT.toJSON().Resources[id(dev, dev.wallet!.bucket)] as Json;
     expect(devBucket.DeletionPolicy).toBe("Delete");
   });
 });
 
 describe("functions", () => {
   const tableRef = (stack: GatewayStack, table: TableName) => ({
-    Ref: id(stack, stack.tables.tables[table]),
+    Ref: id(stack, stack.tables.get(table)),
   });
 
   it.each(FUNCTIONS)("%s: Node 22 on arm64, ESM bundle, the gateway environment", (fn) => {
-    const resource = devT.toJSON().Resources[id(dev, dev.functions[fn].fn)] as { Properties: Json };
+    const resource = devT.toJSON().Resources[id(dev, dev.fn(fn).fn)] as { Properties: Json };
     const p = resource.Properties;
     expect(p.Runtime).toBe("nodejs22.x");
     expect(p.Architectures).toEqual(["arm64"]);
     expect(p.Handler).toBe("index.handler");
-    expect(p.Role).toEqual({ "Fn::GetAtt": [id(dev, dev.functions[fn].role), "Arn"] });
-    expect(p.LoggingConfig).toMatchObject({ LogGroup: { Ref: id(dev, dev.functions[fn].logGroup) } });
+    expect(p.Role).toEqual({ "Fn::GetAtt": [id(dev, dev.fn(fn).role), "Arn"] });
+    expect(p.LoggingConfig).toMatchObject({ LogGroup: { Ref: id(dev, dev.fn(fn).logGroup) } });
     const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env).toMatchObject({
       BLINDGATE_THRESHOLDS: "13,15,16,18,21",
@@ -235,7 +235,7 @@ describe("functions", () => {
       BLINDGATE_TABLE_SITES: tableRef(dev, "sites"),
       BLINDGATE_TABLE_GRANTS: tableRef(dev, "grants"),
       BLINDGATE_TABLE_SPENT: tableRef(dev, "spent"),
-      BLINDGATE_KMS_KEY_ID: { "Fn::GetAtt": [id(dev, dev.tokenKeyWrap), "Arn"] },
+      BLINDGATE_KMS_KEY_ID: { "Fn::GetAtt": [id(dev, dev.tokenKeyWrap!), "Arn"] },
       NODE_OPTIONS: "--enable-source-maps",
     });
     // Issuer name and URL are the API's own host (no custom domain on dev).
@@ -247,7 +247,7 @@ describe("functions", () => {
 
   it("RSA functions get more memory; rotate-keys may run for minutes", () => {
     const props = (fn: FunctionName) =>
-      (devT.toJSON().Resources[id(dev, dev.functions[fn].fn)] as { Properties: Json }).Properties;
+      (devT.toJSON().Resources[id(dev, dev.fn(fn).fn)] as { Properties: Json }).Properties;
     expect(props("issue").MemorySize).toBe(1024);
     expect(props("check").MemorySize).toBe(1024);
     expect(props("rotateKeys").Timeout).toBe(300);
@@ -256,7 +256,7 @@ describe("functions", () => {
 
   it("configuration from context strings reaches the environment (prod: 16,18, 24 h epochs, custom domain)", () => {
     const env = (
-      (prodT.toJSON().Resources[id(prod, prod.functions.issue.fn)] as { Properties: Json }).Properties
+      (prodT.toJSON().Resources[id(prod, prod.fn("issue").fn)] as { Properties: Json }).Properties
         .Environment as { Variables: Json }
     ).Variables;
     expect(env.BLINDGATE_THRESHOLDS).toBe("16,18");
@@ -267,7 +267,7 @@ describe("functions", () => {
 
   it("log groups keep logs for the configured retention", () => {
     for (const fn of FUNCTIONS) {
-      const lg = devT.toJSON().Resources[id(dev, dev.functions[fn].logGroup)] as { Properties: Json };
+      const lg = devT.toJSON().Resources[id(dev, dev.fn(fn).logGroup)] as { Properties: Json };
       expect(lg.Properties.RetentionInDays).toBe(30);
     }
   });
@@ -311,7 +311,7 @@ describe("HTTP API", () => {
       return resources[integrationId as string]?.Properties as Json;
     };
     const walletOrigin = JSON.stringify({
-      "Fn::Join": ["", ["https://", { "Fn::GetAtt": [id(dev, dev.wallet.distribution), "DomainName"] }]],
+      "Fn::Join": ["", ["https://", { "Fn::GetAtt": [id(dev, dev.wallet!.distribution), "DomainName"] }]],
     });
     for (const routeKey of [
       "GET /.well-known/private-token-issuer-directory",
@@ -330,7 +330,7 @@ describe("HTTP API", () => {
     expect(integrationOf("GET /v1/key-log").ResponseParameters).toBeUndefined();
     // Preflights go to the preflight function, which knows only the wallet origin.
     const preflight = integrationOf("OPTIONS /token-request");
-    expect(JSON.stringify(preflight.IntegrationUri)).toContain(id(dev, dev.preflight.fn));
+    expect(JSON.stringify(preflight.IntegrationUri)).toContain(id(dev, dev.preflight!.fn));
   });
 
   it("throttles the stage and each route (defaults, and an operator's override)", () => {
@@ -368,7 +368,7 @@ describe("HTTP API", () => {
   it("outputs ApiUrl and WalletUrl", () => {
     const outputs = devT.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(id(dev, dev.api));
-    expect(JSON.stringify(outputs.WalletUrl?.Value)).toContain(id(dev, dev.wallet.distribution));
+    expect(JSON.stringify(outputs.WalletUrl?.Value)).toContain(id(dev, dev.wallet!.distribution));
     expect(prodT.toJSON().Outputs.ApiUrl.Value).toBe("https://age.example.org");
     // The admin CLI's environment: the same variables as the functions'.
     const adminEnv = JSON.stringify(outputs.AdminEnv?.Value);
@@ -379,7 +379,7 @@ describe("HTTP API", () => {
     ]) {
       expect(adminEnv).toContain(name);
     }
-    expect(adminEnv).toContain(`{"Ref":"${id(dev, dev.tables.tables.providers)}"}`);
+    expect(adminEnv).toContain(`{"Ref":"${id(dev, dev.tables.get("providers"))}"}`);
   });
 });
 
@@ -422,7 +422,7 @@ describe("wallet hosting", () => {
       },
     });
     devT.hasResourceProperties("AWS::S3::BucketPolicy", {
-      Bucket: { Ref: id(dev, dev.wallet.bucket) },
+      Bucket: { Ref: id(dev, dev.wallet!.bucket) },
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
@@ -444,7 +444,7 @@ describe("wallet hosting", () => {
         DefaultRootObject: "index.html",
         DefaultCacheBehavior: Match.objectLike({
           ViewerProtocolPolicy: "redirect-to-https",
-          ResponseHeadersPolicyId: { Ref: id(dev, dev.wallet.headers) },
+          ResponseHeadersPolicyId: { Ref: id(dev, dev.wallet!.headers) },
         }),
         Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
       }),
@@ -457,7 +457,7 @@ describe("wallet hosting", () => {
     }[];
     expect(deployments).toHaveLength(1);
     const p = deployments[0]?.Properties as Json;
-    expect(p.DestinationBucketName).toEqual({ Ref: id(dev, dev.wallet.bucket) });
+    expect(p.DestinationBucketName).toEqual({ Ref: id(dev, dev.wallet!.bucket) });
     expect(p.SourceObjectKeys).toHaveLength(2); // the pages and config.json
     // config.json's values are deploy-time tokens: the API's host, resolved by the deployment custom resource.
     expect(JSON.stringify(p.SourceMarkers)).toContain(`{"Ref":"${id(dev, dev.api)}"}`);
@@ -472,7 +472,7 @@ describe("key rotation schedule", () => {
       State: "ENABLED",
       Targets: [
         Match.objectLike({
-          Arn: { "Fn::GetAtt": [id(dev, dev.functions.rotateKeys.fn), "Arn"] },
+          Arn: { "Fn::GetAtt": [id(dev, dev.fn("rotateKeys").fn), "Arn"] },
           RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 1800 },
         }),
       ],
@@ -480,7 +480,7 @@ describe("key rotation schedule", () => {
     devT.hasResourceProperties("AWS::Lambda::Permission", {
       Action: "lambda:InvokeFunction",
       Principal: "events.amazonaws.com",
-      FunctionName: { "Fn::GetAtt": [id(dev, dev.functions.rotateKeys.fn), "Arn"] },
+      FunctionName: { "Fn::GetAtt": [id(dev, dev.fn("rotateKeys").fn), "Arn"] },
     });
   });
 });
@@ -502,7 +502,7 @@ describe("alarms", () => {
   it("alarm on throttles and errors of every function, on DynamoDB system errors of every table", () => {
     const all = alarms(devT);
     for (const fn of FUNCTIONS) {
-      const fnRef = JSON.stringify({ Ref: id(dev, dev.functions[fn].fn) });
+      const fnRef = JSON.stringify({ Ref: id(dev, dev.fn(fn).fn) });
       for (const metric of ["Throttles", "Errors"]) {
         const alarm = all.find(
           (a) => a.MetricName === metric && JSON.stringify(a.Dimensions).includes(fnRef),
@@ -512,7 +512,7 @@ describe("alarms", () => {
       }
     }
     for (const table of TABLES) {
-      const tableRef = JSON.stringify({ Ref: id(dev, dev.tables.tables[table]) });
+      const tableRef = JSON.stringify({ Ref: id(dev, dev.tables.get(table)) });
       const alarm = all.find((a) => {
         const metrics = JSON.stringify(a.Metrics ?? "");
         return metrics.includes("SystemErrors") && metrics.includes(tableRef);
