@@ -23,6 +23,13 @@ let dev: GatewayStack;
 let prod: GatewayStack;
 let devT: Template;
 let prodT: Template;
+let issuer: GatewayStack;
+let checker: GatewayStack;
+let issuerT: Template;
+let checkerT: Template;
+
+const CHECK_ROLE = "arn:aws:iam::222222222222:role/blindgate-checker-check";
+const ISSUER_KEYS = "arn:aws:dynamodb:eu-west-3:111111111111:table/blindgate-issuer-keys";
 
 beforeAll(() => {
   // Under the repository (NodejsFunction wants entries under its project root), in the git-ignored cdk.out.
@@ -55,8 +62,26 @@ beforeAll(() => {
     }),
     { handlersDir, walletDir },
   );
+  issuer = addGatewayStack(
+    new App({ context: { stage: "issuer", components: "issuer", checkerRoleArns: CHECK_ROLE } }),
+    { handlersDir, walletDir },
+  );
+  checker = addGatewayStack(
+    new App({
+      context: {
+        stage: "checker",
+        components: "checker",
+        issuerName: "age.example.org",
+        issuerUrl: "https://age.example.org/",
+        issuerKeysTableArn: ISSUER_KEYS,
+      },
+    }),
+    { handlersDir, walletDir },
+  );
   devT = Template.fromStack(dev);
   prodT = Template.fromStack(prod);
+  issuerT = Template.fromStack(issuer);
+  checkerT = Template.fromStack(checker);
 }, 240_000);
 
 afterAll(() => {
@@ -525,6 +550,85 @@ describe("alarms", () => {
   });
 });
 
+describe("split deployment", () => {
+  const routeKeys = (t: Template) =>
+    Object.values(t.findResources("AWS::ApiGatewayV2::Route"))
+      .map((r) => ((r as Json).Properties as Json).RouteKey as string)
+      .filter((k) => !k.startsWith("OPTIONS"))
+      .sort();
+
+  it("the issuer half runs everything but /v1/check, without the sites and spent tables", () => {
+    expect(routeKeys(issuerT)).toEqual([
+      "GET /.well-known/private-token-issuer-directory",
+      "GET /v1/key-log",
+      "GET /v1/providers",
+      "POST /token-request",
+    ]);
+    expect(Object.keys(issuer.tables.tables).sort()).toEqual(["grants", "keyLog", "keys", "providers"]);
+    issuerT.resourceCountIs("AWS::DynamoDB::Table", 4);
+    expect(issuer.functions.check).toBeUndefined();
+    issuerT.resourceCountIs("AWS::CloudFront::Distribution", 1);
+  });
+
+  it("the issuer lets the checker's role Scan its keys table, and nothing else", () => {
+    const keys = issuerT.toJSON().Resources[id(issuer, issuer.tables.get("keys"))] as { Properties: Json };
+    expect(keys.Properties.ResourcePolicy).toEqual({
+      PolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "CheckerReadsPublicKeys",
+            Effect: "Allow",
+            Principal: { AWS: CHECK_ROLE },
+            Action: "dynamodb:Scan",
+            Resource: "*",
+          },
+        ],
+      },
+    });
+    for (const other of ["keyLog", "providers", "grants"] as const) {
+      const t = issuerT.toJSON().Resources[id(issuer, issuer.tables.get(other))] as { Properties: Json };
+      expect(t.Properties.ResourcePolicy).toBeUndefined();
+    }
+    // Without checkers, no resource policy at all.
+    const devKeys = devT.toJSON().Resources[id(dev, dev.tables.get("keys"))] as { Properties: Json };
+    expect(devKeys.Properties.ResourcePolicy).toBeUndefined();
+  });
+
+  it("the checker half runs only /v1/check: no KMS key, no wallet, no schedule", () => {
+    expect(routeKeys(checkerT)).toEqual(["POST /v1/check"]);
+    expect(Object.keys(checker.functions)).toEqual(["check"]);
+    expect(Object.keys(checker.tables.tables).sort()).toEqual(["sites", "spent"]);
+    checkerT.resourceCountIs("AWS::KMS::Key", 0);
+    checkerT.resourceCountIs("AWS::CloudFront::Distribution", 0);
+    checkerT.resourceCountIs("AWS::Events::Rule", 0);
+    checkerT.resourceCountIs("AWS::ApiGatewayV2::Route", 1); // no preflight either
+  });
+
+  it("the checker's check role reads the issuer's keys by ARN and writes only its own tables", () => {
+    const gf = checker.fn("check");
+    expect(grantsOf(checkerT, id(checker, gf.role))).toEqual({
+      [id(checker, gf.logGroup)]: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      [JSON.stringify(ISSUER_KEYS)]: ["dynamodb:Scan"],
+      [id(checker, checker.tables.get("sites"))]: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+      [id(checker, checker.tables.get("spent"))]: ["dynamodb:PutItem"],
+    });
+    const env = (
+      (checkerT.toJSON().Resources[id(checker, gf.fn)] as { Properties: Json }).Properties.Environment as {
+        Variables: Json;
+      }
+    ).Variables;
+    expect(env.BLINDGATE_ISSUER_NAME).toBe("age.example.org");
+    expect(env.BLINDGATE_ISSUER_URL).toBe("https://age.example.org");
+    expect(env.BLINDGATE_TABLE_KEYS).toBe(ISSUER_KEYS);
+    expect(env.BLINDGATE_TABLE_SITES).toEqual({ Ref: id(checker, checker.tables.get("sites")) });
+    expect(env.BLINDGATE_KMS_KEY_ID).toBe("not-in-this-deployment");
+    expect(env.BLINDGATE_TABLE_GRANTS).toBe("not-in-this-deployment");
+    const outputs = checkerT.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.CheckRoleArn?.Value).toEqual({ "Fn::GetAtt": [id(checker, gf.role), "Arn"] });
+  });
+});
+
 describe("configuration", () => {
   const fails = (context: Json): ConfigError => {
     try {
@@ -549,6 +653,10 @@ describe("configuration", () => {
     [{ stage: "dev", alarmEmail: "not-an-address" }, "alarmEmail"],
     [{ stage: "dev", protectData: "maybe" }, "protectData"],
     [{ blindgate: { stage: "dev", unknownKnob: 1 } }, "(root)"],
+    [{ stage: "dev", components: "both" }, "components"],
+    [{ stage: "dev", components: "checker", issuerName: "age.example.org" }, "issuerKeysTableArn"],
+    [{ stage: "dev", issuerKeysTableArn: ISSUER_KEYS }, "issuerKeysTableArn"],
+    [{ stage: "dev", checkerRoleArns: "arn:aws:iam::1:role/x" }, "checkerRoleArns"],
   ])("refuses %j at synth, naming %s", (context, field) => {
     const error = fails(context);
     expect(error.message).toContain(field);
