@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { configToEnv, parseConfig } from "../../../functions/config.js";
+
+const base = {
+  BLINDGATE_ISSUER_NAME: "gateway.example",
+  BLINDGATE_ISSUER_URL: "https://gateway.example/",
+  BLINDGATE_TABLE_KEYS: "keys",
+  BLINDGATE_TABLE_KEY_LOG: "key-log",
+  BLINDGATE_TABLE_PROVIDERS: "providers",
+  BLINDGATE_TABLE_SITES: "sites",
+  BLINDGATE_TABLE_GRANTS: "grants",
+  BLINDGATE_TABLE_SPENT: "spent",
+  BLINDGATE_KMS_KEY_ID: "alias/blindgate",
+};
+
+describe("functions configuration", () => {
+  it("parses the environment with defaults and round-trips through configToEnv", () => {
+    const config = parseConfig(base);
+    expect(config.issuerUrl).toBe("https://gateway.example");
+    expect(config.thresholds).toEqual([13, 15, 16, 18, 21]);
+    expect(config.keyEpochSeconds).toBe(7 * 86_400);
+    expect(parseConfig(configToEnv(config))).toEqual(config);
+  });
+
+  it("sorts and dedupes thresholds", () => {
+    expect(parseConfig({ ...base, BLINDGATE_THRESHOLDS: "18,13,18" }).thresholds).toEqual([13, 18]);
+  });
+
+  it.each([
+    ["BLINDGATE_ISSUER_URL", "not a url"],
+    ["BLINDGATE_THRESHOLDS", "13,,18"],
+    ["BLINDGATE_THRESHOLDS", "0"],
+    ["BLINDGATE_KEY_EPOCH_HOURS", "-1"],
+    ["BLINDGATE_TABLE_SPENT", ""],
+  ])("names the bad variable %s=%j", (name, value) => {
+    expect(() => parseConfig({ ...base, [name]: value })).toThrow(name);
+  });
+
+  it("requires a KMS key or a local data key file", () => {
+    const { BLINDGATE_KMS_KEY_ID: _, ...noKey } = base;
+    expect(() => parseConfig(noKey)).toThrow(/BLINDGATE_KMS_KEY_ID or BLINDGATE_DATA_KEY_FILE/);
+    expect(parseConfig({ ...noKey, BLINDGATE_DATA_KEY_FILE: "/tmp/k" }).dataKeyFile).toBe("/tmp/k");
+  });
+});
