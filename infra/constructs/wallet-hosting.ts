@@ -83,7 +83,6 @@ export class WalletHosting extends Construct {
     this.distribution = new cloudfront.Distribution(this, "Cdn", {
       comment: "blindgate wallet",
       defaultRootObject: "index.html",
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       defaultBehavior: {

@@ -1,5 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { App, type CfnElement } from "aws-cdk-lib";
@@ -503,6 +511,41 @@ describe("wallet hosting", () => {
     expect(JSON.stringify(p.SourceMarkers)).toContain(`{"Ref":"${id(dev, dev.api)}"}`);
     expect(p.DistributionPaths).toEqual(["/*"]);
   });
+});
+
+describe("wallet build at synth", () => {
+  it("runs the wallet's build.ts and deploys its output, not its sources", () => {
+    const walletDir = join(workDir, "wallet-with-build");
+    mkdirSync(walletDir);
+    writeFileSync(join(walletDir, "source.ts"), "export const secretSource = 1;\n");
+    writeFileSync(
+      join(walletDir, "build.ts"),
+      [
+        'import { writeFile } from "node:fs/promises";',
+        'import { join } from "node:path";',
+        "export async function buildWallet(outDir: string): Promise<string[]> {",
+        '  const file = join(outDir, "index.html");',
+        '  await writeFile(file, "<!doctype html><title>built wallet</title>");',
+        "  return [file];",
+        "}",
+      ].join("\n"),
+    );
+    const app = new App({ context: { stage: "walletbuild" } });
+    const stack = addGatewayStack(app, { walletDir });
+    const template = Template.fromStack(stack);
+    const deployment = Object.values(template.findResources("Custom::CDKBucketDeployment"))[0] as {
+      Properties: { SourceObjectKeys: unknown[] };
+    };
+    expect(deployment.Properties.SourceObjectKeys).toHaveLength(2);
+    // The staged pages asset holds the build's output only.
+    const staged = readdirSync(app.outdir)
+      .filter((d) => d.startsWith("asset."))
+      .map((d) => join(app.outdir, d))
+      .filter((d) => existsSync(join(d, "index.html")));
+    expect(staged).toHaveLength(1);
+    expect(readdirSync(staged[0] as string)).toEqual(["index.html"]);
+    expect(readFileSync(join(staged[0] as string, "index.html"), "utf8")).toContain("built wallet");
+  }, 120_000);
 });
 
 describe("key rotation schedule", () => {
