@@ -61,3 +61,12 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
     kms: ["kms:GenerateDataKey"],
   },
 };
+
+/**
+ * The encryption context every KMS call of the key vault carries (functions/issuer/key-vault.ts:
+ * `{ purpose: "blindgate-token-key", context: <key id> }`). The functions' KMS grants hold only with it, so the
+ * roles cannot decrypt or mint data keys for anything but token keys.
+ */
+export const KMS_CONDITION = {
+  StringEquals: { "kms:EncryptionContext:purpose": "blindgate-token-key" },
+} as const;

@@ -9,7 +9,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import type { Construct } from "constructs";
 import type { RouteId, StackConfig } from "../config.js";
-import { ACCESS } from "../constructs/access.js";
+import { ACCESS, KMS_CONDITION } from "../constructs/access.js";
 import { GatewayAlarms } from "../constructs/alarms.js";
 import { FUNCTION_IDS, type FunctionId, HANDLERS_DIR, WALLET_DIR } from "../constructs/bundling.js";
 import { GatewayFunction } from "../constructs/gateway-function.js";
@@ -328,6 +328,7 @@ export class GatewayStack extends Stack {
           sid: "TokenKeyWrap",
           actions: [...access.kms],
           resources: [this.tokenKeyWrap.keyArn],
+          conditions: KMS_CONDITION,
         }),
       );
     }

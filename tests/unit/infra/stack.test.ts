@@ -185,6 +185,20 @@ describe("least privilege", () => {
     const keyId = id(dev, dev.tokenKeyWrap!);
     const holders = FUNCTIONS.filter((fn) => keyId in grantsOf(devT, id(dev, dev.fn(fn).role)));
     expect(holders).toEqual(["issue", "rotateKeys"]);
+    // Only for data keys of token keys: the vault's encryption context is required.
+    for (const fn of holders) {
+      devT.hasResourceProperties("AWS::IAM::Policy", {
+        Roles: [{ Ref: id(dev, dev.fn(fn).role) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Resource: { "Fn::GetAtt": [keyId, "Arn"] },
+              Condition: { StringEquals: { "kms:EncryptionContext:purpose": "blindgate-token-key" } },
+            }),
+          ]),
+        },
+      });
+    }
     devT.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true, KeySpec: Match.absent() });
   });
 });
