@@ -1,0 +1,119 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/*
+ * What both demo servers share: HTML escaping, a page frame with strict security headers (no inline script or
+ * style), body reading with a limit, and an optional recorder of every request (the end-to-end tests use it to
+ * prove what each party received).
+ */
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export type Recorder = (request: RecordedRequest) => void;
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store",
+};
+
+export function page(
+  title: string,
+  body: string,
+  options: { lang?: string; css: string; scripts?: string[] },
+): string {
+  const scripts = (options.scripts ?? []).map(
+    (s) => `<script type="module" src="${escapeHtml(s)}"></script>`,
+  );
+  return `<!doctype html>
+<html lang="${options.lang ?? "en"}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="${escapeHtml(options.css)}">
+${scripts.join("\n")}
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}
+
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Uint8Array,
+  type: string,
+  headers: Record<string, string> = {},
+): void {
+  const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    "content-type": type,
+    "content-length": bytes.length,
+    ...headers,
+  });
+  res.end(bytes);
+}
+
+export async function readBody(req: IncomingMessage, limit = 16_384): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Error("body too large");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A node:http server on 127.0.0.1 whose handler gets the body already read (and recorded). */
+export async function listen(
+  port: number,
+  record: Recorder | undefined,
+  handle: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void>,
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    readBody(req)
+      .then(async (body) => {
+        record?.({
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: { ...req.headers },
+          body: body.toString("utf8"),
+        });
+        await handle(req, res, body);
+      })
+      .catch(() => {
+        if (!res.headersSent) send(res, 400, "bad request", "text/plain; charset=utf-8");
+        else res.destroy();
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    server,
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
