@@ -7,12 +7,12 @@ import * as esbuild from "esbuild";
 import { configToEnv } from "../../functions/config.js";
 import { startLocalGateway } from "../../functions/local/gateway.js";
 import {
+  entryFor,
   esbuildOptions,
   FUNCTION_IDS,
   type FunctionId,
-  HANDLER_FILES,
-  HANDLERS_DIR,
   REPO_ROOT,
+  WALLET_ROUTE_FUNCTIONS,
 } from "../../infra/constructs/bundling.js";
 import { median, report } from "../harness.js";
 
@@ -26,6 +26,7 @@ import { median, report } from "../harness.js";
  */
 
 const SUITE = "bundles";
+const WALLET_ORIGIN = "https://wallet.bench.example";
 const RUNS = 5;
 const run = promisify(execFile);
 
@@ -60,13 +61,22 @@ function httpEvent(method: string, path: string, headers: Record<string, string>
  * A fresh node process: ms from before `import` of the bundle to the end of its first invocation. The answer must
  * be a real one (HTTP status below 500, or the rotation report): a cold start that fails measures nothing.
  */
-async function coldInit(bundle: string, event: unknown, env: Record<string, string>): Promise<number> {
+async function coldInit(
+  bundle: string,
+  event: unknown,
+  env: Record<string, string>,
+  walletRoute: boolean,
+): Promise<number> {
   const script = [
     "const t0 = performance.now();",
     `const { handler } = await import(${JSON.stringify(bundle)});`,
     `const out = await handler(${JSON.stringify(event)}, { awsRequestId: "bench", getRemainingTimeInMillis: () => 10000 });`,
     "const ms = performance.now() - t0;",
     'if (typeof out?.statusCode === "number" && out.statusCode >= 500) throw new Error("status " + out.statusCode);',
+    // A wallet route's bundle carries its CORS wrapper: the answer names the wallet's origin.
+    walletRoute
+      ? `if (out.headers?.["access-control-allow-origin"] !== ${JSON.stringify(WALLET_ORIGIN)}) throw new Error("no CORS");`
+      : "",
     "process.stdout.write(String(ms));",
   ].join("\n");
   const { stdout } = await run(
@@ -95,15 +105,20 @@ export default async function bundles(): Promise<void> {
   const out = mkdtempSync(join(REPO_ROOT, "cdk.out", "bench-bundles-"));
   const gateway = await startLocalGateway({ wallet: false });
   try {
-    const env = { ...configToEnv(gateway.config), AWS_REGION: "eu-west-3" };
+    const env = {
+      ...configToEnv(gateway.config),
+      AWS_REGION: "eu-west-3",
+      BLINDGATE_WALLET_ORIGIN: WALLET_ORIGIN,
+    };
     for (const fn of FUNCTION_IDS) {
-      const entry = join(HANDLERS_DIR, `${HANDLER_FILES[fn]}.ts`);
+      const { entry, alias } = entryFor(fn);
+      const walletRoute = WALLET_ROUTE_FUNCTIONS.includes(fn);
       const files: Record<"bundled" | "external", string> = { bundled: "", external: "" };
       let metafile: esbuild.Metafile | undefined;
       for (const mode of ["bundled", "external"] as const) {
         const outfile = join(out, mode, `${fn}.mjs`);
         const result = await esbuild.build({
-          ...esbuildOptions(entry, mode === "bundled"),
+          ...esbuildOptions(entry, mode === "bundled", alias),
           outfile,
           metafile: true,
         });
@@ -138,8 +153,8 @@ export default async function bundles(): Promise<void> {
       const a: number[] = [];
       const b: number[] = [];
       for (let i = 0; i < RUNS; i++) {
-        a.push(await coldInit(files.bundled, EVENTS[fn], env));
-        b.push(await coldInit(files.external, EVENTS[fn], env));
+        a.push(await coldInit(files.bundled, EVENTS[fn], env, walletRoute));
+        b.push(await coldInit(files.external, EVENTS[fn], env, walletRoute));
       }
       const cold = median(a);
       const base = median(b);

@@ -1,4 +1,4 @@
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /*
@@ -47,8 +47,32 @@ export const ALIASES: Readonly<Record<string, string>> = {
 /** Whether @aws-sdk/* goes into the bundle (true) or comes from the Lambda runtime (false). */
 export const BUNDLE_AWS_SDK = true;
 
+/** Functions the wallet calls from its own origin: bundled inside the CORS wrapper (wallet-cors.ts). */
+export const WALLET_ROUTE_FUNCTIONS: readonly FunctionId[] = ["directory", "issue", "providers"];
+export const WALLET_CORS_ENTRY = join(REPO_ROOT, "infra", "constructs", "wallet-cors-entry.ts");
+
+/**
+ * What esbuild bundles for a function: its handler module, or for a wallet route the CORS wrapper with the
+ * handler module behind the "blindgate-wallet-route" alias (paths relative to the repository root).
+ */
+export function entryFor(
+  fn: FunctionId,
+  handlersDir: string = HANDLERS_DIR,
+): { entry: string; alias: Record<string, string> } {
+  const handler = join(handlersDir, `${HANDLER_FILES[fn]}.ts`);
+  if (!WALLET_ROUTE_FUNCTIONS.includes(fn)) return { entry: handler, alias: {} };
+  return {
+    entry: WALLET_CORS_ENTRY,
+    alias: { "blindgate-wallet-route": `./${relative(REPO_ROOT, handler)}` },
+  };
+}
+
 /** The same options as esbuild's build API (used by the bench). */
-export function esbuildOptions(entry: string, bundleAwsSdk: boolean = BUNDLE_AWS_SDK) {
+export function esbuildOptions(
+  entry: string,
+  bundleAwsSdk: boolean = BUNDLE_AWS_SDK,
+  extraAlias: Record<string, string> = {},
+) {
   return {
     entryPoints: [entry],
     bundle: true,
@@ -62,7 +86,7 @@ export function esbuildOptions(entry: string, bundleAwsSdk: boolean = BUNDLE_AWS
     mainFields: [...MAIN_FIELDS],
     banner: { js: REQUIRE_SHIM },
     external: bundleAwsSdk ? [] : ["@aws-sdk/*", "@smithy/*"],
-    alias: bundleAwsSdk ? { ...ALIASES } : {},
+    alias: { ...(bundleAwsSdk ? ALIASES : {}), ...extraAlias },
     absWorkingDir: REPO_ROOT,
     logLevel: "silent" as const,
   };

@@ -9,8 +9,8 @@ import {
   ALIASES,
   BUNDLE_AWS_SDK,
   ESBUILD_CONDITIONS,
+  entryFor,
   type FunctionId,
-  HANDLER_FILES,
   MAIN_FIELDS,
   NODE_TARGET,
   REPO_ROOT,
@@ -55,8 +55,10 @@ export class GatewayFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
+    const bundle = entryFor(props.id, props.handlersDir);
+    const aliases = { ...ALIASES, ...bundle.alias };
     this.fn = new nodejs.NodejsFunction(this, "Function", {
-      entry: join(props.handlersDir, `${HANDLER_FILES[props.id]}.ts`),
+      entry: bundle.entry,
       handler: "handler",
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -81,7 +83,7 @@ export class GatewayFunction extends Construct {
         esbuildArgs: {
           "--conditions": ESBUILD_CONDITIONS.join(","),
           // esbuild runs in the project root, where the alias paths are relative to.
-          ...Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
+          ...Object.fromEntries(Object.entries(aliases).map(([from, to]) => [`--alias:${from}`, to])),
         },
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.ERROR,

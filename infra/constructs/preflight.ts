@@ -5,30 +5,14 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 
 /*
- * CORS for the routes the wallet calls, and only those. An HTTP API's own CORS setting applies to every route
- * (it would hand the wallet's origin to /v1/check too), so the stack does it per route instead:
- *   - the wallet routes' integrations add Access-Control-Allow-Origin: <wallet origin> to every response
- *     (integration response parameters, see corsResponseParameters);
- *   - OPTIONS on those paths goes to this tiny function, which answers the preflight (cached 1 day by browsers).
- * /v1/check has neither: a browser on any origin, the wallet's included, cannot read its answers.
+ * The preflight (OPTIONS) of the routes the wallet calls, and only those: a function of a few lines that answers
+ * 204 with the wallet's origin, the methods and the two request headers the wallet sends (cached a day by
+ * browsers). The answers themselves carry the origin from the handlers' CORS wrapper (wallet-cors.ts). An HTTP
+ * API's own CORS setting would cover /v1/check too; its response parameter mapping cannot set Access-Control-*.
  */
 
 export const CORS_ALLOW_HEADERS = "authorization, content-type";
 export const CORS_MAX_AGE_SECONDS = 86_400;
-
-/** Status codes the wallet routes answer with (docs/architecture.md); each gets the CORS headers. */
-export const CORS_STATUS_CODES = [
-  200, 204, 206, 304, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503,
-] as const;
-
-/** Integration response parameters that put the wallet origin on every answer of a route. */
-export function corsResponseParameters(walletOrigin: string): Record<string, Record<string, string>> {
-  const headers = {
-    "overwrite:header.Access-Control-Allow-Origin": walletOrigin,
-    "append:header.Vary": "Origin",
-  };
-  return Object.fromEntries(CORS_STATUS_CODES.map((code) => [String(code), headers]));
-}
 
 const CODE = `"use strict";
 const headers = {

@@ -11,10 +11,17 @@ import type { Construct } from "constructs";
 import type { RouteId, StackConfig } from "../config.js";
 import { ACCESS, KMS_CONDITION } from "../constructs/access.js";
 import { GatewayAlarms } from "../constructs/alarms.js";
-import { FUNCTION_IDS, type FunctionId, HANDLERS_DIR, WALLET_DIR } from "../constructs/bundling.js";
+import {
+  FUNCTION_IDS,
+  type FunctionId,
+  HANDLERS_DIR,
+  WALLET_DIR,
+  WALLET_ROUTE_FUNCTIONS,
+} from "../constructs/bundling.js";
 import { GatewayFunction } from "../constructs/gateway-function.js";
-import { corsResponseParameters, Preflight } from "../constructs/preflight.js";
+import { Preflight } from "../constructs/preflight.js";
 import { GatewayTables, TABLE_ENV, TABLE_IDS, type TableId } from "../constructs/tables.js";
+import { WALLET_ORIGIN_ENV } from "../constructs/wallet-cors.js";
 import { WalletHosting } from "../constructs/wallet-hosting.js";
 
 /*
@@ -162,10 +169,11 @@ export class GatewayStack extends Stack {
       rotateKeys: { memoryMb: config.cryptoMemoryMb, timeout: Duration.minutes(5) },
     };
     for (const fnId of fnIds) {
+      const walletRoute = WALLET_ROUTE_FUNCTIONS.includes(fnId) && this.wallet !== undefined;
       const gf = new GatewayFunction(this, fnId, {
         id: fnId,
         handlersDir,
-        environment,
+        environment: walletRoute ? { ...environment, [WALLET_ORIGIN_ENV]: this.wallet.origin } : environment,
         ...sizing[fnId],
         logRetentionDays: config.logRetentionDays,
         removalPolicy,
@@ -202,14 +210,8 @@ export class GatewayStack extends Stack {
         ThrottlingRateLimit: limits.rateLimit,
         ThrottlingBurstLimit: limits.burstLimit,
       };
-      if (spec.wallet && wallet !== undefined && preflightIntegration !== undefined) {
-        for (const child of route.node.children) {
-          if (child instanceof apigwv2.HttpIntegration) {
-            (child.node.defaultChild as apigwv2.CfnIntegration).responseParameters = corsResponseParameters(
-              wallet.origin,
-            );
-          }
-        }
+      if (spec.wallet && preflightIntegration !== undefined) {
+        // The answers carry the wallet origin from the handler's CORS wrapper (wallet-cors.ts); here the preflight.
         routes.push(
           ...this.api.addRoutes({
             path: spec.path,
