@@ -31,6 +31,11 @@ import { BodyTooLarge, invoke, type LambdaHttpHandler, writeResult } from "./ada
 export interface LocalGatewayOptions {
   /** TCP port on 127.0.0.1 (0: a free one). Default 0. */
   port?: number;
+  /**
+   * Host name browsers use to reach this gateway (default 127.0.0.1): the wallet's config and the directory's
+   * issuer-request-uri use it. The end-to-end tests give each party its own host (gateway.localhost, ...).
+   */
+  publicHost?: string;
   /** Issuer name (challenges, grant audience). Default "localhost". */
   issuerName?: string;
   /** An existing DynamoDB-compatible endpoint; default: dynalite started in this process. */
@@ -49,7 +54,10 @@ export interface LocalGatewayOptions {
 }
 
 export interface LocalGateway {
+  /** The URL browsers use (http://<publicHost>:<port>). */
   readonly url: string;
+  /** The URL on 127.0.0.1, for servers and tests on this machine. */
+  readonly localUrl: string;
   readonly issuerName: string;
   readonly walletUrl: string;
   readonly stores: Stores;
@@ -143,7 +151,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     });
     cleanup.push(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
-    const url = `http://127.0.0.1:${port}`;
+    const url = `http://${options.publicHost ?? "127.0.0.1"}:${port}`;
     const issuerName = options.issuerName ?? "localhost";
 
     const tables = localTableNames(options.tablePrefix);
@@ -203,6 +211,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
 
     return {
       url,
+      localUrl: `http://127.0.0.1:${port}`,
       issuerName,
       walletUrl: `${url}/wallet/`,
       stores: deps.stores,

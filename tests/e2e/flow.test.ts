@@ -1,0 +1,229 @@
+import { mkdir } from "node:fs/promises";
+import { exportGrantJwks, generateGrantKey } from "@blindgate/sdk/provider";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RecordedRequest } from "../../demo/http.js";
+import { type DemoProvider, startDemoProvider } from "../../demo/provider/server.js";
+import { type DemoSite, startDemoSite } from "../../demo/site/server.js";
+import { type LocalGateway, startLocalGateway } from "../../functions/local/gateway.js";
+
+/*
+ * The whole flow in real Chromium: a person proves their age once with the demo provider, the wallet gets tokens
+ * from the gateway, and the demo site lets them in knowing only "over N". Each party has its own host
+ * (gateway.localhost, provider.localhost, site.localhost: Chromium maps *.localhost to loopback and treats them as
+ * secure contexts), so the double-blindness checks below look for real host names, not a shared 127.0.0.1.
+ */
+
+const SHOTS = "test-results/e2e";
+const PROVIDER_NAME = "Demo provider (stand-in age check)";
+
+let gateway: LocalGateway;
+let provider: DemoProvider;
+let site: DemoSite;
+let siteKey: string;
+let browser: Browser;
+let siteUrl: string;
+let providerHost: string;
+const providerLog: RecordedRequest[] = [];
+const siteLog: RecordedRequest[] = [];
+const grantsSeen: string[] = [];
+
+function yearsAgo(years: number, extraDays = 30): string {
+  const d = new Date();
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  d.setUTCDate(d.getUTCDate() - extraDays);
+  return d.toISOString().slice(0, 10);
+}
+
+beforeAll(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  gateway = await startLocalGateway({ publicHost: "gateway.localhost" });
+  const grantKey = await generateGrantKey({ kid: "e2e-1" });
+  provider = await startDemoProvider({
+    providerId: "demo-provider",
+    issuerName: gateway.issuerName,
+    walletOrigins: [new URL(gateway.url).origin],
+    grantKey,
+    record: (r) => providerLog.push(r),
+  });
+  const providerPort = new URL(provider.url).port;
+  providerHost = `provider.localhost:${providerPort}`;
+  await gateway.addProvider({
+    id: "demo-provider",
+    name: PROVIDER_NAME,
+    verifyUrl: `http://${providerHost}/verify`,
+    jwks: await exportGrantJwks(grantKey),
+  });
+  siteKey = (await gateway.addSite("Demo site")).apiKey;
+  site = await startDemoSite({
+    gatewayUrl: gateway.localUrl,
+    issuerName: gateway.issuerName,
+    siteKey,
+    walletUrl: gateway.walletUrl,
+    record: (r) => siteLog.push(r),
+  });
+  siteUrl = `http://site.localhost:${new URL(site.url).port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--host-resolver-rules=MAP *.localhost 127.0.0.1",
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+  await provider?.close();
+  await gateway?.close();
+});
+
+async function newPerson(): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  context.on("response", async (response) => {
+    if (!response.url().includes(providerHost) || response.request().method() !== "POST") return;
+    const grant = /data-grant="([^"]+)"/.exec(await response.text().catch(() => ""))?.[1];
+    if (grant !== undefined) grantsSeen.push(grant);
+  });
+  return context;
+}
+
+/** Click "Prove", go through the wallet (and the provider when the wallet has no token), back to the site. */
+async function proveAge(page: Page, birthDate: string, shot: string): Promise<void> {
+  const walletPromise = page.context().waitForEvent("page");
+  await page.click("[data-prove], [part=prove-button]");
+  const wallet = await walletPromise;
+  await wallet.waitForLoadState();
+  const first = await Promise.race([
+    wallet.waitForSelector("[data-provider-id]", { timeout: 60_000 }).then(() => "providers" as const),
+    wallet.waitForSelector("#wallet-confirm", { timeout: 60_000 }).then(() => "confirm" as const),
+  ]);
+  await wallet.screenshot({ path: `${SHOTS}/${shot}-wallet.png` });
+  if (first === "providers" || (await wallet.$("[data-provider-id]")) !== null) {
+    const providerPromise = page.context().waitForEvent("page");
+    await wallet.click("[data-provider-id]");
+    const providerPage = await providerPromise;
+    await providerPage.waitForSelector("#birth-date");
+    await providerPage.screenshot({ path: `${SHOTS}/${shot}-provider.png` });
+    await providerPage.fill("#birth-date", birthDate);
+    await providerPage.click("#provider-submit");
+  }
+  if (wallet.isClosed()) return;
+  const confirm = await wallet
+    .waitForSelector("#wallet-confirm:not([disabled])", { timeout: 90_000 })
+    .catch(() => undefined);
+  if (confirm !== undefined && !wallet.isClosed()) {
+    await wallet.screenshot({ path: `${SHOTS}/${shot}-wallet-confirm.png` });
+    await confirm.click();
+  }
+}
+
+function text(r: RecordedRequest): string {
+  return `${r.method} ${r.url}\n${JSON.stringify(r.headers)}\n${r.body}`;
+}
+
+describe("age gates in Chromium", () => {
+  it("an adult gets tokens once and opens the 18 room, learning only 'over 18'", async () => {
+    const context = await newPerson();
+    const page = await context.newPage();
+    await page.goto(`${siteUrl}/adult`);
+    expect(await page.textContent("body")).toContain("18 or older");
+    await page.screenshot({ path: `${SHOTS}/adult-locked.png` });
+    await proveAge(page, yearsAgo(30), "adult");
+    await page.waitForSelector("#learned", { timeout: 90_000 });
+    expect(await page.textContent("#learned")).toContain("over 18");
+    await page.screenshot({ path: `${SHOTS}/adult-room.png` });
+
+    // the gated section of the mixed page, with the tokens already in the wallet
+    await context.clearCookies();
+    await page.goto(`${siteUrl}/mixed`);
+    await page.screenshot({ path: `${SHOTS}/mixed-locked.png` });
+    expect(await page.$("#adult-section")).toBeNull();
+    await proveAge(page, yearsAgo(30), "mixed");
+    await page.waitForSelector("#adult-section", { timeout: 90_000 });
+    expect(await page.textContent("#adult-section")).toContain("over 18");
+    await page.screenshot({ path: `${SHOTS}/mixed-open.png` });
+    await context.close();
+  });
+
+  it("a 15-year-old passes the 13 gate and is refused at 18", async () => {
+    const context = await newPerson();
+    const page = await context.newPage();
+    await page.goto(`${siteUrl}/teen`);
+    await proveAge(page, yearsAgo(15), "teen");
+    await page.waitForSelector("#learned", { timeout: 90_000 });
+    expect(await page.textContent("#learned")).toContain("over 13");
+    await page.screenshot({ path: `${SHOTS}/teen-room.png` });
+
+    await page.goto(`${siteUrl}/adult`);
+    await proveAge(page, yearsAgo(15), "teen-at-adult").catch(() => undefined);
+    await page.waitForFunction(
+      () => (document.getElementById("prove-status")?.textContent ?? "") !== "",
+      null,
+      {
+        timeout: 90_000,
+      },
+    );
+    expect(await page.$("#learned")).toBeNull();
+    const again = await page.context().request.get(`${siteUrl}/adult`);
+    expect(again.status()).toBe(401);
+    await page.screenshot({ path: `${SHOTS}/teen-refused-at-adult.png` });
+    await context.close();
+  });
+
+  it("a replayed token is refused, and a second proof uses another token", async () => {
+    const proofs = siteLog.filter(
+      (r) => r.method === "POST" && r.url.startsWith("/.well-known/blindgate/proof"),
+    );
+    expect(proofs.length).toBeGreaterThanOrEqual(2);
+    const tokens = proofs.map((p) => (JSON.parse(p.body) as { token: string }).token);
+    expect(new Set(tokens).size).toBe(tokens.length);
+    const replay = await fetch(`${site.url}/.well-known/blindgate/proof`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "sec-fetch-site": "same-origin" },
+      body: JSON.stringify({ token: tokens[0] }),
+    });
+    expect(replay.status).toBeGreaterThanOrEqual(400);
+    expect(replay.status).toBeLessThan(500);
+    const direct = await fetch(`${gateway.localUrl}/v1/check`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${siteKey}` },
+      body: JSON.stringify({ token: tokens[0], minAge: 13 }),
+    });
+    expect(direct.status).toBe(409);
+  });
+
+  it("double blindness: the provider never sees the site, the site never sees the person or the provider", () => {
+    expect(providerLog.length).toBeGreaterThan(0);
+    expect(siteLog.length).toBeGreaterThan(0);
+    expect(grantsSeen.length).toBeGreaterThan(0);
+    const sitePort = new URL(site.url).port;
+    for (const r of providerLog) {
+      const t = text(r);
+      for (const leak of ["site.localhost", `:${sitePort}`, "/adult", "/teen", "/mixed", "blindgate/proof"]) {
+        expect(t, `provider received ${leak}`).not.toContain(leak);
+      }
+    }
+    const births = [yearsAgo(30), yearsAgo(15)];
+    for (const r of siteLog) {
+      const t = text(r);
+      for (const leak of [
+        ...births,
+        PROVIDER_NAME,
+        "demo-provider",
+        providerHost,
+        "provider.localhost",
+        ...grantsSeen,
+      ]) {
+        expect(t, "site received a provider-side secret").not.toContain(leak);
+      }
+    }
+  });
+});
