@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { App, type CfnElement } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { walletHeaders } from "../../../functions/local/gateway.js";
 import { ConfigError } from "../../../infra/config.js";
 import { REPO_ROOT } from "../../../infra/constructs/bundling.js";
 import { addGatewayStack } from "../../../infra/stacks/gateway-app.js";
@@ -490,6 +491,26 @@ describe("wallet hosting", () => {
       prodPolicy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy
         .ContentSecurityPolicy,
     ).toContain("connect-src 'self' https://age.example.org;");
+  });
+
+  it("serves the same headers as local mode (functions/local walletHeaders)", () => {
+    const local = walletHeaders("https://age.example.org");
+    const policy = Object.values(prodT.findResources("AWS::CloudFront::ResponseHeadersPolicy"))[0] as {
+      Properties: { ResponseHeadersPolicyConfig: Json };
+    };
+    const config = policy.Properties.ResponseHeadersPolicyConfig as {
+      SecurityHeadersConfig: { ContentSecurityPolicy: Json; ReferrerPolicy: Json };
+      CustomHeadersConfig: { Items: { Header: string; Value: string }[] };
+    };
+    expect(config.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy).toBe(
+      local["content-security-policy"],
+    );
+    expect(config.SecurityHeadersConfig.ReferrerPolicy.ReferrerPolicy).toBe(local["referrer-policy"]);
+    expect(local["x-content-type-options"]).toBe("nosniff");
+    const custom = Object.fromEntries(
+      config.CustomHeadersConfig.Items.map((h) => [h.Header.toLowerCase(), h.Value]),
+    );
+    expect(custom["cross-origin-resource-policy"]).toBe(local["cross-origin-resource-policy"]);
   });
 
   it("keeps the bucket private (public access blocked, TLS only) behind CloudFront OAC", () => {
