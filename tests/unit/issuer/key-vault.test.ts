@@ -1,0 +1,151 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KMSClient } from "@aws-sdk/client-kms";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createKmsKeyVault,
+  createLocalKeyVault,
+  KeyVaultError,
+} from "../../../functions/issuer/key-vault.js";
+
+const secret = new Uint8Array(randomBytes(1200)); // stands for a PKCS#8 private key
+
+async function code(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (e) {
+    expect(e).toBeInstanceOf(KeyVaultError);
+    return (e as KeyVaultError).code;
+  }
+}
+
+describe("local key vault", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "vault-test-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("seals and opens, bound to its context, with a 0600 master key file reused across vaults", async () => {
+    const file = join(dir, "nested", "data-key");
+    const vault = await createLocalKeyVault(file);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const sealed = await vault.seal(secret, "key-a");
+    expect(Buffer.from(sealed).includes(Buffer.from(secret.subarray(0, 32)))).toBe(false);
+    expect(await vault.open(sealed, "key-a")).toEqual(secret);
+    expect(await code(vault.open(sealed, "key-b"))).toBe("ERR_VAULT_OPEN");
+    const again = await createLocalKeyVault(file);
+    expect(await again.open(sealed, "key-a")).toEqual(secret);
+    const other = await createLocalKeyVault(join(dir, "other-key"));
+    expect(await code(other.open(sealed, "key-a"))).toBe("ERR_VAULT_OPEN");
+  });
+
+  it("refuses any flipped bit and any truncation", async () => {
+    const vault = await createLocalKeyVault(join(dir, "k2"));
+    const sealed = await vault.seal(secret, "ctx");
+    await fc.assert(
+      fc.asyncProperty(fc.nat(sealed.length * 8 - 1), async (bit) => {
+        const bad = sealed.slice();
+        bad[bit >> 3]! ^= 1 << (bit & 7);
+        expect(["ERR_VAULT_OPEN", "ERR_VAULT_FORMAT"]).toContain(await code(vault.open(bad, "ctx")));
+      }),
+      { numRuns: 200 },
+    );
+    for (const length of [0, 1, 2, 3, 20, 60]) {
+      expect(["ERR_VAULT_FORMAT", "ERR_VAULT_OPEN"]).toContain(
+        await code(vault.open(sealed.subarray(0, length), "ctx")),
+      );
+    }
+  });
+
+  it("refuses a key file of the wrong size or readable by others", async () => {
+    const short = join(dir, "short");
+    await writeFile(short, randomBytes(16), { mode: 0o600 });
+    expect(await code(createLocalKeyVault(short))).toBe("ERR_VAULT_KEY_FILE");
+    const open = join(dir, "open");
+    await writeFile(open, randomBytes(32), { mode: 0o644 });
+    expect(await code(createLocalKeyVault(open))).toBe("ERR_VAULT_KEY_FILE");
+    expect((await readFile(open)).length).toBe(32);
+  });
+});
+
+describe("KMS key vault against a KMS-protocol server", () => {
+  // A stand-in KMS speaking the real JSON protocol (TrentService), holding a real AES key: the real KMSClient
+  // signs and sends requests to it; it checks the encryption context like KMS does.
+  const master = randomBytes(32);
+  const contexts: unknown[] = [];
+  let server: Server;
+  let kms: KMSClient;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => {
+        body += c;
+      });
+      req.on("end", () => {
+        const input = JSON.parse(body) as Record<string, unknown>;
+        const target = String(req.headers["x-amz-target"]);
+        const context = JSON.stringify(input.EncryptionContext ?? {});
+        contexts.push(input.EncryptionContext);
+        res.setHeader("content-type", "application/x-amz-json-1.1");
+        if (target === "TrentService.GenerateDataKey") {
+          const plaintext = randomBytes(32);
+          const iv = randomBytes(12);
+          const c = createCipheriv("aes-256-gcm", master, iv);
+          c.setAAD(Buffer.from(context));
+          const blob = Buffer.concat([iv, c.update(plaintext), c.final(), c.getAuthTag()]);
+          res.end(
+            JSON.stringify({
+              KeyId: input.KeyId,
+              Plaintext: plaintext.toString("base64"),
+              CiphertextBlob: blob.toString("base64"),
+            }),
+          );
+          return;
+        }
+        if (target === "TrentService.Decrypt") {
+          const blob = Buffer.from(String(input.CiphertextBlob), "base64");
+          try {
+            const d = createDecipheriv("aes-256-gcm", master, blob.subarray(0, 12));
+            d.setAAD(Buffer.from(context));
+            d.setAuthTag(blob.subarray(blob.length - 16));
+            const plaintext = Buffer.concat([d.update(blob.subarray(12, blob.length - 16)), d.final()]);
+            res.end(JSON.stringify({ KeyId: input.KeyId, Plaintext: plaintext.toString("base64") }));
+          } catch {
+            res.statusCode = 400;
+            res.end(JSON.stringify({ __type: "InvalidCiphertextException", message: "bad" }));
+          }
+          return;
+        }
+        res.statusCode = 400;
+        res.end(JSON.stringify({ __type: "UnsupportedOperationException" }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    kms = new KMSClient({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: "eu-west-3",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+    });
+  });
+  afterAll(() => {
+    kms?.destroy();
+    server?.close();
+  });
+
+  it("seals with a KMS data key bound to the token key id, and opens only with the same id", async () => {
+    const vault = createKmsKeyVault(kms, "alias/blindgate");
+    const sealed = await vault.seal(secret, "key-1");
+    expect(await vault.open(sealed, "key-1")).toEqual(secret);
+    expect(contexts).toContainEqual({ purpose: "blindgate-token-key", context: "key-1" });
+    expect(await code(vault.open(sealed, "key-2"))).toBe("ERR_VAULT_KMS");
+  });
+});
