@@ -1,0 +1,128 @@
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
+import type { TableNames } from "../../../functions/stores/dynamo.js";
+import { ACCESS } from "../../../infra/constructs/access.js";
+import type { FunctionId } from "../../../infra/constructs/bundling.js";
+import { check, currentKey, issue, makeGrant, registerProvider } from "../../integration/gateway/client.js";
+
+/*
+ * The IAM matrix of the stack (infra/constructs/access.ts) held against the code: each route runs its real
+ * success path on the local gateway, whose DynamoDB traffic goes through a recording proxy, and the actions it
+ * sends to each table must be exactly those the stack grants that function: one more and the function fails on
+ * AWS (AccessDenied), one fewer and the role holds a permission nothing uses.
+ * The clock moves a minute before each route, so each reads the keys table as a fresh container would.
+ */
+
+interface Call {
+  action: string;
+  table: string;
+}
+
+const calls: Call[] = [];
+let upstream: LocalGateway;
+let gateway: LocalGateway;
+let proxy: Server;
+let clock = Math.floor(Date.now() / 1000);
+const recorded: Partial<Record<FunctionId, Record<string, string[]>>> = {};
+
+function startProxy(target: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const action = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "?";
+      let table = "?";
+      try {
+        table = String((JSON.parse(body.toString("utf8")) as { TableName?: string }).TableName ?? "?");
+      } catch {
+        // not JSON: recorded as "?"
+      }
+      calls.push({ action, table });
+      const up = request(`${target}${req.url ?? "/"}`, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on("error", () => res.destroy());
+      up.end(body);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+/** Run one function's work and keep what it sent, per table id, as `dynamodb:<Action>` lists. */
+async function during(fn: FunctionId, work: () => Promise<void>): Promise<void> {
+  clock += 60;
+  calls.length = 0;
+  await work();
+  const names = gateway.config.tables as TableNames;
+  const byName = new Map(Object.entries(names).map(([id, name]) => [name, id]));
+  const out: Record<string, string[]> = {};
+  for (const call of calls) {
+    const id = byName.get(call.table) ?? `unknown:${call.table}`;
+    const action = `dynamodb:${call.action}`;
+    out[id] = [...new Set([...(out[id] ?? []), action])].sort();
+  }
+  recorded[fn] = out;
+}
+
+beforeAll(async () => {
+  upstream = await startLocalGateway({ wallet: false });
+  proxy = await startProxy(upstream.dynamoEndpoint);
+  gateway = await startLocalGateway({
+    wallet: false,
+    dynamoEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    tablePrefix: "coverage-",
+    now: () => clock,
+  });
+  const provider = await registerProvider(gateway, "coverage-provider");
+  const { apiKey } = await gateway.addSite("coverage-site");
+
+  await during("directory", async () => {
+    expect((await fetch(`${gateway.url}/.well-known/private-token-issuer-directory`)).status).toBe(200);
+  });
+  await during("providers", async () => {
+    expect((await fetch(`${gateway.url}/v1/providers`)).status).toBe(200);
+  });
+  await during("keyLog", async () => {
+    expect((await fetch(`${gateway.url}/v1/key-log`)).status).toBe(200);
+  });
+  const key = await currentKey(gateway, 18);
+  const grant = await makeGrant(gateway, provider);
+  let token: Parameters<typeof check>[2] | undefined;
+  await during("issue", async () => {
+    const result = await issue(gateway, grant, [key]);
+    expect(result.status).toBe(200);
+    token = result.tokens[0] ?? undefined;
+  });
+  expect(token).toBeDefined();
+  await during("check", async () => {
+    const answer = await check(gateway, apiKey, token as NonNullable<typeof token>, 18);
+    expect(answer.json).toMatchObject({ valid: true, ageOver: 18 });
+  });
+  // Two weeks and a day later: the first keys have expired (removed), new ones are due (created, logged).
+  clock += 15 * 86_400;
+  await during("rotateKeys", async () => {
+    const report = await gateway.rotate();
+    expect(report.created.length).toBeGreaterThan(0);
+    expect(report.removed.length).toBeGreaterThan(0);
+    expect(report.logged.length).toBeGreaterThan(0);
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await gateway?.close();
+  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+  await upstream?.close();
+});
+
+describe("the stack's DynamoDB grants match what each function's code sends", () => {
+  it.each(Object.keys(ACCESS) as FunctionId[])("%s", (fn) => {
+    const granted = Object.fromEntries(
+      Object.entries(ACCESS[fn].tables).map(([table, actions]) => [table, [...actions].sort()]),
+    );
+    expect(recorded[fn]).toEqual(granted);
+  });
+});
