@@ -14,7 +14,7 @@ import { App, type CfnElement } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { walletHeaders } from "../../../functions/local/gateway.js";
-import { ConfigError } from "../../../infra/config.js";
+import { ConfigError, configFromContext, parseStackConfig } from "../../../infra/config.js";
 import { REPO_ROOT } from "../../../infra/constructs/bundling.js";
 import { addGatewayStack } from "../../../infra/stacks/gateway-app.js";
 import type { GatewayStack } from "../../../infra/stacks/gateway-stack.js";
@@ -741,6 +741,32 @@ describe("split deployment", () => {
 });
 
 describe("configuration", () => {
+  it("cdk.json's configuration parses, and -c values override it key by key", () => {
+    const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")) as {
+      app: string;
+      context: Record<string, unknown>;
+    };
+    expect(cdkJson.app).toBe("npx tsx --conditions=blindgate-source infra/bin/app.ts");
+    const fromFile = parseStackConfig(configFromContext((key) => cdkJson.context[key]));
+    expect(fromFile).toMatchObject({
+      stage: "dev",
+      protectData: false,
+      thresholds: [13, 15, 16, 18, 21],
+      keyEpochHours: 168,
+      grantMaxTtlSeconds: 600,
+      components: "all",
+    });
+    const overridden = parseStackConfig(
+      configFromContext((key) => ({ ...cdkJson.context, stage: "prod-eu", maxBatch: "50" })[key]),
+    );
+    expect(overridden).toMatchObject({
+      stage: "prod-eu",
+      protectData: true,
+      maxBatch: 50,
+      keyEpochHours: 168,
+    });
+  });
+
   const fails = (context: Json): ConfigError => {
     try {
       addGatewayStack(new App({ context }), { walletDir: join(workDir, "wallet") });
