@@ -129,3 +129,27 @@ export function httpErrors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
     },
   };
 }
+
+/**
+ * A CloudWatch metric through the Embedded Metric Format: one log line, aggregated by CloudWatch, no extra
+ * request on the hot path. Dimensions are identifiers only (a site id), never tokens, keys or addresses.
+ */
+export function metric(name: string, value: number, dimensions: Record<string, string>): void {
+  if (process.env.BLINDGATE_QUIET === "1") return;
+  console.log(
+    JSON.stringify({
+      _aws: {
+        Timestamp: Date.now(),
+        CloudWatchMetrics: [
+          {
+            Namespace: "blindgate",
+            Dimensions: [Object.keys(dimensions)],
+            Metrics: [{ Name: name, Unit: "Count" }],
+          },
+        ],
+      },
+      ...dimensions,
+      [name]: value,
+    }),
+  );
+}

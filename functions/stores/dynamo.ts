@@ -412,27 +412,6 @@ class DynamoSiteStore implements SiteStore {
     if (site === undefined) return false;
     return setStatus(this.client, this.table, { pk: S(site.apiKeyHash) }, status);
   }
-
-  async countCheck(apiKeyHash: string, period: string): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: { pk: S(apiKeyHash) },
-        UpdateExpression: "ADD #c :one",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeNames: { "#c": usageAttribute("checks", period) },
-        ExpressionAttributeValues: { ":one": N(1) },
-      }),
-    );
-  }
-
-  async checks(apiKeyHash: string, period: string): Promise<number> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: { pk: S(apiKeyHash) }, ConsistentRead: true }),
-    );
-    const v = out.Item?.[usageAttribute("checks", period)]?.N;
-    return v === undefined ? 0 : Number(v);
-  }
 }
 
 function toSite(item: Item): SiteRecord {

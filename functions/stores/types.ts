@@ -108,9 +108,6 @@ export interface SiteStore {
   getByKeyHash(apiKeyHash: string): Promise<SiteRecord | undefined>;
   list(): Promise<SiteRecord[]>;
   setStatus(id: string, status: PartyStatus): Promise<boolean>;
-  /** Count one check for metering in `period` ("YYYY-MM"). */
-  countCheck(apiKeyHash: string, period: string): Promise<void>;
-  checks(apiKeyHash: string, period: string): Promise<number>;
 }
 
 /**

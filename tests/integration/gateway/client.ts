@@ -66,7 +66,7 @@ export interface DirectoryKey {
   notBefore: number | undefined;
 }
 
-export async function directory(gateway: LocalGateway): Promise<DirectoryKey[]> {
+export async function directory(gateway: Pick<LocalGateway, "url">): Promise<DirectoryKey[]> {
   const res = await fetch(`${gateway.url}${DIRECTORY_PATH}`);
   if (res.status !== 200) throw new Error(`directory: ${res.status}`);
   return parseDirectory(await res.json()).tokenKeys.map((k) => ({
@@ -77,8 +77,11 @@ export async function directory(gateway: LocalGateway): Promise<DirectoryKey[]> 
 }
 
 /** The key that issues now for a threshold (the directory's key whose not-before has passed). */
-export async function currentKey(gateway: LocalGateway, threshold: number): Promise<Uint8Array> {
-  const now = gateway.deps.now();
+export async function currentKey(
+  gateway: Pick<LocalGateway, "url"> & { deps?: { now(): number } },
+  threshold: number,
+): Promise<Uint8Array> {
+  const now = gateway.deps?.now() ?? Math.floor(Date.now() / 1000);
   const key = (await directory(gateway)).find((k) => k.ageOver === threshold && (k.notBefore ?? 0) <= now);
   if (key === undefined) throw new Error(`no current key for ${threshold}`);
   return key.tokenKey;
@@ -92,7 +95,7 @@ export interface IssueResult {
 
 /** Blind `keys.length` requests, POST them as a generic batch with the grant, finalize what comes back. */
 export async function issue(
-  gateway: LocalGateway,
+  gateway: Pick<LocalGateway, "url" | "issuerName">,
   grant: string | undefined,
   keys: Uint8Array[],
 ): Promise<IssueResult> {
@@ -123,7 +126,7 @@ export interface CheckAnswer {
 }
 
 export async function check(
-  gateway: LocalGateway,
+  gateway: Pick<LocalGateway, "url">,
   apiKey: string,
   token: Token | Uint8Array,
   minAge: number,
