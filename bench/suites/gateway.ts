@@ -6,7 +6,6 @@ import {
   encodeBatchRequest,
   GENERIC_BATCH_REQUEST_MEDIA_TYPE,
   TokenChallenge,
-  toBase64Url,
 } from "@blindgate/sdk/protocol";
 import { exportGrantJwks, generateGrantKey, signGrant } from "@blindgate/sdk/provider";
 import type { Context } from "aws-lambda";
@@ -89,7 +88,6 @@ export default async function gatewaySuite(): Promise<void> {
   const gateway = await startLocalGateway({ wallet: false, thresholds: [18] });
   try {
     const provider = await registerProvider(gateway, "bench-provider", 1e9);
-    const { apiKey } = await gateway.addSite("bench site");
     const key18 = await currentKey(gateway, 18);
     const challenge = TokenChallenge.crossOrigin(gateway.issuerName).encode();
 
