@@ -89,6 +89,8 @@ export async function currentKey(
 
 export interface IssueResult {
   status: number;
+  /** The batch request as sent (what the gateway received). */
+  request: Uint8Array;
   body: Uint8Array;
   tokens: (Token | null)[];
 }
@@ -101,23 +103,24 @@ export async function issue(
 ): Promise<IssueResult> {
   const challenge = TokenChallenge.crossOrigin(gateway.issuerName).encode();
   const begun = await Promise.all(keys.map((tokenKey) => beginIssuance({ challenge, tokenKey })));
+  const request = encodeBatchRequest(begun.map((b) => ({ tokenType: 2, request: b.request.encode() })));
   const res = await fetch(`${gateway.url}/token-request`, {
     method: "POST",
     headers: {
       "content-type": GENERIC_BATCH_REQUEST_MEDIA_TYPE,
       ...(grant === undefined ? {} : { authorization: `Bearer ${grant}` }),
     },
-    body: Buffer.from(encodeBatchRequest(begun.map((b) => ({ tokenType: 2, request: b.request.encode() })))),
+    body: Buffer.from(request),
   });
   const body = new Uint8Array(await res.arrayBuffer());
-  if (res.status !== 200 && res.status !== 206) return { status: res.status, body, tokens: [] };
+  if (res.status !== 200 && res.status !== 206) return { status: res.status, request, body, tokens: [] };
   const items = decodeBatchResponse(body);
   const tokens = await Promise.all(
     items.map((item, i) =>
       item === null ? null : finishIssuance(begun[i]!.pending, TokenResponse.decode(item.response)),
     ),
   );
-  return { status: res.status, body, tokens };
+  return { status: res.status, request, body, tokens };
 }
 
 export interface CheckAnswer {
