@@ -8,7 +8,7 @@ import type { TableId } from "./tables.js";
  *   keys      list = Scan (ConsistentRead)           add = PutItem        remove = DeleteItem
  *   key log   list / last = Query                    append = PutItem
  *   providers get = GetItem   list = Scan            consumeQuota = UpdateItem
- *   sites     getByKeyHash = GetItem                 countCheck = UpdateItem
+ *   sites     getByKeyHash = GetItem (cached per container; per-site metering is an EMF log line, not a write)
  *   grants    useOnce = PutItem (conditional)
  *   spent     useOnce = PutItem (conditional)
  *   KMS       open a sealed private key = Decrypt    seal a new one = GenerateDataKey
@@ -46,7 +46,7 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
   check: {
     tables: {
       keys: KEYS_READ,
-      sites: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+      sites: ["dynamodb:GetItem"],
       spent: ["dynamodb:PutItem"],
     },
     kms: [],

@@ -117,7 +117,7 @@ const EXPECTED_ACCESS: Record<FunctionName, { tables: Partial<Record<TableName, 
     check: {
       tables: {
         keys: ["dynamodb:Scan"],
-        sites: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        sites: ["dynamodb:GetItem"],
         spent: ["dynamodb:PutItem"],
       },
       kms: [],
@@ -721,7 +721,7 @@ describe("split deployment", () => {
     expect(grantsOf(checkerT, id(checker, gf.role))).toEqual({
       [id(checker, gf.logGroup)]: ["logs:CreateLogStream", "logs:PutLogEvents"],
       [JSON.stringify(ISSUER_KEYS)]: ["dynamodb:Scan"],
-      [id(checker, checker.tables.get("sites"))]: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+      [id(checker, checker.tables.get("sites"))]: ["dynamodb:GetItem"],
       [id(checker, checker.tables.get("spent"))]: ["dynamodb:PutItem"],
     });
     const env = (
