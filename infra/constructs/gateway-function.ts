@@ -66,7 +66,9 @@ export class GatewayFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
+      // Text, not JSON: with Lambda's JSON log format the runtime wraps each console.log line in its own JSON
+      // object, and CloudWatch no longer extracts the functions' EMF metric lines (per-site metering).
+      loggingFormat: lambda.LoggingFormat.TEXT,
       environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, "package-lock.json"),

@@ -266,7 +266,8 @@ describe("functions", () => {
     expect(p.Architectures).toEqual(["arm64"]);
     expect(p.Handler).toBe("index.handler");
     expect(p.Role).toEqual({ "Fn::GetAtt": [id(dev, dev.fn(fn).role), "Arn"] });
-    expect(p.LoggingConfig).toMatchObject({ LogGroup: { Ref: id(dev, dev.fn(fn).logGroup) } });
+    // Text log format: Lambda's JSON format would wrap the EMF metering lines and lose the metrics.
+    expect(p.LoggingConfig).toEqual({ LogFormat: "Text", LogGroup: { Ref: id(dev, dev.fn(fn).logGroup) } });
     const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env).toMatchObject({
       BLINDGATE_THRESHOLDS: "13,15,16,18,21",
