@@ -7,6 +7,7 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
 import type { RouteId, StackConfig } from "../config.js";
 import { ACCESS, KMS_CONDITION } from "../constructs/access.js";
@@ -259,6 +260,18 @@ export class GatewayStack extends Stack {
             maxEventAge: Duration.minutes(30),
           }),
         ],
+      });
+    }
+
+    if (rotate !== undefined) {
+      // The first keys at deploy time, not up to an hour later; and a smoke test of the function's IAM, KMS
+      // and DynamoDB wiring: if that run fails, the deployment fails. Runs again whenever the function changes
+      // (rotation is idempotent: a run with nothing due changes nothing).
+      new triggers.Trigger(this, "RotateKeysOnDeploy", {
+        handler: rotate.fn,
+        executeAfter: [this.tables, rotate, ...(this.tokenKeyWrap !== undefined ? [this.tokenKeyWrap] : [])],
+        invocationType: triggers.InvocationType.REQUEST_RESPONSE,
+        timeout: Duration.minutes(5),
       });
     }
 

@@ -603,6 +603,35 @@ describe("wallet build at synth", () => {
 });
 
 describe("key rotation schedule", () => {
+  it("runs rotate-keys once at deploy, after its role, the tables and the KMS key exist", () => {
+    const triggers = Object.values(devT.findResources("Custom::Trigger")) as {
+      Properties: Json;
+      DependsOn: string[];
+    }[];
+    expect(triggers).toHaveLength(1);
+    const trigger = triggers[0]!;
+    expect(trigger.Properties.InvocationType).toBe("RequestResponse");
+    // The rotate function's current version: run again whenever the function changes.
+    const versions = Object.entries(devT.findResources("AWS::Lambda::Version")).filter(
+      ([, v]) =>
+        JSON.stringify((v as { Properties: Json }).Properties.FunctionName) ===
+        JSON.stringify({ Ref: id(dev, dev.fn("rotateKeys").fn) }),
+    );
+    expect(versions).toHaveLength(1);
+    expect(trigger.Properties.HandlerArn).toEqual({ Ref: versions[0]?.[0] });
+    const policy = dev.fn("rotateKeys").role.node.tryFindChild("DefaultPolicy")?.node
+      .defaultChild as CfnElement;
+    for (const needed of [
+      dev.getLogicalId(policy),
+      id(dev, dev.tables.get("keys")),
+      id(dev, dev.tables.get("keyLog")),
+      id(dev, dev.tokenKeyWrap!),
+    ]) {
+      expect(trigger.DependsOn).toContain(needed);
+    }
+    checkerT.resourceCountIs("Custom::Trigger", 0);
+  });
+
   it("runs rotate-keys every hour by default, with retries", () => {
     devT.hasResourceProperties("AWS::Events::Rule", {
       ScheduleExpression: "rate(1 hour)",
