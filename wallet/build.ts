@@ -1,0 +1,33 @@
+import { copyFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+/*
+ * Build the wallet's static pages into `outDir`: index.html, wallet.css and wallet.js (the SDK's protocol and
+ * browser parts bundled in, from source). The host adds config.json ({ gatewayUrl, issuerName }) and the headers
+ * of docs/wallet.md. Used by the local server at start and by the CDK stack at synth.
+ */
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+
+export const WALLET_FILES = ["index.html", "wallet.css", "wallet.js"] as const;
+
+export async function buildWallet(outDir: string): Promise<string[]> {
+  await mkdir(outDir, { recursive: true });
+  await build({
+    entryPoints: [join(here, "src", "main.ts")],
+    outfile: join(outDir, "wallet.js"),
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    conditions: ["blindgate-source"],
+    logLevel: "silent",
+    legalComments: "none",
+  });
+  await copyFile(join(here, "index.html"), join(outDir, "index.html"));
+  await copyFile(join(here, "wallet.css"), join(outDir, "wallet.css"));
+  return [...WALLET_FILES];
+}

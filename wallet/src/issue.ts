@@ -1,0 +1,87 @@
+import {
+  beginIssuance,
+  DIRECTORY_PATH,
+  decodeBatchResponse,
+  encodeBatchRequest,
+  finishIssuance,
+  GENERIC_BATCH_REQUEST_MEDIA_TYPE,
+  parseDirectory,
+  TokenChallenge,
+  TokenResponse,
+  toBase64Url,
+  toHex,
+  tokenKeyId,
+} from "@blindgate/sdk/protocol";
+import { planTokens, readGrant } from "./plan.js";
+import type { StoredToken } from "./store.js";
+
+/*
+ * Getting a batch of tokens for a grant: read the directory, blind one TokenRequest per token for the current key
+ * of each threshold the grant covers, send them as one generic batch with the grant, finalize every answer
+ * (finishIssuance checks each signature). Requests go to the gateway only and carry nothing about any site.
+ */
+
+export interface WalletConfig {
+  gatewayUrl: string;
+  issuerName: string;
+}
+
+export class IssueError extends Error {
+  constructor(readonly code: string) {
+    super(`issuance failed: ${code}`);
+  }
+}
+
+export async function issueTokens(config: WalletConfig, grant: string, now: number): Promise<StoredToken[]> {
+  const claims = readGrant(grant);
+  if (claims === undefined) throw new IssueError("GRANT_UNREADABLE");
+  const directoryResponse = await fetch(`${config.gatewayUrl}${DIRECTORY_PATH}`, { credentials: "omit" });
+  if (!directoryResponse.ok) throw new IssueError("DIRECTORY_UNAVAILABLE");
+  const directory = parseDirectory(await directoryResponse.json());
+  const current = new Map<number, { tokenKey: Uint8Array; notAfter: number }>();
+  for (const key of directory.tokenKeys) {
+    if (key.ageOver === undefined || key.ageOver > claims.ageOver || key.tokenType !== 2) continue;
+    if ((key.notBefore ?? 0) > now) continue; // the next key: published ahead, not issuing yet
+    if (!current.has(key.ageOver))
+      current.set(key.ageOver, { tokenKey: key.tokenKey, notAfter: key.notAfter ?? Number.MAX_SAFE_INTEGER });
+  }
+  const plan = planTokens([...current.keys()], claims.maxTokens);
+  if (plan.size === 0) throw new IssueError("UNDER_AGE");
+
+  const challenge = TokenChallenge.crossOrigin(config.issuerName).encode();
+  const wanted: { threshold: number; tokenKey: Uint8Array; notAfter: number }[] = [];
+  for (const [threshold, count] of plan) {
+    const key = current.get(threshold) as { tokenKey: Uint8Array; notAfter: number };
+    for (let i = 0; i < count; i++) wanted.push({ threshold, ...key });
+  }
+  const begun = await Promise.all(wanted.map((w) => beginIssuance({ challenge, tokenKey: w.tokenKey })));
+  const response = await fetch(directory.issuerRequestUri, {
+    method: "POST",
+    credentials: "omit",
+    headers: { "Content-Type": GENERIC_BATCH_REQUEST_MEDIA_TYPE, Authorization: `Bearer ${grant}` },
+    body: encodeBatchRequest(begun.map((b) => ({ tokenType: 2, request: b.request.encode() }))) as BodyInit,
+  });
+  if (response.status !== 200 && response.status !== 206) {
+    const code = await response
+      .json()
+      .then((j: { error?: { code?: string } }) => j.error?.code ?? `HTTP_${response.status}`)
+      .catch(() => `HTTP_${response.status}`);
+    throw new IssueError(code);
+  }
+  const items = decodeBatchResponse(new Uint8Array(await response.arrayBuffer()));
+  const tokens: StoredToken[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const b = begun[i];
+    const w = wanted[i];
+    if (item === null || item === undefined || b === undefined || w === undefined) continue;
+    const token = await finishIssuance(b.pending, TokenResponse.decode(item.response));
+    tokens.push({
+      threshold: w.threshold,
+      token: toBase64Url(token.encode()),
+      keyId: toHex(await tokenKeyId(w.tokenKey)),
+      notAfter: w.notAfter,
+    });
+  }
+  return tokens;
+}
