@@ -35,7 +35,7 @@ const providerInput = z.object({
 });
 
 function isLocalHost(host: string): boolean {
-  return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
+  return host === "localhost" || host.endsWith(".localhost") || host === "127.0.0.1" || host === "[::1]";
 }
 
 export type ProviderInput = z.input<typeof providerInput>;

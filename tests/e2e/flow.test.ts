@@ -172,8 +172,9 @@ describe("age gates in Chromium", () => {
       },
     );
     expect(await page.$("#learned")).toBeNull();
-    const again = await page.context().request.get(`${siteUrl}/adult`);
-    expect(again.status()).toBe(401);
+    const again = await page.goto(`${siteUrl}/adult`);
+    expect(again?.status()).toBe(401);
+    expect(again?.headers()["www-authenticate"]).toMatch(/^PrivateToken /);
     await page.screenshot({ path: `${SHOTS}/teen-refused-at-adult.png` });
     await context.close();
   });
