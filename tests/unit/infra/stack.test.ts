@@ -53,34 +53,29 @@ beforeAll(() => {
   writeFileSync(join(walletDir, "index.html"), "<!doctype html><title>wallet</title>\n");
 
   // The real handlers (functions/handlers), bundled by esbuild once: the asset cache serves the other stacks.
-  dev = addGatewayStack(new App({ context: { stage: "dev" } }), { walletDir });
+  dev = addGatewayStack(app({ stage: "dev" }), { walletDir });
   prod = addGatewayStack(
-    new App({
-      context: {
-        stage: "prod",
-        thresholds: "16,18",
-        keyEpochHours: "24",
-        domainName: "age.example.org",
-        certificateArn: "arn:aws:acm:eu-west-3:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000000",
-        routeThrottle: '{"check":{"rateLimit":7,"burstLimit":9}}',
-        alarmEmail: "ops@example.org",
-      },
+    app({
+      stage: "prod",
+      thresholds: "16,18",
+      keyEpochHours: "24",
+      domainName: "age.example.org",
+      certificateArn: "arn:aws:acm:eu-west-3:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000000",
+      routeThrottle: '{"check":{"rateLimit":7,"burstLimit":9}}',
+      alarmEmail: "ops@example.org",
     }),
     { walletDir },
   );
-  issuer = addGatewayStack(
-    new App({ context: { stage: "issuer", components: "issuer", checkerRoleArns: CHECK_ROLE } }),
-    { walletDir },
-  );
+  issuer = addGatewayStack(app({ stage: "issuer", components: "issuer", checkerRoleArns: CHECK_ROLE }), {
+    walletDir,
+  });
   checker = addGatewayStack(
-    new App({
-      context: {
-        stage: "checker",
-        components: "checker",
-        issuerName: "age.example.org",
-        issuerUrl: "https://age.example.org/",
-        issuerKeysTableArn: ISSUER_KEYS,
-      },
+    app({
+      stage: "checker",
+      components: "checker",
+      issuerName: "age.example.org",
+      issuerUrl: "https://age.example.org/",
+      issuerKeysTableArn: ISSUER_KEYS,
     }),
     { walletDir },
   );
@@ -93,6 +88,11 @@ beforeAll(() => {
 afterAll(() => {
   if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
 });
+
+/** An app with this context whose cloud assembly goes under workDir (removed after the tests). */
+function app(context: Json): App {
+  return new App({ context, outdir: mkdtempSync(join(workDir, "assembly-")) });
+}
 
 const id = (stack: GatewayStack, construct: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(construct.node.defaultChild as CfnElement);
@@ -584,17 +584,17 @@ describe("wallet build at synth", () => {
         "}",
       ].join("\n"),
     );
-    const app = new App({ context: { stage: "walletbuild" } });
-    const stack = addGatewayStack(app, { walletDir });
+    const walletApp = app({ stage: "walletbuild" });
+    const stack = addGatewayStack(walletApp, { walletDir });
     const template = Template.fromStack(stack);
     const deployment = Object.values(template.findResources("Custom::CDKBucketDeployment"))[0] as {
       Properties: { SourceObjectKeys: unknown[] };
     };
     expect(deployment.Properties.SourceObjectKeys).toHaveLength(2);
     // The staged pages asset holds the build's output only.
-    const staged = readdirSync(app.outdir)
+    const staged = readdirSync(walletApp.outdir)
       .filter((d) => d.startsWith("asset."))
-      .map((d) => join(app.outdir, d))
+      .map((d) => join(walletApp.outdir, d))
       .filter((d) => existsSync(join(d, "index.html")));
     expect(staged).toHaveLength(1);
     expect(readdirSync(staged[0] as string)).toEqual(["index.html"]);
@@ -799,7 +799,7 @@ describe("configuration", () => {
 
   const fails = (context: Json): ConfigError => {
     try {
-      addGatewayStack(new App({ context }), { walletDir: join(workDir, "wallet") });
+      addGatewayStack(app(context), { walletDir: join(workDir, "wallet") });
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       return error as ConfigError;
