@@ -172,10 +172,11 @@ describe("age gates in Chromium", () => {
       },
     );
     expect(await page.$("#learned")).toBeNull();
+    expect(await page.textContent("#prove-status")).toContain("UNDER_AGE");
+    await page.screenshot({ path: `${SHOTS}/teen-refused-at-adult.png` });
     const again = await page.goto(`${siteUrl}/adult`);
     expect(again?.status()).toBe(401);
     expect(again?.headers()["www-authenticate"]).toMatch(/^PrivateToken /);
-    await page.screenshot({ path: `${SHOTS}/teen-refused-at-adult.png` });
     await context.close();
   });
 

@@ -109,6 +109,7 @@ async function prepare(justIssued: boolean): Promise<void> {
   const confirm = el<HTMLButtonElement>("wallet-confirm");
   confirm.textContent = S.confirm(token.threshold);
   confirm.disabled = false;
+  confirm.hidden = false;
   confirm.onclick = () => void send(token);
   status(S.ready);
   confirm.focus();

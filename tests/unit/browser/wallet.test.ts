@@ -1,0 +1,145 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { buildWallet } from "../../../wallet/build.js";
+import { isKeyAnnounced, type KeyLogEntry, verifyKeyLog } from "../../../wallet/src/key-log.js";
+import { planTokens, readGrant } from "../../../wallet/src/plan.js";
+import { pickToken, type StoredToken } from "../../../wallet/src/store.js";
+
+function chain(n: number): KeyLogEntry[] {
+  const out: KeyLogEntry[] = [];
+  let prev = "";
+  for (let seq = 0; seq < n; seq++) {
+    const e = {
+      seq,
+      at: 1000 + seq,
+      event: seq % 2 === 0 ? "created" : "published",
+      keyId: `key${seq >> 1}`,
+      threshold: 18,
+      spki: "AAAA",
+      notBefore: 1000,
+      issueUntil: 2000,
+      validUntil: 3000,
+      prevHash: prev,
+    };
+    const hash = createHash("sha256")
+      .update(
+        JSON.stringify([
+          e.seq,
+          e.at,
+          e.event,
+          e.keyId,
+          e.threshold,
+          e.spki,
+          e.notBefore,
+          e.issueUntil,
+          e.validUntil,
+          e.prevHash,
+        ]),
+      )
+      .digest("hex");
+    out.push({ ...e, hash });
+    prev = hash;
+  }
+  return out;
+}
+
+describe("wallet key-log check", () => {
+  it("accepts an intact chain and refuses any changed field, reordering or gap", async () => {
+    const log = chain(6);
+    expect(await verifyKeyLog(log)).toBe(true);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(5),
+        fc.constantFrom("at", "event", "keyId", "threshold", "spki", "validUntil", "hash"),
+        async (i, field) => {
+          const bad = log.map((e) => ({ ...e }));
+          const entry = bad[i] as unknown as Record<string, unknown>;
+          entry[field] = typeof entry[field] === "number" ? (entry[field] as number) + 1 : `${entry[field]}x`;
+          expect(await verifyKeyLog(bad)).toBe(false);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(await verifyKeyLog([log[1] as KeyLogEntry, log[0] as KeyLogEntry, ...log.slice(2)])).toBe(false);
+    expect(await verifyKeyLog([...log.slice(0, 2), ...log.slice(3)])).toBe(false);
+  });
+
+  it("knows announced keys until their validity ends, and forgets expired ones", () => {
+    const log = chain(2);
+    expect(isKeyAnnounced(log, "key0", 2999)).toBe(true);
+    expect(isKeyAnnounced(log, "key0", 3000)).toBe(false);
+    expect(isKeyAnnounced(log, "unknown", 1500)).toBe(false);
+    expect(isKeyAnnounced([...log, { ...(log[0] as KeyLogEntry), event: "expired" }], "key0", 1500)).toBe(
+      false,
+    );
+  });
+});
+
+describe("wallet token choice", () => {
+  const t = (threshold: number, notAfter = 5000): StoredToken => ({
+    threshold,
+    token: "x",
+    keyId: "k",
+    notAfter,
+  });
+  it("hands the smallest threshold that is enough, so a 13 gate never learns 'over 18'", () => {
+    const tokens = [t(18), t(13), t(21), t(15)];
+    expect(pickToken(tokens, 13, () => true)?.threshold).toBe(13);
+    expect(pickToken(tokens, 16, () => true)?.threshold).toBe(18);
+    expect(pickToken(tokens, 22, () => true)).toBeUndefined();
+    expect(pickToken(tokens, 13, (x) => x.threshold !== 13)?.threshold).toBe(15);
+  });
+
+  it("spreads a grant over every threshold met, highest first when short", () => {
+    expect([...planTokens([13, 15, 16, 18], 20)]).toEqual([
+      [18, 5],
+      [16, 5],
+      [15, 5],
+      [13, 5],
+    ]);
+    expect([...planTokens([13, 18], 1)]).toEqual([[18, 1]]);
+    expect([...planTokens([13, 18], 100)]).toEqual([
+      [18, 10],
+      [13, 10],
+    ]);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 30 }), { maxLength: 6 }),
+        fc.nat(200),
+        (ts, max) => {
+          const total = [...planTokens(ts, max).values()].reduce((a, b) => a + b, 0);
+          expect(total).toBeLessThanOrEqual(max);
+        },
+      ),
+    );
+  });
+
+  it("reads a grant's age_over and max_tokens, and nothing from garbage", () => {
+    const payload = Buffer.from(JSON.stringify({ age_over: 18, max_tokens: 20 })).toString("base64url");
+    expect(readGrant(`e30.${payload}.sig`)).toEqual({ ageOver: 18, maxTokens: 20 });
+    expect(readGrant("garbage")).toBeUndefined();
+    expect(readGrant("a.!!!.c")).toBeUndefined();
+  });
+});
+
+describe("wallet build", () => {
+  it("writes index.html, wallet.css and a browser bundle with no Node import", async () => {
+    const out = await mkdtemp(join(tmpdir(), "wallet-build-"));
+    try {
+      expect(await buildWallet(out)).toEqual(["index.html", "wallet.css", "wallet.js"]);
+      const js = await readFile(join(out, "wallet.js"), "utf8");
+      expect(js.length).toBeGreaterThan(1000);
+      expect(js).not.toMatch(/from\s*["']node:/);
+      const html = await readFile(join(out, "index.html"), "utf8");
+      expect(html).toContain('id="wallet-confirm"');
+      expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script (CSP script-src 'self')
+      expect(html).not.toMatch(/style="/);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
