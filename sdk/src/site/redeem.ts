@@ -50,7 +50,8 @@ export async function redeemToken(token: Uint8Array, context: RedeemContext): Pr
   try {
     found = await ring.find(keyId);
   } catch (error) {
-    if (error instanceof GateError && error.code === "UNKNOWN_KEY") return redeemUnlisted(token, context, error);
+    if (error instanceof GateError && error.code === "UNKNOWN_KEY")
+      return redeemUnlisted(token, context, error);
     throw error;
   }
   const { issuer, key, verifier } = found;
@@ -82,7 +83,11 @@ export async function redeemToken(token: Uint8Array, context: RedeemContext): Pr
 }
 
 /** Step 5 alone, for a token whose key no directory lists: the first trusted gateway that accepts it decides. */
-async function redeemUnlisted(token: Uint8Array, context: RedeemContext, unknown: GateError): Promise<Redeemed> {
+async function redeemUnlisted(
+  token: Uint8Array,
+  context: RedeemContext,
+  unknown: GateError,
+): Promise<Redeemed> {
   for (const issuer of context.ring.issuers) {
     try {
       const result = await checkWithGateway({
