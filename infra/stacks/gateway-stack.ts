@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
@@ -267,6 +267,12 @@ export class GatewayStack extends Stack {
       // The first keys at deploy time, not up to an hour later; and a smoke test of the function's IAM, KMS
       // and DynamoDB wiring: if that run fails, the deployment fails. Runs again whenever the function changes
       // (rotation is idempotent: a run with nothing due changes nothing).
+      // The trigger invokes the function's current version; the schedule invokes the function itself, so its
+      // permission belongs on the function (not on a version), which is what the warning asks to check.
+      Annotations.of(rotate.fn).acknowledgeWarning(
+        "@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias",
+        "EventBridge invokes the unqualified function",
+      );
       new triggers.Trigger(this, "RotateKeysOnDeploy", {
         handler: rotate.fn,
         executeAfter: [this.tables, rotate, ...(this.tokenKeyWrap !== undefined ? [this.tokenKeyWrap] : [])],

@@ -11,7 +11,7 @@ import {
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { App, type CfnElement } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { walletHeaders } from "../../../functions/local/gateway.js";
 import { ConfigError, configFromContext, parseStackConfig } from "../../../infra/config.js";
@@ -159,6 +159,15 @@ function grantsOf(template: Template, roleId: string): Record<string, string[]> 
   }
   return out;
 }
+
+describe("synthesis", () => {
+  it("leaves no warning and no error annotation on any stack", () => {
+    for (const stack of [dev, prod, issuer, checker]) {
+      Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());
+      Annotations.fromStack(stack).hasNoError("*", Match.anyValue());
+    }
+  });
+});
 
 describe("least privilege", () => {
   it.each(FUNCTIONS)("the %s role holds exactly its table, key and log actions", (fn) => {
