@@ -76,7 +76,12 @@ export class WalletHosting extends Construct {
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
       },
       customHeadersBehavior: {
-        customHeaders: [{ header: "Cross-Origin-Resource-Policy", value: "same-origin", override: true }],
+        customHeaders: [
+          { header: "Cross-Origin-Resource-Policy", value: "same-origin", override: true },
+          // Browsers revalidate every page (a 304 from the edge), so a deployed fix reaches every wallet at once;
+          // CloudFront itself keeps its copy until the deployment invalidates it.
+          { header: "Cache-Control", value: "no-cache", override: true },
+        ],
       },
       removeHeaders: ["Server"],
     });

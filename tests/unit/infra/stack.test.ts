@@ -521,6 +521,7 @@ describe("wallet hosting", () => {
       config.CustomHeadersConfig.Items.map((h) => [h.Header.toLowerCase(), h.Value]),
     );
     expect(custom["cross-origin-resource-policy"]).toBe(local["cross-origin-resource-policy"]);
+    expect(custom["cache-control"]).toBe(local["cache-control"]);
   });
 
   it("keeps the bucket private (public access blocked, TLS only) behind CloudFront OAC", () => {
