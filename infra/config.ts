@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * The stack's configuration: cdk.json context (`blindgate` object), overridden key by key by `-c key=value` on the

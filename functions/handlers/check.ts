@@ -6,7 +6,7 @@ import {
   TokenChallenge,
   VerificationError,
 } from "@blindgate/sdk/protocol";
-import { z } from "zod";
+import * as z from "zod";
 import { hashApiKey } from "../admin/operations.js";
 import { bearer, HttpError, json, jsonBody, metric, requireMethod } from "../http.js";
 import { keyRingFor } from "../issuer/keys.js";

@@ -6,7 +6,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import { HttpError } from "../http.js";
 import type { ProviderRecord, ProviderStore } from "../stores/types.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * Every message between a site page, the wallet and a provider page (window.postMessage), as zod schemas shared

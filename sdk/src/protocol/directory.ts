@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { fromBase64Url, toBase64Url } from "./bytes.js";
 import { ProtocolError } from "./errors.js";
 

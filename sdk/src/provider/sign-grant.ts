@@ -1,5 +1,5 @@
 import { SignJWT } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import { isServerName, toBase64Url } from "../protocol/index.js";
 import { ProviderError } from "./errors.js";
 import { GRANT_ALG, type GrantKey } from "./grant-key.js";

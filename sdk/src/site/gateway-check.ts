@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { toBase64Url } from "../protocol/index.js";
 import { GateError } from "./errors.js";
 
