@@ -62,9 +62,6 @@ export function parseConfig(source: Record<string, string | undefined> = process
     throw new Error(`blindgate configuration: ${problems}`);
   }
   const e = result.data;
-  if (e.BLINDGATE_KMS_KEY_ID === undefined && e.BLINDGATE_DATA_KEY_FILE === undefined) {
-    throw new Error("blindgate configuration: BLINDGATE_KMS_KEY_ID or BLINDGATE_DATA_KEY_FILE is required");
-  }
   return {
     issuerName: e.BLINDGATE_ISSUER_NAME,
     issuerUrl: e.BLINDGATE_ISSUER_URL.replace(/\/+$/, ""),

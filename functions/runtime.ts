@@ -1,7 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { KMSClient } from "@aws-sdk/client-kms";
 import { type GatewayConfig, parseConfig } from "./config.js";
-import { createKmsKeyVault, createLocalKeyVault, type KeyVault } from "./issuer/key-vault.js";
+import type { KeyVault } from "./issuer/key-vault.js";
 import { dynamoStores } from "./stores/dynamo.js";
 import type { Stores } from "./stores/types.js";
 
@@ -32,17 +31,30 @@ export function dynamoClient(endpoint: string | undefined): DynamoDBClient {
   });
 }
 
-/** Deps from the environment (Lambda and `npm start`). */
-export async function depsFromEnv(env: Record<string, string | undefined> = process.env): Promise<Deps> {
+/**
+ * A vault for functions that never touch private keys (directory, check, key log, providers): any use is a bug.
+ * Keeping KMS and the vault out of those functions keeps them out of their bundles and their IAM roles.
+ */
+export const noVault = async (): Promise<KeyVault> => {
+  const refuse = async (): Promise<never> => {
+    throw new Error("this function has no access to token private keys");
+  };
+  return { seal: refuse, open: refuse };
+};
+
+/**
+ * Deps from the environment (Lambda and `npm run admin`). `makeVault` is given by the functions that sign or
+ * rotate keys (functions/issuer/vault-from-env.ts); the others get {@link noVault}.
+ */
+export async function depsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+  makeVault: (config: GatewayConfig) => Promise<KeyVault> = noVault,
+): Promise<Deps> {
   const config = parseConfig(env);
-  const vault =
-    config.kmsKeyId !== undefined
-      ? createKmsKeyVault(new KMSClient({}), config.kmsKeyId)
-      : await createLocalKeyVault(config.dataKeyFile as string);
   return {
     config,
     stores: dynamoStores(dynamoClient(config.dynamoEndpoint), config.tables),
-    vault,
+    vault: await makeVault(config),
     now: systemClock,
   };
 }

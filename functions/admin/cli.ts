@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { rotateKeys } from "../issuer/keys.js";
-import { depsFromEnv } from "../runtime.js";
+import { signingDepsFromEnv } from "../issuer/vault-from-env.js";
 import { AdminError, addProvider, addSite, setProviderStatus, setSiteStatus } from "./operations.js";
 
 /*
@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return values.help === true ? 0 : 2;
   }
-  const deps = await depsFromEnv();
+  const deps = await signingDepsFromEnv();
   const { stores } = deps;
   const now = deps.now();
   const need = (name: keyof typeof values): string => {

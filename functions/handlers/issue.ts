@@ -14,6 +14,7 @@ import { bearer, binary, bodyBytes, HttpError, log, mediaType, requireMethod } f
 import { IssuerError } from "../issuer/errors.js";
 import { verifyGrant } from "../issuer/grants.js";
 import { issuingKeys, keyRingFor } from "../issuer/keys.js";
+import { signingDepsFromEnv } from "../issuer/vault-from-env.js";
 import type { DepsSource } from "../runtime.js";
 import type { TokenKeyRecord } from "../stores/types.js";
 import { httpRoute } from "./route.js";
@@ -155,4 +156,4 @@ export function createIssueHandler(source?: DepsSource) {
   }, source);
 }
 
-export const handler = createIssueHandler();
+export const handler = createIssueHandler(signingDepsFromEnv);

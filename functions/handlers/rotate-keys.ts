@@ -2,14 +2,15 @@ import middy from "@middy/core";
 import type { ScheduledEvent } from "aws-lambda";
 import { log } from "../http.js";
 import { type RotationReport, rotateKeys } from "../issuer/keys.js";
-import { type DepsSource, depsFromEnv, lazyDeps } from "../runtime.js";
+import { signingDepsFromEnv } from "../issuer/vault-from-env.js";
+import { type DepsSource, lazyDeps } from "../runtime.js";
 
 /*
  * Scheduled (EventBridge): keep a current and a next key per threshold, log key events, remove expired keys.
  * Safe to run at any rate: a run with nothing due changes nothing.
  */
 
-export function createRotateKeysHandler(source: DepsSource = depsFromEnv) {
+export function createRotateKeysHandler(source: DepsSource = signingDepsFromEnv) {
   const deps = lazyDeps(source);
   return middy<ScheduledEvent | Record<string, never>, RotationReport>(async () => {
     const report = await rotateKeys(await deps());

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { configToEnv, parseConfig } from "../../../functions/config.js";
+import { vaultFromEnv } from "../../../functions/issuer/vault-from-env.js";
+import { noVault } from "../../../functions/runtime.js";
 
 const base = {
   BLINDGATE_ISSUER_NAME: "gateway.example",
@@ -36,9 +38,21 @@ describe("functions configuration", () => {
     expect(() => parseConfig({ ...base, [name]: value })).toThrow(name);
   });
 
-  it("requires a KMS key or a local data key file", () => {
+  it("needs no key vault setting for the functions that never sign", () => {
     const { BLINDGATE_KMS_KEY_ID: _, ...noKey } = base;
-    expect(() => parseConfig(noKey)).toThrow(/BLINDGATE_KMS_KEY_ID or BLINDGATE_DATA_KEY_FILE/);
+    expect(parseConfig(noKey).kmsKeyId).toBeUndefined();
     expect(parseConfig({ ...noKey, BLINDGATE_DATA_KEY_FILE: "/tmp/k" }).dataKeyFile).toBe("/tmp/k");
+  });
+
+  it("refuses to build a key vault without KMS key or key file", async () => {
+    const { BLINDGATE_KMS_KEY_ID: _, ...noKey } = base;
+    await expect(vaultFromEnv(parseConfig(noKey))).rejects.toThrow(
+      /BLINDGATE_KMS_KEY_ID or BLINDGATE_DATA_KEY_FILE/,
+    );
+  });
+
+  it("gives the non-signing functions a vault that refuses every use", async () => {
+    const vault = await noVault();
+    await expect(vault.open(new Uint8Array(8), "k")).rejects.toThrow(/no access to token private keys/);
   });
 });
