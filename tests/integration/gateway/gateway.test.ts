@@ -1,5 +1,6 @@
+import { generateKeyPairSync } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
-import { toHex } from "@blindgate/sdk/protocol";
+import { toHex, tokenKeyId, toPssSpki, truncatedTokenKeyId } from "@blindgate/sdk/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
 import { dynamoClient } from "../../../functions/runtime.js";
@@ -78,6 +79,28 @@ describe.each(dynamoServers)("gateway on $kind", ({ start }) => {
     });
     // the refused check did not spend it
     expect(await check(gateway, apiKey, c!, 13)).toMatchObject({ status: 200, json: { ageOver: 13 } });
+  });
+
+  it("answers a batch with an unknown key id with 206 and a null entry, signing the rest", async () => {
+    const k18 = await currentKey(gateway, 18);
+    const liveIds = new Set(
+      await Promise.all(
+        (await directory(gateway)).map(async (k) => truncatedTokenKeyId(await tokenKeyId(k.tokenKey))),
+      ),
+    );
+    // a key the gateway does not have, whose truncated id matches none of its keys
+    let stranger: Uint8Array;
+    do {
+      const der = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({
+        type: "spki",
+        format: "der",
+      });
+      stranger = toPssSpki(new Uint8Array(der));
+    } while (liveIds.has(truncatedTokenKeyId(await tokenKeyId(stranger))));
+    const grant = await makeGrant(gateway, provider, { max_tokens: 3 });
+    const result = await issue(gateway, grant, [k18, stranger, k18]);
+    expect(result.status).toBe(206);
+    expect(result.tokens.map((t) => t === null)).toEqual([false, true, false]);
   });
 
   it("50 concurrent checks of one token: exactly one accepted, 49 refused as spent", async () => {
