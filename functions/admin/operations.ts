@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { PartyStatus, ProviderRecord, SiteRecord, Stores } from "../stores/types.js";
 
 /*
@@ -8,30 +8,31 @@ import type { PartyStatus, ProviderRecord, SiteRecord, Stores } from "../stores/
  * https (or http on localhost).
  */
 
-const publicEcJwk = z
-  .object({
-    kty: z.literal("EC"),
-    crv: z.literal("P-256"),
-    x: z.string().min(40).max(48),
-    y: z.string().min(40).max(48),
-    kid: z.string().min(1).max(128),
-    alg: z.literal("ES256").optional(),
-    use: z.literal("sig").optional(),
-  })
-  .strict(); // a private key ("d") or anything else in the JWKS is refused
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+
+const publicEcJwk = z.strictObject({
+  kty: z.literal("EC"),
+  crv: z.literal("P-256"),
+  x: text(40, 48),
+  y: text(40, 48),
+  kid: text(1, 128),
+  alg: z.optional(z.literal("ES256")),
+  use: z.optional(z.literal("sig")),
+}); // strict: a private key ("d") or anything else in the JWKS is refused
 
 const providerInput = z.object({
-  id: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lowercase letters, digits and dashes")
-    .optional(),
-  name: z.string().min(1).max(100),
-  verifyUrl: z.url().refine((u) => {
-    const url = new URL(u);
-    return url.protocol === "https:" || (url.protocol === "http:" && isLocalHost(url.hostname));
-  }, "https (or http on localhost)"),
-  jwks: z.object({ keys: z.array(publicEcJwk).min(1).max(8) }),
-  monthlyQuota: z.number().int().positive().max(1e12).default(1_000_000),
+  id: z.optional(
+    z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lowercase letters, digits and dashes")),
+  ),
+  name: text(1, 100),
+  verifyUrl: z.url().check(
+    z.refine((u: string) => {
+      const url = new URL(u);
+      return url.protocol === "https:" || (url.protocol === "http:" && isLocalHost(url.hostname));
+    }, "https (or http on localhost)"),
+  ),
+  jwks: z.object({ keys: z.array(publicEcJwk).check(z.minLength(1), z.maxLength(8)) }),
+  monthlyQuota: z._default(z.int().check(z.positive(), z.maximum(1e12)), 1_000_000),
 });
 
 function isLocalHost(host: string): boolean {
@@ -44,7 +45,7 @@ export class AdminError extends Error {
   override name = "AdminError";
 }
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+function parse<T>(schema: z.ZodMiniType<T>, input: unknown, what: string): T {
   const result = schema.safeParse(input);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join(".") || what}: ${i.message}`).join("; ");
@@ -86,7 +87,7 @@ export async function addSite(
   input: { name: string; id?: string },
   now: number,
 ): Promise<{ site: SiteRecord; apiKey: string }> {
-  const name = parse(z.string().min(1).max(100), input.name, "site name");
+  const name = parse(text(1, 100), input.name, "site name");
   const id = input.id ?? `site-${randomBytes(6).toString("hex")}`;
   const apiKey = `bgs_${randomBytes(32).toString("base64url")}`;
   const site: SiteRecord = { apiKeyHash: hashApiKey(apiKey), id, name, status: "active", createdAt: now };

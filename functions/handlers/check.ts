@@ -6,7 +6,7 @@ import {
   TokenChallenge,
   VerificationError,
 } from "@blindgate/sdk/protocol";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { hashApiKey } from "../admin/operations.js";
 import { bearer, HttpError, json, jsonBody, metric, requireMethod } from "../http.js";
 import { keyRingFor } from "../issuer/keys.js";
@@ -33,22 +33,14 @@ import { httpRoute } from "./route.js";
 
 const MAX_CHECK_BODY = 4096;
 
-const checkBody = z
-  .object({
-    token: z
-      .string()
-      .min(1)
-      .max(1024)
-      .regex(/^[A-Za-z0-9_-]+={0,2}$/),
-    minAge: z.number().int().min(1).max(150),
-    challenge: z
-      .string()
-      .min(1)
-      .max(2048)
-      .regex(/^[A-Za-z0-9_-]+={0,2}$/)
-      .optional(),
-  })
-  .strict();
+const base64url = (max: number) =>
+  z.string().check(z.minLength(1), z.maxLength(max), z.regex(/^[A-Za-z0-9_-]+={0,2}$/));
+
+const checkBody = z.strictObject({
+  token: base64url(1024),
+  minAge: z.int().check(z.minimum(1), z.maximum(150)),
+  challenge: z.optional(base64url(2048)),
+});
 
 export function sha256Hex(...parts: Uint8Array[]): string {
   const hash = createHash("sha256");

@@ -6,7 +6,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from "jose";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { HttpError } from "../http.js";
 import type { ProviderRecord, ProviderStore } from "../stores/types.js";
 
@@ -21,21 +21,15 @@ export const GRANT_CLOCK_SKEW_SECONDS = 30;
 /** Longest grant accepted, characters. */
 export const MAX_GRANT_LENGTH = 4096;
 
-const claims = z
-  .object({
-    iss: z.string().min(1).max(128),
-    aud: z.string().min(1).max(255),
-    iat: z.number().int().nonnegative(),
-    exp: z.number().int().positive(),
-    jti: z
-      .string()
-      .min(16)
-      .max(128)
-      .regex(/^[A-Za-z0-9_-]+$/),
-    age_over: z.number().int().min(1).max(150),
-    max_tokens: z.number().int().min(1).max(100_000),
-  })
-  .strict();
+const claims = z.strictObject({
+  iss: z.string().check(z.minLength(1), z.maxLength(128)),
+  aud: z.string().check(z.minLength(1), z.maxLength(255)),
+  iat: z.int().check(z.nonnegative()),
+  exp: z.int().check(z.positive()),
+  jti: z.string().check(z.minLength(16), z.maxLength(128), z.regex(/^[A-Za-z0-9_-]+$/)),
+  age_over: z.int().check(z.minimum(1), z.maximum(150)),
+  max_tokens: z.int().check(z.minimum(1), z.maximum(100_000)),
+});
 
 export type GrantClaims = z.infer<typeof claims>;
 

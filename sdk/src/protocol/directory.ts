@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { fromBase64Url, toBase64Url } from "./bytes.js";
 import { ProtocolError } from "./errors.js";
 
@@ -69,45 +69,47 @@ export interface IssuerDirectoryJson {
   "token-keys": DirectoryTokenKeyJson[];
 }
 
-const unixSeconds = z.number().int().min(0);
+const unixSeconds = z.int().check(z.minimum(0));
 
-const tokenKeyBytes = z
-  .string()
-  .min(1)
-  .max(16 * 1024)
-  .transform((text, ctx) => {
+const tokenKeyBytes = z.pipe(
+  z.string().check(z.minLength(1), z.maxLength(16 * 1024)),
+  z.transform((text: string, ctx) => {
     try {
       return fromBase64Url(text);
     } catch {
-      ctx.addIssue({ code: "custom", message: "not base64url" });
+      ctx.issues.push({ code: "custom", message: "not base64url", input: text });
       return z.NEVER;
     }
-  });
+  }),
+);
 
 const requestUri = z
   .string()
-  .min(1)
-  .max(2048)
-  .refine(isRequestUri, { message: "not an absolute http(s) URL or a relative URL" });
+  .check(
+    z.minLength(1),
+    z.maxLength(2048),
+    z.refine(isRequestUri, { message: "not an absolute http(s) URL or a relative URL" }),
+  );
 
 const tokenKeySchema = z
   .object({
-    "token-type": z.number().int().min(0).max(0xffff),
+    "token-type": z.int().check(z.minimum(0), z.maximum(0xffff)),
     "token-key": tokenKeyBytes,
-    "not-before": unixSeconds.optional(),
-    "not-after": unixSeconds.optional(),
-    "age-over": z.number().int().min(1).max(150).optional(),
+    "not-before": z.optional(unixSeconds),
+    "not-after": z.optional(unixSeconds),
+    "age-over": z.optional(z.int().check(z.minimum(1), z.maximum(150))),
   })
-  .refine(
-    (k) => k["not-before"] === undefined || k["not-after"] === undefined || k["not-after"] > k["not-before"],
-    {
-      message: "not-after must come after not-before",
-    },
+  .check(
+    z.refine(
+      (k) =>
+        k["not-before"] === undefined || k["not-after"] === undefined || k["not-after"] > k["not-before"],
+      { message: "not-after must come after not-before" },
+    ),
   );
 
 const directorySchema = z.object({
   "issuer-request-uri": requestUri,
-  "token-keys": z.array(tokenKeySchema).min(1).max(MAX_DIRECTORY_KEYS),
+  "token-keys": z.array(tokenKeySchema).check(z.minLength(1), z.maxLength(MAX_DIRECTORY_KEYS)),
 });
 
 /**
