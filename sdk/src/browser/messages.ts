@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /*
  * Every message between a site page, the wallet and a provider page (window.postMessage), as zod schemas shared
@@ -12,40 +12,42 @@ import * as z from "zod";
  *   provider -> wallet   { type: "blindgate:grant-error", state, code }
  */
 
-const base64url = z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/);
-const nonce = base64url.min(16).max(64);
-const age = z.number().int().min(1).max(150);
+const base64url = (min: number, max: number) =>
+  z.string().check(z.minLength(min), z.maxLength(max), z.regex(/^[A-Za-z0-9_-]+={0,2}$/));
+const nonce = base64url(16, 64);
+const state = base64url(8, 128);
+const age = z.int().check(z.minimum(1), z.maximum(150));
 
 export const WALLET_ERROR_CODES = ["CANCELLED", "NO_PROVIDER", "UNAVAILABLE", "UNDER_AGE"] as const;
 export type WalletErrorCode = (typeof WALLET_ERROR_CODES)[number];
 
-export const walletReady = z.object({ type: z.literal("blindgate:wallet-ready") }).strict();
-export const tokenRequest = z
-  .object({ type: z.literal("blindgate:token-request"), minAge: age, nonce })
-  .strict();
-export const tokenAnswer = z
-  .object({ type: z.literal("blindgate:token"), nonce, token: base64url.min(16).max(1024), ageOver: age })
-  .strict();
-export const walletError = z
-  .object({ type: z.literal("blindgate:error"), nonce, code: z.enum(WALLET_ERROR_CODES) })
-  .strict();
-export const grantMessage = z
-  .object({
-    type: z.literal("blindgate:grant"),
-    state: base64url.min(8).max(128),
-    grant: z
-      .string()
-      .max(4096)
-      .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/),
-  })
-  .strict();
-export const grantError = z
-  .object({
-    type: z.literal("blindgate:grant-error"),
-    state: base64url.min(8).max(128),
-    code: z.string().regex(/^[A-Z_]{1,32}$/),
-  })
-  .strict();
+export const walletReady = z.strictObject({ type: z.literal("blindgate:wallet-ready") });
+export const tokenRequest = z.strictObject({
+  type: z.literal("blindgate:token-request"),
+  minAge: age,
+  nonce,
+});
+export const tokenAnswer = z.strictObject({
+  type: z.literal("blindgate:token"),
+  nonce,
+  token: base64url(16, 1024),
+  ageOver: age,
+});
+export const walletError = z.strictObject({
+  type: z.literal("blindgate:error"),
+  nonce,
+  code: z.enum(WALLET_ERROR_CODES),
+});
+export const grantMessage = z.strictObject({
+  type: z.literal("blindgate:grant"),
+  state,
+  grant: z.string().check(z.maxLength(4096), z.regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)),
+});
+export const grantError = z.strictObject({
+  type: z.literal("blindgate:grant-error"),
+  state,
+  code: z.string().check(z.regex(/^[A-Z_]{1,32}$/)),
+});
 
 export type WalletReady = z.infer<typeof walletReady>;
 export type TokenRequestMessage = z.infer<typeof tokenRequest>;
@@ -55,7 +57,7 @@ export type GrantMessage = z.infer<typeof grantMessage>;
 export type GrantErrorMessage = z.infer<typeof grantError>;
 
 /** The message if it parses with `schema`, else undefined. Never throws. */
-export function readMessage<T>(schema: z.ZodType<T>, data: unknown): T | undefined {
+export function readMessage<T>(schema: z.ZodMiniType<T>, data: unknown): T | undefined {
   const result = schema.safeParse(data);
   return result.success ? result.data : undefined;
 }

@@ -1,5 +1,12 @@
 import { BrowserError } from "./errors.js";
-import { randomId, readMessage, tokenAnswer, tokenRequest, walletError, walletReady } from "./messages.js";
+import {
+  randomId,
+  readMessage,
+  type TokenRequestMessage,
+  tokenAnswer,
+  walletError,
+  walletReady,
+} from "./messages.js";
 
 /*
  * prove(): ask the person's wallet for a token and hand it to this site's proof endpoint.
@@ -28,7 +35,7 @@ export interface ProveResult {
 }
 
 const WINDOW_NAME = "blindgate-wallet";
-const TOKEN_REQUEST = tokenRequest.shape.type.value;
+const TOKEN_REQUEST = "blindgate:token-request" satisfies TokenRequestMessage["type"];
 
 /**
  * Prove the person's age to this site. Call it from a click (browsers block popups otherwise).

@@ -1,5 +1,5 @@
 import { SignJWT } from "jose";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { isServerName, toBase64Url } from "../protocol/index.js";
 import { ProviderError } from "./errors.js";
 import { GRANT_ALG, type GrantKey } from "./grant-key.js";
@@ -53,15 +53,13 @@ export interface GrantClaims {
 
 const PROVIDER_ID = /^[\x21-\x7e]{1,128}$/;
 
-const grantInputSchema = z
-  .object({
-    issuer: z.string().refine(isServerName, { message: "not a server name" }),
-    providerId: z.string().regex(PROVIDER_ID, { message: "must be 1-128 printable ASCII" }),
-    ageOver: z.number().int().min(1).max(150),
-    maxTokens: z.number().int().min(1).max(MAX_GRANT_TOKENS),
-    ttlSeconds: z.number().int().min(1).max(MAX_GRANT_TTL_SECONDS).optional(),
-  })
-  .strict();
+const grantInputSchema = z.strictObject({
+  issuer: z.string().check(z.refine(isServerName, { message: "not a server name" })),
+  providerId: z.string().check(z.regex(PROVIDER_ID, { message: "must be 1-128 printable ASCII" })),
+  ageOver: z.int().check(z.minimum(1), z.maximum(150)),
+  maxTokens: z.int().check(z.minimum(1), z.maximum(MAX_GRANT_TOKENS)),
+  ttlSeconds: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_GRANT_TTL_SECONDS))),
+});
 
 /**
  * Sign an issuance grant after your age check succeeded. Returns the compact JWT the wallet hands to the gateway.

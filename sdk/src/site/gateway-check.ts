@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { toBase64Url } from "../protocol/index.js";
 import { GateError } from "./errors.js";
 
@@ -41,9 +41,9 @@ export interface CheckRequest {
 
 const checkOk = z.object({
   valid: z.boolean(),
-  ageOver: z.number().int().min(1).max(150),
-  issuer: z.string().max(1024),
-  keyExpiresAt: z.string().max(64),
+  ageOver: z.int().check(z.minimum(1), z.maximum(150)),
+  issuer: z.string().check(z.maxLength(1024)),
+  keyExpiresAt: z.string().check(z.maxLength(64)),
 });
 
 /**
@@ -115,7 +115,9 @@ export async function checkWithGateway(request: CheckRequest): Promise<CheckResu
 function errorCode(text: string): string | undefined {
   try {
     const json: unknown = JSON.parse(text);
-    const code = z.object({ error: z.object({ code: z.string().regex(/^[A-Z0-9_]{1,64}$/) }) }).parse(json);
+    const code = z
+      .object({ error: z.object({ code: z.string().check(z.regex(/^[A-Z0-9_]{1,64}$/)) }) })
+      .parse(json);
     return code.error.code;
   } catch {
     return undefined;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { fromBase64Url } from "../protocol/index.js";
 import { GateError } from "./errors.js";
 
@@ -19,15 +19,9 @@ export const DEFAULT_PROOF_PATH = "/.well-known/blindgate/proof";
 /** Largest proof body read, in bytes (a type 0x0002 token is 472 base64url characters). */
 export const MAX_PROOF_BODY = 2048;
 
-const proofBody = z
-  .object({
-    token: z
-      .string()
-      .min(1)
-      .max(1024)
-      .regex(/^[A-Za-z0-9_-]+={0,2}$/),
-  })
-  .strict();
+const proofBody = z.strictObject({
+  token: z.string().check(z.minLength(1), z.maxLength(1024), z.regex(/^[A-Za-z0-9_-]+={0,2}$/)),
+});
 
 /**
  * The token bytes of a proof request. Throws GateError: METHOD_NOT_ALLOWED, CROSS_SITE, BAD_REQUEST or
