@@ -6,9 +6,11 @@ import {
   encodeBatchRequest,
   GENERIC_BATCH_REQUEST_MEDIA_TYPE,
   TokenChallenge,
+  toBase64Url,
 } from "@blindgate/sdk/protocol";
 import { exportGrantJwks, generateGrantKey, signGrant } from "@blindgate/sdk/provider";
 import type { Context } from "aws-lambda";
+import { createCheckHandler } from "../../functions/handlers/check.js";
 import { createIssueHandler } from "../../functions/handlers/issue.js";
 import type { HttpEvent } from "../../functions/http.js";
 import { startLocalGateway } from "../../functions/local/gateway.js";
@@ -127,6 +129,58 @@ export default async function gatewaySuite(): Promise<void> {
       ratio: r / b,
     });
 
+    // 2. The check handler in-process (no HTTP hop), beside raw conditional puts on the same store.
+    const { apiKey } = await gateway.addSite("bench site");
+    const check = createCheckHandler(gateway.deps);
+    const tokens: string[] = [];
+    while (tokens.length < 1200) {
+      const grant = await makeGrant(gateway, provider, { max_tokens: 100 });
+      const { tokens: got } = await issue(
+        gateway,
+        grant,
+        Array.from({ length: 100 }, () => key18),
+      );
+      for (const t of got) if (t !== null) tokens.push(toBase64Url(t.encode()));
+    }
+    const checkEvent = (token: string): HttpEvent => ({
+      ...issueEvent(new Uint8Array(), ""),
+      routeKey: "POST /v1/check",
+      rawPath: "/v1/check",
+      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ token, minAge: 18 }),
+      isBase64Encoded: false,
+    });
+    const now = gateway.deps.now();
+    const handlerRates: number[] = [];
+    const putRates: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      const slice = tokens.slice(round * 300, (round + 1) * 300);
+      let start = performance.now();
+      await concurrently(slice, 32, async (token) => {
+        const result = await check(checkEvent(token), {} as Context);
+        if (result.statusCode !== 200) throw new Error(`bench: check answered ${result.statusCode}`);
+      });
+      handlerRates.push((slice.length * 1000) / (performance.now() - start));
+      const ids = Array.from({ length: 300 }, () => randomBytes(32).toString("hex"));
+      start = performance.now();
+      await concurrently(ids, 32, (id) => gateway.stores.spent.useOnce(id, now + 3600, now));
+      putRates.push((ids.length * 1000) / (performance.now() - start));
+    }
+    report({
+      suite: SUITE,
+      name: "check handler in-process (no HTTP), 32 concurrent",
+      value: median(handlerRates.slice(1)),
+      unit: "checks/s",
+      baseline: {
+        name: "raw conditional puts, same store, 32 concurrent",
+        value: median(putRates.slice(1)),
+        unit: "puts/s",
+      },
+      ratio: median(handlerRates.slice(1)) / median(putRates.slice(1)),
+      target: ">= 0.7x",
+    });
+
+    // 3. The same over HTTP, with the gateway and the store in processes of their own.
     await checkBench();
   } finally {
     await gateway.close();
