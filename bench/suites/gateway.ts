@@ -13,6 +13,7 @@ import type { Context } from "aws-lambda";
 import { createCheckHandler } from "../../functions/handlers/check.js";
 import { createIssueHandler } from "../../functions/handlers/issue.js";
 import type { HttpEvent } from "../../functions/http.js";
+import { httpEvent } from "../../functions/local/adapter.js";
 import { startLocalGateway } from "../../functions/local/gateway.js";
 import { dynamoClient } from "../../functions/runtime.js";
 import { dynamoStores, localTableNames } from "../../functions/stores/dynamo.js";
@@ -37,33 +38,12 @@ const SUITE = "gateway";
 process.env.BLINDGATE_QUIET = "1";
 
 function issueEvent(body: Uint8Array, grant: string): HttpEvent {
-  return {
-    version: "2.0",
-    routeKey: "POST /token-request",
-    rawPath: "/token-request",
-    rawQueryString: "",
+  return httpEvent({
+    method: "POST",
+    path: "/token-request",
     headers: { "content-type": GENERIC_BATCH_REQUEST_MEDIA_TYPE, authorization: `Bearer ${grant}` },
-    requestContext: {
-      accountId: "bench",
-      apiId: "bench",
-      domainName: "localhost",
-      domainPrefix: "localhost",
-      http: {
-        method: "POST",
-        path: "/token-request",
-        protocol: "HTTP/1.1",
-        sourceIp: "127.0.0.1",
-        userAgent: "",
-      },
-      requestId: "bench",
-      routeKey: "POST /token-request",
-      stage: "$default",
-      time: "",
-      timeEpoch: 0,
-    },
-    body: Buffer.from(body).toString("base64"),
-    isBase64Encoded: true,
-  };
+    body,
+  });
 }
 
 async function concurrently<T>(
@@ -142,14 +122,13 @@ export default async function gatewaySuite(): Promise<void> {
       );
       for (const t of got) if (t !== null) tokens.push(toBase64Url(t.encode()));
     }
-    const checkEvent = (token: string): HttpEvent => ({
-      ...issueEvent(new Uint8Array(), ""),
-      routeKey: "POST /v1/check",
-      rawPath: "/v1/check",
-      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
-      body: JSON.stringify({ token, minAge: 18 }),
-      isBase64Encoded: false,
-    });
+    const checkEvent = (token: string): HttpEvent =>
+      httpEvent({
+        method: "POST",
+        path: "/v1/check",
+        headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+        body: new TextEncoder().encode(JSON.stringify({ token, minAge: 18 })),
+      });
     const now = gateway.deps.now();
     const handlerRates: number[] = [];
     const putRates: number[] = [];

@@ -26,37 +26,44 @@ export async function readBody(req: IncomingMessage, limit = MAX_LOCAL_BODY): Pr
   return Buffer.concat(chunks);
 }
 
-/** The payload 2.0 event of a node:http request. */
-export function toEvent(req: IncomingMessage, body: Buffer, routeKey: string): HttpEvent {
-  const url = new URL(req.url ?? "/", "http://local");
-  const headers: Record<string, string> = {};
-  const cookies: string[] = [];
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (name === "cookie") cookies.push(...String(value).split(/;\s*/));
-    else headers[name] = Array.isArray(value) ? value.join(",") : value;
-  }
+/** What an API Gateway HTTP API (payload 2.0) event is made of. */
+export interface EventParts {
+  method: string;
+  path: string;
+  query?: string;
+  /** Header names lowercased, as API Gateway delivers them. */
+  headers?: Record<string, string>;
+  cookies?: string[];
+  body?: Uint8Array;
+  sourceIp?: string;
+  protocol?: string;
+}
+
+/** A payload 2.0 event, shaped like API Gateway's (body base64-encoded). */
+export function httpEvent(parts: EventParts): HttpEvent {
+  const headers = parts.headers ?? {};
   const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  for (const [k, v] of new URLSearchParams(parts.query ?? "")) query[k] = k in query ? `${query[k]},${v}` : v;
+  const routeKey = `${parts.method} ${parts.path}`;
   const now = new Date();
   return {
     version: "2.0",
     routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: parts.path,
+    rawQueryString: parts.query ?? "",
     headers,
-    ...(cookies.length > 0 ? { cookies } : {}),
-    ...(url.search.length > 1 ? { queryStringParameters: query } : {}),
+    ...(parts.cookies !== undefined && parts.cookies.length > 0 ? { cookies: parts.cookies } : {}),
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
     requestContext: {
       accountId: "local",
       apiId: "local",
       domainName: headers.host ?? "localhost",
       domainPrefix: "local",
       http: {
-        method: (req.method ?? "GET").toUpperCase(),
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+        method: parts.method.toUpperCase(),
+        path: parts.path,
+        protocol: parts.protocol ?? "HTTP/1.1",
+        sourceIp: parts.sourceIp ?? "127.0.0.1",
         userAgent: headers["user-agent"] ?? "",
       },
       requestId: randomUUID(),
@@ -65,9 +72,31 @@ export function toEvent(req: IncomingMessage, body: Buffer, routeKey: string): H
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    body: body.toString("base64"),
+    body: Buffer.from(parts.body ?? new Uint8Array()).toString("base64"),
     isBase64Encoded: true,
   };
+}
+
+/** The payload 2.0 event of a node:http request. */
+export function toEvent(req: IncomingMessage, body: Buffer): HttpEvent {
+  const url = new URL(req.url ?? "/", "http://local");
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (name === "cookie") cookies.push(...String(value).split(/;\s*/));
+    else headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  return httpEvent({
+    method: req.method ?? "GET",
+    path: url.pathname,
+    query: url.search.slice(1),
+    headers,
+    cookies,
+    body,
+    sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+    protocol: `HTTP/${req.httpVersion}`,
+  });
 }
 
 const context = (name: string): Context => ({
@@ -89,12 +118,11 @@ const context = (name: string): Context => ({
 export async function invoke(
   handler: LambdaHttpHandler,
   name: string,
-  routeKey: string,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const body = await readBody(req);
-  const result = await handler(toEvent(req, body, routeKey), context(name));
+  const result = await handler(toEvent(req, body), context(name));
   writeResult(res, result);
 }
 

@@ -201,7 +201,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         writeResult(res, json(status, { error: { code, message: code.toLowerCase() } }));
       };
       if (route !== undefined) {
-        invoke(route.handler, route.name, `${req.method} ${path}`, req, res).catch(done);
+        invoke(route.handler, route.name, req, res).catch(done);
       } else if (path === "/wallet" || path.startsWith("/wallet/")) {
         serveWallet(walletFiles, path, url, req, res);
       } else {

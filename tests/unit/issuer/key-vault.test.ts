@@ -1,7 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -12,6 +10,7 @@ import {
   createLocalKeyVault,
   KeyVaultError,
 } from "../../../functions/issuer/key-vault.js";
+import { type FakeKms, startFakeKms } from "../../support/kms.js";
 
 const secret = new Uint8Array(randomBytes(1200)); // stands for a PKCS#8 private key
 
@@ -76,76 +75,28 @@ describe("local key vault", () => {
 });
 
 describe("KMS key vault against a KMS-protocol server", () => {
-  // A stand-in KMS speaking the real JSON protocol (TrentService), holding a real AES key: the real KMSClient
-  // signs and sends requests to it; it checks the encryption context like KMS does.
-  const master = randomBytes(32);
-  const contexts: unknown[] = [];
-  let server: Server;
+  let kmsServer: FakeKms;
   let kms: KMSClient;
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c) => {
-        body += c;
-      });
-      req.on("end", () => {
-        const input = JSON.parse(body) as Record<string, unknown>;
-        const target = String(req.headers["x-amz-target"]);
-        const context = JSON.stringify(input.EncryptionContext ?? {});
-        contexts.push(input.EncryptionContext);
-        res.setHeader("content-type", "application/x-amz-json-1.1");
-        if (target === "TrentService.GenerateDataKey") {
-          const plaintext = randomBytes(32);
-          const iv = randomBytes(12);
-          const c = createCipheriv("aes-256-gcm", master, iv);
-          c.setAAD(Buffer.from(context));
-          const blob = Buffer.concat([iv, c.update(plaintext), c.final(), c.getAuthTag()]);
-          res.end(
-            JSON.stringify({
-              KeyId: input.KeyId,
-              Plaintext: plaintext.toString("base64"),
-              CiphertextBlob: blob.toString("base64"),
-            }),
-          );
-          return;
-        }
-        if (target === "TrentService.Decrypt") {
-          const blob = Buffer.from(String(input.CiphertextBlob), "base64");
-          try {
-            const d = createDecipheriv("aes-256-gcm", master, blob.subarray(0, 12));
-            d.setAAD(Buffer.from(context));
-            d.setAuthTag(blob.subarray(blob.length - 16));
-            const plaintext = Buffer.concat([d.update(blob.subarray(12, blob.length - 16)), d.final()]);
-            res.end(JSON.stringify({ KeyId: input.KeyId, Plaintext: plaintext.toString("base64") }));
-          } catch {
-            res.statusCode = 400;
-            res.end(JSON.stringify({ __type: "InvalidCiphertextException", message: "bad" }));
-          }
-          return;
-        }
-        res.statusCode = 400;
-        res.end(JSON.stringify({ __type: "UnsupportedOperationException" }));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    kmsServer = await startFakeKms();
     kms = new KMSClient({
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      endpoint: kmsServer.endpoint,
       region: "eu-west-3",
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
       maxAttempts: 1,
     });
   });
-  afterAll(() => {
+  afterAll(async () => {
     kms?.destroy();
-    server?.close();
+    await kmsServer?.stop();
   });
 
   it("seals with a KMS data key bound to the token key id, and opens only with the same id", async () => {
     const vault = createKmsKeyVault(kms, "alias/blindgate");
     const sealed = await vault.seal(secret, "key-1");
     expect(await vault.open(sealed, "key-1")).toEqual(secret);
-    expect(contexts).toContainEqual({ purpose: "blindgate-token-key", context: "key-1" });
+    expect(kmsServer.contexts).toContainEqual({ purpose: "blindgate-token-key", context: "key-1" });
     expect(await code(vault.open(sealed, "key-2"))).toBe("ERR_VAULT_KMS");
   });
 });
