@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { walletHeaders } from "../../wallet/headers.js";
 import { addProvider, addSite, type ProviderInput } from "../admin/operations.js";
 import type { GatewayConfig } from "../config.js";
 import { createCheckHandler } from "../handlers/check.js";
@@ -20,6 +20,7 @@ import { type Deps, dynamoClient, systemClock } from "../runtime.js";
 import { createTables, dynamoStores, localTableNames } from "../stores/dynamo.js";
 import type { ProviderRecord, SiteRecord, Stores } from "../stores/types.js";
 import { BodyTooLarge, invoke, type LambdaHttpHandler, writeResult } from "./adapter.js";
+import { startDynalite } from "./dynalite.js";
 
 /*
  * The gateway on one machine: the Lambda handler modules behind one node:http server, on a DynamoDB-compatible
@@ -70,29 +71,6 @@ export interface LocalGateway {
   close(): Promise<void>;
 }
 
-interface DynaliteServer {
-  listen(port: number, host: string, cb: (err?: Error) => void): void;
-  close(cb: () => void): void;
-  address(): AddressInfo;
-}
-
-async function startDynalite(): Promise<{ endpoint: string; close(): Promise<void> }> {
-  // dynalite is CommonJS without types: loaded through require, typed by the interface above.
-  const dynalite = createRequire(import.meta.url)("dynalite") as (options: {
-    createTableMs: number;
-    deleteTableMs: number;
-    updateTableMs: number;
-  }) => DynaliteServer;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) =>
-    server.listen(0, "127.0.0.1", (e) => (e ? reject(e) : resolve())),
-  );
-  return {
-    endpoint: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const WALLET_SOURCE_DIR = join(here, "..", "..", "wallet");
 
@@ -104,26 +82,6 @@ const STATIC_TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
   ".png": "image/png",
 };
-
-/** Headers of the wallet's pages: the same as the CloudFront response headers policy of the stack. */
-export function walletHeaders(gatewayOrigin: string): Record<string, string> {
-  return {
-    "content-security-policy": [
-      "default-src 'self'",
-      `connect-src 'self' ${gatewayOrigin}`,
-      "img-src 'self' data:",
-      "style-src 'self'",
-      "script-src 'self'",
-      "frame-ancestors 'none'",
-      "base-uri 'none'",
-      "form-action 'none'",
-    ].join("; "),
-    "referrer-policy": "no-referrer",
-    "x-content-type-options": "nosniff",
-    "cross-origin-resource-policy": "same-origin",
-    "cache-control": "no-cache",
-  };
-}
 
 export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
   const cleanup: (() => Promise<void>)[] = [];

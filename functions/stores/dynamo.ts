@@ -14,6 +14,7 @@ import {
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
+import { keyLogCanonical } from "@blindgate/sdk/protocol";
 import type {
   KeyLogEntry,
   KeyLogEntryInput,
@@ -155,23 +156,8 @@ class DynamoKeyStore implements KeyStore {
   }
 }
 
-/** The canonical form hashed into the key log chain: fixed field order, JSON. */
-export function keyLogCanonical(entry: Omit<KeyLogEntry, "hash">): string {
-  return JSON.stringify([
-    entry.seq,
-    entry.at,
-    entry.event,
-    entry.keyId,
-    entry.threshold,
-    entry.spki,
-    entry.notBefore,
-    entry.issueUntil,
-    entry.validUntil,
-    entry.prevHash,
-  ]);
-}
-
-export function keyLogHash(entry: Omit<KeyLogEntry, "hash">): string {
+/** An entry's hash (the SDK's canonical form, hashed with node:crypto: synchronous). */
+function keyLogHash(entry: Omit<KeyLogEntry, "hash">): string {
   return createHash("sha256").update(keyLogCanonical(entry)).digest("hex");
 }
 

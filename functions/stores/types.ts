@@ -1,3 +1,5 @@
+import type { KeyLogEntry } from "@blindgate/sdk/protocol";
+
 /*
  * What the gateway keeps, as interfaces. One implementation: DynamoDB (dynamo.ts), used on AWS and locally
  * (dynalite or DynamoDB Local speak the same HTTP API), so there is a single code path to test.
@@ -34,25 +36,7 @@ export interface KeyStore {
   remove(id: string): Promise<void>;
 }
 
-export type KeyEventKind = "created" | "published" | "retired" | "expired";
-
-/** One entry of the append-only, hash-chained key log. */
-export interface KeyLogEntry {
-  readonly seq: number;
-  readonly at: number;
-  readonly event: KeyEventKind;
-  readonly keyId: string;
-  readonly threshold: number;
-  /** base64url SPKI, so that the log alone lets anyone check which keys existed. */
-  readonly spki: string;
-  readonly notBefore: number;
-  readonly issueUntil: number;
-  readonly validUntil: number;
-  /** hex SHA-256 of the previous entry's canonical form ("" for seq 0). */
-  readonly prevHash: string;
-  /** hex SHA-256 of this entry's canonical form (every field above). */
-  readonly hash: string;
-}
+export type { KeyEventKind, KeyLogEntry } from "@blindgate/sdk/protocol";
 
 export type KeyLogEntryInput = Omit<KeyLogEntry, "seq" | "prevHash" | "hash">;
 

@@ -7,11 +7,12 @@ import * as origins from "aws-cdk-lib/aws-cloudfront-origins";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as s3deploy from "aws-cdk-lib/aws-s3-deployment";
 import { Construct } from "constructs";
+import { walletCsp } from "../../wallet/headers.js";
 import { REPO_ROOT } from "./bundling.js";
 
 /*
  * The wallet's static pages: a private S3 bucket read by CloudFront through Origin Access Control, served with
- * the same security headers as in local mode (functions/local/gateway.ts walletHeaders):
+ * the same security headers as in local mode (wallet/headers.ts):
  *
  *   CSP             default-src 'self'; connect-src 'self' <gateway origin>; ... frame-ancestors 'none'
  *   Referrer-Policy no-referrer      (the wallet never tells the gateway or a provider where it was opened from)
@@ -28,20 +29,6 @@ export interface WalletHostingProps {
   readonly gatewayUrl: string;
   readonly issuerName: string;
   readonly protectData: boolean;
-}
-
-/** The wallet's Content-Security-Policy for a gateway origin (the same directives as local mode). */
-export function walletCsp(gatewayOrigin: string): string {
-  return [
-    "default-src 'self'",
-    `connect-src 'self' ${gatewayOrigin}`,
-    "img-src 'self' data:",
-    "style-src 'self'",
-    "script-src 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join("; ");
 }
 
 export class WalletHosting extends Construct {

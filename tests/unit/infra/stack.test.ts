@@ -13,11 +13,11 @@ import { promisify } from "node:util";
 import { App, type CfnElement } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { walletHeaders } from "../../../functions/local/gateway.js";
 import { ConfigError, configFromContext, parseStackConfig } from "../../../infra/config.js";
 import { REPO_ROOT } from "../../../infra/constructs/bundling.js";
 import { addGatewayStack } from "../../../infra/stacks/gateway-app.js";
 import type { GatewayStack } from "../../../infra/stacks/gateway-stack.js";
+import { walletHeaders } from "../../../wallet/headers.js";
 
 /*
  * Synth-level assertions on the gateway stack: what matters for security and for the functions' contract.

@@ -1,0 +1,79 @@
+import { toHex } from "./bytes.js";
+
+/*
+ * The gateway's key log (GET /v1/key-log): an append-only, hash-chained list of key events, for key consistency.
+ * Every key a token can be issued under is announced there; the wallet checks the chain and the announcement
+ * before using a key, so an issuer cannot single a person out with a key nobody else saw.
+ *
+ *   hash = hex SHA-256 of JSON [seq, at, event, keyId, threshold, spki, notBefore, issueUntil, validUntil, prevHash]
+ *   prevHash of seq 0 = ""
+ */
+
+export type KeyEventKind = "created" | "published" | "retired" | "expired";
+
+/** One entry of the key log. Times are epoch seconds; `spki` is base64url; ids and hashes are hex. */
+export interface KeyLogEntry {
+  readonly seq: number;
+  readonly at: number;
+  readonly event: KeyEventKind;
+  readonly keyId: string;
+  readonly threshold: number;
+  readonly spki: string;
+  readonly notBefore: number;
+  readonly issueUntil: number;
+  readonly validUntil: number;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** The canonical text an entry's hash covers (every field but the hash, in a fixed order). */
+export function keyLogCanonical(e: Omit<KeyLogEntry, "hash">): string {
+  return JSON.stringify([
+    e.seq,
+    e.at,
+    e.event,
+    e.keyId,
+    e.threshold,
+    e.spki,
+    e.notBefore,
+    e.issueUntil,
+    e.validUntil,
+    e.prevHash,
+  ]);
+}
+
+/** An entry's hash (WebCrypto SHA-256, hex). */
+export async function keyLogHash(e: Omit<KeyLogEntry, "hash">): Promise<string> {
+  return toHex(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(keyLogCanonical(e)))),
+  );
+}
+
+/**
+ * True when the entries form one unbroken chain from seq 0: consecutive sequence numbers, each linked to the
+ * previous hash, each hash right.
+ *
+ * @example
+ * ```ts
+ * const { entries } = await (await fetch(`${gateway}/v1/key-log`)).json();
+ * if (!(await verifyKeyLog(entries))) throw new Error("key log tampered with");
+ * ```
+ */
+export async function verifyKeyLog(entries: readonly KeyLogEntry[]): Promise<boolean> {
+  let prev = "";
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as KeyLogEntry;
+    if (e.seq !== i || e.prevHash !== prev) return false;
+    if ((await keyLogHash(e)) !== e.hash) return false;
+    prev = e.hash;
+  }
+  return true;
+}
+
+/** True when the key was announced ("created" or "published"), has not expired, and `now` is before its end. */
+export function isKeyAnnounced(entries: readonly KeyLogEntry[], keyIdHex: string, now: number): boolean {
+  const mine = entries.filter((e) => e.keyId === keyIdHex);
+  if (!mine.some((e) => e.event === "created" || e.event === "published")) return false;
+  if (mine.some((e) => e.event === "expired")) return false;
+  return mine.every((e) => now < e.validUntil);
+}
