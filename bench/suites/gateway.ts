@@ -182,9 +182,13 @@ async function checkBench(): Promise<void> {
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const { port } = JSON.parse(await firstLine(store)) as { port: number };
+  const profile =
+    process.env.BENCH_PROFILE_DIR === undefined
+      ? []
+      : ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`];
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--conditions=blindgate-source", "bench/gateway-server.ts"],
+    [...profile, "--import", "tsx", "--conditions=blindgate-source", "bench/gateway-server.ts"],
     {
       env: {
         ...process.env,
