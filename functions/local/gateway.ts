@@ -52,6 +52,8 @@ export interface LocalGatewayOptions {
   thresholds?: number[];
   /** Serve the wallet's pages at /wallet/ (built with esbuild at start). Default true. */
   wallet?: boolean;
+  /** Sees the method, URL and headers of every request the gateway receives (the end-to-end tests' recorder). */
+  onRequest?: (request: { method: string; url: string; headers: IncomingMessage["headers"] }) => void;
 }
 
 export interface LocalGateway {
@@ -150,6 +152,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     ]);
 
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      options.onRequest?.({ method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers } });
       const path = new URL(req.url ?? "/", "http://local").pathname;
       const route = routes.get(path);
       const done = (error: unknown) => {

@@ -26,6 +26,7 @@ let siteUrl: string;
 let providerHost: string;
 const providerLog: RecordedRequest[] = [];
 const siteLog: RecordedRequest[] = [];
+const gatewayLog: RecordedRequest[] = [];
 const grantsSeen: string[] = [];
 
 function yearsAgo(years: number, extraDays = 30): string {
@@ -37,7 +38,10 @@ function yearsAgo(years: number, extraDays = 30): string {
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  gateway = await startLocalGateway({ publicHost: "gateway.localhost" });
+  gateway = await startLocalGateway({
+    publicHost: "gateway.localhost",
+    onRequest: (r) => gatewayLog.push({ ...r, body: "" }),
+  });
   const grantKey = await generateGrantKey({ kid: "e2e-1" });
   provider = await startDemoProvider({
     providerId: "demo-provider",
@@ -202,7 +206,7 @@ describe("age gates in Chromium", () => {
     expect(direct.status).toBe(409);
   });
 
-  it("double blindness: the provider never sees the site, the site never sees the person or the provider", () => {
+  it("double blindness: neither the provider nor the gateway sees the site; the site never sees the person or the provider", () => {
     expect(providerLog.length).toBeGreaterThan(0);
     expect(siteLog.length).toBeGreaterThan(0);
     expect(grantsSeen.length).toBeGreaterThan(0);
@@ -211,6 +215,17 @@ describe("age gates in Chromium", () => {
       const t = text(r);
       for (const leak of ["site.localhost", `:${sitePort}`, "/adult", "/teen", "/mixed", "blindgate/proof"]) {
         expect(t, `provider received ${leak}`).not.toContain(leak);
+      }
+    }
+    // The wallet's requests to the gateway (its page, config, directory, key log, providers, issuance) carry
+    // nothing about the site either: the site's origin exists only inside the browser.
+    const fromBrowser = gatewayLog.filter((r) => r.headers["user-agent"]?.includes("Chrome"));
+    expect(fromBrowser.some((r) => r.url.startsWith("/token-request"))).toBe(true);
+    expect(fromBrowser.some((r) => r.url.startsWith("/wallet/"))).toBe(true);
+    for (const r of fromBrowser) {
+      const t = text(r);
+      for (const leak of ["site.localhost", `:${sitePort}`, "/adult", "/teen", "/mixed"]) {
+        expect(t, `gateway received ${leak} from the browser`).not.toContain(leak);
       }
     }
     const births = [yearsAgo(30), yearsAgo(15)];
