@@ -10,6 +10,7 @@ export type GateErrorCode =
   | "MALFORMED_TOKEN" // the token is not base64url, or not a Token of type 0x0002
   | "UNKNOWN_KEY" // no trusted issuer lists the token's key (after a directory refresh)
   | "KEY_EXPIRED" // the token's key is past its not-after
+  | "KEY_NOT_ANNOUNCED" // the issuer's key log does not announce the token's key, or its chain is broken
   | "THRESHOLD_TOO_LOW" // the token's key proves a lower age than the gate asks
   | "INVALID_TOKEN" // the signature or the challenge digest does not verify
   | "TOKEN_REJECTED" // the gateway refused the token (already spent, or unknown to it)
@@ -27,6 +28,7 @@ export const GATE_ERROR_STATUS: Readonly<Record<GateErrorCode, number>> = {
   MALFORMED_TOKEN: 400,
   UNKNOWN_KEY: 403,
   KEY_EXPIRED: 403,
+  KEY_NOT_ANNOUNCED: 403,
   THRESHOLD_TOO_LOW: 403,
   INVALID_TOKEN: 403,
   TOKEN_REJECTED: 403,

@@ -1,6 +1,7 @@
 import { formatWwwAuthenticate, parseAuthorization, type WwwAuthenticateEntry } from "../protocol/index.js";
 import { buildChallenges } from "./challenge.js";
 import { GateError } from "./errors.js";
+import { KeyLogCheck } from "./key-log-check.js";
 import { KeyRing } from "./key-ring.js";
 import {
   type GatedLambdaHandler,
@@ -88,11 +89,13 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
   const resolved = resolveOptions(options);
   const session = createSessionCodec(options.session);
   const ring = new KeyRing(resolved.issuers, options.verifier ?? defaultVerifierFactory);
+  const keyLog = new KeyLogCheck(resolved.fetch, resolved.timeoutMs);
   const { minAge, proofPath, now } = resolved;
 
   const redeem = (token: Uint8Array) =>
     redeemToken(token, {
       ring,
+      keyLog,
       minAge,
       nowMs: now(),
       fetch: resolved.fetch,

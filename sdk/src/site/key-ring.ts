@@ -16,6 +16,8 @@ export interface IssuerState {
   /** The issuer name of its TokenChallenges (the gateway's host by default). */
   readonly issuerName: string;
   readonly siteKey: string;
+  /** Whether tokens of its keys are checked against its key log. */
+  readonly keyLog: boolean;
   readonly directory: DirectoryCache;
 }
 

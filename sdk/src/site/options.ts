@@ -14,6 +14,11 @@ export interface TrustedIssuer {
   siteKey: string;
   /** Issuer name of its TokenChallenges, if not the URL's host (the gateway's BLINDGATE_ISSUER_NAME). */
   issuerName?: string;
+  /**
+   * Check that the issuer's key log (GET {url}/v1/key-log) announces a token's key before accepting it (key
+   * consistency). Default true; set false only for an RFC 9578 issuer that publishes no key log.
+   */
+  keyLog?: boolean;
 }
 
 /** Options of {@link createAgeGate}. */
@@ -92,6 +97,7 @@ export function resolveOptions(options: AgeGateOptions): ResolvedOptions {
       baseUrl,
       issuerName,
       siteKey: issuer.siteKey,
+      keyLog: issuer.keyLog ?? true,
       directory: new DirectoryCache({ baseUrl, fetch: fetchImpl, now, timeoutMs }),
     };
   });

@@ -1,6 +1,7 @@
 import { TokenChallenge } from "../protocol/index.js";
 import { GateError } from "./errors.js";
 import { checkWithGateway } from "./gateway-check.js";
+import type { KeyLogCheck } from "./key-log-check.js";
 import type { KeyRing } from "./key-ring.js";
 import { tokenKeyIdOf } from "./verifier.js";
 
@@ -8,7 +9,8 @@ import { tokenKeyIdOf } from "./verifier.js";
  * Accepting a token, in order (cheapest refusals first, the network last):
  *   1. type 0x0002 and the right length; read token_key_id
  *   2. find the key among the trusted issuers' directories (one rate-limited refresh for an unknown id)
- *   3. the key proves a threshold >= minAge ("age-over"), and is not past its "not-after"
+ *   3. the key proves a threshold >= minAge ("age-over"), and is not past its "not-after"; the issuer's key log
+ *      announces it (key consistency, read once per key)
  *   4. the signature verifies against the key, for the issuer's cross-origin TokenChallenge
  *   5. the issuer's gateway marks the token spent (/v1/check): single use everywhere, fail closed
  *
@@ -27,6 +29,7 @@ export interface Redeemed {
 /** What {@link redeemToken} needs. */
 export interface RedeemContext {
   ring: KeyRing;
+  keyLog: KeyLogCheck;
   minAge: number;
   nowMs: number;
   fetch: typeof fetch;
@@ -62,6 +65,8 @@ export async function redeemToken(token: Uint8Array, context: RedeemContext): Pr
   if (key.notAfter !== undefined && key.notAfter <= Math.floor(nowMs / 1000)) {
     throw new GateError("KEY_EXPIRED", "token: its key has expired");
   }
+  // 3b. key consistency: the key is announced in the issuer's key log (read once per key)
+  if (issuer.keyLog) await context.keyLog.assertAnnounced(issuer.baseUrl, keyId, Math.floor(nowMs / 1000));
   // 4.
   const challenge = TokenChallenge.crossOrigin(issuer.issuerName).encode();
   try {

@@ -108,7 +108,8 @@ beforeAll(async () => {
   gatewayUrl = await listen(gatewayServer);
 
   const gate = createAgeGate({
-    issuers: { url: gatewayUrl, siteKey: SITE_KEY },
+    // A plain RFC 9578 issuer with a check route and no key log: the gate is told so.
+    issuers: { url: gatewayUrl, siteKey: SITE_KEY, keyLog: false },
     minAge: 18,
     session: { secret: "integration-session-secret-32-bytes-long!", secure: false },
     timeoutMs: 2000,

@@ -13,7 +13,10 @@ import {
   DIRECTORY_PATH,
   type DirectoryTokenKey,
   fromBase64Url,
+  type KeyLogEntry,
+  keyLogHash,
   TokenChallenge,
+  toBase64Url,
   toHex,
 } from "@blindgate/sdk/protocol";
 import type { GateTokenVerifier, TokenVerifierFactory } from "@blindgate/sdk/site";
@@ -131,6 +134,12 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
   directoryMode: GatewayMode = "up";
   cacheControl = "max-age=300";
   directoryFetches = 0;
+  keyLogMode: GatewayMode = "up";
+  keyLogFetches = 0;
+  /** Key ids (hex) the key log leaves out: listed in the directory, announced nowhere. */
+  readonly unannounced = new Set<string>();
+  /** Break the key log's hash chain (an entry altered after the fact). */
+  tamperKeyLog = false;
   readonly checks: { token: string; minAge: number }[] = [];
   readonly spent = new Set<string>();
 
@@ -162,6 +171,11 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
         ),
       );
     }
+    if (url.pathname === "/v1/key-log") {
+      this.keyLogFetches++;
+      const entries = await this.keyLog();
+      return this.#answer(this.keyLogMode, () => Response.json({ entries }));
+    }
     if (url.pathname === "/v1/check" && init?.method === "POST") {
       return this.#answer(this.mode, () => {
         const headers = new Headers(init.headers);
@@ -189,6 +203,34 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
       });
     }
     return new Response("not found", { status: 404 });
+  }
+
+  /** The key log of the published keys: "created" and "published" for each, hash-chained as the gateway does. */
+  async keyLog(): Promise<KeyLogEntry[]> {
+    const entries: KeyLogEntry[] = [];
+    let prevHash = "";
+    for (const key of this.keys.filter((k) => !this.unannounced.has(k.keyId))) {
+      for (const event of ["created", "published"] as const) {
+        const entry = {
+          seq: entries.length,
+          at: (key.notBefore ?? 1_700_000_000) - 60,
+          event,
+          keyId: key.keyId,
+          threshold: key.ageOver,
+          spki: toBase64Url(key.spki),
+          notBefore: key.notBefore ?? 1_700_000_000,
+          issueUntil: key.notAfter ?? 2_000_000_000,
+          validUntil: key.notAfter ?? 2_000_000_000,
+          prevHash,
+        };
+        const hash = await keyLogHash(entry);
+        entries.push({ ...entry, hash });
+        prevHash = hash;
+      }
+    }
+    if (this.tamperKeyLog && entries[0] !== undefined)
+      entries[0] = { ...entries[0], threshold: entries[0].threshold + 1 };
+    return entries;
   }
 
   async #answer(mode: GatewayMode, ok: () => Response): Promise<Response> {

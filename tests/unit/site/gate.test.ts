@@ -426,3 +426,50 @@ describe("configuration", () => {
     expect(() => gateFor(18, { issuers: { url: "http://127.0.0.1:8787", siteKey: "k" } })).not.toThrow();
   });
 });
+
+describe("key consistency: the issuer's key log", () => {
+  it("accepts a token of an announced key, reading the log once per key", async () => {
+    const gate = gateFor(18);
+    for (let i = 0; i < 3; i++) {
+      expect((await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example")))).status).toBe(200);
+    }
+    expect(gateway.keyLogFetches).toBe(1);
+    expect(gateway.checks).toHaveLength(3);
+  });
+
+  it("refuses a token of a key the directory lists but the log does not announce, before any check", async () => {
+    gateway.unannounced.add(keyOf(18).keyId);
+    const response = await gateFor(18).handleProof(proof(mintToken(keyOf(18), "gateway.example")));
+    expect(response.status).toBe(403);
+    expect(await errorCode(response)).toBe("KEY_NOT_ANNOUNCED");
+    expect(gateway.checks).toHaveLength(0);
+  });
+
+  it("refuses when the log's hash chain is broken", async () => {
+    gateway.tamperKeyLog = true;
+    const response = await gateFor(18).handleProof(proof(mintToken(keyOf(18), "gateway.example")));
+    expect(await errorCode(response)).toBe("KEY_NOT_ANNOUNCED");
+    expect(gateway.checks).toHaveLength(0);
+  });
+
+  it.each(["down", "500", "garbage"] as const)("fails closed when the log is %s", async (mode) => {
+    gateway.keyLogMode = mode;
+    const response = await gateFor(18).handleProof(proof(mintToken(keyOf(18), "gateway.example")));
+    expect(response.status).toBe(503);
+    expect(await errorCode(response)).toBe("GATEWAY_UNAVAILABLE");
+    expect(gateway.checks).toHaveLength(0);
+  });
+
+  it("does not read a log for an issuer configured without one", async () => {
+    gateway.keyLogMode = "down";
+    const gate = createAgeGate({
+      issuers: { url: gateway.baseUrl, siteKey: gateway.siteKey, keyLog: false },
+      minAge: 18,
+      session: { secret: SECRET },
+      fetch: fetchFor(gateway),
+      now: clock.now,
+    });
+    expect((await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example")))).status).toBe(200);
+    expect(gateway.keyLogFetches).toBe(0);
+  });
+});

@@ -1,0 +1,84 @@
+import * as z from "zod/mini";
+import { isKeyAnnounced, type KeyLogEntry, verifyKeyLog } from "../protocol/index.js";
+import { GateError } from "./errors.js";
+
+/*
+ * Key consistency, site side: before the gate accepts a token of a key its directory lists, it checks once that
+ * the issuer's append-only key log (GET {baseUrl}/v1/key-log) announces that key and that the log's hash chain is
+ * intact, so an issuer cannot hand one person a key nobody else can see. A confirmed key is remembered until its
+ * validity ends, so the log is read once per key, not per token. Fail closed: an unreachable log is
+ * GATEWAY_UNAVAILABLE; a broken chain or an unannounced key is KEY_NOT_ANNOUNCED.
+ */
+
+/** Path of the key log under a gateway's base URL. */
+export const KEY_LOG_PATH = "/v1/key-log";
+/** Most entries read from one key log (pages of the gateway's size). */
+const MAX_ENTRIES = 100_000;
+
+const entrySchema = z.object({
+  seq: z.int(),
+  at: z.int(),
+  event: z.enum(["created", "published", "retired", "expired"]),
+  keyId: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  threshold: z.int(),
+  spki: z.string().check(z.maxLength(4096)),
+  notBefore: z.int(),
+  issueUntil: z.int(),
+  validUntil: z.int(),
+  prevHash: z.string().check(z.maxLength(64)),
+  hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+});
+const pageSchema = z.object({ entries: z.array(entrySchema), next: z.optional(z.int()) });
+
+export class KeyLogCheck {
+  readonly #confirmed = new Map<string, number>();
+  readonly #reading = new Map<string, Promise<KeyLogEntry[]>>();
+
+  constructor(
+    private readonly fetchImpl: typeof fetch,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Resolves when the key is announced in the issuer's log at `nowSeconds`; throws GateError otherwise. */
+  async assertAnnounced(baseUrl: string, keyIdHex: string, nowSeconds: number): Promise<void> {
+    const id = `${baseUrl} ${keyIdHex}`;
+    const until = this.#confirmed.get(id);
+    if (until !== undefined && nowSeconds < until) return;
+    let reading = this.#reading.get(baseUrl);
+    if (reading === undefined) {
+      reading = this.#read(baseUrl).finally(() => this.#reading.delete(baseUrl));
+      this.#reading.set(baseUrl, reading);
+    }
+    const entries = await reading;
+    if (!(await verifyKeyLog(entries))) {
+      throw new GateError("KEY_NOT_ANNOUNCED", "key log: the hash chain does not verify");
+    }
+    if (!isKeyAnnounced(entries, keyIdHex, nowSeconds)) {
+      throw new GateError("KEY_NOT_ANNOUNCED", "token: its key is not announced in the issuer's key log");
+    }
+    const validUntil = Math.min(...entries.filter((e) => e.keyId === keyIdHex).map((e) => e.validUntil));
+    this.#confirmed.set(id, validUntil);
+  }
+
+  async #read(baseUrl: string): Promise<KeyLogEntry[]> {
+    const entries: KeyLogEntry[] = [];
+    for (let from = 0; entries.length < MAX_ENTRIES; ) {
+      let page: z.infer<typeof pageSchema>;
+      try {
+        const response = await this.fetchImpl(`${baseUrl}${KEY_LOG_PATH}?from=${from}`, {
+          headers: { Accept: "application/json" },
+          redirect: "error",
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        if (response.status !== 200) throw new Error(`status ${response.status}`);
+        page = pageSchema.parse(await response.json());
+      } catch (cause) {
+        throw new GateError("GATEWAY_UNAVAILABLE", "key log: cannot be read", { cause });
+      }
+      entries.push(...(page.entries as KeyLogEntry[]));
+      if (page.next === undefined || page.next <= from) return entries;
+      from = page.next;
+    }
+    throw new GateError("GATEWAY_UNAVAILABLE", "key log: too long");
+  }
+}
