@@ -125,7 +125,9 @@ async function proveAge(page: Page, birthDate: string, shot: string): Promise<vo
     .catch(() => undefined);
   if (confirm !== undefined && !wallet.isClosed()) {
     await wallet.screenshot({ path: `${SHOTS}/${shot}-wallet-confirm.png` });
-    await confirm.click();
+    // keyboard first: the confirm button has the focus, Enter sends the token
+    expect(await wallet.evaluate(() => document.activeElement?.id)).toBe("wallet-confirm");
+    await wallet.keyboard.press("Enter");
   }
 }
 
@@ -181,6 +183,18 @@ describe("age gates in Chromium", () => {
     const again = await page.goto(`${siteUrl}/adult`);
     expect(again?.status()).toBe(401);
     expect(again?.headers()["www-authenticate"]).toMatch(/^PrivateToken /);
+    await context.close();
+  });
+
+  it("the wallet speaks French to a French browser", async () => {
+    const context = await browser.newContext({ locale: "fr-FR" });
+    const page = await context.newPage();
+    await page.goto(gateway.walletUrl);
+    await page.waitForFunction(() => document.documentElement.lang === "fr");
+    expect(await page.textContent("#wallet-title")).toBe("Portefeuille blindgate");
+    expect(await page.textContent("#wallet-tokens-title")).toBe("Jetons dans ce navigateur");
+    expect(await page.textContent("#wallet-intro")).toContain("jamais qui vous êtes");
+    await page.screenshot({ path: `${SHOTS}/wallet-fr.png` });
     await context.close();
   });
 

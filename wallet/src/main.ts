@@ -33,6 +33,8 @@ let config: WalletConfig;
 let request: PendingRequest | undefined;
 
 async function main(): Promise<void> {
+  el("wallet-title").textContent = S.title;
+  document.title = S.title;
   el("wallet-intro").textContent = S.intro;
   el("wallet-tokens-title").textContent = S.tokensTitle;
   el("wallet-providers-title").textContent = S.providersTitle;

@@ -1,6 +1,7 @@
 /** The wallet's UI strings, English and French. */
 export const WALLET_STRINGS = {
   en: {
+    title: "blindgate wallet",
     intro:
       "Your age tokens live here, in this browser only. Sites learn only the age you prove, never who you are.",
     asks: (origin: string, age: number) => `${origin} asks you to prove you are ${age} or older.`,
@@ -24,6 +25,7 @@ export const WALLET_STRINGS = {
     lowTokens: "Few tokens left for this age: check your age again with a provider to get more.",
   },
   fr: {
+    title: "Portefeuille blindgate",
     intro:
       "Vos jetons d’âge sont conservés ici, dans ce navigateur seulement. Les sites n’apprennent que l’âge prouvé, jamais qui vous êtes.",
     asks: (origin: string, age: number) =>
