@@ -85,6 +85,9 @@ const STATIC_TYPES: Record<string, string> = {
   ".png": "image/png",
 };
 
+/** How often the local gateway runs key rotation (hourly, like the stack's schedule). */
+export const ROTATE_EVERY_MS = 3_600_000;
+
 export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
   const cleanup: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -138,6 +141,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       now: options.now ?? systemClock,
     };
     await rotateKeys(deps);
+    // As the EventBridge schedule does on AWS: rotation is idempotent, so running it often costs nothing.
+    const rotation = setInterval(() => {
+      rotateKeys(deps).catch(() => undefined);
+    }, ROTATE_EVERY_MS);
+    rotation.unref();
+    cleanup.push(async () => clearInterval(rotation));
 
     const walletFiles = options.wallet === false ? new Map() : await loadWallet(url, issuerName);
     const routes = new Map<string, { name: string; handler: LambdaHttpHandler }>([
