@@ -69,24 +69,34 @@ export function send(
   res.end(bytes);
 }
 
+/** Thrown by {@link readBody} past its limit (answered 413). */
+export class BodyTooLarge extends Error {
+  override name = "BodyTooLarge";
+}
+
 export async function readBody(req: IncomingMessage, limit = 16_384): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new Error("body too large");
+    if (size > limit) throw new BodyTooLarge("body too large");
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
-/** A node:http server on 127.0.0.1 whose handler gets the body already read (and recorded). */
+/**
+ * A node:http server on 127.0.0.1 whose handler gets the body already read (and recorded). Every answer carries
+ * SECURITY_HEADERS, also those written by middleware that does not go through {@link send}. An oversized body
+ * gets a 413, a handler failure a generic 500 (never its message: it could hold input).
+ */
 export async function listen(
   port: number,
   record: Recorder | undefined,
   handle: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void>,
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     readBody(req)
       .then(async (body) => {
         record?.({
@@ -97,9 +107,11 @@ export async function listen(
         });
         await handle(req, res, body);
       })
-      .catch(() => {
-        if (!res.headersSent) send(res, 400, "bad request", "text/plain; charset=utf-8");
-        else res.destroy();
+      .catch((error: unknown) => {
+        if (res.headersSent) return res.destroy();
+        if (error instanceof BodyTooLarge)
+          return send(res, 413, "body too large", "text/plain; charset=utf-8");
+        send(res, 500, "internal error", "text/plain; charset=utf-8");
       });
   });
   await new Promise<void>((resolve, reject) => {

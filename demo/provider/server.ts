@@ -57,8 +57,12 @@ export function highestThreshold(age: number): number | undefined {
 
 const STATE = /^[A-Za-z0-9_-]{8,128}$/;
 
+/** The heading of every page: nobody should mistake the demo for a real check. */
+export const TITLE =
+  "Demo provider — a stand-in for a real age check (identity document, face estimation, bank...)";
+
 const CSS = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-.standin{border:2px dashed #b45309;background:#fffbeb;padding:.75rem 1rem;border-radius:.5rem}
+h1{font-size:1.35rem}.standin{border:2px dashed #b45309;background:#fffbeb;padding:.75rem 1rem;border-radius:.5rem}
 label{display:block;margin:1rem 0 .25rem;font-weight:600}input,button{font-size:1rem;padding:.4rem .6rem}
 button{margin-top:1rem}.refused{color:#b91c1c}`;
 
@@ -77,7 +81,7 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
     send(
       res,
       400,
-      page("Demo provider", `<h1>Demo provider</h1><p class="refused">${escapeHtml(why)}</p>`, css),
+      page("Demo provider", `<h1>${escapeHtml(TITLE)}</h1><p class="refused">${escapeHtml(why)}</p>`, css),
       "text/html; charset=utf-8",
     );
 
@@ -101,9 +105,10 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
         200,
         page(
           "Demo provider — age check",
-          `<h1>Demo provider</h1>
-<p class="standin"><strong>This is a stand-in for a real age check</strong> (identity document, face age estimation,
-bank). Here you just type a birth date. Nothing you type is stored; this page never learns which site you are visiting.</p>
+          `<h1>${escapeHtml(TITLE)}</h1>
+<p class="standin"><strong>This is not a real age check.</strong> A real provider would check an identity document,
+estimate your age from your face, or ask your bank. Here you just type a birth date. Nothing you type is stored or
+logged, and this page never learns which site you are visiting.</p>
 <form method="post" action="/verify">
 <input type="hidden" name="wallet_origin" value="${escapeHtml(walletOrigin)}">
 <input type="hidden" name="state" value="${escapeHtml(state)}">
@@ -128,7 +133,7 @@ bank). Here you just type a birth date. Nothing you type is stored; this page ne
         status,
         page(
           "Demo provider — result",
-          `<h1>Demo provider</h1><p>${text}</p>
+          `<h1>${escapeHtml(TITLE)}</h1><p>${text}</p>
 <div id="result" hidden data-origin="${escapeHtml(walletOrigin)}" data-state="${escapeHtml(state)}" ${attrs}></div>`,
           { ...css, scripts: ["/done.js"] },
         ),
@@ -137,7 +142,8 @@ bank). Here you just type a birth date. Nothing you type is stored; this page ne
     if (ageOver === undefined) {
       return result(
         `data-code="UNDER_AGE"`,
-        `<span class="refused">You are under ${THRESHOLDS[0]}: no tokens.</span>`,
+        `<span class="refused" id="refused">Sorry: age tokens start at ${THRESHOLDS[0]}, and you are younger. No grant was
+signed and nothing was kept. Your wallet has been told; you can close this window.</span>`,
         403,
       );
     }

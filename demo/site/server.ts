@@ -1,8 +1,13 @@
 import { randomBytes } from "node:crypto";
-import type { IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
 import { createNodeTokenVerifier } from "@blindgate/sdk/node";
-import { type AgeGate, createAgeGate } from "@blindgate/sdk/site";
+import {
+  type AgeGate,
+  createAgeGate,
+  type NodeRequestLike,
+  nodeRequestToRequest,
+  toNodeMiddleware,
+} from "@blindgate/sdk/site";
 import { build } from "esbuild";
 import { escapeHtml, listen, page, type Recorder, send } from "../http.js";
 
@@ -11,8 +16,10 @@ import { escapeHtml, listen, page, type Recorder, send } from "../http.js";
  * at 18, and an open page with a section gated at 18 (the section's HTML is only served after a proof). Each gated
  * page shows everything the site learned: "over N", and nothing else.
  *
- * One proof endpoint (the SDK's default path) serves every gate: the session cookie records the threshold the
- * token proved, and each gate reads it.
+ * The SDK's node:http middleware (toNodeMiddleware) serves the proof endpoint and gates the section; the two rooms
+ * call gate.check themselves, to answer a refusal with a page a person can act on rather than the bare 401.
+ * One proof endpoint (the SDK's default path, served by the 13 gate so any valid token opens a session) serves
+ * every gate: the session cookie records the threshold the token proved, and each gate reads it.
  */
 
 export interface DemoSiteOptions {
@@ -55,20 +62,6 @@ async function bundleClient(): Promise<Uint8Array> {
   return file.contents;
 }
 
-function toRequest(req: IncomingMessage, body: Buffer, origin: string): Request {
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue;
-    for (const value of Array.isArray(v) ? v : [v]) headers.append(k, value);
-  }
-  const method = req.method ?? "GET";
-  return new Request(new URL(req.url ?? "/", origin), {
-    method,
-    headers,
-    ...(method === "GET" || method === "HEAD" ? {} : { body: new Uint8Array(body) }),
-  });
-}
-
 export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite> {
   const client = await bundleClient();
   // A fresh session secret per start: sessions do not outlive the demo.
@@ -85,6 +78,9 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
     ]),
   );
   const gate = (minAge: number) => gates.get(minAge) as AgeGate;
+  // The proof endpoint: tokens of any threshold the site knows (13 and up) open a session for that threshold.
+  const proofEndpoint = toNodeMiddleware(gate(13));
+  const sectionGate = toNodeMiddleware(gate(18));
   const wallet = escapeHtml(options.walletUrl);
   const nav = `<nav><a href="/">Home</a><a href="/teen">Teen room (13+)</a><a href="/adult">Adult room (18+)</a><a href="/mixed">Mixed page</a></nav>`;
   const html = (title: string, body: string) =>
@@ -96,29 +92,18 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
     `<p class="learned" id="learned">What this site learned about you: <strong>over ${ageOver}</strong>. Nothing else — not your name, not your birth date, not who checked your age.</p>`;
   const locked = (minAge: number) =>
     `<div class="locked"><p>This room is for people ${minAge} or older. Prove it with your blindgate wallet: the site learns only "over ${minAge}", and the provider that checked your age never learns this site.</p>
-<button type="button" id="prove" data-prove="${minAge}" data-wallet="${wallet}">Prove I am ${minAge} or older</button>
+<button type="button" id="prove" data-prove="${minAge}" data-wallet="${wallet}">Prove my age</button>
 <p id="prove-status" role="status" aria-live="polite"></p></div>`;
 
   const server = await listen(options.port ?? 0, options.record, async (req, res, body) => {
-    const request = toRequest(req, body, "http://127.0.0.1");
-    const path = new URL(request.url).pathname;
-    const reply = async (response: Response) => {
-      const headers: Record<string, string> = {};
-      response.headers.forEach((v, k) => {
-        if (k !== "set-cookie") headers[k] = v;
+    // The body was read (and recorded) by listen(): hand it to the SDK the way an Express body parser would.
+    const nodeRequest: typeof req & NodeRequestLike = Object.assign(req, { body });
+    const path = new URL(req.url ?? "/", "http://site").pathname;
+    if (path === gate(13).proofPath) {
+      return proofEndpoint(nodeRequest, res, () => {
+        throw new Error("unreachable: the proof path is always answered");
       });
-      const cookies = response.headers.getSetCookie();
-      if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-      send(
-        res,
-        response.status,
-        new Uint8Array(await response.arrayBuffer()),
-        headers["content-type"] ?? "text/plain",
-        headers,
-      );
-    };
-
-    if (path === gate(13).proofPath) return reply(await gate(13).handleProof(request));
+    }
     if (req.method !== "GET")
       return send(res, 405, "method not allowed", "text/plain; charset=utf-8", { allow: "GET" });
     switch (path) {
@@ -139,7 +124,10 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
       case "/teen":
       case "/adult": {
         const minAge = path === "/teen" ? 13 : 18;
-        const result = await gate(minAge).check(request);
+        const title = minAge === 13 ? "Teen room" : "Adult room";
+        const result = await gate(minAge).check(
+          await nodeRequestToRequest(nodeRequest, gate(minAge).proofPath),
+        );
         if (result.ok) {
           // A standard Privacy Pass client may have sent its token in Authorization: keep the session it opened.
           const cookie: Record<string, string> =
@@ -147,23 +135,19 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
           return send(
             res,
             200,
-            html(minAge === 13 ? "Teen room" : "Adult room", `${learned(result.ageOver)}<p>Welcome in.</p>`),
+            html(title, `${learned(result.ageOver)}<p>Welcome in.</p>`),
             "text/html; charset=utf-8",
             cookie,
           );
         }
-        // The gate's refusal (401 with its RFC 9577 PrivateToken challenge, or 503 when the gateway is down),
-        // with a page a person can act on.
-        const headers: Record<string, string> = {};
-        const challenge = result.response.headers.get("www-authenticate");
-        if (challenge !== null) headers["www-authenticate"] = challenge;
-        return send(
-          res,
-          result.response.status,
-          html(minAge === 13 ? "Teen room" : "Adult room", locked(minAge)),
-          "text/html; charset=utf-8",
-          headers,
-        );
+        // The gate's refusal (401 with its RFC 9577 PrivateToken challenge, or 503 when the gateway is down; a
+        // stale session cookie deleted), with a page a person can act on.
+        const refusal = result.response.headers;
+        const challenge = refusal.get("www-authenticate");
+        if (challenge !== null) res.setHeader("www-authenticate", challenge);
+        const cookies = refusal.getSetCookie();
+        if (cookies.length > 0) res.setHeader("set-cookie", cookies);
+        return send(res, result.response.status, html(title, locked(minAge)), "text/html; charset=utf-8");
       }
       case "/mixed":
         return send(
@@ -176,16 +160,17 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
           ),
           "text/html; charset=utf-8",
         );
-      case "/mixed/section": {
-        const result = await gate(18).check(request);
-        if (!result.ok) return send(res, result.response.status, "", "text/html; charset=utf-8");
-        return send(
-          res,
-          200,
-          `<section id="adult-section">${learned(result.ageOver)}<p>The adults-only section.</p></section>`,
-          "text/html; charset=utf-8",
+      case "/mixed/section":
+        // Without an age session the SDK answers its own 401 (with the PrivateToken challenge); the section's HTML
+        // never leaves the server.
+        return sectionGate(nodeRequest, res, () =>
+          send(
+            res,
+            200,
+            `<section id="adult-section">${learned(nodeRequest.ageOver ?? 0)}<p>The adults-only section.</p></section>`,
+            "text/html; charset=utf-8",
+          ),
         );
-      }
       default:
         return send(res, 404, html("Not found", "<p>No such page.</p>"), "text/html; charset=utf-8");
     }
