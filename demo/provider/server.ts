@@ -57,6 +57,9 @@ export function highestThreshold(age: number): number | undefined {
 
 const STATE = /^[A-Za-z0-9_-]{8,128}$/;
 
+/** Grants live two minutes: the wallet spends them at once. */
+export const GRANT_TTL_SECONDS = 120;
+
 /** The heading of every page: nobody should mistake the demo for a real check. */
 export const TITLE =
   "Demo provider — a stand-in for a real age check (identity document, face estimation, bank...)";
@@ -152,6 +155,7 @@ signed and nothing was kept. Your wallet has been told; you can close this windo
       providerId: options.providerId,
       ageOver,
       maxTokens,
+      ttlSeconds: GRANT_TTL_SECONDS,
     });
     return result(
       `data-grant="${escapeHtml(grant)}"`,

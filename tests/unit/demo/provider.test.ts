@@ -1,11 +1,13 @@
-import { generateGrantKey } from "@blindgate/sdk/provider";
-import { decodeJwt } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportGrantJwks, type GrantKey, generateGrantKey, signGrant } from "@blindgate/sdk/provider";
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   ageOn,
   type DemoProvider,
+  GRANT_TTL_SECONDS,
   highestThreshold,
   startDemoProvider,
+  TITLE,
 } from "../../../demo/provider/server.js";
 
 const WALLET = "http://127.0.0.1:8787";
@@ -42,18 +44,22 @@ describe("demo provider: age arithmetic", () => {
 
 describe("demo provider: HTTP", () => {
   let provider: DemoProvider;
+  let grantKey: GrantKey;
   const recorded: string[] = [];
   beforeAll(async () => {
+    grantKey = await generateGrantKey({ kid: "k1" });
     provider = await startDemoProvider({
       providerId: "demo-provider",
       issuerName: "localhost",
       walletOrigins: [WALLET],
-      grantKey: await generateGrantKey({ kid: "k1" }),
+      grantKey,
+      maxTokens: 25,
       today: () => TODAY,
       record: (r) => recorded.push(`${r.method} ${r.url} ${r.body}`),
     });
   });
   afterAll(() => provider?.close());
+  afterEach(() => vi.restoreAllMocks());
 
   const post = (fields: Record<string, string>) =>
     fetch(provider.verifyUrl, {
@@ -62,40 +68,160 @@ describe("demo provider: HTTP", () => {
       body: new URLSearchParams(fields).toString(),
     });
   const ok = { wallet_origin: WALLET, state: "state-123456" };
+  const grantOf = (html: string) => /data-grant="([^"]+)"/.exec(html)?.[1];
 
-  it("shows the stand-in form only to its wallet origins", async () => {
+  it("shows the stand-in form, clearly labelled, only to its wallet origins", async () => {
     const good = await fetch(`${provider.verifyUrl}?${new URLSearchParams(ok)}`);
     expect(good.status).toBe(200);
     const html = await good.text();
-    expect(html).toContain("stand-in for a real age check");
-    expect(html).toContain('id="birth-date"');
-    expect(good.headers.get("referrer-policy")).toBe("no-referrer");
-    expect(good.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(html).toContain(TITLE);
+    expect(TITLE).toContain("a stand-in for a real age check");
+    expect(html).toMatch(/<label for="birth-date">/);
+    expect(html).toMatch(/<input type="date" id="birth-date"/);
+    expect(html).toContain('id="provider-submit"');
     const evil = await fetch(
       `${provider.verifyUrl}?${new URLSearchParams({ ...ok, wallet_origin: "https://evil.example" })}`,
     );
     expect(evil.status).toBe(400);
-    expect(
-      (await post({ ...ok, wallet_origin: "https://evil.example", birth_date: "1990-01-01" })).status,
-    ).toBe(400);
+    expect(await evil.text()).not.toContain("birth-date");
+    // A configured origin with a path or a trailing slash is not the origin: exact match only.
+    const withPath = await fetch(
+      `${provider.verifyUrl}?${new URLSearchParams({ ...ok, wallet_origin: `${WALLET}/wallet/` })}`,
+    );
+    expect(withPath.status).toBe(400);
+    const evilPost = await post({ ...ok, wallet_origin: "https://evil.example", birth_date: "1990-01-01" });
+    expect(evilPost.status).toBe(400);
+    expect(grantOf(await evilPost.text())).toBeUndefined();
+  });
+
+  it("puts its security headers on every answer, refusals and static files included", async () => {
+    const answers = [
+      await fetch(`${provider.verifyUrl}?${new URLSearchParams(ok)}`),
+      await fetch(`${provider.url}/verify`),
+      await fetch(`${provider.url}/provider.css`),
+      await fetch(`${provider.url}/done.js`),
+      await fetch(`${provider.url}/nowhere`),
+      await post({ ...ok, birth_date: "1990-01-01" }),
+      await post({ ...ok, birth_date: "2020-01-01" }),
+    ];
+    for (const res of answers) {
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+      const csp = res.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain("unsafe-inline");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      await res.arrayBuffer();
+    }
   });
 
   it("signs a grant with exactly the SDK's claims for the highest threshold met", async () => {
     const res = await post({ ...ok, birth_date: "2009-01-01" });
     expect(res.status).toBe(200);
-    const grant = /data-grant="([^"]+)"/.exec(await res.text())?.[1];
+    const html = await res.text();
+    const grant = grantOf(html);
     expect(grant).toBeDefined();
+    // the page hands the grant to the wallet's origin and state only, and holds nothing about the birth date
+    expect(html).toContain(`data-origin="${WALLET}"`);
+    expect(html).toContain('data-state="state-123456"');
+    expect(html).not.toContain("2009");
     const claims = decodeJwt(grant as string);
+    const reference = decodeJwt(
+      await signGrant(grantKey, {
+        issuer: "localhost",
+        providerId: "demo-provider",
+        ageOver: 16,
+        maxTokens: 25,
+      }),
+    );
+    expect(Object.keys(claims).sort()).toEqual(Object.keys(reference).sort());
     expect(Object.keys(claims).sort()).toEqual(["age_over", "aud", "exp", "iat", "iss", "jti", "max_tokens"]);
-    expect(claims).toMatchObject({ iss: "demo-provider", aud: "localhost", age_over: 16 });
+    expect(claims).toMatchObject({ iss: "demo-provider", aud: "localhost", age_over: 16, max_tokens: 25 });
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(GRANT_TTL_SECONDS);
+    // signed by the provider's key, as the gateway will check it with the registered JWKS
+    const verified = await jwtVerify(grant as string, createLocalJWKSet(await exportGrantJwks(grantKey)), {
+      audience: "localhost",
+      issuer: "demo-provider",
+    });
+    expect(verified.protectedHeader).toMatchObject({ alg: "ES256", kid: "k1" });
+    expect(decodeProtectedHeader(grant as string).kid).toBe("k1");
   });
 
-  it("refuses under 13, malformed dates and a bad state, with a 4xx", async () => {
-    const young = await post({ ...ok, birth_date: "2015-06-01" });
+  it("gives every grant its own jti", async () => {
+    const a = grantOf(await (await post({ ...ok, birth_date: "1990-01-01" })).text());
+    const b = grantOf(await (await post({ ...ok, birth_date: "1990-01-01" })).text());
+    expect(decodeJwt(a as string).jti).not.toBe(decodeJwt(b as string).jti);
+  });
+
+  // TODAY is 2026-11-22: each pair is the last day below a threshold and the birthday that reaches it.
+  it.each([
+    ["2013-11-22", 13],
+    ["2011-11-23", 13],
+    ["2011-11-22", 15],
+    ["2010-11-23", 15],
+    ["2010-11-22", 16],
+    ["2008-11-23", 16],
+    ["2008-11-22", 18],
+    ["2005-11-23", 18],
+    ["2005-11-22", 21],
+  ])("born %s: the grant says age_over %i", async (birth, ageOver) => {
+    const res = await post({ ...ok, birth_date: birth });
+    expect(res.status).toBe(200);
+    expect(decodeJwt(grantOf(await res.text()) as string).age_over).toBe(ageOver);
+  });
+
+  it("refuses under 13 with a clear page, an error for the wallet and no grant", async () => {
+    const young = await post({ ...ok, birth_date: "2013-11-23" });
     expect(young.status).toBe(403);
-    expect(await young.text()).toContain('data-code="UNDER_AGE"');
-    expect((await post({ ...ok, birth_date: "not a date" })).status).toBe(400);
-    expect((await post({ ...ok, state: "x", birth_date: "1990-01-01" })).status).toBe(400);
-    expect((await fetch(`${provider.url}/verify`, { method: "PUT", body: "x" })).status).toBe(400);
+    const html = await young.text();
+    expect(html).toContain('data-code="UNDER_AGE"');
+    expect(html).toContain("age tokens start at 13");
+    expect(grantOf(html)).toBeUndefined();
+  });
+
+  it.each([
+    ["not a date", { birth_date: "not a date" }],
+    ["an impossible date", { birth_date: "2007-02-29" }],
+    ["a date in the future", { birth_date: "2030-01-01" }],
+    ["no date", {}],
+    ["a short state", { state: "x", birth_date: "1990-01-01" }],
+    ["a state with markup", { state: 'abc"><script>x</script>', birth_date: "1990-01-01" }],
+    ["no wallet origin", { wallet_origin: "", birth_date: "1990-01-01" }],
+  ])("refuses %s with a 400 and no grant", async (_, fields) => {
+    const res = await post({ ...ok, ...fields });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(grantOf(html)).toBeUndefined();
+    expect(html).not.toContain("<script>x");
+  });
+
+  it("refuses other methods and oversized bodies with a 4xx", async () => {
+    const put = await fetch(`${provider.verifyUrl}?${new URLSearchParams(ok)}`, { method: "PUT", body: "x" });
+    expect(put.status).toBe(405);
+    const big = await post({ ...ok, birth_date: "1990-01-01", pad: "x".repeat(40_000) });
+    expect(big.status).toBe(413);
+  });
+
+  it("writes nothing about the birth date or the grant to the console", async () => {
+    const written: string[] = [];
+    for (const method of ["log", "info", "warn", "error", "debug"] as const) {
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        written.push(args.map(String).join(" "));
+      });
+    }
+    const stdout = vi.spyOn(process.stdout, "write");
+    const stderr = vi.spyOn(process.stderr, "write");
+    const res = await post({ ...ok, birth_date: "1987-06-05" });
+    const grant = grantOf(await res.text()) as string;
+    await post({ ...ok, birth_date: "2019-06-05" });
+    await post({ ...ok, birth_date: "1987-13-05" });
+    const all = [
+      ...written,
+      ...stdout.mock.calls.map((c) => String(c[0])),
+      ...stderr.mock.calls.map((c) => String(c[0])),
+    ].join("\n");
+    for (const secret of ["1987-06-05", "2019-06-05", "1987-13-05", grant]) expect(all).not.toContain(secret);
+    // the test's own recorder did see the body: the check above looks at the right requests
+    expect(recorded.some((r) => r.includes("birth_date=1987-06-05"))).toBe(true);
   });
 });
