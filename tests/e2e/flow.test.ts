@@ -220,6 +220,108 @@ describe("age gates in Chromium", () => {
     expect(direct.status).toBe(409);
   });
 
+  it("a 12-year-old is refused by the provider with a clear page; no grant, no token, the site learns 'not proven'", async () => {
+    const issuedBefore = gatewayLog.filter((r) => r.url.startsWith("/token-request")).length;
+    const context = await newPerson();
+    const page = await context.newPage();
+    await page.goto(`${siteUrl}/teen`);
+    const walletPromise = context.waitForEvent("page");
+    await page.click("[data-prove]");
+    const wallet = await walletPromise;
+    const providerPromise = context.waitForEvent("page");
+    await wallet.click("[data-provider-id]");
+    const providerPage = await providerPromise;
+    await providerPage.waitForSelector("#birth-date");
+    const refusal = providerPage.waitForResponse((r) => r.request().method() === "POST");
+    await providerPage.fill("#birth-date", yearsAgo(12));
+    await providerPage.click("#provider-submit");
+    const refused = await refusal;
+    expect(refused.status()).toBe(403);
+    expect(await refused.text()).not.toContain("data-grant");
+    // the wallet says why, then answers the site UNDER_AGE and closes
+    await wallet.waitForFunction(
+      () => (document.getElementById("wallet-status")?.textContent ?? "").includes("do not reach"),
+      null,
+      { timeout: 30_000 },
+    );
+    await wallet.screenshot({ path: `${SHOTS}/child-wallet.png` });
+    await page.waitForFunction(
+      () => (document.getElementById("prove-status")?.textContent ?? "") !== "",
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    expect(await page.textContent("#prove-status")).toContain("UNDER_AGE");
+    expect(await page.$("#learned")).toBeNull();
+    await page.screenshot({ path: `${SHOTS}/child-refused-at-teen.png` });
+    expect(gatewayLog.filter((r) => r.url.startsWith("/token-request")).length).toBe(issuedBefore);
+
+    // The same refusal page, opened on its own (no wallet window to return to), stays up to be read.
+    const direct = await context.newPage();
+    const walletOrigin = new URL(gateway.url).origin;
+    await direct.goto(
+      `http://${providerHost}/verify?${new URLSearchParams({ wallet_origin: walletOrigin, state: "e2e-direct-1" })}`,
+    );
+    await direct.fill("#birth-date", yearsAgo(12));
+    await direct.click("#provider-submit");
+    await direct.waitForSelector("#refused");
+    expect(await direct.textContent("#refused")).toContain("age tokens start at 13");
+    expect(await direct.textContent("h1")).toContain("a stand-in for a real age check");
+    await direct.screenshot({ path: `${SHOTS}/child-provider-refused.png` });
+    await context.close();
+  });
+
+  it("a page that is not the wallet cannot obtain a grant from the provider", async () => {
+    const context = await newPerson();
+    const evilOrigin = "http://evil.localhost:4444";
+    const walletOrigin = new URL(gateway.url).origin;
+    const verify = (origin: string) =>
+      `http://${providerHost}/verify?${new URLSearchParams({ wallet_origin: origin, state: "evil-state-123" })}`;
+    await context.route(`${evilOrigin}/**`, (route) =>
+      route.fulfill({
+        contentType: "text/html",
+        body: `<!doctype html><title>Not the wallet</title>
+<button id="as-wallet">open as the wallet</button><button id="as-self">open as myself</button>
+<script>
+window.got = [];
+addEventListener("message", (e) => window.got.push({ origin: e.origin, data: e.data }));
+document.getElementById("as-wallet").onclick = () => window.open(${JSON.stringify(verify(walletOrigin))}, "p", "popup");
+document.getElementById("as-self").onclick = () => window.open(${JSON.stringify(verify(evilOrigin))}, "q", "popup");
+</script>`,
+      }),
+    );
+    const evil = await context.newPage();
+    await evil.goto(`${evilOrigin}/`);
+
+    // Claiming to be the wallet: the person may fill the form, but the grant goes to the wallet's origin only,
+    // and the browser drops it since the opener is not at that origin.
+    const popupPromise = context.waitForEvent("page");
+    await evil.click("#as-wallet");
+    const popup = await popupPromise;
+    await popup.waitForSelector("#birth-date");
+    const answer = popup.waitForResponse((r) => r.request().method() === "POST");
+    const closed = popup.waitForEvent("close", { timeout: 30_000 });
+    await popup.fill("#birth-date", yearsAgo(30));
+    await popup.click("#provider-submit");
+    expect(await (await answer).text()).toContain("data-grant=");
+    await closed;
+    // a round trip through the opener's event loop: any message posted before the close has been delivered
+    await evil.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+    expect(await evil.evaluate(() => (window as unknown as { got: unknown[] }).got)).toEqual([]);
+
+    // As itself: the provider refuses to serve an origin it does not know, and shows no form.
+    const secondPromise = context.waitForEvent("page");
+    await evil.click("#as-self");
+    const second = await secondPromise;
+    await second.waitForLoadState();
+    expect(await second.textContent("body")).toContain("does not serve that wallet");
+    expect(await second.$("#birth-date")).toBeNull();
+    await second.screenshot({ path: `${SHOTS}/provider-refuses-other-origin.png` });
+    expect(await evil.evaluate(() => (window as unknown as { got: unknown[] }).got)).toEqual([]);
+    await context.close();
+  });
+
   it("double blindness: neither the provider nor the gateway sees the site; the site never sees the person or the provider", () => {
     expect(providerLog.length).toBeGreaterThan(0);
     expect(siteLog.length).toBeGreaterThan(0);
