@@ -146,7 +146,7 @@ logged, and this page never learns which site you are visiting.</p>
       return result(
         `data-code="UNDER_AGE"`,
         `<span class="refused" id="refused">Sorry: age tokens start at ${THRESHOLDS[0]}, and you are younger. No grant was
-signed and nothing was kept. Your wallet has been told; you can close this window.</span>`,
+signed and nothing was kept. You can close this window.</span>`,
         403,
       );
     }

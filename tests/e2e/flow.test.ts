@@ -171,7 +171,7 @@ describe("age gates in Chromium", () => {
     await page.goto(`${siteUrl}/adult`);
     await proveAge(page, yearsAgo(15), "teen-at-adult").catch(() => undefined);
     await page.waitForFunction(
-      () => (document.getElementById("prove-status")?.textContent ?? "") !== "",
+      () => (document.getElementById("prove-status")?.textContent ?? "").startsWith("Not proven"),
       null,
       {
         timeout: 90_000,
@@ -246,13 +246,15 @@ describe("age gates in Chromium", () => {
     );
     await wallet.screenshot({ path: `${SHOTS}/child-wallet.png` });
     await page.waitForFunction(
-      () => (document.getElementById("prove-status")?.textContent ?? "") !== "",
+      () => (document.getElementById("prove-status")?.textContent ?? "").startsWith("Not proven"),
       null,
       {
         timeout: 30_000,
       },
     );
-    expect(await page.textContent("#prove-status")).toContain("UNDER_AGE");
+    const said = await page.textContent("#prove-status");
+    expect(said).toContain("does not reach the age this room asks for");
+    expect(said).toContain("(UNDER_AGE)");
     expect(await page.$("#learned")).toBeNull();
     await page.screenshot({ path: `${SHOTS}/child-refused-at-teen.png` });
     expect(gatewayLog.filter((r) => r.url.startsWith("/token-request")).length).toBe(issuedBefore);
