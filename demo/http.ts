@@ -86,7 +86,7 @@ export async function readBody(req: IncomingMessage, limit = 16_384): Promise<Bu
 }
 
 /**
- * A node:http server on 127.0.0.1 whose handler gets the body already read (and recorded). Every answer carries
+ * A node:http server on 127.0.0.1 (reached by browsers as `publicHost`, by this machine's code at `localUrl`) whose handler gets the body already read (and recorded). Every answer carries
  * SECURITY_HEADERS, also those written by middleware that does not go through {@link send}. An oversized body
  * gets a 413, a handler failure a generic 500 (never its message: it could hold input).
  */
@@ -94,7 +94,8 @@ export async function listen(
   port: number,
   record: Recorder | undefined,
   handle: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void>,
-): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  publicHost = "127.0.0.1",
+): Promise<{ server: Server; url: string; localUrl: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     readBody(req)
@@ -118,10 +119,11 @@ export async function listen(
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const bound = (server.address() as AddressInfo).port;
   return {
     server,
-    url,
+    url: `http://${publicHost}:${bound}`,
+    localUrl: `http://127.0.0.1:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

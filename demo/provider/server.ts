@@ -14,6 +14,12 @@ export const THRESHOLDS = [13, 15, 16, 18, 21] as const;
 
 export interface DemoProviderOptions {
   port?: number;
+  /**
+   * Host name browsers use (default 127.0.0.1). Give each party its own (provider.localhost, site.localhost,
+   * ...; browsers map *.localhost to loopback): cookies are scoped by host, not port, so parties sharing
+   * 127.0.0.1 would receive each other's cookies (the site's age session would reach the provider and gateway).
+   */
+  publicHost?: string;
   providerId: string;
   /** The gateway's issuer name: the grants' audience. */
   issuerName: string;
@@ -29,7 +35,11 @@ export interface DemoProviderOptions {
 }
 
 export interface DemoProvider {
+  /** The URL browsers use (http://<publicHost>:<port>). */
   readonly url: string;
+  /** The URL on 127.0.0.1, for code on this machine. */
+  readonly localUrl: string;
+  /** The verification page, as browsers reach it (register this one with the gateway). */
   readonly verifyUrl: string;
   close(): Promise<void>;
 }
@@ -88,27 +98,30 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
       "text/html; charset=utf-8",
     );
 
-  const server = await listen(options.port ?? 0, options.record, async (req, res, body) => {
-    const url = new URL(req.url ?? "/", "http://provider");
-    if (req.method === "GET" && url.pathname === "/provider.css")
-      return send(res, 200, CSS, "text/css; charset=utf-8");
-    if (req.method === "GET" && url.pathname === "/done.js")
-      return send(res, 200, DONE_JS, "text/javascript; charset=utf-8");
-    if (url.pathname !== "/verify") return send(res, 404, "not found", "text/plain; charset=utf-8");
+  const server = await listen(
+    options.port ?? 0,
+    options.record,
+    async (req, res, body) => {
+      const url = new URL(req.url ?? "/", "http://provider");
+      if (req.method === "GET" && url.pathname === "/provider.css")
+        return send(res, 200, CSS, "text/css; charset=utf-8");
+      if (req.method === "GET" && url.pathname === "/done.js")
+        return send(res, 200, DONE_JS, "text/javascript; charset=utf-8");
+      if (url.pathname !== "/verify") return send(res, 404, "not found", "text/plain; charset=utf-8");
 
-    const params = req.method === "POST" ? new URLSearchParams(body.toString("utf8")) : url.searchParams;
-    const walletOrigin = params.get("wallet_origin") ?? "";
-    const state = params.get("state") ?? "";
-    if (!origins.has(walletOrigin)) return badRequest(res, "This provider does not serve that wallet.");
-    if (!STATE.test(state)) return badRequest(res, "Missing or malformed state.");
+      const params = req.method === "POST" ? new URLSearchParams(body.toString("utf8")) : url.searchParams;
+      const walletOrigin = params.get("wallet_origin") ?? "";
+      const state = params.get("state") ?? "";
+      if (!origins.has(walletOrigin)) return badRequest(res, "This provider does not serve that wallet.");
+      if (!STATE.test(state)) return badRequest(res, "Missing or malformed state.");
 
-    if (req.method === "GET") {
-      return send(
-        res,
-        200,
-        page(
-          "Demo provider — age check",
-          `<h1>${escapeHtml(TITLE)}</h1>
+      if (req.method === "GET") {
+        return send(
+          res,
+          200,
+          page(
+            "Demo provider — age check",
+            `<h1>${escapeHtml(TITLE)}</h1>
 <p class="standin"><strong>This is not a real age check.</strong> A real provider would check an identity document,
 estimate your age from your face, or ask your bank. Here you just type a birth date. Nothing you type is stored or
 logged, and this page never learns which site you are visiting.</p>
@@ -119,49 +132,56 @@ logged, and this page never learns which site you are visiting.</p>
 <input type="date" id="birth-date" name="birth_date" required>
 <button type="submit" id="provider-submit">Check my age</button>
 </form>`,
-          css,
-        ),
-        "text/html; charset=utf-8",
-      );
-    }
-    if (req.method !== "POST")
-      return send(res, 405, "method not allowed", "text/plain; charset=utf-8", { allow: "GET, POST" });
+            css,
+          ),
+          "text/html; charset=utf-8",
+        );
+      }
+      if (req.method !== "POST")
+        return send(res, 405, "method not allowed", "text/plain; charset=utf-8", { allow: "GET, POST" });
 
-    const age = ageOn(params.get("birth_date") ?? "", today());
-    if (age === undefined) return badRequest(res, "Please enter a valid birth date.");
-    const ageOver = highestThreshold(age);
-    const result = (attrs: string, text: string, status = 200) =>
-      send(
-        res,
-        status,
-        page(
-          "Demo provider — result",
-          `<h1>${escapeHtml(TITLE)}</h1><p>${text}</p>
+      const age = ageOn(params.get("birth_date") ?? "", today());
+      if (age === undefined) return badRequest(res, "Please enter a valid birth date.");
+      const ageOver = highestThreshold(age);
+      const result = (attrs: string, text: string, status = 200) =>
+        send(
+          res,
+          status,
+          page(
+            "Demo provider — result",
+            `<h1>${escapeHtml(TITLE)}</h1><p>${text}</p>
 <div id="result" hidden data-origin="${escapeHtml(walletOrigin)}" data-state="${escapeHtml(state)}" ${attrs}></div>`,
-          { ...css, scripts: ["/done.js"] },
-        ),
-        "text/html; charset=utf-8",
-      );
-    if (ageOver === undefined) {
-      return result(
-        `data-code="UNDER_AGE"`,
-        `<span class="refused" id="refused">Sorry: age tokens start at ${THRESHOLDS[0]}, and you are younger. No grant was
+            { ...css, scripts: ["/done.js"] },
+          ),
+          "text/html; charset=utf-8",
+        );
+      if (ageOver === undefined) {
+        return result(
+          `data-code="UNDER_AGE"`,
+          `<span class="refused" id="refused">Sorry: age tokens start at ${THRESHOLDS[0]}, and you are younger. No grant was
 signed and nothing was kept. You can close this window.</span>`,
-        403,
+          403,
+        );
+      }
+      const grant = await signGrant(options.grantKey, {
+        issuer: options.issuerName,
+        providerId: options.providerId,
+        ageOver,
+        maxTokens,
+        ttlSeconds: GRANT_TTL_SECONDS,
+      });
+      return result(
+        `data-grant="${escapeHtml(grant)}"`,
+        `Done: you are ${ageOver} or older. Returning to your wallet…`,
       );
-    }
-    const grant = await signGrant(options.grantKey, {
-      issuer: options.issuerName,
-      providerId: options.providerId,
-      ageOver,
-      maxTokens,
-      ttlSeconds: GRANT_TTL_SECONDS,
-    });
-    return result(
-      `data-grant="${escapeHtml(grant)}"`,
-      `Done: you are ${ageOver} or older. Returning to your wallet…`,
-    );
-  });
+    },
+    options.publicHost,
+  );
 
-  return { url: server.url, verifyUrl: `${server.url}/verify`, close: server.close };
+  return {
+    url: server.url,
+    localUrl: server.localUrl,
+    verifyUrl: `${server.url}/verify`,
+    close: server.close,
+  };
 }

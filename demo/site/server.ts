@@ -24,6 +24,12 @@ import { escapeHtml, listen, page, type Recorder, send } from "../http.js";
 
 export interface DemoSiteOptions {
   port?: number;
+  /**
+   * Host name browsers use (default 127.0.0.1). Give each party its own (provider.localhost, site.localhost,
+   * ...; browsers map *.localhost to loopback): cookies are scoped by host, not port, so parties sharing
+   * 127.0.0.1 would receive each other's cookies (the site's age session would reach the provider and gateway).
+   */
+  publicHost?: string;
   gatewayUrl: string;
   issuerName: string;
   siteKey: string;
@@ -33,7 +39,10 @@ export interface DemoSiteOptions {
 }
 
 export interface DemoSite {
+  /** The URL browsers use (http://<publicHost>:<port>). */
   readonly url: string;
+  /** The URL on 127.0.0.1, for code on this machine. */
+  readonly localUrl: string;
   close(): Promise<void>;
 }
 
@@ -95,85 +104,90 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
 <button type="button" id="prove" data-prove="${minAge}" data-wallet="${wallet}">Prove my age</button>
 <p id="prove-status" role="status" aria-live="polite"></p></div>`;
 
-  const server = await listen(options.port ?? 0, options.record, async (req, res, body) => {
-    // The body was read (and recorded) by listen(): hand it to the SDK the way an Express body parser would.
-    const nodeRequest: typeof req & NodeRequestLike = Object.assign(req, { body });
-    const path = new URL(req.url ?? "/", "http://site").pathname;
-    if (path === gate(13).proofPath) {
-      return proofEndpoint(nodeRequest, res, () => {
-        throw new Error("unreachable: the proof path is always answered");
-      });
-    }
-    if (req.method !== "GET")
-      return send(res, 405, "method not allowed", "text/plain; charset=utf-8", { allow: "GET" });
-    switch (path) {
-      case "/site.css":
-        return send(res, 200, CSS, "text/css; charset=utf-8");
-      case "/blindgate.js":
-        return send(res, 200, client, "text/javascript; charset=utf-8");
-      case "/":
-        return send(
-          res,
-          200,
-          html(
-            "Demo site",
-            `<p>An open page: anyone may read it. Try the <a href="/teen">teen room</a> (13+), the <a href="/adult">adult room</a> (18+), or the <a href="/mixed">mixed page</a>, whose last section is for adults.</p>`,
-          ),
-          "text/html; charset=utf-8",
-        );
-      case "/teen":
-      case "/adult": {
-        const minAge = path === "/teen" ? 13 : 18;
-        const title = minAge === 13 ? "Teen room" : "Adult room";
-        const result = await gate(minAge).check(
-          await nodeRequestToRequest(nodeRequest, gate(minAge).proofPath),
-        );
-        if (result.ok) {
-          // A standard Privacy Pass client may have sent its token in Authorization: keep the session it opened.
-          const cookie: Record<string, string> =
-            result.setCookie === undefined ? {} : { "set-cookie": result.setCookie };
+  const server = await listen(
+    options.port ?? 0,
+    options.record,
+    async (req, res, body) => {
+      // The body was read (and recorded) by listen(): hand it to the SDK the way an Express body parser would.
+      const nodeRequest: typeof req & NodeRequestLike = Object.assign(req, { body });
+      const path = new URL(req.url ?? "/", "http://site").pathname;
+      if (path === gate(13).proofPath) {
+        return proofEndpoint(nodeRequest, res, () => {
+          throw new Error("unreachable: the proof path is always answered");
+        });
+      }
+      if (req.method !== "GET")
+        return send(res, 405, "method not allowed", "text/plain; charset=utf-8", { allow: "GET" });
+      switch (path) {
+        case "/site.css":
+          return send(res, 200, CSS, "text/css; charset=utf-8");
+        case "/blindgate.js":
+          return send(res, 200, client, "text/javascript; charset=utf-8");
+        case "/":
           return send(
             res,
             200,
-            html(title, `${learned(result.ageOver)}<p>Welcome in.</p>`),
+            html(
+              "Demo site",
+              `<p>An open page: anyone may read it. Try the <a href="/teen">teen room</a> (13+), the <a href="/adult">adult room</a> (18+), or the <a href="/mixed">mixed page</a>, whose last section is for adults.</p>`,
+            ),
             "text/html; charset=utf-8",
-            cookie,
           );
+        case "/teen":
+        case "/adult": {
+          const minAge = path === "/teen" ? 13 : 18;
+          const title = minAge === 13 ? "Teen room" : "Adult room";
+          const result = await gate(minAge).check(
+            await nodeRequestToRequest(nodeRequest, gate(minAge).proofPath),
+          );
+          if (result.ok) {
+            // A standard Privacy Pass client may have sent its token in Authorization: keep the session it opened.
+            const cookie: Record<string, string> =
+              result.setCookie === undefined ? {} : { "set-cookie": result.setCookie };
+            return send(
+              res,
+              200,
+              html(title, `${learned(result.ageOver)}<p>Welcome in.</p>`),
+              "text/html; charset=utf-8",
+              cookie,
+            );
+          }
+          // The gate's refusal (401 with its RFC 9577 PrivateToken challenge, or 503 when the gateway is down; a
+          // stale session cookie deleted), with a page a person can act on.
+          const refusal = result.response.headers;
+          const challenge = refusal.get("www-authenticate");
+          if (challenge !== null) res.setHeader("www-authenticate", challenge);
+          const cookies = refusal.getSetCookie();
+          if (cookies.length > 0) res.setHeader("set-cookie", cookies);
+          return send(res, result.response.status, html(title, locked(minAge)), "text/html; charset=utf-8");
         }
-        // The gate's refusal (401 with its RFC 9577 PrivateToken challenge, or 503 when the gateway is down; a
-        // stale session cookie deleted), with a page a person can act on.
-        const refusal = result.response.headers;
-        const challenge = refusal.get("www-authenticate");
-        if (challenge !== null) res.setHeader("www-authenticate", challenge);
-        const cookies = refusal.getSetCookie();
-        if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-        return send(res, result.response.status, html(title, locked(minAge)), "text/html; charset=utf-8");
-      }
-      case "/mixed":
-        return send(
-          res,
-          200,
-          html(
-            "Mixed page",
-            `<p>This part of the page is for everyone.</p>
-<age-gate min-age="18" src="/mixed/section" wallet="${wallet}"></age-gate>`,
-          ),
-          "text/html; charset=utf-8",
-        );
-      case "/mixed/section":
-        // Without an age session the SDK answers its own 401 (with the PrivateToken challenge); the section's HTML
-        // never leaves the server.
-        return sectionGate(nodeRequest, res, () =>
-          send(
+        case "/mixed":
+          return send(
             res,
             200,
-            `<section id="adult-section">${learned(nodeRequest.ageOver ?? 0)}<p>The adults-only section.</p></section>`,
+            html(
+              "Mixed page",
+              `<p>This part of the page is for everyone.</p>
+<age-gate min-age="18" src="/mixed/section" wallet="${wallet}"></age-gate>`,
+            ),
             "text/html; charset=utf-8",
-          ),
-        );
-      default:
-        return send(res, 404, html("Not found", "<p>No such page.</p>"), "text/html; charset=utf-8");
-    }
-  });
-  return { url: server.url, close: server.close };
+          );
+        case "/mixed/section":
+          // Without an age session the SDK answers its own 401 (with the PrivateToken challenge); the section's HTML
+          // never leaves the server.
+          return sectionGate(nodeRequest, res, () =>
+            send(
+              res,
+              200,
+              `<section id="adult-section">${learned(nodeRequest.ageOver ?? 0)}<p>The adults-only section.</p></section>`,
+              "text/html; charset=utf-8",
+            ),
+          );
+        default:
+          return send(res, 404, html("Not found", "<p>No such page.</p>"), "text/html; charset=utf-8");
+      }
+    },
+    options.publicHost,
+  );
+  return { url: server.url, localUrl: server.localUrl, close: server.close };
 }

@@ -49,13 +49,13 @@ beforeAll(async () => {
     walletOrigins: [new URL(gateway.url).origin],
     grantKey,
     record: (r) => providerLog.push(r),
+    publicHost: "provider.localhost",
   });
-  const providerPort = new URL(provider.url).port;
-  providerHost = `provider.localhost:${providerPort}`;
+  providerHost = new URL(provider.url).host;
   await gateway.addProvider({
     id: "demo-provider",
     name: PROVIDER_NAME,
-    verifyUrl: `http://${providerHost}/verify`,
+    verifyUrl: provider.verifyUrl,
     jwks: await exportGrantJwks(grantKey),
   });
   siteKey = (await gateway.addSite("Demo site")).apiKey;
@@ -65,8 +65,9 @@ beforeAll(async () => {
     siteKey,
     walletUrl: gateway.walletUrl,
     record: (r) => siteLog.push(r),
+    publicHost: "site.localhost",
   });
-  siteUrl = `http://site.localhost:${new URL(site.url).port}`;
+  siteUrl = site.url;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: [
@@ -205,7 +206,7 @@ describe("age gates in Chromium", () => {
     expect(proofs.length).toBeGreaterThanOrEqual(2);
     const tokens = proofs.map((p) => (JSON.parse(p.body) as { token: string }).token);
     expect(new Set(tokens).size).toBe(tokens.length);
-    const replay = await fetch(`${site.url}/.well-known/blindgate/proof`, {
+    const replay = await fetch(`${site.localUrl}/.well-known/blindgate/proof`, {
       method: "POST",
       headers: { "content-type": "application/json", "sec-fetch-site": "same-origin" },
       body: JSON.stringify({ token: tokens[0] }),
@@ -337,7 +338,12 @@ document.getElementById("as-self").onclick = () => window.open(${JSON.stringify(
     }
     // The wallet's requests to the gateway (its page, config, directory, key log, providers, issuance) carry
     // nothing about the site either: the site's origin exists only inside the browser.
+    // No cookie either: each party has its own host, so the site's age session stays with the site (cookies are
+    // scoped by host, not port: parties sharing one host would see each other's).
+    expect(siteLog.some((r) => typeof r.headers.cookie === "string")).toBe(true);
+    for (const r of providerLog) expect(r.headers.cookie, "provider received a cookie").toBeUndefined();
     const fromBrowser = gatewayLog.filter((r) => r.headers["user-agent"]?.includes("Chrome"));
+    for (const r of fromBrowser) expect(r.headers.cookie, "gateway received a cookie").toBeUndefined();
     expect(fromBrowser.some((r) => r.url.startsWith("/token-request"))).toBe(true);
     expect(fromBrowser.some((r) => r.url.startsWith("/wallet/"))).toBe(true);
     for (const r of fromBrowser) {
