@@ -1,0 +1,230 @@
+import "./reflect-metadata.js";
+import {
+  DeviceRequest,
+  DeviceResponse,
+  Document,
+  MDoc,
+  parseDeviceResponse,
+  uint8ArrayToBase64Url,
+} from "@animo-id/mdoc";
+import {
+  BasicConstraintsExtension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  X509Certificate,
+  X509CertificateGenerator,
+} from "@peculiar/x509";
+import type { JWK } from "jose";
+import { AV_CREDENTIAL_ID, AV_DOCTYPE, AV_NAMESPACE } from "../../providers/eu-av/constants.js";
+import { mdocContext } from "../../providers/eu-av/mdoc-context.js";
+import {
+  dcApiSessionTranscript,
+  redirectSessionTranscript,
+} from "../../providers/eu-av/session-transcript.js";
+
+/*
+ * A test issuer and a test holder for the EU age-verification attestation, made at run time: an IACA root, a
+ * document signer it certifies, mdocs of docType eu.europa.ec.av.1 bound to a device key, and a holder that reads
+ * an OpenID4VP request URI, signs a DeviceResponse over the request's session transcript and posts it (direct_post)
+ * to the response URI, like a wallet app on another device would. Everything is @animo-id/mdoc and WebCrypto.
+ */
+
+const EC = { name: "ECDSA", namedCurve: "P-256" } as const;
+const SIGN = { name: "ECDSA", hash: "SHA-256" } as const;
+const ctx = mdocContext();
+const DAY = 86_400_000;
+
+export interface TestCa {
+  certificate: X509Certificate;
+  keys: CryptoKeyPair;
+  pem: string;
+}
+
+export async function createTestIaca(
+  options: { name?: string; notBefore?: Date; notAfter?: Date } = {},
+): Promise<TestCa> {
+  const keys = (await crypto.subtle.generateKey(EC, true, ["sign", "verify"])) as CryptoKeyPair;
+  const certificate = await X509CertificateGenerator.createSelfSigned({
+    name: options.name ?? "C=FR, CN=Test IACA",
+    keys,
+    signingAlgorithm: SIGN,
+    notBefore: options.notBefore ?? new Date(Date.now() - DAY),
+    notAfter: options.notAfter ?? new Date(Date.now() + 3650 * DAY),
+    extensions: [
+      new BasicConstraintsExtension(true, 0, true),
+      new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true),
+    ],
+  });
+  return { certificate, keys, pem: certificate.toString("pem") };
+}
+
+export interface TestSigner extends TestCa {
+  privateJwk: JWK;
+}
+
+export async function createDocumentSigner(
+  iaca: TestCa,
+  options: { name?: string; notBefore?: Date; notAfter?: Date } = {},
+): Promise<TestSigner> {
+  const keys = (await crypto.subtle.generateKey(EC, true, ["sign", "verify"])) as CryptoKeyPair;
+  const certificate = await X509CertificateGenerator.create({
+    subject: options.name ?? "C=FR, CN=Test document signer",
+    issuer: iaca.certificate.subject,
+    publicKey: keys.publicKey,
+    signingKey: iaca.keys.privateKey,
+    signingAlgorithm: SIGN,
+    notBefore: options.notBefore ?? new Date(Date.now() - DAY),
+    notAfter: options.notAfter ?? new Date(Date.now() + 365 * DAY),
+    extensions: [
+      new BasicConstraintsExtension(false, undefined, true),
+      new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
+    ],
+  });
+  const privateJwk = (await crypto.subtle.exportKey("jwk", keys.privateKey)) as JWK;
+  return { certificate, keys, pem: certificate.toString("pem"), privateJwk };
+}
+
+export interface DeviceKey {
+  publicJwk: JWK;
+  privateJwk: JWK;
+}
+
+export async function createDeviceKey(): Promise<DeviceKey> {
+  const keys = (await crypto.subtle.generateKey(EC, true, ["sign", "verify"])) as CryptoKeyPair;
+  const privateJwk = (await crypto.subtle.exportKey("jwk", keys.privateKey)) as JWK;
+  const { kty, crv, x, y } = privateJwk;
+  return { privateJwk, publicJwk: { kty, crv, x, y } };
+}
+
+export interface IssueOptions {
+  device: DeviceKey;
+  /** Elements of the namespace, e.g. { age_over_18: true }. */
+  claims: Record<string, unknown>;
+  docType?: string;
+  namespace?: string;
+  validFrom?: Date;
+  validUntil?: Date;
+  signed?: Date;
+}
+
+/** An issued attestation (an MDoc holding one IssuerSigned document). */
+export async function issueAttestation(signer: TestSigner, options: IssueOptions): Promise<Uint8Array> {
+  const signed = options.signed ?? new Date(Date.now() - 60_000);
+  const document = await new Document(options.docType ?? AV_DOCTYPE, ctx)
+    .addIssuerNameSpace(options.namespace ?? AV_NAMESPACE, options.claims)
+    .useDigestAlgorithm("SHA-256")
+    .addValidityInfo({
+      signed,
+      validFrom: options.validFrom ?? signed,
+      validUntil: options.validUntil ?? new Date(Date.now() + 90 * DAY),
+    })
+    .addDeviceKeyInfo({ deviceKey: options.device.publicJwk })
+    .sign(
+      {
+        issuerPrivateKey: signer.privateJwk,
+        issuerCertificate: new Uint8Array(signer.certificate.rawData),
+        alg: "ES256",
+      },
+      ctx,
+    );
+  return new MDoc([document]).encode();
+}
+
+export interface PresentOptions {
+  /** The elements to disclose (default: the age_over_NN elements of the attestation). */
+  elements?: readonly string[];
+  /** Sign with this key instead of the attested device key (a bad device signature). */
+  signWith?: JWK;
+  docType?: string;
+  namespace?: string;
+}
+
+/** A DeviceResponse over `sessionTranscript`, disclosing `elements` only. */
+export async function presentAttestation(
+  attestation: Uint8Array,
+  device: DeviceKey,
+  sessionTranscript: Uint8Array,
+  options: PresentOptions = {},
+): Promise<Uint8Array> {
+  const mdoc = parseDeviceResponse(attestation) as MDoc;
+  const document = mdoc.documents[0];
+  if (document === undefined) throw new Error("no document");
+  const namespace = options.namespace ?? AV_NAMESPACE;
+  const elements =
+    options.elements ??
+    [...(document.getIssuerNameSpace(namespace)?.keys() ?? [])].filter((e) => e.startsWith("age_over_"));
+  const request = DeviceRequest.from("1.0", [
+    {
+      itemsRequestData: {
+        docType: options.docType ?? document.docType,
+        nameSpaces: new Map([[namespace, new Map(elements.map((e) => [e, false]))]]),
+      },
+    },
+  ]);
+  const response = await DeviceResponse.from(mdoc)
+    .usingDeviceRequest(request)
+    .usingSessionTranscriptBytes(sessionTranscript)
+    .authenticateWithSignature(options.signWith ?? device.privateJwk, "ES256")
+    .sign(ctx);
+  return response.encode();
+}
+
+/** The parameters of an unsigned OpenID4VP request URI (openid4vp://?client_id=...). */
+export function readRequestUri(uri: string): {
+  clientId: string;
+  nonce: string;
+  state: string;
+  responseUri: string;
+  responseMode: string;
+  dcqlQuery: unknown;
+} {
+  const params = new URL(uri).searchParams;
+  const get = (name: string) => {
+    const v = params.get(name);
+    if (v === null) throw new Error(`request URI without ${name}`);
+    return v;
+  };
+  return {
+    clientId: get("client_id"),
+    nonce: get("nonce"),
+    state: get("state"),
+    responseUri: get("response_uri"),
+    responseMode: get("response_mode"),
+    dcqlQuery: JSON.parse(get("dcql_query")),
+  };
+}
+
+/** What a wallet app does with a request URI: present the attestation and POST it to response_uri. */
+export async function answerRequest(
+  requestUri: string,
+  attestation: Uint8Array,
+  device: DeviceKey,
+  options: PresentOptions & { fetch?: typeof fetch } = {},
+): Promise<{ status: number; body: unknown; form: URLSearchParams }> {
+  const request = readRequestUri(requestUri);
+  const transcript = await redirectSessionTranscript(request);
+  const deviceResponse = await presentAttestation(attestation, device, transcript, options);
+  const form = new URLSearchParams({
+    vp_token: JSON.stringify({ [AV_CREDENTIAL_ID]: [uint8ArrayToBase64Url(deviceResponse)] }),
+    state: request.state,
+  });
+  const response = await (options.fetch ?? fetch)(request.responseUri, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: form,
+  });
+  return { status: response.status, body: await response.json().catch(() => undefined), form };
+}
+
+/** A DC API answer (vp_token object) for a page of `origin` and the request's nonce. */
+export async function dcApiVpToken(
+  origin: string,
+  nonce: string,
+  attestation: Uint8Array,
+  device: DeviceKey,
+  options: PresentOptions = {},
+): Promise<Record<string, string[]>> {
+  const transcript = await dcApiSessionTranscript({ origin, nonce });
+  const deviceResponse = await presentAttestation(attestation, device, transcript, options);
+  return { [AV_CREDENTIAL_ID]: [uint8ArrayToBase64Url(deviceResponse)] };
+}
