@@ -1,12 +1,13 @@
 import { BrowserError } from "./errors.js";
 import { prove } from "./prove.js";
-import { pickLang, STRINGS } from "./strings.js";
+import { describeError, type Lang, pickLang, STRINGS } from "./strings.js";
 
 /*
  * <age-gate min-age="18" src="/section/adults" wallet="https://gateway.example/wallet/">: content-level gating.
- * The gated HTML is not in the page; the element shows a prompt and a button, runs prove() on click, then fetches
- * `src` (which the site serves only with an age session) and shows it. English or French, from the element's
- * `lang` (or the page's) or the browser's language.
+ * The gated HTML is not in the page; the element first asks `src` (which the site serves only with an age
+ * session): when the person already proved their age, the section opens without a word to the wallet. Otherwise it
+ * shows a prompt and a button, runs prove() on click, then fetches `src` again and shows it. English or French:
+ * the browser's languages decide, the element's `lang` (or the page's) only when none of them is offered.
  */
 
 export interface AgeGateElementOptions {
@@ -36,42 +37,56 @@ export function defineAgeGate(options: AgeGateElementOptions = {}): void {
       if (this.dataset.rendered === "1") return;
       this.dataset.rendered = "1";
       const minAge = Number(this.getAttribute("min-age") ?? "18");
-      const strings = STRINGS[pickLang(this.closest("[lang]")?.getAttribute("lang"))];
+      const lang = pickLang(this.closest("[lang]")?.getAttribute("lang"));
+      const strings = STRINGS[lang];
       const prompt = document.createElement("p");
+      prompt.setAttribute("part", "prompt");
       prompt.textContent = strings.prompt(minAge);
       const button = document.createElement("button");
       button.type = "button";
       button.setAttribute("part", "prove-button");
       button.textContent = strings.button(minAge);
+      button.disabled = true;
       const status = document.createElement("p");
+      status.setAttribute("part", "status");
       status.setAttribute("role", "status");
       status.setAttribute("aria-live", "polite");
-      button.addEventListener("click", () => this.#prove(minAge, button, status, strings));
+      status.textContent = strings.checking;
+      button.addEventListener("click", () => void this.#prove(minAge, button, status, lang));
       this.replaceChildren(prompt, button, status);
+      // The age session first: a person who already proved their age is not sent to the wallet again.
+      void this.#open().then((opened) => {
+        if (opened) return;
+        button.disabled = false;
+        status.textContent = "";
+      });
     }
 
-    async #prove(
-      minAge: number,
-      button: HTMLButtonElement,
-      status: HTMLElement,
-      strings: (typeof STRINGS)[keyof typeof STRINGS],
-    ): Promise<void> {
+    /** Fetch the section; true when the site served it (an age session is open). */
+    async #open(): Promise<boolean> {
+      const src = this.getAttribute("src");
+      if (src === null) return false;
+      const response = await fetch(src, { credentials: "same-origin" }).catch(() => undefined);
+      if (response === undefined || !response.ok) return false;
+      this.innerHTML = await response.text(); // the site's own HTML, served only with an age session
+      this.dispatchEvent(new CustomEvent("age-gate-open", { bubbles: true }));
+      return true;
+    }
+
+    async #prove(minAge: number, button: HTMLButtonElement, status: HTMLElement, lang: Lang): Promise<void> {
       button.disabled = true;
-      status.textContent = strings.working;
+      status.textContent = STRINGS[lang].working;
       try {
+        if (await this.#open()) return; // a session opened meanwhile (another tab)
         await prove({
           minAge,
           walletUrl: this.getAttribute("wallet") ?? options.walletUrl ?? "",
           ...(options.proofPath === undefined ? {} : { proofPath: options.proofPath }),
         });
-        const src = this.getAttribute("src");
-        if (src === null) throw new BrowserError("PROOF_REFUSED", "age-gate: no src");
-        const response = await fetch(src, { credentials: "same-origin" });
-        if (!response.ok) throw new BrowserError("PROOF_REFUSED", `age-gate: ${response.status}`);
-        this.innerHTML = await response.text(); // the site's own HTML, served only after the proof
-        this.dispatchEvent(new CustomEvent("age-gate-open", { bubbles: true }));
+        if (!(await this.#open()))
+          throw new BrowserError("PROOF_REFUSED", "age-gate: the section stayed closed");
       } catch (error) {
-        status.textContent = strings.failed(error instanceof BrowserError ? error.code : "ERROR");
+        status.textContent = describeError(error, lang);
         button.disabled = false;
       }
     }

@@ -1,14 +1,17 @@
 /** Stable codes of {@link BrowserError}. */
 export type BrowserErrorCode =
   | "POPUP_BLOCKED" // the browser refused to open the wallet (call prove() from a click)
-  | "CANCELLED" // the person closed the wallet or declined
+  | "CANCELLED" // the person closed the wallet or declined, or a newer prove() on this page replaced this one
   | "NO_PROVIDER" // no verification provider is available
-  | "WALLET_UNAVAILABLE" // the wallet did not answer in time
-  | "UNDER_AGE" // the person's tokens do not reach the age asked
-  | "PROOF_REFUSED"; // the site refused the token (spent, invalid, gateway down)
+  | "WALLET_UNAVAILABLE" // the wallet did not answer in time, or could not reach its gateway
+  | "UNDER_AGE" // the person's age check does not reach the age asked
+  | "PROOF_REFUSED" // the site refused the token (spent, invalid...): `siteCode` says why
+  | "SITE_UNAVAILABLE"; // the site's proof endpoint could not check the token (down, gateway down): the wallet kept it
 
 /**
- * The error of prove(), with a stable code to branch on.
+ * The error of prove(), with a stable code to branch on. For PROOF_REFUSED and SITE_UNAVAILABLE, `siteCode` is
+ * the code the site's proof endpoint answered (`TOKEN_REJECTED`, `GATEWAY_UNAVAILABLE`...), `NETWORK` when it
+ * could not be reached.
  *
  * @example
  * ```ts
@@ -20,6 +23,7 @@ export class BrowserError extends Error {
   constructor(
     readonly code: BrowserErrorCode,
     message: string,
+    readonly siteCode?: string,
   ) {
     super(message);
   }

@@ -5,6 +5,8 @@ export { BrowserError } from "./errors.js";
 export type {
   GrantErrorMessage,
   GrantMessage,
+  ProofOutcome,
+  RequestReceived,
   TokenAnswer,
   TokenRequestMessage,
   WalletErrorCode,
@@ -14,8 +16,10 @@ export type {
 export {
   grantError,
   grantMessage,
+  proofOutcome,
   randomId,
   readMessage,
+  requestReceived,
   tokenAnswer,
   tokenRequest,
   WALLET_ERROR_CODES,
@@ -25,4 +29,4 @@ export {
 export type { ProveOptions, ProveResult } from "./prove.js";
 export { prove } from "./prove.js";
 export type { Lang } from "./strings.js";
-export { pickLang, STRINGS } from "./strings.js";
+export { describeError, pickLang, STRINGS } from "./strings.js";

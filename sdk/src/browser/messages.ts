@@ -6,10 +6,18 @@ import * as z from "zod/mini";
  *
  *   wallet   -> opener   { type: "blindgate:wallet-ready" }                        targetOrigin "*" (carries nothing)
  *   site     -> wallet   { type: "blindgate:token-request", minAge, nonce }        targetOrigin = wallet origin
+ *   wallet   -> site     { type: "blindgate:request-received", nonce }             targetOrigin = the site's origin
  *   wallet   -> site     { type: "blindgate:token", nonce, token, ageOver }        targetOrigin = the site's origin
- *   wallet   -> site     { type: "blindgate:error", nonce, code }
+ *   wallet   -> site     { type: "blindgate:error", nonce, code }                  targetOrigin = the site's origin
+ *   site     -> wallet   { type: "blindgate:outcome", nonce, ok, code? }           targetOrigin = wallet origin
  *   provider -> wallet   { type: "blindgate:grant", state, grant }                 targetOrigin = wallet origin
- *   provider -> wallet   { type: "blindgate:grant-error", state, code }
+ *   provider -> wallet   { type: "blindgate:grant-error", state, code }            targetOrigin = wallet origin
+ *
+ * A site page sends its request once the wallet says "ready", and also at once: a wallet window that is already
+ * open (the person clicked again) does not load again, so it never says "ready"; it acknowledges the request
+ * instead ("request-received"), and a newer request replaces the one it was showing. After posting the token to
+ * its proof endpoint, the page reports the outcome, and only then does the wallet forget the token: a proof
+ * endpoint that fails does not cost the person a token.
  */
 
 const base64url = (min: number, max: number) =>
@@ -17,32 +25,52 @@ const base64url = (min: number, max: number) =>
 const nonce = base64url(16, 64);
 const state = base64url(8, 128);
 const age = z.int().check(z.minimum(1), z.maximum(150));
+const code = z.string().check(z.regex(/^[A-Z0-9_]{1,48}$/));
 
 export const WALLET_ERROR_CODES = ["CANCELLED", "NO_PROVIDER", "UNAVAILABLE", "UNDER_AGE"] as const;
+/** Why the wallet answered a token request without a token. */
 export type WalletErrorCode = (typeof WALLET_ERROR_CODES)[number];
 
+/** The wallet has loaded and listens (carries nothing, so it may go to any opener). */
 export const walletReady = z.strictObject({ type: z.literal("blindgate:wallet-ready") });
+/** A site page asks for a token proving `minAge`. */
 export const tokenRequest = z.strictObject({
   type: z.literal("blindgate:token-request"),
   minAge: age,
   nonce,
 });
+/** The wallet took the request (sent also by a wallet window that was already open). */
+export const requestReceived = z.strictObject({ type: z.literal("blindgate:request-received"), nonce });
+/** The wallet's answer: one token, of the threshold `ageOver`. */
 export const tokenAnswer = z.strictObject({
   type: z.literal("blindgate:token"),
   nonce,
   token: base64url(16, 1024),
   ageOver: age,
 });
+/** The wallet's answer without a token. */
 export const walletError = z.strictObject({
   type: z.literal("blindgate:error"),
   nonce,
   code: z.enum(WALLET_ERROR_CODES),
 });
+/**
+ * What the site's proof endpoint did with the token: `ok`, or the site's error code (`GATEWAY_UNAVAILABLE`,
+ * `TOKEN_REJECTED`...), `NETWORK` when it could not be reached, `HTTP_<status>` when it said nothing readable.
+ */
+export const proofOutcome = z.strictObject({
+  type: z.literal("blindgate:outcome"),
+  nonce,
+  ok: z.boolean(),
+  code: z.optional(code),
+});
+/** A provider's grant for the wallet that opened it. */
 export const grantMessage = z.strictObject({
   type: z.literal("blindgate:grant"),
   state,
   grant: z.string().check(z.maxLength(4096), z.regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)),
 });
+/** A provider's refusal (`UNDER_AGE`...). */
 export const grantError = z.strictObject({
   type: z.literal("blindgate:grant-error"),
   state,
@@ -51,18 +79,34 @@ export const grantError = z.strictObject({
 
 export type WalletReady = z.infer<typeof walletReady>;
 export type TokenRequestMessage = z.infer<typeof tokenRequest>;
+export type RequestReceived = z.infer<typeof requestReceived>;
 export type TokenAnswer = z.infer<typeof tokenAnswer>;
 export type WalletErrorMessage = z.infer<typeof walletError>;
+export type ProofOutcome = z.infer<typeof proofOutcome>;
 export type GrantMessage = z.infer<typeof grantMessage>;
 export type GrantErrorMessage = z.infer<typeof grantError>;
 
-/** The message if it parses with `schema`, else undefined. Never throws. */
+/**
+ * The message if it parses with `schema`, else undefined. Never throws.
+ *
+ * @example
+ * ```ts
+ * const answer = readMessage(tokenAnswer, event.data); // undefined for anything else
+ * ```
+ */
 export function readMessage<T>(schema: z.ZodMiniType<T>, data: unknown): T | undefined {
   const result = schema.safeParse(data);
   return result.success ? result.data : undefined;
 }
 
-/** A random base64url string of `bytes` random bytes (nonces and states). */
+/**
+ * A random base64url string of `bytes` random bytes (nonces and states).
+ *
+ * @example
+ * ```ts
+ * const nonce = randomId(); // 22 characters
+ * ```
+ */
 export function randomId(bytes = 16): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
   let s = "";

@@ -1,7 +1,9 @@
 import { BrowserError } from "./errors.js";
 import {
+  type ProofOutcome,
   randomId,
   readMessage,
+  requestReceived,
   type TokenRequestMessage,
   tokenAnswer,
   walletError,
@@ -13,9 +15,14 @@ import {
  *
  *   1. open the wallet as a named popup through an anchor with referrerpolicy="no-referrer" (the wallet gets an
  *      opener to answer to, and no Referer: the gateway serving the wallet never learns this site);
- *   2. wait for its "ready", send { minAge, nonce } to the wallet's origin only;
+ *   2. send { minAge, nonce } to the wallet's origin only: when it says "ready", or at once when the window already
+ *      showed the wallet (the person clicked again while it was open: it does not load again, so it never says
+ *      "ready"; it acknowledges the request instead);
  *   3. accept an answer only from that window and that origin, with our nonce;
- *   4. POST the token to the site's proof endpoint (same origin), which sets the age session cookie.
+ *   4. POST the token to the site's proof endpoint (same origin), which sets the age session cookie;
+ *   5. tell the wallet how that went: it forgets the token only then (a proof endpoint that fails costs nothing).
+ *
+ * A newer prove() on the same page replaces a pending one (which rejects with CANCELLED).
  */
 
 export interface ProveOptions {
@@ -36,10 +43,16 @@ export interface ProveResult {
 
 const WINDOW_NAME = "blindgate-wallet";
 const TOKEN_REQUEST = "blindgate:token-request" satisfies TokenRequestMessage["type"];
+const OUTCOME = "blindgate:outcome" satisfies ProofOutcome["type"];
+const SITE_CODE = /^[A-Z0-9_]{1,48}$/;
+
+/** The pending prove() of this page, if any: a newer call cancels it. */
+let pending: (() => void) | undefined;
 
 /**
  * Prove the person's age to this site. Call it from a click (browsers block popups otherwise).
- * Rejects with BrowserError: POPUP_BLOCKED, CANCELLED, NO_PROVIDER, WALLET_UNAVAILABLE, UNDER_AGE, PROOF_REFUSED.
+ * Rejects with BrowserError: POPUP_BLOCKED, CANCELLED, NO_PROVIDER, WALLET_UNAVAILABLE, UNDER_AGE, PROOF_REFUSED,
+ * SITE_UNAVAILABLE.
  *
  * @example
  * ```ts
@@ -57,6 +70,7 @@ export async function prove(options: ProveOptions): Promise<ProveResult> {
   ) {
     throw new BrowserError("WALLET_UNAVAILABLE", "prove: the wallet must be served over https");
   }
+  pending?.();
   const walletOrigin = wallet.origin;
   const nonce = randomId();
   wallet.hash = `min-age=${options.minAge}`;
@@ -74,21 +88,32 @@ export async function prove(options: ProveOptions): Promise<ProveResult> {
   const popup = window.open("", WINDOW_NAME);
   if (popup === null)
     throw new BrowserError("POPUP_BLOCKED", "prove: the browser blocked the wallet's window");
+  try {
+    popup.focus(); // an already open wallet may be behind this page
+  } catch {
+    // nothing to do: focus is a courtesy
+  }
 
   const answer = await new Promise<{ token: string; ageOver: number }>((resolve, reject) => {
-    let ready = false;
+    let acknowledged = false;
+    const request = () =>
+      popup.postMessage({ type: TOKEN_REQUEST, minAge: options.minAge, nonce }, walletOrigin);
     const finish = (error?: BrowserError, value?: { token: string; ageOver: number }) => {
       window.removeEventListener("message", onMessage);
       clearInterval(poll);
       clearTimeout(timer);
+      if (pending === cancel) pending = undefined;
       if (error !== undefined) reject(error);
       else if (value !== undefined) resolve(value);
     };
+    const cancel = () => finish(new BrowserError("CANCELLED", "prove: replaced by a newer prove()"));
+    pending = cancel;
     const onMessage = (event: MessageEvent) => {
       if (event.origin !== walletOrigin || event.source !== popup) return;
-      if (readMessage(walletReady, event.data) !== undefined) {
-        ready = true;
-        popup.postMessage({ type: TOKEN_REQUEST, minAge: options.minAge, nonce }, walletOrigin);
+      if (readMessage(walletReady, event.data) !== undefined) return request();
+      const received = readMessage(requestReceived, event.data);
+      if (received !== undefined && received.nonce === nonce) {
+        acknowledged = true;
         return;
       }
       const token = readMessage(tokenAnswer, event.data);
@@ -104,28 +129,59 @@ export async function prove(options: ProveOptions): Promise<ProveResult> {
       }
     };
     window.addEventListener("message", onMessage);
+    if (showsOtherOrigin(popup)) request(); // the wallet was already open: it will not say "ready" again
     const poll = setInterval(() => {
       if (popup.closed) finish(new BrowserError("CANCELLED", "prove: the wallet was closed"));
-    }, 400);
+    }, 300);
     const timer = setTimeout(() => {
-      if (!ready) {
+      if (!acknowledged) {
         popup.close();
         finish(new BrowserError("WALLET_UNAVAILABLE", "prove: the wallet did not load"));
       }
     }, options.timeoutMs ?? 30_000);
   });
 
-  const response = await fetch(options.proofPath ?? "/.well-known/blindgate/proof", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ token: answer.token }),
-  }).catch(() => undefined);
-  if (response === undefined || !response.ok) {
-    throw new BrowserError(
-      "PROOF_REFUSED",
-      `prove: the site refused the proof (${response?.status ?? "network"})`,
-    );
+  const outcome = await postProof(options.proofPath ?? "/.well-known/blindgate/proof", answer.token);
+  if (!popup.closed) {
+    const report: ProofOutcome = { type: OUTCOME, nonce, ok: outcome.ok, code: outcome.code };
+    popup.postMessage(report, walletOrigin);
   }
-  return { ageOver: answer.ageOver };
+  if (outcome.ok) return { ageOver: answer.ageOver };
+  const code = outcome.unavailable ? "SITE_UNAVAILABLE" : "PROOF_REFUSED";
+  throw new BrowserError(code, `prove: the site answered ${outcome.code}`, outcome.code);
+}
+
+/** True when the window shows a document of another origin (the wallet, already open), false while it loads. */
+function showsOtherOrigin(popup: Window): boolean {
+  try {
+    void popup.location.href; // readable only for our own origin: the fresh window's initial about:blank
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** POST the token; the site's code on a refusal, and whether the site could not check it at all. */
+async function postProof(
+  path: string,
+  token: string,
+): Promise<{ ok: boolean; code: string | undefined; unavailable: boolean }> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token }),
+    });
+  } catch {
+    return { ok: false, code: "NETWORK", unavailable: true };
+  }
+  if (response.ok) return { ok: true, code: undefined, unavailable: false };
+  const said = await response
+    .json()
+    .then((j: { error?: { code?: unknown } }) => j.error?.code)
+    .catch(() => undefined);
+  const code = typeof said === "string" && SITE_CODE.test(said) ? said : `HTTP_${response.status}`;
+  return { ok: false, code, unavailable: response.status >= 500 || response.status === 429 };
 }

@@ -1,23 +1,115 @@
-/** UI strings of the browser part, English and French. */
+import type { BrowserErrorCode } from "./errors.js";
+
+/*
+ * UI strings of the browser part (the <age-gate> element, and the words for every BrowserError code a page can
+ * show), English and French. The browser's languages decide; a page's `lang` only when none of them is offered.
+ */
+
+const REASONS_EN: Record<BrowserErrorCode, string> = {
+  POPUP_BLOCKED: "Your browser blocked the wallet's window. Allow pop-ups for this site and try again.",
+  CANCELLED: "The wallet was closed before it answered.",
+  NO_PROVIDER: "The wallet has no age-check provider to offer right now.",
+  WALLET_UNAVAILABLE: "The wallet did not answer. Try again in a moment.",
+  UNDER_AGE: "Your age check does not reach the age asked here.",
+  PROOF_REFUSED: "This site did not accept the proof.",
+  SITE_UNAVAILABLE:
+    "This site could not check the proof right now; your wallet kept its token. Try again later.",
+};
+
+const REASONS_FR: Record<BrowserErrorCode, string> = {
+  POPUP_BLOCKED:
+    "Votre navigateur a bloqué la fenêtre du portefeuille. Autorisez les fenêtres pop-up pour ce site et réessayez.",
+  CANCELLED: "Le portefeuille a été fermé avant de répondre.",
+  NO_PROVIDER: "Le portefeuille n’a aucun prestataire de vérification d’âge à proposer pour le moment.",
+  WALLET_UNAVAILABLE: "Le portefeuille n’a pas répondu. Réessayez dans un instant.",
+  UNDER_AGE: "Votre vérification d’âge n’atteint pas l’âge demandé ici.",
+  PROOF_REFUSED: "Ce site n’a pas accepté la preuve.",
+  SITE_UNAVAILABLE:
+    "Ce site n’a pas pu vérifier la preuve pour le moment ; votre portefeuille a gardé son jeton. Réessayez plus tard.",
+};
+
+/**
+ * UI strings of the browser part, English and French.
+ *
+ * @example
+ * ```ts
+ * STRINGS[pickLang()].reasons.CANCELLED; // "The wallet was closed before it answered."
+ * ```
+ */
 export const STRINGS = {
   en: {
     prompt: (age: number) => `This content is for people ${age} or older.`,
     button: (age: number) => `Prove I am ${age} or older`,
+    checking: "Checking whether you already proved your age…",
     working: "Waiting for your wallet…",
+    notProven: "Not proven.",
+    reasons: REASONS_EN,
     failed: (code: string) => `Not proven (${code}).`,
   },
   fr: {
     prompt: (age: number) => `Ce contenu est réservé aux personnes de ${age} ans ou plus.`,
     button: (age: number) => `Prouver que j’ai ${age} ans ou plus`,
+    checking: "Vérification d’une preuve d’âge déjà apportée…",
     working: "En attente de votre portefeuille…",
+    notProven: "Preuve non apportée.",
+    reasons: REASONS_FR,
     failed: (code: string) => `Preuve non apportée (${code}).`,
   },
 } as const;
 
+/** A language the browser part speaks. */
 export type Lang = keyof typeof STRINGS;
 
-/** "fr" when the given language tag (or the browser's) is French, else "en". */
-export function pickLang(tag?: string | null): Lang {
-  const value = tag ?? (typeof navigator === "undefined" ? "en" : navigator.language);
-  return value.toLowerCase().startsWith("fr") ? "fr" : "en";
+function offered(tag: string | null | undefined): Lang | undefined {
+  const primary = tag?.toLowerCase().split("-")[0];
+  return primary === "fr" || primary === "en" ? primary : undefined;
+}
+
+/**
+ * The language to speak: the first of the browser's languages that is offered (English or French); the page's
+ * `lang` only when none is; English otherwise.
+ *
+ * @example
+ * ```ts
+ * pickLang(document.documentElement.lang); // "fr" in a French browser, whatever the page's lang
+ * pickLang("fr", ["de-DE"]); // "fr": German is not offered, the page is French
+ * ```
+ */
+export function pickLang(
+  pageLang?: string | null,
+  browserLanguages: readonly string[] = typeof navigator === "undefined"
+    ? []
+    : navigator.languages?.length
+      ? navigator.languages
+      : [navigator.language],
+): Lang {
+  for (const tag of browserLanguages) {
+    const lang = offered(tag);
+    if (lang !== undefined) return lang;
+  }
+  return offered(pageLang) ?? "en";
+}
+
+/**
+ * A refusal in words, with its stable code after it: what a page shows when prove() rejects.
+ *
+ * @example
+ * ```ts
+ * catch (e) { status.textContent = describeError(e, pickLang()); } // "… (CANCELLED)"
+ * ```
+ */
+export function describeError(error: unknown, lang: Lang): string {
+  const s = STRINGS[lang];
+  if (
+    typeof error === "object" &&
+    error !== null &&
+    "code" in error &&
+    typeof error.code === "string" &&
+    error.code in s.reasons
+  ) {
+    const code = error.code as BrowserErrorCode;
+    const siteCode = "siteCode" in error && typeof error.siteCode === "string" ? `, ${error.siteCode}` : "";
+    return `${s.notProven} ${s.reasons[code]} (${code}${siteCode})`;
+  }
+  return s.failed("ERROR");
 }

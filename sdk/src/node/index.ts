@@ -1,1 +1,1 @@
-export { createNodeTokenVerifier } from "./token-verifier.js";
+export { createNodeTokenVerifier, nodeBackend } from "./token-verifier.js";

@@ -18,7 +18,14 @@ export type ProtocolErrorCode =
   | "ERR_UNKNOWN_KEY" // no known key matches a token's key id
   | "ERR_CHALLENGE_MISMATCH" // a token answers another challenge than the expected one
   | "ERR_ENCODE_VALUE" // a value handed to an encoder does not fit its field
-  | "ERR_BATCH_TOO_LARGE"; // a batched request or response holds more items than the caller allows
+  | "ERR_BATCH_TOO_LARGE" // a batched request or response holds more items than the caller allows
+  | "ERR_ACT_DECODE" // an ACT wire struct, key or state is malformed (length, non-canonical scalar or point, identity)
+  | "ERR_ACT_PROOF" // an ACT zero-knowledge proof (issuance, spend or refund) does not verify
+  | "ERR_ACT_BALANCE" // an ACT spend asks for more credits than the credential holds
+  | "ERR_ACT_AMOUNT" // an ACT credit amount does not fit in L bits, or a refund exceeds the spend
+  | "ERR_ACT_NULLIFIER_REUSED" // an ACT spend reveals a nullifier that was already spent
+  | "ERR_ACT_CONTEXT" // an ACT response answers another request context than the one expected
+  | "ERR_ACT_PARAMS"; // ACT parameters out of range (empty domain separator, L outside 1..128)
 
 /**
  * Base class for every error the protocol core throws. Decoders and parsers throw nothing else.

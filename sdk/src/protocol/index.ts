@@ -46,6 +46,31 @@ export {
 } from "./directory.js";
 export type { ProtocolErrorCode } from "./errors.js";
 export { DecodeError, ProtocolError, VerificationError } from "./errors.js";
+export type {
+  CheckAnswer,
+  CheckRequestBody,
+  GatewayErrorCode,
+  GatewayErrorParty,
+  GatewayRouteId,
+  KeyLogPage,
+  ProvidersAnswer,
+} from "./gateway-api.js";
+export {
+  checkAnswerSchema,
+  checkRequestSchema,
+  GATEWAY_ERROR_CODES,
+  GATEWAY_ERRORS,
+  GATEWAY_PATHS,
+  gatewayErrorAnswer,
+  gatewayErrorBody,
+  gatewayErrorCodeOf,
+  isGatewayErrorCode,
+  KEY_LOG_PAGE_SIZE,
+  keyLogEntrySchema,
+  keyLogPageSchema,
+  MAX_CHECK_BODY,
+  providersAnswerSchema,
+} from "./gateway-api.js";
 export type { AuthChallenge } from "./headers/auth-params.js";
 export { MAX_AUTH_HEADER_LENGTH, parseAuthChallenges, quoteString } from "./headers/auth-params.js";
 export type { ParseAuthorizationOptions } from "./headers/authorization.js";
@@ -100,8 +125,10 @@ export { decodeVarint, decodeVarintBigInt, encodeVarint, MAX_VARINT, varintLengt
 export type {
   ExpectedChallenge,
   TokenVerifier,
+  TokenVerifierFactory,
   TokenVerifierKey,
   TokenVerifierOptions,
   VerifiedToken,
+  VerifierBackend,
 } from "./verify.js";
-export { createTokenVerifier, TOKEN_SALT_LENGTH } from "./verify.js";
+export { createTokenVerifier, createVerifierOn, TOKEN_SALT_LENGTH, webCryptoBackend } from "./verify.js";

@@ -124,11 +124,5 @@ export async function finishIssuance(pending: PendingToken, response: TokenRespo
   // authenticator = Finalize(pkI, PrepareIdentity(token_input), blind_sig, blind_inv)
   const authenticator = await blindRsa.finalize(pk, pending.tokenInput, response.blindSig, pending.inv);
   // Token = token_input || authenticator
-  const t = pending.tokenInput;
-  return new Token({
-    nonce: t.slice(2, 34),
-    challengeDigest: t.slice(34, 66),
-    tokenKeyId: t.slice(66, 98),
-    authenticator,
-  });
+  return Token.decode(concat(pending.tokenInput, authenticator));
 }

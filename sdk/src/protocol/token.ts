@@ -42,6 +42,8 @@ export interface TokenInit {
  */
 export class Token {
   readonly tokenType = TOKEN_TYPE_BLIND_RSA;
+  /** The bytes this token was decoded from, when it was: its input and authenticator are views of them. */
+  #encoded: Uint8Array | undefined;
   readonly nonce: Uint8Array;
   readonly challengeDigest: Uint8Array;
   readonly tokenKeyId: Uint8Array;
@@ -78,7 +80,9 @@ export class Token {
     const tokenKeyId = reader.bytesN(TOKEN_FIELD_LENGTH);
     const authenticator = reader.bytesN(BLIND_RSA_NK);
     reader.end();
-    return new Token({ nonce, challengeDigest, tokenKeyId, authenticator });
+    const token = new Token({ nonce, challengeDigest, tokenKeyId, authenticator });
+    token.#encoded = bytes.slice();
+    return token;
   }
 
   /**
@@ -86,11 +90,13 @@ export class Token {
    * (RFC 9577 §2.2, RFC 9578 §6.3).
    */
   authenticatorInput(): Uint8Array {
+    if (this.#encoded !== undefined) return this.#encoded.subarray(0, TOKEN_AUTHENTICATOR_INPUT_LENGTH);
     return concat(u16(this.tokenType), this.nonce, this.challengeDigest, this.tokenKeyId);
   }
 
   /** The wire encoding (354 bytes). */
   encode(): Uint8Array {
+    if (this.#encoded !== undefined) return this.#encoded.slice();
     return concat(this.authenticatorInput(), this.authenticator);
   }
 }

@@ -83,10 +83,9 @@ export async function signGrant(
 ): Promise<string> {
   const parsed = grantInputSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined || issue.path.length === 0 ? "input" : issue.path.join(".");
-    const what = issue?.code === "unrecognized_keys" ? "unknown field" : (issue?.message ?? "invalid");
-    throw new ProviderError("INVALID_GRANT_INPUT", `signGrant: ${where}: ${what}`, { cause: parsed.error });
+    throw new ProviderError("INVALID_GRANT_INPUT", `signGrant: ${describeIssue(parsed.error.issues[0])}`, {
+      cause: parsed.error,
+    });
   }
   checkSigningKey(key);
   const { issuer, providerId, ageOver, maxTokens } = parsed.data;
@@ -108,6 +107,29 @@ export async function signGrant(
   } catch (cause) {
     throw new ProviderError("SIGN_FAILED", "signGrant: the grant could not be signed", { cause });
   }
+}
+
+/** What each input field must be, named with the claim it becomes (the messages of INVALID_GRANT_INPUT). */
+export const GRANT_INPUT_RULES: Readonly<Record<keyof GrantInput, string>> = {
+  issuer: "issuer (claim aud) must be the gateway's issuer name, a host name such as gateway.example",
+  providerId: "providerId (claim iss) must be 1-128 printable ASCII characters without spaces",
+  ageOver: "ageOver (claim age_over) must be an integer 1..150",
+  maxTokens: `maxTokens (claim max_tokens) must be an integer 1..${MAX_GRANT_TOKENS}`,
+  ttlSeconds: `ttlSeconds (exp - iat) must be an integer 1..${MAX_GRANT_TTL_SECONDS}`,
+};
+
+/** One zod issue as a sentence naming the field and what it must be; never the value given. */
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (issue === undefined) return "the input is not a grant input";
+  if (issue.code === "unrecognized_keys") {
+    const allowed = Object.keys(GRANT_INPUT_RULES).join(", ");
+    return `unknown field ${issue.keys.map((k) => JSON.stringify(k.slice(0, 32))).join(", ")} (allowed: ${allowed})`;
+  }
+  const field = issue.path[0];
+  if (typeof field === "string" && field in GRANT_INPUT_RULES) {
+    return GRANT_INPUT_RULES[field as keyof GrantInput];
+  }
+  return "the input must be an object with issuer, providerId, ageOver, maxTokens and optionally ttlSeconds";
 }
 
 function checkSigningKey(key: Pick<GrantKey, "kid" | "privateKey">): void {

@@ -35,8 +35,8 @@ export function pinnedKey(keys: readonly DirectoryTokenKey[], minAge: number, no
 }
 
 /**
- * The challenges for `minAge`, one per issuer that has a suitable key. Throws GateError("GATEWAY_UNAVAILABLE")
- * when no directory could be fetched, and GateError("NO_THRESHOLD") when none has a threshold >= minAge.
+ * The challenges for `minAge`, one per issuer that has a suitable key. Throws GateError("ERR_GATEWAY_UNAVAILABLE")
+ * when no directory could be fetched, and GateError("ERR_NO_THRESHOLD") when none has a threshold >= minAge.
  *
  * @example
  * ```ts
@@ -70,9 +70,9 @@ export async function buildChallenges(
   }
   if (entries.length > 0) return entries;
   if (failure !== undefined) {
-    throw new GateError("GATEWAY_UNAVAILABLE", "challenge: no issuer directory is reachable", {
+    throw new GateError("ERR_GATEWAY_UNAVAILABLE", "challenge: no issuer directory is reachable", {
       cause: failure,
     });
   }
-  throw new GateError("NO_THRESHOLD", `challenge: no trusted issuer has a key for age ${minAge} or more`);
+  throw new GateError("ERR_NO_THRESHOLD", `challenge: no trusted issuer has a key for age ${minAge} or more`);
 }

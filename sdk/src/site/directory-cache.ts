@@ -114,19 +114,22 @@ export class DirectoryCache {
       });
       text = await response.text();
     } catch (cause) {
-      throw new GateError("GATEWAY_UNAVAILABLE", "issuer directory: the gateway cannot be reached", {
+      throw new GateError("ERR_GATEWAY_UNAVAILABLE", "issuer directory: the gateway cannot be reached", {
         cause,
       });
     }
     if (response.status !== 200) {
-      throw new GateError("GATEWAY_UNAVAILABLE", `issuer directory: the gateway answered ${response.status}`);
+      throw new GateError(
+        "ERR_GATEWAY_UNAVAILABLE",
+        `issuer directory: the gateway answered ${response.status}`,
+      );
     }
     let directory: IssuerDirectory;
     try {
       directory = parseDirectoryText(text);
     } catch (cause) {
       throw new GateError(
-        "GATEWAY_UNAVAILABLE",
+        "ERR_GATEWAY_UNAVAILABLE",
         "issuer directory: the gateway served an invalid directory",
         {
           cause,

@@ -1,20 +1,14 @@
+import { defaultVerifierFactory } from "#default-verifier";
 import { formatWwwAuthenticate, parseAuthorization, type WwwAuthenticateEntry } from "../protocol/index.js";
 import { buildChallenges } from "./challenge.js";
 import { GateError } from "./errors.js";
 import { KeyLogCheck } from "./key-log-check.js";
-import { KeyRing } from "./key-ring.js";
-import {
-  type GatedLambdaHandler,
-  type LambdaHttpEvent,
-  type LambdaHttpResult,
-  toLambdaHandler,
-} from "./lambda.js";
+import { IssuerKeys } from "./key-ring.js";
 import { type AgeGateOptions, resolveOptions } from "./options.js";
 import { readProofRequest } from "./proof-request.js";
 import { redeemToken } from "./redeem.js";
 import { errorResponse, jsonResponse, toGateError } from "./responses.js";
 import { createSessionCodec } from "./session.js";
-import { defaultVerifierFactory } from "./webcrypto-verifier.js";
 
 /*
  * The age gate over the Fetch API (Request -> Response): runs on Node 20+, Deno, Bun, Cloudflare Workers, Lambda.
@@ -61,10 +55,6 @@ export interface AgeGate {
   handleProof(request: Request): Promise<Response>;
   /** Gate a whole route; requests to proofPath are answered by handleProof. */
   protect(handler: GatedHandler): (request: Request) => Promise<Response>;
-  /** Gate a Lambda handler (API Gateway v2 events); same as {@link toLambdaHandler}. */
-  protectLambda<E extends LambdaHttpEvent, C>(
-    handler: GatedLambdaHandler<E, C>,
-  ): (event: E, context: C) => Promise<LambdaHttpResult>;
 }
 
 /**
@@ -88,7 +78,7 @@ export interface AgeGate {
 export function createAgeGate(options: AgeGateOptions): AgeGate {
   const resolved = resolveOptions(options);
   const session = createSessionCodec(options.session);
-  const ring = new KeyRing(resolved.issuers, options.verifier ?? defaultVerifierFactory);
+  const ring = new IssuerKeys(resolved.issuers, options.verifier ?? defaultVerifierFactory);
   const keyLog = new KeyLogCheck(resolved.fetch, resolved.timeoutMs);
   const { minAge, proofPath, now } = resolved;
 
@@ -129,7 +119,9 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
         try {
           token = parseAuthorization(authorization);
         } catch (cause) {
-          throw new GateError("MALFORMED_TOKEN", "Authorization: not a PrivateToken credential", { cause });
+          throw new GateError("ERR_MALFORMED_TOKEN", "Authorization: not a PrivateToken credential", {
+            cause,
+          });
         }
         const { ageOver } = await redeem(token);
         return { ok: true, ageOver, setCookie: await session.issue(ageOver, now()) };
@@ -137,7 +129,7 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
       const ageOver = await session.read(cookieHeader, now());
       if (ageOver !== undefined && ageOver >= minAge) return { ok: true, ageOver };
       staleCookie = ageOver === undefined && hasCookie(cookieHeader, session.cookieName);
-      return await refuse(new GateError("AGE_REQUIRED", `proof of age ${minAge}+ required`), staleCookie);
+      return await refuse(new GateError("ERR_AGE_REQUIRED", `proof of age ${minAge}+ required`), staleCookie);
     } catch (error) {
       return refuse(toGateError(error), staleCookie);
     }
@@ -151,7 +143,7 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
       return jsonResponse({ ok: true, ageOver }, headers);
     } catch (error) {
       const gateError = toGateError(error);
-      const headers = gateError.code === "METHOD_NOT_ALLOWED" ? { Allow: "POST" } : {};
+      const headers = gateError.code === "ERR_METHOD_NOT_ALLOWED" ? { Allow: "POST" } : {};
       return errorResponse(gateError, { headers });
     }
   }
@@ -166,15 +158,7 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
     };
   }
 
-  const gate: AgeGate = {
-    minAge,
-    proofPath,
-    check,
-    handleProof,
-    protect,
-    protectLambda: (handler) => toLambdaHandler(gate, handler),
-  };
-  return gate;
+  return { minAge, proofPath, check, handleProof, protect };
 }
 
 /** True when a Cookie header names the cookie `name`. */

@@ -1,5 +1,12 @@
-import * as z from "zod/mini";
-import { toBase64Url } from "../protocol/index.js";
+import {
+  type CheckAnswer,
+  type CheckRequestBody,
+  checkAnswerSchema,
+  GATEWAY_ERRORS,
+  GATEWAY_PATHS,
+  gatewayErrorCodeOf,
+  toBase64Url,
+} from "../protocol/index.js";
 import { GateError } from "./errors.js";
 
 /*
@@ -12,13 +19,12 @@ import { GateError } from "./errors.js";
  *   -> 200 { "valid": true, "ageOver": 18, "issuer": "...", "keyExpiresAt": "ISO date" }
  *   -> 4xx { "error": { "code", "message" } }
  *
- * Fail closed: anything but a well-formed 200 with valid: true and ageOver >= minAge is a refusal. A token the
- * gateway refuses (spent, unknown, wrong threshold) is TOKEN_REJECTED; a gateway that is down, slow, answering
- * 5xx or 429, or refusing the site key, is GATEWAY_UNAVAILABLE (the site answers 503, never a pass).
+ * Request and answer are the contract of sdk/src/protocol/gateway-api.ts, which the gateway's handler parses with
+ * too. Fail closed: anything but a well-formed 200 with valid: true and ageOver >= minAge is a refusal.
  */
 
 /** Path of the check function under the gateway's base URL. */
-export const CHECK_PATH = "/v1/check";
+export const CHECK_PATH = GATEWAY_PATHS.check;
 
 /** What the gateway confirmed about a spent token. */
 export interface CheckResult {
@@ -39,16 +45,11 @@ export interface CheckRequest {
   timeoutMs: number;
 }
 
-const checkOk = z.object({
-  valid: z.boolean(),
-  ageOver: z.int().check(z.minimum(1), z.maximum(150)),
-  issuer: z.string().check(z.maxLength(1024)),
-  keyExpiresAt: z.string().check(z.maxLength(64)),
-});
-
 /**
- * Ask the gateway to mark a token spent. Resolves only when the gateway accepted it; otherwise throws GateError
- * ("TOKEN_REJECTED" or "GATEWAY_UNAVAILABLE").
+ * Ask the gateway to mark a token spent. Resolves only when the gateway accepted it; otherwise throws GateError:
+ * ERR_TOKEN_REJECTED (the gateway refused the token: spent, unknown, invalid, below the age), or
+ * ERR_GATEWAY_UNAVAILABLE (unreachable, slow, 5xx/429, a refusal of the site itself, or an answer outside the
+ * contract). The gateway's own code is kept in `gatewayCode`.
  *
  * @example
  * ```ts
@@ -58,10 +59,7 @@ const checkOk = z.object({
  * ```
  */
 export async function checkWithGateway(request: CheckRequest): Promise<CheckResult> {
-  const body: { token: string; minAge: number; challenge?: string } = {
-    token: toBase64Url(request.token),
-    minAge: request.minAge,
-  };
+  const body: CheckRequestBody = { token: toBase64Url(request.token), minAge: request.minAge };
   if (request.challenge !== undefined) body.challenge = toBase64Url(request.challenge);
   let response: Response;
   let text: string;
@@ -79,47 +77,39 @@ export async function checkWithGateway(request: CheckRequest): Promise<CheckResu
     });
     text = await response.text();
   } catch (cause) {
-    throw new GateError("GATEWAY_UNAVAILABLE", "check: the gateway cannot be reached", { cause });
+    throw new GateError("ERR_GATEWAY_UNAVAILABLE", "check: the gateway cannot be reached", { cause });
   }
   const status = response.status;
-  if (status === 401) {
-    // 401 on the check route is about the site's API key, not the token: a configuration fault, fail closed.
-    throw new GateError("GATEWAY_UNAVAILABLE", "check: the gateway refused the site key");
-  }
-  if (status === 403 && /SITE/.test(errorCode(text) ?? "SITE")) {
-    // A suspended or unknown site: also the site's configuration, not the visitor's token.
-    throw new GateError("GATEWAY_UNAVAILABLE", "check: the gateway refused this site");
-  }
-  if (status === 429 || status >= 500 || (status < 400 && status !== 200)) {
-    // Rate limited, down, or an answer the contract does not have (redirects are refused by fetch already).
-    throw new GateError("GATEWAY_UNAVAILABLE", `check: the gateway answered ${status}`);
-  }
   if (status !== 200) {
-    const code = errorCode(text) ?? "no code";
-    throw new GateError("TOKEN_REJECTED", `check: the gateway refused the token (${status}, ${code})`);
+    const code = gatewayErrorCodeOf(text);
+    // Only a refusal the contract defines, with its own status, about the token, is the visitor's token's fault.
+    // Everything else (the site's key refused or suspended, rate limits, 5xx, unknown codes) fails closed as the
+    // gateway being unavailable to this site.
+    if (
+      code !== undefined &&
+      GATEWAY_ERRORS[code].status === status &&
+      GATEWAY_ERRORS[code].party === "token"
+    ) {
+      throw new GateError("ERR_TOKEN_REJECTED", `check: the gateway refused the token (${code})`, {
+        gatewayCode: code,
+      });
+    }
+    throw new GateError(
+      "ERR_GATEWAY_UNAVAILABLE",
+      `check: the gateway answered ${status}${code === undefined ? "" : ` ${code}`}`,
+      code === undefined ? {} : { gatewayCode: code },
+    );
   }
-  let parsed: z.infer<typeof checkOk>;
+  let parsed: CheckAnswer;
   try {
-    parsed = checkOk.parse(JSON.parse(text));
+    parsed = checkAnswerSchema.parse(JSON.parse(text));
   } catch (cause) {
-    throw new GateError("GATEWAY_UNAVAILABLE", "check: the gateway answered an unexpected body", { cause });
+    throw new GateError("ERR_GATEWAY_UNAVAILABLE", "check: the gateway answered an unexpected body", {
+      cause,
+    });
   }
-  if (!parsed.valid) throw new GateError("TOKEN_REJECTED", "check: the gateway found the token invalid");
   if (parsed.ageOver < request.minAge) {
-    throw new GateError("THRESHOLD_TOO_LOW", "check: the gateway reports a lower threshold than asked");
+    throw new GateError("ERR_THRESHOLD_TOO_LOW", "check: the gateway reports a lower threshold than asked");
   }
   return { ageOver: parsed.ageOver, issuer: parsed.issuer, keyExpiresAt: parsed.keyExpiresAt };
-}
-
-/** The stable `error.code` of a gateway error body, if it has one that looks like a code. */
-function errorCode(text: string): string | undefined {
-  try {
-    const json: unknown = JSON.parse(text);
-    const code = z
-      .object({ error: z.object({ code: z.string().check(z.regex(/^[A-Z0-9_]{1,64}$/)) }) })
-      .parse(json);
-    return code.error.code;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,3 +1,4 @@
+export { defaultVerifierFactory } from "#default-verifier";
 export type { CachedDirectory, DirectoryCacheOptions } from "./directory-cache.js";
 export {
   cacheSeconds,
@@ -32,5 +33,3 @@ export {
   MAX_SESSION_SECONDS,
   MIN_SECRET_BYTES,
 } from "./session.js";
-export type { GateTokenVerifier, TokenVerifierFactory, VerifiedToken, VerifierKey } from "./verifier.js";
-export { defaultVerifierFactory, webCryptoVerifierFactory } from "./webcrypto-verifier.js";

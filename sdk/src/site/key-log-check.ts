@@ -1,5 +1,11 @@
-import * as z from "zod/mini";
-import { isKeyAnnounced, type KeyLogEntry, verifyKeyLog } from "../protocol/index.js";
+import {
+  GATEWAY_PATHS,
+  isKeyAnnounced,
+  type KeyLogEntry,
+  type KeyLogPage,
+  keyLogPageSchema,
+  verifyKeyLog,
+} from "../protocol/index.js";
 import { GateError } from "./errors.js";
 
 /*
@@ -11,24 +17,9 @@ import { GateError } from "./errors.js";
  */
 
 /** Path of the key log under a gateway's base URL. */
-export const KEY_LOG_PATH = "/v1/key-log";
+export const KEY_LOG_PATH = GATEWAY_PATHS.keyLog;
 /** Most entries read from one key log (pages of the gateway's size). */
 const MAX_ENTRIES = 100_000;
-
-const entrySchema = z.object({
-  seq: z.int(),
-  at: z.int(),
-  event: z.enum(["created", "published", "retired", "expired"]),
-  keyId: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
-  threshold: z.int(),
-  spki: z.string().check(z.maxLength(4096)),
-  notBefore: z.int(),
-  issueUntil: z.int(),
-  validUntil: z.int(),
-  prevHash: z.string().check(z.maxLength(64)),
-  hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
-});
-const pageSchema = z.object({ entries: z.array(entrySchema), next: z.optional(z.int()) });
 
 export class KeyLogCheck {
   readonly #confirmed = new Map<string, number>();
@@ -51,10 +42,10 @@ export class KeyLogCheck {
     }
     const entries = await reading;
     if (!(await verifyKeyLog(entries))) {
-      throw new GateError("KEY_NOT_ANNOUNCED", "key log: the hash chain does not verify");
+      throw new GateError("ERR_KEY_NOT_ANNOUNCED", "key log: the hash chain does not verify");
     }
     if (!isKeyAnnounced(entries, keyIdHex, nowSeconds)) {
-      throw new GateError("KEY_NOT_ANNOUNCED", "token: its key is not announced in the issuer's key log");
+      throw new GateError("ERR_KEY_NOT_ANNOUNCED", "token: its key is not announced in the issuer's key log");
     }
     const validUntil = Math.min(...entries.filter((e) => e.keyId === keyIdHex).map((e) => e.validUntil));
     this.#confirmed.set(id, validUntil);
@@ -63,7 +54,7 @@ export class KeyLogCheck {
   async #read(baseUrl: string): Promise<KeyLogEntry[]> {
     const entries: KeyLogEntry[] = [];
     for (let from = 0; entries.length < MAX_ENTRIES; ) {
-      let page: z.infer<typeof pageSchema>;
+      let page: KeyLogPage;
       try {
         const response = await this.fetchImpl(`${baseUrl}${KEY_LOG_PATH}?from=${from}`, {
           headers: { Accept: "application/json" },
@@ -71,14 +62,14 @@ export class KeyLogCheck {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
         if (response.status !== 200) throw new Error(`status ${response.status}`);
-        page = pageSchema.parse(await response.json());
+        page = keyLogPageSchema.parse(await response.json());
       } catch (cause) {
-        throw new GateError("GATEWAY_UNAVAILABLE", "key log: cannot be read", { cause });
+        throw new GateError("ERR_GATEWAY_UNAVAILABLE", "key log: cannot be read", { cause });
       }
-      entries.push(...(page.entries as KeyLogEntry[]));
+      entries.push(...page.entries);
       if (page.next === undefined || page.next <= from) return entries;
       from = page.next;
     }
-    throw new GateError("GATEWAY_UNAVAILABLE", "key log: too long");
+    throw new GateError("ERR_GATEWAY_UNAVAILABLE", "key log: too long");
   }
 }

@@ -1,7 +1,13 @@
-import type { DirectoryTokenKey } from "../protocol/index.js";
+import {
+  type DirectoryTokenKey,
+  TOKEN_TYPE_BLIND_RSA,
+  type TokenVerifier,
+  type TokenVerifierFactory,
+  toHex,
+  tokenKeyId,
+} from "../protocol/index.js";
 import type { CachedDirectory, DirectoryCache } from "./directory-cache.js";
 import { GateError } from "./errors.js";
-import { type GateTokenVerifier, keyIdOf, type TokenVerifierFactory } from "./verifier.js";
 
 /*
  * Every trusted issuer's keys, indexed by token_key_id, with one verifier per directory version. A token names
@@ -25,12 +31,12 @@ export interface IssuerState {
 export interface FoundKey {
   readonly issuer: IssuerState;
   readonly key: DirectoryTokenKey;
-  readonly verifier: GateTokenVerifier<DirectoryTokenKey>;
+  readonly verifier: TokenVerifier<DirectoryTokenKey>;
 }
 
 interface Index {
   readonly byId: Map<string, DirectoryTokenKey>;
-  readonly verifier: Promise<GateTokenVerifier<DirectoryTokenKey>>;
+  readonly verifier: Promise<TokenVerifier<DirectoryTokenKey>>;
 }
 
 /**
@@ -38,11 +44,11 @@ interface Index {
  *
  * @example
  * ```ts
- * const ring = new KeyRing(issuers, createTokenVerifier);
- * const found = await ring.find(tokenKeyIdOf(tokenBytes)); // { issuer, key, verifier }
+ * const ring = new IssuerKeys(issuers, createTokenVerifier);
+ * const found = await ring.find(toHex(Token.decode(tokenBytes).tokenKeyId)); // { issuer, key, verifier }
  * ```
  */
-export class KeyRing {
+export class IssuerKeys {
   readonly #issuers: readonly IssuerState[];
   readonly #factory: TokenVerifierFactory;
   readonly #indexes = new WeakMap<CachedDirectory, Promise<Index>>();
@@ -58,8 +64,8 @@ export class KeyRing {
   }
 
   /**
-   * Find the key with this id. Throws GateError("UNKNOWN_KEY") when no issuer lists it after a refresh, and
-   * GateError("GATEWAY_UNAVAILABLE") when it is unknown and some issuer's directory could not be fetched at all.
+   * Find the key with this id. Throws GateError("ERR_UNKNOWN_KEY") when no issuer lists it after a refresh, and
+   * GateError("ERR_GATEWAY_UNAVAILABLE") when it is unknown and some issuer's directory could not be fetched at all.
    */
   async find(keyIdHex: string): Promise<FoundKey> {
     const first = await this.#search(keyIdHex, (c) => c.get());
@@ -67,7 +73,7 @@ export class KeyRing {
     const second = await this.#search(keyIdHex, (c) => c.refresh());
     if (second.found !== undefined) return second.found;
     if (second.failure !== undefined) throw second.failure;
-    throw new GateError("UNKNOWN_KEY", "token: no trusted issuer lists its key");
+    throw new GateError("ERR_UNKNOWN_KEY", "token: no trusted issuer lists its key");
   }
 
   async #search(
@@ -100,13 +106,21 @@ export class KeyRing {
 }
 
 async function buildIndex(cached: CachedDirectory, factory: TokenVerifierFactory): Promise<Index> {
-  const keys = cached.directory.tokenKeys.filter((k) => k.tokenType === 2);
+  const keys = cached.directory.tokenKeys.filter((k) => k.tokenType === TOKEN_TYPE_BLIND_RSA);
   const byId = new Map<string, DirectoryTokenKey>();
-  for (const key of keys) byId.set(await keyIdOf(key.tokenKey), key);
+  for (const key of keys) byId.set(toHex(await tokenKeyId(key.tokenKey)), key);
+  // A directory key that is not an RSA-2048 SPKI is left out: its tokens are then an unknown key.
   const verifier = Promise.resolve()
-    .then(() => factory(keys.map((key) => ({ spki: key.tokenKey, meta: key }))))
+    .then(() =>
+      factory(
+        keys.map((key) => ({ spki: key.tokenKey, meta: key })),
+        { skipInvalidKeys: true },
+      ),
+    )
     .catch((cause: unknown) => {
-      throw new GateError("GATEWAY_UNAVAILABLE", "issuer directory: a token key cannot be loaded", { cause });
+      throw new GateError("ERR_GATEWAY_UNAVAILABLE", "issuer directory: a token key cannot be loaded", {
+        cause,
+      });
     });
   // A factory failure surfaces when a token needs the verifier, not as an unhandled rejection now.
   verifier.catch(() => undefined);

@@ -68,7 +68,7 @@ export function toLambdaHandler<E extends LambdaHttpEvent, C>(
 }
 
 /**
- * A Fetch Request for an API Gateway v2 event. Throws GateError("BAD_REQUEST") on a body that is not base64
+ * A Fetch Request for an API Gateway v2 event. Throws GateError("ERR_BAD_REQUEST") on a body that is not base64
  * when it says it is.
  *
  * @example
@@ -127,6 +127,6 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   try {
     return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   } catch (cause) {
-    throw new GateError("BAD_REQUEST", "request: body is not base64", { cause });
+    throw new GateError("ERR_BAD_REQUEST", "request: body is not base64", { cause });
   }
 }

@@ -1,10 +1,10 @@
+import type { TokenVerifierFactory } from "../protocol/index.js";
 import { isServerName } from "../protocol/index.js";
 import { DirectoryCache } from "./directory-cache.js";
 import { GateError } from "./errors.js";
 import type { IssuerState } from "./key-ring.js";
 import { DEFAULT_PROOF_PATH } from "./proof-request.js";
 import type { SessionOptions } from "./session.js";
-import type { TokenVerifierFactory } from "./verifier.js";
 
 /** One trusted issuer: a blindgate gateway (or any RFC 9578 issuer with blindgate's check route). */
 export interface TrustedIssuer {
@@ -32,8 +32,8 @@ export interface AgeGateOptions {
   /** Path of the proof endpoint the browser posts tokens to (default "/.well-known/blindgate/proof"). */
   proofPath?: string;
   /**
-   * Token verifier factory. Default: WebCrypto (any runtime). On Node, pass `createNodeTokenVerifier` from
-   * "@blindgate/sdk/node" for speed.
+   * Token verifier factory. Default: on Node the OpenSSL-backed `createNodeTokenVerifier`, elsewhere WebCrypto's
+   * `createTokenVerifier` (both from the protocol core's one verifier; picked by the package's "node" condition).
    */
   verifier?: TokenVerifierFactory;
   /** fetch used for the directory and the check (default: the global fetch). */
@@ -58,7 +58,7 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const SITE_KEY = /^[\x21-\x7e]{1,512}$/;
 
 /**
- * Check the options of a gate. Throws GateError("CONFIG") naming the bad option (never echoing a key).
+ * Check the options of a gate. Throws GateError("ERR_CONFIG") naming the bad option (never echoing a key).
  *
  * @example
  * ```ts
@@ -68,31 +68,31 @@ const SITE_KEY = /^[\x21-\x7e]{1,512}$/;
 export function resolveOptions(options: AgeGateOptions): ResolvedOptions {
   const { minAge } = options;
   if (!Number.isInteger(minAge) || minAge < 1 || minAge > 150) {
-    throw new GateError("CONFIG", "minAge must be an integer in 1..150");
+    throw new GateError("ERR_CONFIG", "minAge must be an integer in 1..150");
   }
   const proofPath = options.proofPath ?? DEFAULT_PROOF_PATH;
   if (!/^\/[\x21-\x7e]*$/.test(proofPath) || proofPath.includes("?") || proofPath.includes("#")) {
-    throw new GateError("CONFIG", "proofPath must be an absolute path");
+    throw new GateError("ERR_CONFIG", "proofPath must be an absolute path");
   }
   const timeoutMs = options.timeoutMs ?? 5000;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-    throw new GateError("CONFIG", "timeoutMs must be an integer in 1..60000");
+    throw new GateError("ERR_CONFIG", "timeoutMs must be an integer in 1..60000");
   }
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const now = options.now ?? Date.now;
   const list: readonly TrustedIssuer[] = isList(options.issuers) ? options.issuers : [options.issuers];
-  if (list.length === 0) throw new GateError("CONFIG", "issuers: at least one trusted issuer");
+  if (list.length === 0) throw new GateError("ERR_CONFIG", "issuers: at least one trusted issuer");
   const seen = new Set<string>();
   const issuers = list.map((issuer, i): IssuerState => {
     const baseUrl = issuerBaseUrl(issuer.url, i);
-    if (seen.has(baseUrl)) throw new GateError("CONFIG", `issuers[${i}].url: listed twice`);
+    if (seen.has(baseUrl)) throw new GateError("ERR_CONFIG", `issuers[${i}].url: listed twice`);
     seen.add(baseUrl);
     if (typeof issuer.siteKey !== "string" || !SITE_KEY.test(issuer.siteKey)) {
-      throw new GateError("CONFIG", `issuers[${i}].siteKey: must be 1-512 printable ASCII`);
+      throw new GateError("ERR_CONFIG", `issuers[${i}].siteKey: must be 1-512 printable ASCII`);
     }
     const issuerName = issuer.issuerName ?? new URL(baseUrl).host;
     if (!isServerName(issuerName))
-      throw new GateError("CONFIG", `issuers[${i}].issuerName: not a server name`);
+      throw new GateError("ERR_CONFIG", `issuers[${i}].issuerName: not a server name`);
     return {
       baseUrl,
       issuerName,
@@ -109,12 +109,13 @@ function issuerBaseUrl(text: string, i: number): string {
   try {
     url = new URL(text);
   } catch (cause) {
-    throw new GateError("CONFIG", `issuers[${i}].url: not a URL`, { cause });
+    throw new GateError("ERR_CONFIG", `issuers[${i}].url: not a URL`, { cause });
   }
   const secure = url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
-  if (!secure) throw new GateError("CONFIG", `issuers[${i}].url: must be https (http for localhost only)`);
+  if (!secure)
+    throw new GateError("ERR_CONFIG", `issuers[${i}].url: must be https (http for localhost only)`);
   if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
-    throw new GateError("CONFIG", `issuers[${i}].url: no credentials, query or fragment`);
+    throw new GateError("ERR_CONFIG", `issuers[${i}].url: no credentials, query or fragment`);
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }

@@ -33,29 +33,31 @@ const proofBody = z.strictObject({
  * ```
  */
 export async function readProofRequest(request: Request): Promise<Uint8Array> {
-  if (request.method !== "POST") throw new GateError("METHOD_NOT_ALLOWED", "proof: POST only");
+  if (request.method !== "POST") throw new GateError("ERR_METHOD_NOT_ALLOWED", "proof: POST only");
   if (request.headers.get("Sec-Fetch-Site")?.toLowerCase() === "cross-site") {
-    throw new GateError("CROSS_SITE", "proof: refused from another site");
+    throw new GateError("ERR_CROSS_SITE", "proof: refused from another site");
   }
   const type = request.headers.get("Content-Type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw new GateError("BAD_REQUEST", "proof: Content-Type must be application/json");
+    throw new GateError("ERR_BAD_REQUEST", "proof: Content-Type must be application/json");
   }
   const text = await readLimited(request, MAX_PROOF_BODY);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new GateError("BAD_REQUEST", "proof: body is not JSON", { cause });
+    throw new GateError("ERR_BAD_REQUEST", "proof: body is not JSON", { cause });
   }
   const parsed = proofBody.safeParse(json);
   if (!parsed.success) {
-    throw new GateError("BAD_REQUEST", 'proof: body must be { "token": base64url }', { cause: parsed.error });
+    throw new GateError("ERR_BAD_REQUEST", 'proof: body must be { "token": base64url }', {
+      cause: parsed.error,
+    });
   }
   try {
     return fromBase64Url(parsed.data.token);
   } catch (cause) {
-    throw new GateError("MALFORMED_TOKEN", "proof: token is not base64url", { cause });
+    throw new GateError("ERR_MALFORMED_TOKEN", "proof: token is not base64url", { cause });
   }
 }
 
@@ -63,9 +65,9 @@ export async function readProofRequest(request: Request): Promise<Uint8Array> {
 async function readLimited(request: Request, max: number): Promise<string> {
   const declared = request.headers.get("Content-Length");
   if (declared !== null && !(/^[0-9]{1,10}$/.test(declared) && Number(declared) <= max)) {
-    throw new GateError("BAD_REQUEST", "proof: body too large");
+    throw new GateError("ERR_BAD_REQUEST", "proof: body too large");
   }
-  if (request.body === null) throw new GateError("BAD_REQUEST", "proof: empty body");
+  if (request.body === null) throw new GateError("ERR_BAD_REQUEST", "proof: empty body");
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;
@@ -76,13 +78,13 @@ async function readLimited(request: Request, max: number): Promise<string> {
       length += value.length;
       if (length > max) {
         await reader.cancel().catch(() => undefined);
-        throw new GateError("BAD_REQUEST", "proof: body too large");
+        throw new GateError("ERR_BAD_REQUEST", "proof: body too large");
       }
       chunks.push(value);
     }
   } catch (cause) {
     if (cause instanceof GateError) throw cause;
-    throw new GateError("BAD_REQUEST", "proof: body cannot be read", { cause });
+    throw new GateError("ERR_BAD_REQUEST", "proof: body cannot be read", { cause });
   }
   const all = new Uint8Array(length);
   let offset = 0;
@@ -93,6 +95,6 @@ async function readLimited(request: Request, max: number): Promise<string> {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(all);
   } catch (cause) {
-    throw new GateError("BAD_REQUEST", "proof: body is not UTF-8", { cause });
+    throw new GateError("ERR_BAD_REQUEST", "proof: body is not UTF-8", { cause });
   }
 }

@@ -1,9 +1,8 @@
-import { TokenChallenge } from "../protocol/index.js";
+import { ProtocolError, Token, TokenChallenge, toHex, VerificationError } from "../protocol/index.js";
 import { GateError } from "./errors.js";
 import { checkWithGateway } from "./gateway-check.js";
 import type { KeyLogCheck } from "./key-log-check.js";
-import type { KeyRing } from "./key-ring.js";
-import { tokenKeyIdOf } from "./verifier.js";
+import type { IssuerKeys } from "./key-ring.js";
 
 /*
  * Accepting a token, in order (cheapest refusals first, the network last):
@@ -28,7 +27,7 @@ export interface Redeemed {
 
 /** What {@link redeemToken} needs. */
 export interface RedeemContext {
-  ring: KeyRing;
+  ring: IssuerKeys;
   keyLog: KeyLogCheck;
   minAge: number;
   nowMs: number;
@@ -44,26 +43,32 @@ export interface RedeemContext {
  * const { ageOver } = await redeemToken(tokenBytes, { ring, minAge: 18, nowMs: Date.now(), fetch, timeoutMs: 5000 });
  * ```
  */
-export async function redeemToken(token: Uint8Array, context: RedeemContext): Promise<Redeemed> {
+export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Promise<Redeemed> {
   const { ring, minAge, nowMs } = context;
   // 1.
-  const keyId = tokenKeyIdOf(token);
+  let token: Token;
+  try {
+    token = Token.decode(bytes);
+  } catch (cause) {
+    throw new GateError("ERR_MALFORMED_TOKEN", "token: not a Token of type 0x0002", { cause });
+  }
+  const keyId = toHex(token.tokenKeyId);
   // 2.
-  let found: Awaited<ReturnType<KeyRing["find"]>>;
+  let found: Awaited<ReturnType<IssuerKeys["find"]>>;
   try {
     found = await ring.find(keyId);
   } catch (error) {
-    if (error instanceof GateError && error.code === "UNKNOWN_KEY")
-      return redeemUnlisted(token, context, error);
+    if (error instanceof GateError && error.code === "ERR_UNKNOWN_KEY")
+      return redeemUnlisted(bytes, context, error);
     throw error;
   }
   const { issuer, key, verifier } = found;
   // 3.
   if (key.ageOver === undefined || key.ageOver < minAge) {
-    throw new GateError("THRESHOLD_TOO_LOW", `token: its key does not prove age ${minAge} or more`);
+    throw new GateError("ERR_THRESHOLD_TOO_LOW", `token: its key does not prove age ${minAge} or more`);
   }
   if (key.notAfter !== undefined && key.notAfter <= Math.floor(nowMs / 1000)) {
-    throw new GateError("KEY_EXPIRED", "token: its key has expired");
+    throw new GateError("ERR_KEY_EXPIRED", "token: its key has expired");
   }
   // 3b. key consistency: the key is announced in the issuer's key log (read once per key)
   if (issuer.keyLog) await context.keyLog.assertAnnounced(issuer.baseUrl, keyId, Math.floor(nowMs / 1000));
@@ -72,14 +77,18 @@ export async function redeemToken(token: Uint8Array, context: RedeemContext): Pr
   try {
     await verifier.verify(token, { challenge });
   } catch (cause) {
-    if (cause instanceof GateError) throw cause;
-    throw new GateError("INVALID_TOKEN", "token: does not verify", { cause });
+    if (cause instanceof VerificationError && cause.code === "ERR_UNKNOWN_KEY") {
+      throw new GateError("ERR_UNKNOWN_KEY", "token: its key cannot be used", { cause });
+    }
+    if (cause instanceof ProtocolError)
+      throw new GateError("ERR_INVALID_TOKEN", "token: does not verify", { cause });
+    throw cause;
   }
   // 5.
   await checkWithGateway({
     baseUrl: issuer.baseUrl,
     siteKey: issuer.siteKey,
-    token,
+    token: bytes,
     minAge,
     fetch: context.fetch,
     timeoutMs: context.timeoutMs,
@@ -105,7 +114,7 @@ async function redeemUnlisted(
       });
       return { ageOver: result.ageOver, issuer: issuer.issuerName };
     } catch (error) {
-      if (!(error instanceof GateError) || error.code !== "TOKEN_REJECTED") throw error;
+      if (!(error instanceof GateError) || error.code !== "ERR_TOKEN_REJECTED") throw error;
     }
   }
   throw unknown;

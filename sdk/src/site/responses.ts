@@ -14,7 +14,7 @@ export const NO_STORE = "private, no-store";
  *
  * @example
  * ```ts
- * return errorResponse(new GateError("BAD_REQUEST", "proof: body is not JSON"));
+ * return errorResponse(new GateError("ERR_BAD_REQUEST", "proof: body is not JSON"));
  * ```
  */
 export function errorResponse(
@@ -50,10 +50,10 @@ export function jsonResponse(body: unknown, headers: HeadersInit = {}): Response
  *
  * @example
  * ```ts
- * const e = toGateError(new Error("boom")); // e.code === "INTERNAL"
+ * const e = toGateError(new Error("boom")); // e.code === "ERR_INTERNAL"
  * ```
  */
 export function toGateError(error: unknown): GateError {
   if (error instanceof GateError) return error;
-  return new GateError("INTERNAL", "age gate: unexpected fault", { cause: error });
+  return new GateError("ERR_INTERNAL", "age gate: unexpected fault", { cause: error });
 }

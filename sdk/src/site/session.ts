@@ -49,7 +49,7 @@ export interface SessionCodec {
 }
 
 /**
- * Build the session codec of a gate. Throws GateError("CONFIG") on a short secret, a bad length or a bad name.
+ * Build the session codec of a gate. Throws GateError("ERR_CONFIG") on a short secret, a bad length or a bad name.
  *
  * @example
  * ```ts
@@ -63,12 +63,16 @@ export function createSessionCodec(options: SessionOptions): SessionCodec {
   const secure = options.secure ?? true;
   const maxAge = options.maxAgeSeconds ?? DEFAULT_SESSION_SECONDS;
   if (!Number.isSafeInteger(maxAge) || maxAge < 0 || maxAge > MAX_SESSION_SECONDS) {
-    throw new GateError("CONFIG", `session.maxAgeSeconds must be an integer in 0..${MAX_SESSION_SECONDS}`);
+    throw new GateError(
+      "ERR_CONFIG",
+      `session.maxAgeSeconds must be an integer in 0..${MAX_SESSION_SECONDS}`,
+    );
   }
   const cookieName = options.cookieName ?? (secure ? DEFAULT_COOKIE_NAME : DEFAULT_INSECURE_COOKIE_NAME);
-  if (!COOKIE_NAME.test(cookieName)) throw new GateError("CONFIG", "session.cookieName is not a cookie name");
+  if (!COOKIE_NAME.test(cookieName))
+    throw new GateError("ERR_CONFIG", "session.cookieName is not a cookie name");
   if (!secure && cookieName.startsWith("__Host-")) {
-    throw new GateError("CONFIG", 'session.cookieName: "__Host-" cookies need secure: true');
+    throw new GateError("ERR_CONFIG", 'session.cookieName: "__Host-" cookies need secure: true');
   }
   const attributes = `Path=/; HttpOnly;${secure ? " Secure;" : ""} SameSite=Lax`;
   const lifetime = maxAge === 0 ? BROWSER_SESSION_LIMIT_SECONDS : maxAge;
@@ -114,13 +118,13 @@ function sessionKey(secret: SessionOptions["secret"]): Uint8Array | CryptoKey {
   if (typeof secret === "string" || secret instanceof Uint8Array) {
     const bytes = typeof secret === "string" ? new TextEncoder().encode(secret) : secret.slice();
     if (bytes.length < MIN_SECRET_BYTES) {
-      throw new GateError("CONFIG", `session.secret must be at least ${MIN_SECRET_BYTES} bytes`);
+      throw new GateError("ERR_CONFIG", `session.secret must be at least ${MIN_SECRET_BYTES} bytes`);
     }
     return bytes;
   }
   const algorithm = secret.algorithm as { name?: string; hash?: { name?: string } };
   if (secret.type !== "secret" || algorithm.name !== "HMAC" || algorithm.hash?.name !== "SHA-256") {
-    throw new GateError("CONFIG", "session.secret must be an HMAC SHA-256 CryptoKey");
+    throw new GateError("ERR_CONFIG", "session.secret must be an HMAC SHA-256 CryptoKey");
   }
   return secret;
 }

@@ -5,21 +5,26 @@ import {
   type KeyObject,
   type RSAPSSKeyPairKeyObjectOptions,
   sign,
-  verify,
 } from "node:crypto";
+import { createNodeTokenVerifier } from "@blindgate/sdk/node";
 import {
   buildDirectory,
+  type CheckAnswer,
+  checkRequestSchema,
   concat,
-  DIRECTORY_PATH,
   type DirectoryTokenKey,
   fromBase64Url,
+  GATEWAY_PATHS,
+  type GatewayErrorCode,
+  gatewayErrorAnswer,
   type KeyLogEntry,
   keyLogHash,
+  Token,
   TokenChallenge,
+  type TokenVerifierFactory,
   toBase64Url,
   toHex,
 } from "@blindgate/sdk/protocol";
-import type { GateTokenVerifier, TokenVerifierFactory } from "@blindgate/sdk/site";
 
 /*
  * Test fixtures of the site gate: per-threshold RSA-2048 RSASSA-PSS keys (SPKI with the id-RSASSA-PSS OID, as
@@ -92,35 +97,14 @@ export function mintToken(key: ThresholdKey, issuerName: string): Uint8Array {
   return concat(input, authenticator);
 }
 
-/** A node:crypto verifier with the gate's factory shape. */
-export const nodeVerifier: TokenVerifierFactory = <M>(
-  keys: { spki: Uint8Array; meta: M }[],
-): GateTokenVerifier<M> => {
-  const byId = new Map(keys.map((k) => [toHex(createHash("sha256").update(k.spki).digest()), k]));
-  return {
-    verify(token, { challenge }) {
-      const keyId = toHex(token.subarray(66, 98));
-      const key = byId.get(keyId);
-      if (key === undefined) throw new Error("unknown key");
-      const digest = createHash("sha256").update(challenge).digest();
-      if (toHex(token.subarray(34, 66)) !== toHex(digest)) throw new Error("challenge mismatch");
-      const ok = verify(
-        "sha384",
-        token.subarray(0, 98),
-        {
-          key: Buffer.from(key.spki),
-          format: "der",
-          type: "spki",
-          padding: constants.RSA_PKCS1_PSS_PADDING,
-          saltLength: 48,
-        },
-        token.subarray(98),
-      );
-      if (!ok) throw new Error("bad signature");
-      return { tokenKeyId: token.subarray(66, 98), meta: key.meta };
-    },
-  };
-};
+/** The protocol core's verifier on node:crypto (what the gate picks on Node by itself). */
+export const nodeVerifier: TokenVerifierFactory = createNodeTokenVerifier;
+
+/** An error answer exactly as the real gateway shapes it (the contract's status for the code). */
+function refusal(code: GatewayErrorCode, message: string): Response {
+  const { status, body } = gatewayErrorAnswer(code, message);
+  return Response.json(body, { status });
+}
 
 export type GatewayMode = "up" | "down" | "500" | "hang" | "garbage";
 
@@ -140,6 +124,8 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
   readonly unannounced = new Set<string>();
   /** Break the key log's hash chain (an entry altered after the fact). */
   tamperKeyLog = false;
+  /** Answer every check with ERR_SITE_SUSPENDED. */
+  suspended = false;
   readonly checks: { token: string; minAge: number }[] = [];
   readonly spent = new Set<string>();
 
@@ -160,7 +146,7 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
   }
 
   async handle(url: URL, init: RequestInit | undefined): Promise<Response> {
-    if (url.pathname === DIRECTORY_PATH) {
+    if (url.pathname === GATEWAY_PATHS.directory) {
       this.directoryFetches++;
       return this.#answer(this.directoryMode, () =>
         Response.json(
@@ -171,35 +157,41 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
         ),
       );
     }
-    if (url.pathname === "/v1/key-log") {
+    if (url.pathname === GATEWAY_PATHS.keyLog) {
       this.keyLogFetches++;
       const entries = await this.keyLog();
       return this.#answer(this.keyLogMode, () => Response.json({ entries }));
     }
-    if (url.pathname === "/v1/check" && init?.method === "POST") {
+    if (url.pathname === GATEWAY_PATHS.check && init?.method === "POST") {
       return this.#answer(this.mode, () => {
         const headers = new Headers(init.headers);
         if (headers.get("Authorization") !== `Bearer ${this.siteKey}`) {
-          return Response.json({ error: { code: "UNAUTHORIZED", message: "bad site key" } }, { status: 401 });
+          return refusal("ERR_SITE_KEY_INVALID", "unknown site API key");
         }
-        const body = JSON.parse(String(init.body)) as { token: string; minAge: number };
-        this.checks.push(body);
-        const token = fromBase64Url(body.token);
-        const key = this.keys.find((k) => k.keyId === toHex(token.subarray(66, 98)));
-        if (key === undefined) {
-          return Response.json({ error: { code: "UNKNOWN_KEY", message: "unknown key" } }, { status: 400 });
+        if (this.suspended) return refusal("ERR_SITE_SUSPENDED", "this site is suspended");
+        const parsed = checkRequestSchema.safeParse(JSON.parse(String(init.body)));
+        if (!parsed.success) return refusal("ERR_BAD_REQUEST", "expected { token, minAge, challenge? }");
+        this.checks.push(parsed.data);
+        let token: Token;
+        try {
+          token = Token.decode(fromBase64Url(parsed.data.token));
+        } catch {
+          return refusal("ERR_TOKEN_MALFORMED", "token is not a type 0x0002 Token");
         }
-        const id = toHex(token.subarray(2, 34));
-        if (this.spent.has(id)) {
-          return Response.json({ error: { code: "TOKEN_SPENT", message: "spent" } }, { status: 409 });
-        }
+        const key = this.keys.find((k) => k.keyId === toHex(token.tokenKeyId));
+        if (key === undefined)
+          return refusal("ERR_TOKEN_UNKNOWN_KEY", "no key accepted now signed this token");
+        if (key.ageOver < parsed.data.minAge) return refusal("ERR_TOKEN_BELOW_AGE", "below the age asked");
+        const id = toHex(token.nonce);
+        if (this.spent.has(id)) return refusal("ERR_TOKEN_SPENT", "this token was used already");
         this.spent.add(id);
-        return Response.json({
+        const answer: CheckAnswer = {
           valid: true,
           ageOver: key.ageOver,
           issuer: this.issuerName,
           keyExpiresAt: new Date((key.notAfter ?? 2_000_000_000) * 1000).toISOString(),
-        });
+        };
+        return Response.json(answer);
       });
     }
     return new Response("not found", { status: 404 });
@@ -240,7 +232,7 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
       case "down":
         throw new TypeError("fetch failed: connection refused");
       case "500":
-        return Response.json({ error: { code: "INTERNAL", message: "internal error" } }, { status: 500 });
+        return refusal("ERR_INTERNAL", "internal error");
       case "garbage":
         return new Response("<html>proxy error</html>", { status: 200 });
       case "hang":

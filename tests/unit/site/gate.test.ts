@@ -79,8 +79,8 @@ describe("the 401 challenge", () => {
     async (minAge, threshold) => {
       const result = refused(await gateFor(minAge).check(new Request(`${SITE}/adult`)));
       expect(result.response.status).toBe(401);
-      expect(result.error.code).toBe("AGE_REQUIRED");
-      expect(await errorCode(result.response)).toBe("AGE_REQUIRED");
+      expect(result.error.code).toBe("ERR_AGE_REQUIRED");
+      expect(await errorCode(result.response)).toBe("ERR_AGE_REQUIRED");
       const challenges = parseWwwAuthenticate(result.response.headers.get("WWW-Authenticate") ?? "");
       expect(challenges).toHaveLength(1);
       const [c] = challenges;
@@ -117,7 +117,7 @@ describe("the 401 challenge", () => {
   it("is a 503 NO_THRESHOLD when no issuer has a threshold that high", async () => {
     const result = refused(await gateFor(22).check(new Request(`${SITE}/`)));
     expect(result.response.status).toBe(503);
-    expect(result.error.code).toBe("NO_THRESHOLD");
+    expect(result.error.code).toBe("ERR_NO_THRESHOLD");
   });
 
   it("is a 503 GATEWAY_UNAVAILABLE when the directory cannot be fetched, and never a pass", async () => {
@@ -125,8 +125,8 @@ describe("the 401 challenge", () => {
       gateway.directoryMode = mode;
       const result = refused(await gateFor(18).check(new Request(`${SITE}/`)));
       expect(result.response.status).toBe(503);
-      expect(result.error.code).toBe("GATEWAY_UNAVAILABLE");
-      expect(await errorCode(result.response)).toBe("GATEWAY_UNAVAILABLE");
+      expect(result.error.code).toBe("ERR_GATEWAY_UNAVAILABLE");
+      expect(await errorCode(result.response)).toBe("ERR_GATEWAY_UNAVAILABLE");
     }
   });
 });
@@ -152,7 +152,7 @@ describe("the proof endpoint", () => {
   it("refuses a token of a lower threshold without asking the gateway", async () => {
     const response = await gateFor(18).handleProof(proof(mintToken(keyOf(16), "gateway.example")));
     expect(response.status).toBe(403);
-    expect(await errorCode(response)).toBe("THRESHOLD_TOO_LOW");
+    expect(await errorCode(response)).toBe("ERR_THRESHOLD_TOO_LOW");
     expect(response.headers.getSetCookie()).toEqual([]);
     expect(gateway.checks).toHaveLength(0);
   });
@@ -163,7 +163,7 @@ describe("the proof endpoint", () => {
     expect((await gate.handleProof(proof(token))).status).toBe(200);
     const again = await gate.handleProof(proof(token));
     expect(again.status).toBe(403);
-    expect(await errorCode(again)).toBe("TOKEN_REJECTED");
+    expect(await errorCode(again)).toBe("ERR_TOKEN_REJECTED");
     expect(again.headers.getSetCookie()).toEqual([]);
   });
 
@@ -171,16 +171,16 @@ describe("the proof endpoint", () => {
     const old = thresholdKey(18, { notBefore: clock.seconds - 86400, notAfter: clock.seconds - 1 });
     gateway.keys.push(old);
     const response = await gateFor(18).handleProof(proof(mintToken(old, "gateway.example")));
-    expect(await errorCode(response)).toBe("KEY_EXPIRED");
+    expect(await errorCode(response)).toBe("ERR_KEY_EXPIRED");
   });
 
   it("refuses a bad signature and a token for another issuer's challenge", async () => {
     const token = mintToken(keyOf(18), "gateway.example");
     token[token.length - 1]! ^= 1;
     const gate = gateFor(18);
-    expect(await errorCode(await gate.handleProof(proof(token)))).toBe("INVALID_TOKEN");
+    expect(await errorCode(await gate.handleProof(proof(token)))).toBe("ERR_INVALID_TOKEN");
     const elsewhere = mintToken(keyOf(18), "evil.example");
-    expect(await errorCode(await gate.handleProof(proof(elsewhere)))).toBe("INVALID_TOKEN");
+    expect(await errorCode(await gate.handleProof(proof(elsewhere)))).toBe("ERR_INVALID_TOKEN");
     expect(gateway.checks).toHaveLength(0);
   });
 
@@ -196,10 +196,10 @@ describe("the proof endpoint", () => {
     expect(response.status).toBe(200);
     expect(gateway.directoryFetches).toBe(2);
     expect(await errorCode(await gate.handleProof(proof(mintToken(stranger, "gateway.example"))))).toBe(
-      "UNKNOWN_KEY",
+      "ERR_UNKNOWN_KEY",
     );
     expect(await errorCode(await gate.handleProof(proof(mintToken(stranger, "gateway.example"))))).toBe(
-      "UNKNOWN_KEY",
+      "ERR_UNKNOWN_KEY",
     );
     expect(gateway.directoryFetches).toBe(2);
     clock.advance(31);
@@ -236,7 +236,7 @@ describe("the proof endpoint", () => {
       gateway.mode = mode;
       const response = await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example")));
       expect(response.status).toBe(503);
-      expect(await errorCode(response)).toBe("GATEWAY_UNAVAILABLE");
+      expect(await errorCode(response)).toBe("ERR_GATEWAY_UNAVAILABLE");
       expect(response.headers.getSetCookie()).toEqual([]);
     },
   );
@@ -251,7 +251,7 @@ describe("the proof endpoint", () => {
     });
     const response = await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example")));
     expect(response.status).toBe(503);
-    expect(await errorCode(response)).toBe("GATEWAY_UNAVAILABLE");
+    expect(await errorCode(response)).toBe("ERR_GATEWAY_UNAVAILABLE");
   });
 
   it("takes POST only, JSON only, and refuses cross-site posts", async () => {
@@ -261,12 +261,12 @@ describe("the proof endpoint", () => {
     expect(get.status).toBe(405);
     expect(get.headers.get("Allow")).toBe("POST");
     const form = await gate.handleProof(proof(token, { headers: { "Content-Type": "text/plain" } }));
-    expect(await errorCode(form)).toBe("BAD_REQUEST");
+    expect(await errorCode(form)).toBe("ERR_BAD_REQUEST");
     const crossSite = await gate.handleProof(
       proof(token, { headers: { "Content-Type": "application/json", "Sec-Fetch-Site": "cross-site" } }),
     );
     expect(crossSite.status).toBe(403);
-    expect(await errorCode(crossSite)).toBe("CROSS_SITE");
+    expect(await errorCode(crossSite)).toBe("ERR_CROSS_SITE");
     expect(gateway.checks).toHaveLength(0);
   });
 
@@ -285,9 +285,9 @@ describe("the proof endpoint", () => {
       const response = await gate.handleProof(
         new Request(`${SITE}/p`, { method: "POST", headers: { "Content-Type": "application/json" }, body }),
       );
-      expect(await errorCode(response)).toBe("BAD_REQUEST");
+      expect(await errorCode(response)).toBe("ERR_BAD_REQUEST");
     }
-    expect(await errorCode(await gate.handleProof(proof("AAAA")))).toBe("MALFORMED_TOKEN");
+    expect(await errorCode(await gate.handleProof(proof("AAAA")))).toBe("ERR_MALFORMED_TOKEN");
     expect(gateway.checks).toHaveLength(0);
   });
 });
@@ -316,7 +316,7 @@ describe("gated requests", () => {
       ),
     );
     expect(result.response.status).toBe(401);
-    expect(result.error.code).toBe("THRESHOLD_TOO_LOW");
+    expect(result.error.code).toBe("ERR_THRESHOLD_TOO_LOW");
     expect(parseWwwAuthenticate(result.response.headers.get("WWW-Authenticate") ?? "")).toHaveLength(1);
   });
 
@@ -326,7 +326,7 @@ describe("gated requests", () => {
         new Request(`${SITE}/`, { headers: { Authorization: "Bearer site-user-token" } }),
       ),
     );
-    expect(result.error.code).toBe("AGE_REQUIRED");
+    expect(result.error.code).toBe("ERR_AGE_REQUIRED");
   });
 
   it("refuse a session for a lower threshold (keeping it for other sections) and an expired one (deleted)", async () => {
@@ -335,11 +335,11 @@ describe("gated requests", () => {
     expect((await gate16.check(new Request(`${SITE}/`, { headers: { Cookie: cookie } }))).ok).toBe(true);
     const low = refused(await gateFor(18).check(new Request(`${SITE}/`, { headers: { Cookie: cookie } })));
     expect(low.response.status).toBe(401);
-    expect(low.error.code).toBe("AGE_REQUIRED");
+    expect(low.error.code).toBe("ERR_AGE_REQUIRED");
     expect(low.response.headers.getSetCookie()).toEqual([]);
     clock.advance(15 * 60);
     const expired = refused(await gate16.check(new Request(`${SITE}/`, { headers: { Cookie: cookie } })));
-    expect(expired.error.code).toBe("AGE_REQUIRED");
+    expect(expired.error.code).toBe("ERR_AGE_REQUIRED");
     expect(expired.response.headers.getSetCookie()).toEqual([
       "__Host-blindgate-age=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0",
     ]);
@@ -372,7 +372,7 @@ describe("gated requests", () => {
       ),
     );
     expect(result.response.status).toBe(503);
-    expect(result.error.code).toBe("GATEWAY_UNAVAILABLE");
+    expect(result.error.code).toBe("ERR_GATEWAY_UNAVAILABLE");
   });
 });
 
@@ -419,7 +419,7 @@ describe("configuration", () => {
     { proofPath: "relative" },
     { session: { secret: "short" } },
   ] as Partial<AgeGateOptions>[])("refuses %j with CONFIG", (bad) => {
-    expect(() => gateFor(18, bad)).toThrow(expect.objectContaining({ code: "CONFIG" }));
+    expect(() => gateFor(18, bad)).toThrow(expect.objectContaining({ code: "ERR_CONFIG" }));
   });
 
   it("allows http for localhost gateways", () => {
@@ -441,14 +441,14 @@ describe("key consistency: the issuer's key log", () => {
     gateway.unannounced.add(keyOf(18).keyId);
     const response = await gateFor(18).handleProof(proof(mintToken(keyOf(18), "gateway.example")));
     expect(response.status).toBe(403);
-    expect(await errorCode(response)).toBe("KEY_NOT_ANNOUNCED");
+    expect(await errorCode(response)).toBe("ERR_KEY_NOT_ANNOUNCED");
     expect(gateway.checks).toHaveLength(0);
   });
 
   it("refuses when the log's hash chain is broken", async () => {
     gateway.tamperKeyLog = true;
     const response = await gateFor(18).handleProof(proof(mintToken(keyOf(18), "gateway.example")));
-    expect(await errorCode(response)).toBe("KEY_NOT_ANNOUNCED");
+    expect(await errorCode(response)).toBe("ERR_KEY_NOT_ANNOUNCED");
     expect(gateway.checks).toHaveLength(0);
   });
 
@@ -456,7 +456,7 @@ describe("key consistency: the issuer's key log", () => {
     gateway.keyLogMode = mode;
     const response = await gateFor(18).handleProof(proof(mintToken(keyOf(18), "gateway.example")));
     expect(response.status).toBe(503);
-    expect(await errorCode(response)).toBe("GATEWAY_UNAVAILABLE");
+    expect(await errorCode(response)).toBe("ERR_GATEWAY_UNAVAILABLE");
     expect(gateway.checks).toHaveLength(0);
   });
 

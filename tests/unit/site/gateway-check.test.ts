@@ -1,7 +1,11 @@
+import { GATEWAY_ERROR_CODES, GATEWAY_ERRORS, gatewayErrorAnswer } from "@blindgate/sdk/protocol";
 import { checkWithGateway, GateError } from "@blindgate/sdk/site";
 import { describe, expect, it } from "vitest";
 
-/* How each answer of the gateway's /v1/check maps to the gate's codes: only a well-formed 200 passes. */
+/*
+ * How each answer of the gateway's /v1/check maps to the gate's codes: only a well-formed 200 passes. The error
+ * answers are made by the contract the gateway itself answers with (sdk/src/protocol/gateway-api.ts).
+ */
 
 function answering(status: number, body: unknown, seen: RequestInit[] = []): typeof fetch {
   return (async (_input: string | URL | Request, init?: RequestInit) => {
@@ -51,22 +55,49 @@ describe("checkWithGateway", () => {
   it.each([
     [200, ok, "ok 18"],
     [200, { ...ok, ageOver: 21 }, "ok 21"],
-    [200, { ...ok, valid: false }, "TOKEN_REJECTED"],
-    [200, { ...ok, ageOver: 16 }, "THRESHOLD_TOO_LOW"],
-    [200, { valid: true }, "GATEWAY_UNAVAILABLE"],
-    [200, "not json", "GATEWAY_UNAVAILABLE"],
-    [400, { error: { code: "INVALID_TOKEN", message: "x" } }, "TOKEN_REJECTED"],
-    [409, { error: { code: "TOKEN_SPENT", message: "x" } }, "TOKEN_REJECTED"],
-    [403, { error: { code: "THRESHOLD", message: "x" } }, "TOKEN_REJECTED"],
-    [403, { error: { code: "SITE_SUSPENDED", message: "x" } }, "GATEWAY_UNAVAILABLE"],
-    [403, "", "GATEWAY_UNAVAILABLE"],
-    [401, { error: { code: "UNAUTHORIZED", message: "x" } }, "GATEWAY_UNAVAILABLE"],
-    [429, { error: { code: "RATE_LIMITED", message: "x" } }, "GATEWAY_UNAVAILABLE"],
-    [500, "", "GATEWAY_UNAVAILABLE"],
-    [502, "<html>", "GATEWAY_UNAVAILABLE"],
-    [201, "", "GATEWAY_UNAVAILABLE"],
+    [200, { ...ok, valid: false }, "ERR_GATEWAY_UNAVAILABLE"],
+    [200, { ...ok, extra: "field" }, "ERR_GATEWAY_UNAVAILABLE"],
+    [200, { ...ok, ageOver: 16 }, "ERR_THRESHOLD_TOO_LOW"],
+    [200, { valid: true }, "ERR_GATEWAY_UNAVAILABLE"],
+    [200, "not json", "ERR_GATEWAY_UNAVAILABLE"],
+    [409, { error: { code: "ERR_TOKEN_SPENT", message: "x" } }, "ERR_TOKEN_REJECTED"],
+    [422, { error: { code: "ERR_TOKEN_INVALID", message: "x" } }, "ERR_TOKEN_REJECTED"],
+    // a token code with a status the contract does not give it, or a code outside the contract: fail closed
+    [400, { error: { code: "ERR_TOKEN_SPENT", message: "x" } }, "ERR_GATEWAY_UNAVAILABLE"],
+    [409, { error: { code: "TOKEN_SPENT", message: "x" } }, "ERR_GATEWAY_UNAVAILABLE"],
+    [403, { error: { code: "ERR_SITE_SUSPENDED", message: "x" } }, "ERR_GATEWAY_UNAVAILABLE"],
+    [403, "", "ERR_GATEWAY_UNAVAILABLE"],
+    [401, { error: { code: "UNAUTHORIZED", message: "x" } }, "ERR_GATEWAY_UNAVAILABLE"],
+    [429, { error: { code: "RATE_LIMITED", message: "x" } }, "ERR_GATEWAY_UNAVAILABLE"],
+    [500, "", "ERR_GATEWAY_UNAVAILABLE"],
+    [502, "<html>", "ERR_GATEWAY_UNAVAILABLE"],
+    [201, "", "ERR_GATEWAY_UNAVAILABLE"],
   ])("status %i with %j is %s", async (status, body, expected) => {
     expect(await outcome(status, body)).toBe(expected);
+  });
+
+  it.each(GATEWAY_ERROR_CODES)(
+    "the gateway's %s is the token's refusal only when it is about the token",
+    async (code) => {
+      const { status, body } = gatewayErrorAnswer(code, "m");
+      const expected =
+        GATEWAY_ERRORS[code].party === "token" ? "ERR_TOKEN_REJECTED" : "ERR_GATEWAY_UNAVAILABLE";
+      expect(await outcome(status, body)).toBe(expected);
+    },
+  );
+
+  it("keeps the gateway's code on the error", async () => {
+    const { status, body } = gatewayErrorAnswer("ERR_TOKEN_SPENT", "spent");
+    await expect(
+      checkWithGateway({
+        baseUrl: "https://gw.example",
+        siteKey: "sk",
+        token,
+        minAge: 18,
+        fetch: answering(status, body),
+        timeoutMs: 1000,
+      }),
+    ).rejects.toMatchObject({ code: "ERR_TOKEN_REJECTED", gatewayCode: "ERR_TOKEN_SPENT" });
   });
 
   it("is GATEWAY_UNAVAILABLE when fetch throws", async () => {
@@ -82,6 +113,6 @@ describe("checkWithGateway", () => {
         fetch: failing,
         timeoutMs: 10,
       }),
-    ).rejects.toMatchObject({ code: "GATEWAY_UNAVAILABLE" });
+    ).rejects.toMatchObject({ code: "ERR_GATEWAY_UNAVAILABLE" });
   });
 });

@@ -43,11 +43,11 @@ describe("toLambdaHandler (API Gateway v2)", () => {
     const result = await toLambdaHandler(gate, handler)(event("/adult"), {});
     expect(result.statusCode).toBe(401);
     expect(parseWwwAuthenticate(result.headers?.["www-authenticate"] ?? "")).toHaveLength(1);
-    expect(JSON.parse(result.body ?? "")).toMatchObject({ error: { code: "AGE_REQUIRED" } });
+    expect(JSON.parse(result.body ?? "")).toMatchObject({ error: { code: "ERR_AGE_REQUIRED" } });
   });
 
   it("takes a base64-encoded proof, returns the cookie in `cookies`, and passes the cookie afterwards", async () => {
-    const wrapped = gate.protectLambda(handler);
+    const wrapped = toLambdaHandler(gate, handler);
     const proof = await wrapped(
       event("/.well-known/blindgate/proof", {
         method: "POST",
@@ -86,13 +86,13 @@ describe("toLambdaHandler (API Gateway v2)", () => {
       {},
     );
     expect(result.statusCode).toBe(400);
-    expect(JSON.parse(result.body ?? "")).toMatchObject({ error: { code: "BAD_REQUEST" } });
+    expect(JSON.parse(result.body ?? "")).toMatchObject({ error: { code: "ERR_BAD_REQUEST" } });
   });
 
   it("fails closed with 503 when the gateway is down", async () => {
     gateway.directoryMode = "500";
     const result = await toLambdaHandler(gate, handler)(event("/adult"), {});
     expect(result.statusCode).toBe(503);
-    expect(JSON.parse(result.body ?? "")).toMatchObject({ error: { code: "GATEWAY_UNAVAILABLE" } });
+    expect(JSON.parse(result.body ?? "")).toMatchObject({ error: { code: "ERR_GATEWAY_UNAVAILABLE" } });
   });
 });

@@ -59,7 +59,7 @@ describe("toNodeMiddleware on node:http", () => {
     const response = await fetch(`${base}/adult`);
     expect(response.status).toBe(401);
     expect(parseWwwAuthenticate(response.headers.get("WWW-Authenticate") ?? "")).toHaveLength(1);
-    expect(await response.json()).toMatchObject({ error: { code: "AGE_REQUIRED" } });
+    expect(await response.json()).toMatchObject({ error: { code: "ERR_AGE_REQUIRED" } });
     expect(seen).toEqual([]);
   });
 
@@ -95,14 +95,14 @@ describe("toNodeMiddleware on node:http", () => {
       body: JSON.stringify({ token: "A".repeat(100_000) }),
     });
     expect(proof.status).toBe(400);
-    expect(await proof.json()).toMatchObject({ error: { code: "BAD_REQUEST" } });
+    expect(await proof.json()).toMatchObject({ error: { code: "ERR_BAD_REQUEST" } });
   });
 
   it("fails closed with 503 when the gateway is down", async () => {
     gateway.directoryMode = "down";
     const response = await fetch(`${base}/adult`);
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ error: { code: "GATEWAY_UNAVAILABLE" } });
+    expect(await response.json()).toMatchObject({ error: { code: "ERR_GATEWAY_UNAVAILABLE" } });
     expect(seen).toEqual([]);
   });
 

@@ -1,0 +1,288 @@
+import * as z from "zod/mini";
+import { DIRECTORY_PATH } from "./directory.js";
+
+/*
+ * The gateway's HTTP API, as one contract imported by both ends: the gateway's handlers parse requests and shape
+ * answers with it, the site SDK, the wallet and the key-log checks read answers with it, and test fakes are built
+ * from it, so none of them can drift from the real routes. docs/errors.md lists every code below.
+ *
+ * Error answers, on every route: `{ "error": { "code": GatewayErrorCode, "message": string } }` with the status of
+ * GATEWAY_ERRORS[code]; 5xx bodies are generic. Codes are SCREAMING_SNAKE with the prefix ERR_ everywhere in
+ * blindgate (gateway, protocol core, site gate, browser): a code never changes meaning once published.
+ */
+
+/** Paths of the gateway's routes, under its base URL. */
+export const GATEWAY_PATHS = {
+  /** GET: the RFC 9578 issuer directory. */
+  directory: DIRECTORY_PATH,
+  /** POST: RFC 9578 issuance (one TokenRequest or a generic batch), paid for by a provider's grant. */
+  issue: "/token-request",
+  /** POST: a site verifies a token and spends it. */
+  check: "/v1/check",
+  /** GET: the append-only, hash-chained key log. */
+  keyLog: "/v1/key-log",
+  /** GET: the active verification providers (for the wallet). */
+  providers: "/v1/providers",
+} as const;
+
+/** A route of the gateway, by id. */
+export type GatewayRouteId = keyof typeof GATEWAY_PATHS;
+
+/** Who an error is about: the caller's request, the token, the grant, the provider, the site, or the gateway. */
+export type GatewayErrorParty = "request" | "token" | "grant" | "provider" | "site" | "gateway";
+
+/** Status, party and meaning of every gateway error code. */
+export const GATEWAY_ERRORS = {
+  // any route
+  ERR_BAD_REQUEST: {
+    status: 400,
+    party: "request",
+    meaning: "the body or query does not match the route's schema",
+  },
+  ERR_BODY_TOO_LARGE: { status: 413, party: "request", meaning: "the body is larger than the route accepts" },
+  ERR_MEDIA_TYPE: { status: 415, party: "request", meaning: "the Content-Type is not one the route takes" },
+  ERR_METHOD: { status: 405, party: "request", meaning: "the route does not take this method (see Allow)" },
+  ERR_NOT_FOUND: { status: 404, party: "request", meaning: "no such route" },
+  ERR_THROTTLED: {
+    status: 429,
+    party: "request",
+    meaning: "too many requests from this client; retry later",
+  },
+  ERR_UNAVAILABLE: {
+    status: 503,
+    party: "gateway",
+    meaning: "a store or KMS is unreachable or slow; nothing was written; retry later",
+  },
+  ERR_INTERNAL: { status: 500, party: "gateway", meaning: "an unexpected fault; nothing is disclosed" },
+  // issue
+  ERR_DECODE: { status: 400, party: "request", meaning: "the body is not a TokenRequest or a generic batch" },
+  ERR_UNSUPPORTED_TOKEN_TYPE: {
+    status: 422,
+    party: "request",
+    meaning: "a TokenRequest of another token type",
+  },
+  ERR_BATCH_TOO_LARGE: {
+    status: 413,
+    party: "request",
+    meaning: "more requests in a batch than the gateway takes",
+  },
+  ERR_UNKNOWN_KEY: {
+    status: 422,
+    party: "request",
+    meaning: "no issuing key has the request's truncated key id",
+  },
+  ERR_BLINDED_MSG: { status: 422, party: "request", meaning: "a blinded message outside 0 < m < n" },
+  ERR_GRANT_MISSING: { status: 401, party: "grant", meaning: "no grant in Authorization: Bearer" },
+  ERR_GRANT_MALFORMED: {
+    status: 401,
+    party: "grant",
+    meaning: "the grant is not an ES256 JWT with a kid and iss",
+  },
+  ERR_GRANT_SIGNATURE: {
+    status: 401,
+    party: "grant",
+    meaning: "no key of the provider's registered JWKS verifies the grant (or its kid is unknown)",
+  },
+  ERR_GRANT_EXPIRED: { status: 401, party: "grant", meaning: "the grant's exp has passed" },
+  ERR_GRANT_AUDIENCE: {
+    status: 401,
+    party: "grant",
+    meaning: "the grant's aud is not this gateway's issuer name",
+  },
+  ERR_GRANT_CLAIMS: {
+    status: 401,
+    party: "grant",
+    meaning: "the grant's claims are not exactly iss, aud, iat, exp, jti, age_over, max_tokens, in range",
+  },
+  ERR_GRANT_LIFETIME: {
+    status: 401,
+    party: "grant",
+    meaning: "exp - iat is longer than the gateway allows, exp is before iat, or iat is in the future",
+  },
+  ERR_GRANT_REPLAYED: { status: 401, party: "grant", meaning: "this grant was used already" },
+  ERR_GRANT_THRESHOLD: {
+    status: 403,
+    party: "grant",
+    meaning: "a requested key's age threshold is above the grant's age_over",
+  },
+  ERR_GRANT_TOO_MANY: {
+    status: 403,
+    party: "grant",
+    meaning: "more token requests than the grant's max_tokens",
+  },
+  ERR_PROVIDER_UNKNOWN: {
+    status: 403,
+    party: "provider",
+    meaning: "the grant's iss is not a registered provider",
+  },
+  ERR_PROVIDER_SUSPENDED: { status: 403, party: "provider", meaning: "the provider is suspended" },
+  ERR_PROVIDER_QUOTA: {
+    status: 403,
+    party: "provider",
+    meaning: "the provider's monthly token quota is used up",
+  },
+  ERR_PROVIDER_THRESHOLD: {
+    status: 403,
+    party: "provider",
+    meaning: "the grant's age_over is above the highest threshold this provider may attest",
+  },
+  // check
+  ERR_SITE_KEY_MISSING: { status: 401, party: "site", meaning: "no site API key in Authorization: Bearer" },
+  ERR_SITE_KEY_INVALID: { status: 401, party: "site", meaning: "unknown site API key" },
+  ERR_SITE_SUSPENDED: { status: 403, party: "site", meaning: "the site is suspended" },
+  ERR_TOKEN_MALFORMED: { status: 400, party: "token", meaning: "the token is not a type 0x0002 Token" },
+  ERR_CHALLENGE_MALFORMED: {
+    status: 400,
+    party: "request",
+    meaning: "the challenge is not a TokenChallenge naming this issuer",
+  },
+  ERR_TOKEN_UNKNOWN_KEY: {
+    status: 422,
+    party: "token",
+    meaning: "no key whose tokens are accepted now signed the token (unknown, or expired)",
+  },
+  ERR_TOKEN_INVALID: {
+    status: 422,
+    party: "token",
+    meaning: "the signature or the challenge does not verify",
+  },
+  ERR_TOKEN_BELOW_AGE: {
+    status: 422,
+    party: "token",
+    meaning: "the token's threshold is below minAge (the answer does not say which it is); not spent",
+  },
+  ERR_TOKEN_SPENT: {
+    status: 409,
+    party: "token",
+    meaning: "the token was used already, here or on another site",
+  },
+} as const satisfies Record<string, { status: number; party: GatewayErrorParty; meaning: string }>;
+
+/** Every error code a gateway answers with. */
+export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
+
+/** The codes, in table order. */
+export const GATEWAY_ERROR_CODES = Object.keys(GATEWAY_ERRORS) as GatewayErrorCode[];
+
+/**
+ * Is this string one of the gateway's codes?
+ *
+ * @example
+ * ```ts
+ * if (isGatewayErrorCode(code)) console.log(GATEWAY_ERRORS[code].status);
+ * ```
+ */
+export function isGatewayErrorCode(code: string): code is GatewayErrorCode {
+  return Object.hasOwn(GATEWAY_ERRORS, code);
+}
+
+/** An error answer: `{ error: { code, message } }`. */
+export const gatewayErrorBody = z.object({
+  error: z.object({
+    code: z.string().check(z.regex(/^[A-Z0-9_]{1,64}$/)),
+    message: z.string().check(z.maxLength(1024)),
+  }),
+});
+
+/**
+ * The status and body of an error answer, as the gateway (and any fake of it) sends them. 5xx messages are generic.
+ *
+ * @example
+ * ```ts
+ * const { status, body } = gatewayErrorAnswer("ERR_TOKEN_SPENT", "this token was used already"); // 409
+ * ```
+ */
+export function gatewayErrorAnswer(
+  code: GatewayErrorCode,
+  message: string,
+): { status: number; body: { error: { code: GatewayErrorCode; message: string } } } {
+  const { status } = GATEWAY_ERRORS[code];
+  return {
+    status,
+    body: { error: { code, message: status >= 500 ? (GENERIC_MESSAGE[code] ?? "internal error") : message } },
+  };
+}
+
+const GENERIC_MESSAGE: Partial<Record<GatewayErrorCode, string>> = {
+  ERR_UNAVAILABLE: "temporarily unavailable, retry later",
+  ERR_INTERNAL: "internal error",
+};
+
+/**
+ * The gateway code of an error answer's text, when it is one of {@link GATEWAY_ERRORS}.
+ *
+ * @example
+ * ```ts
+ * const code = gatewayErrorCodeOf(await response.text()); // "ERR_TOKEN_SPENT" | undefined
+ * ```
+ */
+export function gatewayErrorCodeOf(text: string): GatewayErrorCode | undefined {
+  try {
+    const parsed = gatewayErrorBody.safeParse(JSON.parse(text));
+    if (!parsed.success) return undefined;
+    const { code } = parsed.data.error;
+    return isGatewayErrorCode(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const base64url = (max: number) =>
+  z.string().check(z.minLength(1), z.maxLength(max), z.regex(/^[A-Za-z0-9_-]+={0,2}$/));
+
+/** Largest body of POST /v1/check, bytes. */
+export const MAX_CHECK_BODY = 4096;
+
+/** POST /v1/check body: the token (base64url), the age asked, and the challenge when not the cross-origin one. */
+export const checkRequestSchema = z.strictObject({
+  token: base64url(1024),
+  minAge: z.int().check(z.minimum(1), z.maximum(150)),
+  challenge: z.optional(base64url(2048)),
+});
+export type CheckRequestBody = z.infer<typeof checkRequestSchema>;
+
+/** POST /v1/check answer 200: the token was valid and is now spent. */
+export const checkAnswerSchema = z.strictObject({
+  valid: z.literal(true),
+  ageOver: z.int().check(z.minimum(1), z.maximum(150)),
+  issuer: z.string().check(z.minLength(1), z.maxLength(255)),
+  keyExpiresAt: z.iso.datetime(),
+});
+export type CheckAnswer = z.infer<typeof checkAnswerSchema>;
+
+/** One key-log entry on the wire (see key-log.ts for its hash). */
+export const keyLogEntrySchema = z.strictObject({
+  seq: z.int().check(z.nonnegative()),
+  at: z.int(),
+  event: z.enum(["created", "published", "retired", "expired"]),
+  keyId: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  threshold: z.int().check(z.minimum(1), z.maximum(150)),
+  spki: z.string().check(z.maxLength(4096)),
+  notBefore: z.int(),
+  issueUntil: z.int(),
+  validUntil: z.int(),
+  prevHash: z.string().check(z.regex(/^([0-9a-f]{64})?$/)),
+  hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+});
+
+/** Entries per key-log page. */
+export const KEY_LOG_PAGE_SIZE = 500;
+
+/** GET /v1/key-log?from=<seq> answer: a page of entries, and `next` (the following page's `from`) when not last. */
+export const keyLogPageSchema = z.strictObject({
+  entries: z.array(keyLogEntrySchema).check(z.maxLength(KEY_LOG_PAGE_SIZE)),
+  next: z.optional(z.int().check(z.positive())),
+});
+export type KeyLogPage = z.infer<typeof keyLogPageSchema>;
+
+/** GET /v1/providers answer: the providers a wallet may send a person to. */
+export const providersAnswerSchema = z.strictObject({
+  providers: z.array(
+    z.strictObject({
+      id: z.string().check(z.minLength(1), z.maxLength(128)),
+      name: z.string().check(z.minLength(1), z.maxLength(256)),
+      verifyUrl: z.url(),
+    }),
+  ),
+});
+export type ProvidersAnswer = z.infer<typeof providersAnswerSchema>;
