@@ -15,6 +15,7 @@ import {
   NODE_TARGET,
   REPO_ROOT,
   REQUIRE_SHIM,
+  SOURCEMAP_DIR,
 } from "./bundling.js";
 
 export interface GatewayFunctionProps {
@@ -69,7 +70,8 @@ export class GatewayFunction extends Construct {
       // Text, not JSON: with Lambda's JSON log format the runtime wraps each console.log line in its own JSON
       // object, and CloudWatch no longer extracts the functions' EMF metric lines (per-site metering).
       loggingFormat: lambda.LoggingFormat.TEXT,
-      environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+      // No --enable-source-maps: the maps are not in the package (bundling.ts, SOURCEMAP_DIR).
+      environment: props.environment,
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
       bundling: {
@@ -77,7 +79,7 @@ export class GatewayFunction extends Construct {
         target: NODE_TARGET,
         minify: true,
         sourceMap: true,
-        sourceMapMode: nodejs.SourceMapMode.DEFAULT,
+        sourceMapMode: nodejs.SourceMapMode.EXTERNAL,
         sourcesContent: false,
         mainFields: [...MAIN_FIELDS],
         banner: REQUIRE_SHIM,
@@ -87,9 +89,32 @@ export class GatewayFunction extends Construct {
           // esbuild runs in the project root, where the alias paths are relative to.
           ...Object.fromEntries(Object.entries(aliases).map(([from, to]) => [`--alias:${from}`, to])),
         },
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_input: string, output: string) => [stashSourceMap(output, props.id)],
+        },
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.ERROR,
       },
     });
   }
+}
+
+/**
+ * A shell command (run by the local bundler in the asset's output directory) that moves index.mjs.map out of the
+ * Lambda package to SOURCEMAP_DIR/<function>/<sha256 of index.mjs>.map: the package holds only the code, and the
+ * map that matches a deployed bundle is found from the bundle's own hash.
+ */
+export function stashSourceMap(outputDir: string, fnId: FunctionId): string {
+  const script = [
+    'const { createHash } = require("node:crypto");',
+    'const { mkdirSync, readFileSync, renameSync } = require("node:fs");',
+    "const [out, dir] = process.argv.slice(1);",
+    'const hash = createHash("sha256").update(readFileSync(out + "/index.mjs")).digest("hex");',
+    "mkdirSync(dir, { recursive: true });",
+    'renameSync(out + "/index.mjs.map", dir + "/" + hash + ".map");',
+  ].join(" ");
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  return [process.execPath, "-e", script, outputDir, join(SOURCEMAP_DIR, fnId)].map(quote).join(" ");
 }

@@ -1,5 +1,15 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -24,7 +34,7 @@ import { httpEvent } from "../../../functions/local/adapter.js";
 import { dynamoClient } from "../../../functions/runtime.js";
 import { createTables, dynamoStores, localTableNames } from "../../../functions/stores/dynamo.js";
 import type { Stores } from "../../../functions/stores/types.js";
-import { REPO_ROOT } from "../../../infra/constructs/bundling.js";
+import { MAX_BUNDLE_KIB, REPO_ROOT, SOURCEMAP_DIR } from "../../../infra/constructs/bundling.js";
 import { addGatewayStack } from "../../../infra/stacks/gateway-app.js";
 import { type DynamoServer, startDynamoDbLocal } from "../../support/dynamo.js";
 import { type FakeKms, startFakeKms } from "../../support/kms.js";
@@ -139,6 +149,26 @@ function invoke(fn: FunctionId, event: unknown): Promise<HttpResult & Record<str
 }
 
 const bodyOf = (r: HttpResult) => Buffer.from(r.body ?? "", r.isBase64Encoded ? "base64" : "utf8");
+
+describe("the synthesized Lambda packages", () => {
+  it.each(["directory", "issue", "check", "keyLog", "providers", "rotateKeys"] as const)(
+    "%s: one minified file under the size target, its source map kept outside the package",
+    (fn) => {
+      const file = bundles[fn];
+      expect(readdirSync(join(file, ".."))).toEqual(["index.mjs"]);
+      expect(statSync(file).size).toBeLessThan(MAX_BUNDLE_KIB * 1024);
+      const code = readFileSync(file);
+      expect(code.toString("utf8")).not.toContain("sourceMappingURL");
+      const hash = createHash("sha256").update(code).digest("hex");
+      const map = JSON.parse(readFileSync(join(SOURCEMAP_DIR, fn, `${hash}.map`), "utf8")) as {
+        sources: string[];
+        sourcesContent?: unknown;
+      };
+      expect(map.sources.some((s) => s.includes("functions/handlers/"))).toBe(true);
+      expect(map.sourcesContent).toBeUndefined();
+    },
+  );
+});
 
 describe("the synthesized Lambda bundles, on DynamoDB Local", () => {
   it("rotate-keys, directory, issue with a grant, check: the whole flow through the bundles", async () => {
