@@ -1,5 +1,5 @@
-import type { MdocContext, X509Context } from "@animo-id/mdoc";
 import { X509Certificate } from "node:crypto";
+import type { MdocContext, X509Context } from "@animo-id/mdoc";
 import type { JWK } from "jose";
 import { nameField, type TrustedIacas, validateIssuerChain } from "./trust.js";
 
@@ -32,15 +32,18 @@ async function signSign1(input: Parameters<MdocContext["cose"]["sign1"]["sign"]>
     false,
     ["sign"],
   );
-  return new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: params.hash }, key, data as BufferSource));
+  return new Uint8Array(
+    await crypto.subtle.sign({ name: "ECDSA", hash: params.hash }, key, data as BufferSource),
+  );
 }
 
 async function verifySign1(input: Parameters<MdocContext["cose"]["sign1"]["verify"]>[0]): Promise<boolean> {
   try {
     const { data, signature, alg } = input.sign1.getRawVerificationData(input.options);
     const params = ECDSA[alg];
-    if (params === undefined || input.jwk.kty !== "EC" || input.jwk.crv !== params.curve) return false;
     const { kty, crv, x, y } = input.jwk;
+    if (params === undefined || kty !== "EC" || crv !== params.curve) return false;
+    if (typeof x !== "string" || typeof y !== "string") return false;
     const key = await crypto.subtle.importKey(
       "jwk",
       { kty, crv, x, y },

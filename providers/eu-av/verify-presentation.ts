@@ -98,7 +98,7 @@ export async function verifyAgePresentation(encoded: Uint8Array, options: Verify
     throw new EuAvError("ERR_MDOC_MALFORMED", "the DeviceResponse could not be verified", { cause });
   }
   const code = PRIORITY.find((c) => failed.has(c));
-  if (code !== undefined) throw new EuAvError(code, MESSAGES[code]);
+  if (code !== undefined) throw new EuAvError(code, MESSAGES[code] ?? "the presentation is refused");
 
   // 5. The threshold.
   return { ageOver: highestThresholdMet(claims, options.thresholds) };
@@ -168,7 +168,10 @@ export function disclosedAgeClaims(encoded: Uint8Array): Map<number, boolean> {
 }
 
 /** Step 5: the highest threshold T with some true age_over_NN, NN >= T; refuses contradictory claims. */
-export function highestThresholdMet(claims: ReadonlyMap<number, boolean>, thresholds: readonly number[]): number {
+export function highestThresholdMet(
+  claims: ReadonlyMap<number, boolean>,
+  thresholds: readonly number[],
+): number {
   const trueAges = [...claims].filter(([, v]) => v).map(([nn]) => nn);
   const falseAges = [...claims].filter(([, v]) => !v).map(([nn]) => nn);
   const oldestTrue = Math.max(0, ...trueAges);

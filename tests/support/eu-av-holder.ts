@@ -11,7 +11,7 @@ import {
   BasicConstraintsExtension,
   KeyUsageFlags,
   KeyUsagesExtension,
-  X509Certificate,
+  type X509Certificate,
   X509CertificateGenerator,
 } from "@peculiar/x509";
 import type { JWK } from "jose";
@@ -92,8 +92,8 @@ export interface DeviceKey {
 export async function createDeviceKey(): Promise<DeviceKey> {
   const keys = (await crypto.subtle.generateKey(EC, true, ["sign", "verify"])) as CryptoKeyPair;
   const privateJwk = (await crypto.subtle.exportKey("jwk", keys.privateKey)) as JWK;
-  const { kty, crv, x, y } = privateJwk;
-  return { privateJwk, publicJwk: { kty, crv, x, y } };
+  const { d: _d, key_ops: _ops, ext: _ext, ...publicJwk } = privateJwk;
+  return { privateJwk, publicJwk };
 }
 
 export interface IssueOptions {

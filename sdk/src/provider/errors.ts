@@ -4,7 +4,10 @@
 export type ProviderErrorCode =
   | "INVALID_GRANT_INPUT" // signGrant got a claim set it refuses (unknown field, out-of-range value)
   | "INVALID_KEY" // a grant key is not an ES256 (P-256) key of the expected kind, or lacks a kid
-  | "SIGN_FAILED"; // the signature could not be produced (the cause says why; never the key)
+  | "SIGN_FAILED" // the signature could not be produced (the cause says why; never the key)
+  | "INVALID_GRANT_MESSAGE" // a grant or grant-error message for the wallet would not parse (bad state, grant, code)
+  | "INVALID_WALLET_ORIGIN" // postToWallet was given something that is not an http(s) origin
+  | "NO_WALLET"; // postToWallet has no window to post to (the page was not opened by a wallet)
 
 /**
  * Base class of every error the provider SDK throws. Messages name the offending field, never its value.

@@ -14,9 +14,19 @@ export {
   generateGrantKey,
   importGrantKey,
 } from "./grant-key.js";
+export type { GrantErrorMessage, GrantMessage, MessageTarget } from "./handoff.js";
+export {
+  grantError,
+  grantErrorFor,
+  grantMessage,
+  grantMessageFor,
+  isOrigin,
+  postToWallet,
+} from "./handoff.js";
 export type { GrantClaims, GrantInput } from "./sign-grant.js";
 export {
   DEFAULT_GRANT_TTL_SECONDS,
+  GRANT_INPUT_RULES,
   MAX_GRANT_TOKENS,
   MAX_GRANT_TTL_SECONDS,
   signGrant,

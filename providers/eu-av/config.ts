@@ -1,0 +1,71 @@
+import * as z from "zod";
+import { DEFAULT_THRESHOLDS, type EuAvConfig } from "./service.js";
+
+/*
+ * The provider's configuration, parsed strictly (zod) from local-mode options or the Lambda environment:
+ *
+ *   EU_AV_PROVIDER_ID       provider id registered with the gateway (grants' iss)
+ *   EU_AV_GATEWAY_ISSUER    the gateway's issuer name (grants' aud)
+ *   EU_AV_WALLET_ORIGINS    comma-separated wallet origins served
+ *   EU_AV_PUBLIC_URL        https URL of this provider (response_uri and DC API origin derive from it)
+ *   EU_AV_TRUSTED_IACAS     PEM bundle of trusted IACA certificates
+ *   EU_AV_THRESHOLDS        comma-separated thresholds attested (default 13,15,16,18,21)
+ *   EU_AV_MAX_TOKENS        tokens per grant (default 30), EU_AV_GRANT_TTL (120 s), EU_AV_SESSION_TTL (300 s)
+ *   EU_AV_GRANT_KEY         private JWK of the grant key (inject it from a secret store, never in plain config)
+ *   EU_AV_SESSIONS_TABLE    DynamoDB table of presentation sessions (pk, TTL on ttl); DYNAMO_ENDPOINT for local
+ */
+
+const origin = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === "https:" || u.protocol === "http:") && u.origin === s;
+  } catch {
+    return false;
+  }
+}, "must be an http(s) origin");
+
+export const euAvConfigSchema = z.strictObject({
+  providerId: z.string().regex(/^[\x21-\x7e]{1,128}$/),
+  gatewayIssuer: z.string().min(1).max(253),
+  walletOrigins: z.array(origin).min(1),
+  publicUrl: z
+    .url({ protocol: /^https?$/ })
+    .transform((s) => s.replace(/\/+$/, ""))
+    .refine((s) => !new URL(s).search && !new URL(s).hash, "no query or fragment"),
+  thresholds: z
+    .array(z.int().min(1).max(150))
+    .min(1)
+    .default([...DEFAULT_THRESHOLDS]),
+  maxTokens: z.int().min(1).max(1000).default(30),
+  grantTtlSeconds: z.int().min(1).max(600).default(120),
+  sessionTtlSeconds: z.int().min(30).max(3600).default(300),
+});
+
+export type EuAvConfigInput = z.input<typeof euAvConfigSchema>;
+
+/** Parse a configuration (defaults filled in); throws a ZodError naming the bad field. */
+export function parseEuAvConfig(input: EuAvConfigInput): EuAvConfig {
+  return euAvConfigSchema.parse(input);
+}
+
+const list = (s: string | undefined) =>
+  (s ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+const num = (s: string | undefined) => (s === undefined || s === "" ? undefined : Number(s));
+
+/** The configuration from the environment (Lambda). */
+export function euAvConfigFromEnv(env: Record<string, string | undefined> = process.env): EuAvConfig {
+  const optional = <T>(key: string, value: T | undefined) => (value === undefined ? {} : { [key]: value });
+  return parseEuAvConfig({
+    providerId: env.EU_AV_PROVIDER_ID ?? "",
+    gatewayIssuer: env.EU_AV_GATEWAY_ISSUER ?? "",
+    walletOrigins: list(env.EU_AV_WALLET_ORIGINS),
+    publicUrl: env.EU_AV_PUBLIC_URL ?? "",
+    ...optional("thresholds", env.EU_AV_THRESHOLDS ? list(env.EU_AV_THRESHOLDS).map(Number) : undefined),
+    ...optional("maxTokens", num(env.EU_AV_MAX_TOKENS)),
+    ...optional("grantTtlSeconds", num(env.EU_AV_GRANT_TTL)),
+    ...optional("sessionTtlSeconds", num(env.EU_AV_SESSION_TTL)),
+  });
+}

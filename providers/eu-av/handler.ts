@@ -1,0 +1,222 @@
+import { exportGrantJwks } from "@blindgate/sdk/provider";
+import middy from "@middy/core";
+import * as z from "zod";
+import { EuAvError, type EuAvErrorCode } from "./errors.js";
+import { bodyBytes, type HttpEvent, type HttpResult, json, log, mediaType } from "./http.js";
+import { errorPage, PAGE_CSS, PAGE_HEADERS, PAGE_JS, verifyPage } from "./pages.js";
+import {
+  collectResult,
+  type EuAvDeps,
+  receiveDcApi,
+  receiveDirectPost,
+  startPresentation,
+} from "./service.js";
+
+/*
+ * The provider's one HTTP function (API Gateway HTTP API v2 events), thin: parse with zod, call one service
+ * function, answer. Routes, relative to the public URL's path:
+ *
+ *   GET  /verify?wallet_origin&state   the page the wallet opens (HTML)
+ *   GET  /page.js, /page.css           its script and style
+ *   GET  /jwks.json                    the grant key's public JWKS (what the gateway operator registers)
+ *   POST /response                     OpenID4VP direct_post (form: vp_token, state), from the holder's app
+ *   POST /result                       the page polls (JSON: id, secret): 202 pending, 200 the wallet message
+ *   POST /dc-api                       the page's Digital Credentials API answer (JSON: id, secret, vp_token)
+ *
+ * Every refusal is a 4xx JSON body { error: { code, message } } with the code also in `x-error-code`; anything
+ * unexpected is a 500 with a generic body. Nothing from the request is echoed, and nothing is logged but codes.
+ */
+
+const STATUS: Record<EuAvErrorCode, number> = {
+  ERR_BAD_REQUEST: 400,
+  ERR_MEDIA_TYPE: 415,
+  ERR_BODY_TOO_LARGE: 413,
+  ERR_METHOD: 405,
+  ERR_NOT_FOUND: 404,
+  ERR_WALLET_ORIGIN: 400,
+  ERR_SESSION_UNKNOWN: 404,
+  ERR_SESSION_EXPIRED: 410,
+  ERR_SESSION_USED: 409,
+  ERR_VP_TOKEN: 400,
+  ERR_MDOC_MALFORMED: 400,
+  ERR_DOCTYPE: 403,
+  ERR_NAMESPACE: 403,
+  ERR_EXTRA_CLAIMS: 403,
+  ERR_ISSUER_UNTRUSTED: 403,
+  ERR_ISSUER_SIGNATURE: 403,
+  ERR_VALIDITY: 403,
+  ERR_DIGEST: 403,
+  ERR_DEVICE_SIGNATURE: 403,
+  ERR_AGE_CLAIMS: 403,
+  ERR_UNDER_AGE: 403,
+};
+
+const STATE = /^[A-Za-z0-9_-]{8,128}$/;
+const id = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
+const verifyQuery = z.object({ wallet_origin: z.string().max(256), state: z.string().regex(STATE) });
+const directPost = z.strictObject({
+  vp_token: z.string().min(2).max(64_000),
+  state: id,
+});
+const pollBody = z.strictObject({ id, secret: id });
+const dcApiBody = z.strictObject({
+  id,
+  secret: id,
+  vp_token: z.record(z.string().max(64), z.union([z.string(), z.array(z.string())])),
+});
+
+const MAX_BODY = 96_000;
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success)
+    throw new EuAvError("ERR_BAD_REQUEST", "the request does not have the expected fields");
+  return result.data;
+}
+
+function text(body: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch {
+    throw new EuAvError("ERR_BAD_REQUEST", "the body is not UTF-8");
+  }
+}
+
+function jsonOf(event: HttpEvent): unknown {
+  if (mediaType(event) !== "application/json")
+    throw new EuAvError("ERR_MEDIA_TYPE", "expected application/json");
+  try {
+    return JSON.parse(text(bodyBytes(event, MAX_BODY)));
+  } catch (error) {
+    if (error instanceof EuAvError) throw error;
+    throw new EuAvError("ERR_BAD_REQUEST", "the body is not JSON");
+  }
+}
+
+function formOf(event: HttpEvent): Record<string, string> {
+  if (mediaType(event) !== "application/x-www-form-urlencoded") {
+    throw new EuAvError("ERR_MEDIA_TYPE", "expected application/x-www-form-urlencoded");
+  }
+  const params = new URLSearchParams(text(bodyBytes(event, MAX_BODY)));
+  const out: Record<string, string> = {};
+  for (const [k, v] of params) {
+    if (k in out) throw new EuAvError("ERR_BAD_REQUEST", "a parameter is repeated");
+    out[k] = v;
+  }
+  return out;
+}
+
+const asset = (body: string, type: string): HttpResult => ({
+  statusCode: 200,
+  headers: { ...PAGE_HEADERS, "content-type": type, "cache-control": "public, max-age=300" },
+  body,
+});
+const html = (status: number, body: string, extra: Record<string, string> = {}): HttpResult => ({
+  statusCode: status,
+  headers: { ...PAGE_HEADERS, "content-type": "text/html; charset=utf-8", ...extra },
+  body,
+});
+
+async function route(event: HttpEvent, deps: EuAvDeps): Promise<HttpResult> {
+  const base = new URL(deps.config.publicUrl).pathname.replace(/\/+$/, "");
+  const path = event.rawPath.startsWith(base) ? event.rawPath.slice(base.length) : event.rawPath;
+  const method = event.requestContext?.http?.method?.toUpperCase() ?? "";
+  const allow = (m: string) => {
+    if (method !== m) throw new EuAvError("ERR_METHOD", `only ${m} is allowed`);
+  };
+  switch (path) {
+    case "/verify": {
+      allow("GET");
+      const query = verifyQuery.safeParse(event.queryStringParameters ?? {});
+      if (!query.success) {
+        return html(400, errorPage("Missing or malformed request from the wallet."), {
+          "x-error-code": "ERR_BAD_REQUEST",
+        });
+      }
+      try {
+        const started = await startPresentation(deps, {
+          walletOrigin: query.data.wallet_origin,
+          walletState: query.data.state,
+        });
+        return html(200, verifyPage({ ...started, walletOrigin: query.data.wallet_origin }));
+      } catch (error) {
+        if (error instanceof EuAvError && error.code === "ERR_WALLET_ORIGIN") {
+          return html(400, errorPage("This provider does not serve that wallet."), {
+            "x-error-code": error.code,
+          });
+        }
+        throw error;
+      }
+    }
+    case "/page.js":
+      allow("GET");
+      return asset(PAGE_JS, "text/javascript; charset=utf-8");
+    case "/page.css":
+      allow("GET");
+      return asset(PAGE_CSS, "text/css; charset=utf-8");
+    case "/jwks.json":
+      allow("GET");
+      return json(200, await exportGrantJwks(deps.grantKey));
+    case "/response": {
+      allow("POST");
+      const body = parse(directPost, formOf(event));
+      await receiveDirectPost(deps, body);
+      // OpenID4VP §8.2: 200 with a JSON object; no redirect_uri, the page that started the request polls.
+      return json(200, {});
+    }
+    case "/result": {
+      allow("POST");
+      const result = await collectResult(deps, parse(pollBody, jsonOf(event)));
+      if (result === "pending") return json(202, { status: "pending" });
+      return json(200, { status: "done", ...result });
+    }
+    case "/dc-api": {
+      allow("POST");
+      const result = await receiveDcApi(deps, parse(dcApiBody, jsonOf(event)));
+      return json(200, { status: "done", ...result });
+    }
+    default:
+      throw new EuAvError("ERR_NOT_FOUND", "no such route");
+  }
+}
+
+function errorResult(status: number, code: string, message: string) {
+  return json(status, { error: { code, message } }, { "x-error-code": code });
+}
+
+/** The error boundary: typed errors become their 4xx; anything else a generic 500, logged by name only. */
+function errors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      if (error instanceof EuAvError) {
+        log("info", "eu-av refused", { code: error.code });
+        request.response = errorResult(STATUS[error.code], error.code, error.message);
+        return;
+      }
+      log("error", "eu-av unhandled error", { error: error instanceof Error ? error.name : typeof error });
+      request.response = json(500, { error: { code: "ERR_INTERNAL", message: "internal error" } });
+    },
+  };
+}
+
+/**
+ * The Lambda handler over `deps` (or a function making them on cold start).
+ *
+ * @example
+ * ```ts
+ * export const handler = createEuAvHandler(euAvDepsFromEnv);
+ * ```
+ */
+export function createEuAvHandler(source: EuAvDeps | (() => Promise<EuAvDeps>)) {
+  let pending: Promise<EuAvDeps> | undefined;
+  const deps = () => {
+    if (typeof source !== "function") return Promise.resolve(source);
+    pending ??= source().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+  return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => route(event, await deps())).use(errors());
+}

@@ -1,0 +1,25 @@
+export type { EuAvConfigInput } from "./config.js";
+export { euAvConfigFromEnv, parseEuAvConfig } from "./config.js";
+export { AV_CREDENTIAL_ID, AV_DOCTYPE, AV_NAMESPACE } from "./constants.js";
+export type { EuAvErrorCode } from "./errors.js";
+export { EuAvError } from "./errors.js";
+export { createEuAvHandler } from "./handler.js";
+export type { EuAvProvider, EuAvProviderOptions } from "./local.js";
+export { startEuAvProvider } from "./local.js";
+export { mdocContext } from "./mdoc-context.js";
+export { dcApiRequest, dcqlQuery, redirectRequest } from "./request.js";
+export type { EuAvConfig, EuAvDeps, Handoff } from "./service.js";
+export {
+  collectResult,
+  DEFAULT_THRESHOLDS,
+  receiveDcApi,
+  receiveDirectPost,
+  startPresentation,
+} from "./service.js";
+export { dcApiSessionTranscript, redirectSessionTranscript } from "./session-transcript.js";
+export type { PresentationSession, SessionStore } from "./sessions.js";
+export { DynamoSessionStore, MemorySessionStore } from "./sessions.js";
+export type { TrustedIacas } from "./trust.js";
+export { parseTrustedIacas, splitPemBundle, validateIssuerChain } from "./trust.js";
+export type { AgeResult } from "./verify-presentation.js";
+export { verifyAgePresentation } from "./verify-presentation.js";

@@ -1,0 +1,106 @@
+import { createOpenid4vpAuthorizationRequest } from "@openid4vc/openid4vp";
+import { AV_CREDENTIAL_ID, AV_DOCTYPE, AV_NAMESPACE, COSE_ES256 } from "./constants.js";
+
+/*
+ * The presentation request (OpenID for Verifiable Presentations 1.0), unsigned, by value:
+ *
+ *   client_id      redirect_uri:<response_uri>   (§5.9.3: the verifier is identified by where answers go;
+ *                                                 such a request is never signed)
+ *   response_type  vp_token
+ *   response_mode  direct_post                   (§8.2: the wallet POSTs vp_token and state to response_uri)
+ *   nonce, state   fresh random values, single use (sessions.ts)
+ *   dcql_query     one mso_mdoc credential of doctype eu.europa.ec.av.1, age_over_NN claims only
+ *
+ * The DCQL query lists one claim per configured threshold and claim_sets from "all of them" down to each one
+ * alone, so a wallet holding only age_over_18 (the blueprint's mandatory element) still matches, and no other
+ * element is ever asked for. The same payload, with response_mode dc_api and no client_id, is the Digital
+ * Credentials API request (protocol "openid4vp-v1-unsigned"; the origin stands for the client).
+ * @openid4vc/openid4vp checks the payload and writes the openid4vp:// URI.
+ */
+
+export const DC_API_PROTOCOL = "openid4vp-v1-unsigned";
+
+/** The DCQL query for the configured thresholds. */
+export function dcqlQuery(thresholds: readonly number[]) {
+  const sorted = [...new Set(thresholds)].sort((a, b) => b - a);
+  const claims = sorted.map((t) => ({
+    id: `age_over_${t}`,
+    path: [AV_NAMESPACE, `age_over_${t}`],
+    intent_to_retain: false,
+  }));
+  const ids = claims.map((c) => c.id);
+  return {
+    credentials: [
+      {
+        id: AV_CREDENTIAL_ID,
+        format: "mso_mdoc",
+        meta: { doctype_value: AV_DOCTYPE },
+        claims,
+        claim_sets: ids.length > 1 ? [ids, ...ids.map((id) => [id])] : [ids],
+      },
+    ],
+  };
+}
+
+const CLIENT_METADATA = {
+  vp_formats_supported: {
+    mso_mdoc: {
+      issuerauth_alg_values: [COSE_ES256] as [number],
+      deviceauth_alg_values: [COSE_ES256] as [number],
+    },
+  },
+};
+
+/** client_id of a redirect (direct_post) request answered at `responseUri`. */
+export function redirectClientId(responseUri: string): string {
+  return `redirect_uri:${responseUri}`;
+}
+
+const noJwt = {
+  signJwt: async () => {
+    throw new Error("unsigned requests only");
+  },
+  encryptJwe: async () => {
+    throw new Error("unencrypted requests only");
+  },
+};
+
+export interface RequestInput {
+  responseUri: string;
+  nonce: string;
+  state: string;
+  thresholds: readonly number[];
+}
+
+/** The openid4vp:// request URI (same device: a link; other device: shown to copy or scan) and its payload. */
+export async function redirectRequest(input: RequestInput) {
+  const authorizationRequestPayload = {
+    response_type: "vp_token" as const,
+    client_id: redirectClientId(input.responseUri),
+    response_mode: "direct_post" as const,
+    response_uri: input.responseUri,
+    nonce: input.nonce,
+    state: input.state,
+    dcql_query: dcqlQuery(input.thresholds),
+    client_metadata: CLIENT_METADATA,
+  };
+  const created = await createOpenid4vpAuthorizationRequest({
+    authorizationRequestPayload,
+    callbacks: noJwt,
+  });
+  return { uri: created.authorizationRequest, payload: created.authorizationRequestPayload };
+}
+
+/** The Digital Credentials API request data (navigator.credentials.get({ digital: { requests: [...] } })). */
+export function dcApiRequest(input: Omit<RequestInput, "responseUri" | "state">) {
+  return {
+    protocol: DC_API_PROTOCOL,
+    data: {
+      response_type: "vp_token" as const,
+      response_mode: "dc_api" as const,
+      nonce: input.nonce,
+      dcql_query: dcqlQuery(input.thresholds),
+      client_metadata: CLIENT_METADATA,
+    },
+  };
+}

@@ -1,0 +1,277 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  type GrantErrorMessage,
+  type GrantKey,
+  type GrantMessage,
+  grantErrorFor,
+  grantMessageFor,
+  signGrant,
+} from "@blindgate/sdk/provider";
+import { parseOpenid4vpAuthorizationResponse } from "@openid4vc/openid4vp";
+import { AV_CREDENTIAL_ID } from "./constants.js";
+import { EuAvError } from "./errors.js";
+import { dcApiRequest, redirectClientId, redirectRequest } from "./request.js";
+import { dcApiSessionTranscript, redirectSessionTranscript } from "./session-transcript.js";
+import type { PresentationSession, SessionStore } from "./sessions.js";
+import type { TrustedIacas } from "./trust.js";
+import { verifyAgePresentation } from "./verify-presentation.js";
+
+/*
+ * The provider's service functions. They take their stores and keys as parameters (EuAvDeps), so the Lambda
+ * handler, the local server and the tests run the same code. The flow:
+ *
+ *   startPresentation   the wallet opened /verify: a session with a fresh nonce and state, the openid4vp:// request
+ *                       (same device: a link; other device: the URI to copy or scan) and the DC API request
+ *   receiveDirectPost   the holder's wallet app POSTs vp_token + state: claim the session (once), verify, settle
+ *   receiveDcApi        the page got vp_token from navigator.credentials.get: the same, with the DC API transcript
+ *   collectResult       the page polls; once settled it gets the message for the wallet, once: a grant signed now
+ *                       with the provider SDK (age_over = the highest threshold met, nothing else), or an error code
+ *
+ * The provider never sees a site: the wallet opens /verify with its own origin and a state only.
+ */
+
+export interface EuAvConfig {
+  /** The provider id registered with the gateway (grants' iss). */
+  readonly providerId: string;
+  /** The gateway's issuer name (grants' aud). */
+  readonly gatewayIssuer: string;
+  /** Wallet origins this provider hands grants to. */
+  readonly walletOrigins: readonly string[];
+  /** Where browsers and wallet apps reach this provider (https in production), without a trailing slash. */
+  readonly publicUrl: string;
+  /** Age thresholds this provider attests (default 13, 15, 16, 18, 21). */
+  readonly thresholds: readonly number[];
+  /** Tokens per grant. */
+  readonly maxTokens: number;
+  readonly grantTtlSeconds: number;
+  /** How long a presentation request may be answered. */
+  readonly sessionTtlSeconds: number;
+}
+
+export interface EuAvDeps {
+  readonly config: EuAvConfig;
+  readonly trust: TrustedIacas;
+  readonly sessions: SessionStore;
+  readonly grantKey: GrantKey;
+  /** Current time (tests move it). */
+  readonly now: () => Date;
+}
+
+/** What the wallet gets, through the page: the wallet origin to post to and the message. */
+export interface Handoff {
+  readonly walletOrigin: string;
+  readonly message: GrantMessage | GrantErrorMessage;
+}
+
+export const DEFAULT_THRESHOLDS = [13, 15, 16, 18, 21] as const;
+
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+const random = () => randomBytes(16).toString("base64url");
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+export const responseUri = (config: EuAvConfig) => `${config.publicUrl}/response`;
+export const publicOrigin = (config: EuAvConfig) => new URL(config.publicUrl).origin;
+
+/** A new presentation session for a wallet's verify request. */
+export async function startPresentation(
+  deps: EuAvDeps,
+  input: { walletOrigin: string; walletState: string },
+): Promise<{ id: string; pollSecret: string; requestUri: string; dcApi: ReturnType<typeof dcApiRequest> }> {
+  const { config } = deps;
+  if (!config.walletOrigins.includes(input.walletOrigin)) {
+    throw new EuAvError("ERR_WALLET_ORIGIN", "this provider does not serve that wallet");
+  }
+  const id = random();
+  const pollSecret = random();
+  const nonce = random();
+  const session: PresentationSession = {
+    id,
+    pollHash: sha256(pollSecret),
+    nonce,
+    walletOrigin: input.walletOrigin,
+    walletState: input.walletState,
+    expiresAt: seconds(deps.now()) + config.sessionTtlSeconds,
+    status: "pending",
+  };
+  await deps.sessions.create(session);
+  const request = await redirectRequest({
+    responseUri: responseUri(config),
+    nonce,
+    state: id,
+    thresholds: config.thresholds,
+  });
+  return {
+    id,
+    pollSecret,
+    requestUri: request.uri,
+    dcApi: dcApiRequest({ nonce, thresholds: config.thresholds }),
+  };
+}
+
+/** The holder's direct_post answer (vp_token, state). Returns the threshold met; refusals throw EuAvError. */
+export async function receiveDirectPost(
+  deps: EuAvDeps,
+  body: { vp_token: string; state: string },
+): Promise<{ ageOver: number }> {
+  const session = await claim(deps, body.state);
+  return settle(deps, session, async () => {
+    const request = await redirectRequest({
+      responseUri: responseUri(deps.config),
+      nonce: session.nonce,
+      state: session.id,
+      thresholds: deps.config.thresholds,
+    });
+    let presentations: Record<string, unknown[]>;
+    try {
+      const parsed = await parseOpenid4vpAuthorizationResponse({
+        authorizationResponse: { vp_token: body.vp_token, state: body.state },
+        authorizationRequestPayload: request.payload,
+        callbacks: {
+          decryptJwe: async () => {
+            throw new Error("unencrypted responses only");
+          },
+          verifyJwt: async () => {
+            throw new Error("no JWT responses");
+          },
+        },
+      });
+      if (parsed.type !== "dcql") throw new Error("not a DCQL response");
+      presentations = parsed.dcql.presentations;
+    } catch (cause) {
+      throw new EuAvError("ERR_VP_TOKEN", "vp_token is not a DCQL response to this request", { cause });
+    }
+    const transcript = await redirectSessionTranscript({
+      clientId: redirectClientId(responseUri(deps.config)),
+      nonce: session.nonce,
+      responseUri: responseUri(deps.config),
+    });
+    return verifyAgePresentation(onePresentation(presentations), {
+      trust: deps.trust,
+      sessionTranscript: transcript,
+      thresholds: deps.config.thresholds,
+      now: deps.now(),
+    });
+  });
+}
+
+/** The page's Digital Credentials API answer; returns the wallet handoff at once (the page is waiting). */
+export async function receiveDcApi(
+  deps: EuAvDeps,
+  body: { id: string; secret: string; vp_token: Record<string, unknown> },
+): Promise<Handoff> {
+  await pageSession(deps, body.id, body.secret);
+  const session = await claim(deps, body.id);
+  await settle(deps, session, async () => {
+    const transcript = await dcApiSessionTranscript({
+      origin: publicOrigin(deps.config),
+      nonce: session.nonce,
+    });
+    const presentations = Object.fromEntries(
+      Object.entries(body.vp_token).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]),
+    );
+    return verifyAgePresentation(onePresentation(presentations), {
+      trust: deps.trust,
+      sessionTranscript: transcript,
+      thresholds: deps.config.thresholds,
+      now: deps.now(),
+    });
+  }).catch((error: unknown) => {
+    if (!(error instanceof EuAvError)) throw error;
+  });
+  const result = await collectResult(deps, body);
+  if (result === "pending") throw new EuAvError("ERR_SESSION_USED", "the session is being answered already");
+  return result;
+}
+
+/** The page's poll: "pending", or the handoff for the wallet (once). */
+export async function collectResult(
+  deps: EuAvDeps,
+  body: { id: string; secret: string },
+): Promise<Handoff | "pending"> {
+  const session = await pageSession(deps, body.id, body.secret);
+  if (session.status === "pending" || session.status === "checking") {
+    if (session.status === "pending" && session.expiresAt < seconds(deps.now())) {
+      throw new EuAvError("ERR_SESSION_EXPIRED", "the presentation request has expired");
+    }
+    return "pending";
+  }
+  if (!(await deps.sessions.collect(session.id))) {
+    throw new EuAvError("ERR_SESSION_USED", "this result was collected already");
+  }
+  const { walletOrigin, walletState } = session;
+  if (session.status === "verified" && session.ageOver !== undefined) {
+    const grant = await signGrant(deps.grantKey, {
+      issuer: deps.config.gatewayIssuer,
+      providerId: deps.config.providerId,
+      ageOver: session.ageOver,
+      maxTokens: deps.config.maxTokens,
+      ttlSeconds: deps.config.grantTtlSeconds,
+    });
+    return { walletOrigin, message: grantMessageFor(walletState, grant) };
+  }
+  return { walletOrigin, message: grantErrorFor(walletState, walletCode(session.code ?? "ERR_REFUSED")) };
+}
+
+/** The code the wallet gets: UNDER_AGE as the wallet knows it, the provider's own code otherwise. */
+export function walletCode(code: string): string {
+  return code === "ERR_UNDER_AGE" ? "UNDER_AGE" : code;
+}
+
+async function pageSession(deps: EuAvDeps, id: string, secret: string): Promise<PresentationSession> {
+  const session = await deps.sessions.get(id);
+  const expected = Buffer.from(session?.pollHash ?? "0".repeat(64), "hex");
+  const given = Buffer.from(sha256(secret), "hex");
+  if (session === undefined || !timingSafeEqual(expected, given)) {
+    throw new EuAvError("ERR_SESSION_UNKNOWN", "no such presentation session");
+  }
+  return session;
+}
+
+async function claim(deps: EuAvDeps, id: string): Promise<PresentationSession> {
+  const session = await deps.sessions.get(id);
+  if (session === undefined) throw new EuAvError("ERR_SESSION_UNKNOWN", "no such presentation session");
+  const now = seconds(deps.now());
+  if (!(await deps.sessions.claim(id, now))) {
+    if (session.status === "pending" && session.expiresAt < now) {
+      throw new EuAvError("ERR_SESSION_EXPIRED", "the presentation request has expired");
+    }
+    throw new EuAvError(
+      "ERR_SESSION_USED",
+      "this request was answered already (nonce and state are single use)",
+    );
+  }
+  return session;
+}
+
+/** Run the verification for a claimed session and record its outcome (a refusal keeps its code). */
+async function settle(
+  deps: EuAvDeps,
+  session: PresentationSession,
+  verify: () => Promise<{ ageOver: number }>,
+): Promise<{ ageOver: number }> {
+  try {
+    const result = await verify();
+    await deps.sessions.settle(session.id, { ageOver: result.ageOver });
+    return result;
+  } catch (error) {
+    const code = error instanceof EuAvError ? error.code : "ERR_MDOC_MALFORMED";
+    await deps.sessions.settle(session.id, { code });
+    throw error instanceof EuAvError
+      ? error
+      : new EuAvError("ERR_MDOC_MALFORMED", "the presentation could not be read", { cause: error });
+  }
+}
+
+/** Exactly one presentation, for our one credential query, as base64url bytes. */
+function onePresentation(presentations: Record<string, unknown[]>): Uint8Array {
+  const keys = Object.keys(presentations);
+  const list = presentations[AV_CREDENTIAL_ID];
+  if (keys.length !== 1 || list === undefined || list.length !== 1 || typeof list[0] !== "string") {
+    throw new EuAvError("ERR_VP_TOKEN", `vp_token must hold one presentation for "${AV_CREDENTIAL_ID}"`);
+  }
+  const text = list[0];
+  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(text) || text.length > 64_000) {
+    throw new EuAvError("ERR_VP_TOKEN", "the presentation is not base64url");
+  }
+  return new Uint8Array(Buffer.from(text, "base64url"));
+}
