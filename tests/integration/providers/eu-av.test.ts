@@ -1,0 +1,350 @@
+import "../../support/reflect-metadata.js";
+import { exportGrantJwks, type GrantKey, generateGrantKey } from "@blindgate/sdk/provider";
+import fc from "fast-check";
+import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type EuAvProvider, startEuAvProvider } from "../../../providers/eu-av/local.js";
+import {
+  answerRequest,
+  createDeviceKey,
+  createDocumentSigner,
+  createTestIaca,
+  type DeviceKey,
+  dcApiVpToken,
+  issueAttestation,
+  type TestSigner,
+} from "../../support/eu-av-holder.js";
+
+/*
+ * The EU AV provider over real HTTP, answered by a test holder in Node (a wallet app on another device): a test
+ * IACA and document signer made now, attestations issued now, each refusal with its own code and no grant, the
+ * happy path's grant verified with the provider's JWKS and carrying only the grant claims.
+ */
+
+process.env.BLINDGATE_QUIET = "1";
+const WALLET = "http://wallet.localhost:8787";
+const GATEWAY = "gateway.localhost";
+let provider: EuAvProvider;
+let signer: TestSigner;
+let stranger: TestSigner;
+let grantKey: GrantKey;
+const DAY = 86_400_000;
+const log: { method: string; url: string; body: string }[] = [];
+
+beforeAll(async () => {
+  const iaca = await createTestIaca();
+  signer = await createDocumentSigner(iaca);
+  stranger = await createDocumentSigner(await createTestIaca({ name: "C=XX, CN=Untrusted IACA" }));
+  grantKey = await generateGrantKey({ kid: "eu-av-test" });
+  provider = await startEuAvProvider({
+    host: "127.0.0.1",
+    gatewayIssuer: GATEWAY,
+    walletOrigin: WALLET,
+    trustedIacas: [iaca.pem],
+    grantKey,
+    onRequest: (r) => log.push(r),
+  });
+});
+
+afterAll(async () => {
+  await provider?.close();
+});
+
+const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+
+/** What the wallet does: open /verify; what the page holds: id, poll secret, request URI, DC API request. */
+async function openVerifyPage() {
+  const state = crypto.randomUUID().replace(/-/g, "");
+  const res = await fetch(
+    `${provider.localUrl}/verify?wallet_origin=${encodeURIComponent(WALLET)}&state=${state}`,
+  );
+  expect(res.status).toBe(200);
+  expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+  const html = await res.text();
+  const attr = (name: string) => unescape(new RegExp(`data-${name}="([^"]*)"`).exec(html)?.[1] ?? "");
+  const requestUri = unescape(/<textarea id="eu-av-request"[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1] ?? "");
+  return {
+    state,
+    id: attr("id"),
+    secret: attr("secret"),
+    requestUri,
+    dcApi: JSON.parse(attr("dc-api")) as { protocol: string; data: { nonce: string } },
+  };
+}
+
+async function poll(page: { id: string; secret: string }) {
+  const res = await fetch(`${provider.localUrl}/result`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ id: page.id, secret: page.secret }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+async function attestation(
+  claims: Record<string, unknown>,
+  extra: Partial<Parameters<typeof issueAttestation>[1]> = {},
+  by = signer,
+): Promise<{ device: DeviceKey; mdoc: Uint8Array }> {
+  const device = await createDeviceKey();
+  return { device, mdoc: await issueAttestation(by, { device, claims, ...extra }) };
+}
+
+const ADULT = {
+  age_over_13: true,
+  age_over_15: true,
+  age_over_16: true,
+  age_over_18: true,
+  age_over_21: false,
+};
+
+async function expectRefused(
+  code: string,
+  claims: Record<string, unknown>,
+  extra: Partial<Parameters<typeof issueAttestation>[1]> = {},
+  present: Parameters<typeof answerRequest>[3] = {},
+  by = signer,
+) {
+  const page = await openVerifyPage();
+  const { device, mdoc } = await attestation(claims, extra, by);
+  const answer = await answerRequest(page.requestUri, mdoc, device, present);
+  expect(answer.body).toMatchObject({ error: { code } });
+  expect(answer.status).toBeGreaterThanOrEqual(400);
+  expect(answer.status).toBeLessThan(500);
+  const result = await poll(page);
+  expect(result.status).toBe(200);
+  expect(result.body.message).toEqual({
+    type: "blindgate:grant-error",
+    state: page.state,
+    code: code === "ERR_UNDER_AGE" ? "UNDER_AGE" : code,
+  });
+  expect(JSON.stringify(result.body)).not.toContain('blindgate:grant"');
+}
+
+describe("EU AV provider over HTTP", () => {
+  it("an adult's attestation gives a grant for 18 that verifies with the JWKS and carries only grant claims", async () => {
+    const page = await openVerifyPage();
+    expect(page.requestUri).toMatch(/^openid4vp:\/\/\?/);
+    const request = new URL(page.requestUri).searchParams;
+    expect(request.get("response_mode")).toBe("direct_post");
+    expect(request.get("client_id")).toBe(`redirect_uri:${provider.url}/response`);
+    const dcql = JSON.parse(request.get("dcql_query") ?? "");
+    const paths = dcql.credentials[0].claims.map((c: { path: string[] }) => c.path.join("/"));
+    expect(paths.every((p: string) => /^eu\.europa\.ec\.av\.1\/age_over_\d+$/.test(p))).toBe(true);
+    expect(dcql.credentials[0].meta).toEqual({ doctype_value: "eu.europa.ec.av.1" });
+
+    expect((await poll(page)).status).toBe(202);
+    const { device, mdoc } = await attestation(ADULT);
+    const answer = await answerRequest(page.requestUri, mdoc, device);
+    expect(answer).toMatchObject({ status: 200, body: {} });
+    const result = await poll(page);
+    expect(result.status).toBe(200);
+    expect(result.body.walletOrigin).toBe(WALLET);
+    expect(result.body.message.type).toBe("blindgate:grant");
+    expect(result.body.message.state).toBe(page.state);
+    const grant = result.body.message.grant as string;
+
+    const jwks = await (await fetch(`${provider.localUrl}/jwks.json`)).json();
+    expect(jwks).toEqual(await exportGrantJwks(grantKey));
+    const { payload, protectedHeader } = await jwtVerify(grant, createLocalJWKSet(jwks), {
+      issuer: "eu-av",
+      audience: GATEWAY,
+    });
+    expect(protectedHeader).toEqual({ alg: "ES256", kid: "eu-av-test" });
+    expect(Object.keys(payload).sort()).toEqual([
+      "age_over",
+      "aud",
+      "exp",
+      "iat",
+      "iss",
+      "jti",
+      "max_tokens",
+    ]);
+    expect(payload.age_over).toBe(18);
+    expect(payload.max_tokens).toBe(30);
+
+    // collected once: a second poll gets nothing
+    const again = await poll(page);
+    expect(again).toMatchObject({ status: 409, body: { error: { code: "ERR_SESSION_USED" } } });
+  });
+
+  it("a 16-year-old whose attestation has only age_over_18 (false) is refused UNDER_AGE", async () => {
+    await expectRefused("ERR_UNDER_AGE", { age_over_18: false });
+  });
+
+  it("a 16-year-old with age_over_16 gets a grant for 16, not 18", async () => {
+    const page = await openVerifyPage();
+    const { device, mdoc } = await attestation({ age_over_13: true, age_over_16: true, age_over_18: false });
+    expect((await answerRequest(page.requestUri, mdoc, device)).status).toBe(200);
+    const result = await poll(page);
+    expect(decodeJwt(result.body.message.grant).age_over).toBe(16);
+  });
+
+  it("refuses an expired attestation", async () => {
+    await expectRefused("ERR_VALIDITY", ADULT, {
+      signed: new Date(Date.now() - 100 * DAY),
+      validUntil: new Date(Date.now() - DAY),
+    });
+  });
+
+  it("refuses another docType", async () => {
+    await expectRefused(
+      "ERR_DOCTYPE",
+      { age_over_18: true },
+      { docType: "org.iso.18013.5.1.mDL", namespace: "org.iso.18013.5.1" },
+      { namespace: "org.iso.18013.5.1" },
+    );
+  });
+
+  it("refuses elements beyond age_over (a name disclosed)", async () => {
+    await expectRefused(
+      "ERR_EXTRA_CLAIMS",
+      { ...ADULT, family_name: "Doe" },
+      {},
+      {
+        elements: ["age_over_18", "family_name"],
+      },
+    );
+  });
+
+  it("refuses an element of another namespace", async () => {
+    const page = await openVerifyPage();
+    expect(page.id).not.toBe("");
+    await expectRefused(
+      "ERR_NAMESPACE",
+      { age_over_18: true },
+      { namespace: "eu.europa.ec.eudi.pid.1" },
+      {
+        namespace: "eu.europa.ec.eudi.pid.1",
+      },
+    );
+  });
+
+  it("refuses a device signature by another key than the attested one", async () => {
+    const other = await createDeviceKey();
+    await expectRefused("ERR_DEVICE_SIGNATURE", ADULT, {}, { signWith: other.privateJwk });
+  });
+
+  it("refuses an attestation whose signer does not chain to a trusted IACA", async () => {
+    await expectRefused("ERR_ISSUER_UNTRUSTED", ADULT, {}, {}, stranger);
+  });
+
+  it("refuses a replayed response: same state (used), or replayed into a new request (nonce differs)", async () => {
+    const page = await openVerifyPage();
+    const { device, mdoc } = await attestation(ADULT);
+    const first = await answerRequest(page.requestUri, mdoc, device);
+    expect(first.status).toBe(200);
+    const replay = await fetch(`${provider.localUrl}/response`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: first.form,
+    });
+    expect(replay.status).toBe(409);
+    expect(await replay.json()).toMatchObject({ error: { code: "ERR_SESSION_USED" } });
+
+    const next = await openVerifyPage();
+    const moved = new URLSearchParams(first.form);
+    moved.set("state", new URL(next.requestUri).searchParams.get("state") ?? "");
+    const res = await fetch(`${provider.localUrl}/response`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: moved,
+    });
+    expect(await res.json()).toMatchObject({ error: { code: "ERR_DEVICE_SIGNATURE" } });
+    expect((await poll(next)).body.message).toMatchObject({ code: "ERR_DEVICE_SIGNATURE" });
+  });
+
+  it("the Digital Credentials API answer (origin-bound transcript) gives a grant at once", async () => {
+    const page = await openVerifyPage();
+    expect(page.dcApi.protocol).toBe("openid4vp-v1-unsigned");
+    const { device, mdoc } = await attestation(ADULT);
+    const post = (origin: string) =>
+      dcApiVpToken(origin, page.dcApi.data.nonce, mdoc, device).then((vp_token) =>
+        fetch(`${provider.localUrl}/dc-api`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ id: page.id, secret: page.secret, vp_token }),
+        }),
+      );
+    const res = await post(new URL(provider.url).origin);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, any>;
+    expect(decodeJwt(body.message.grant).age_over).toBe(18);
+
+    // signed for another origin: refused
+    const other = await openVerifyPage();
+    const forged = await dcApiVpToken("https://evil.example", other.dcApi.data.nonce, mdoc, device);
+    const res2 = await fetch(`${provider.localUrl}/dc-api`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: other.id, secret: other.secret, vp_token: forged }),
+    });
+    expect((await res2.json()).message).toMatchObject({
+      type: "blindgate:grant-error",
+      code: "ERR_DEVICE_SIGNATURE",
+    });
+  });
+
+  it("serves only its wallets, and only the page that started a session may collect it", async () => {
+    const res = await fetch(
+      `${provider.localUrl}/verify?wallet_origin=https%3A%2F%2Fevil.example&state=abcdefghij`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.headers.get("x-error-code")).toBe("ERR_WALLET_ORIGIN");
+    const page = await openVerifyPage();
+    const wrong = await poll({ id: page.id, secret: "A".repeat(22) });
+    expect(wrong).toMatchObject({ status: 404, body: { error: { code: "ERR_SESSION_UNKNOWN" } } });
+  });
+
+  it("property: garbage to every route is a 4xx with a stable code, never a 5xx", async () => {
+    const routes = ["/verify", "/response", "/result", "/dc-api", "/nope", "/jwks.json"];
+    const types = ["application/json", "application/x-www-form-urlencoded", "text/plain", ""];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        fc.constantFrom("GET", "POST", "PUT"),
+        fc.constantFrom(...types),
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.json().map((j) => j),
+          fc
+            .dictionary(
+              fc.constantFrom("vp_token", "state", "id", "secret", "x"),
+              fc.string({ maxLength: 80 }),
+            )
+            .map((d) => new URLSearchParams(d).toString()),
+          fc
+            .dictionary(fc.constantFrom("vp_token", "id", "secret"), fc.jsonValue())
+            .map((d) => JSON.stringify(d)),
+        ),
+        fc.string({ maxLength: 40 }),
+        async (route, method, type, body, query) => {
+          const res = await fetch(
+            `${provider.localUrl}${route}?${new URLSearchParams({ q: query, state: query })}`,
+            {
+              method,
+              headers: type === "" ? {} : { "content-type": type },
+              ...(method === "GET" ? {} : { body }),
+            },
+          );
+          const ok =
+            method === "GET" && (route === "/jwks.json" || route === "/verify") && res.status === 200;
+          if (!ok) {
+            expect(res.status).toBeGreaterThanOrEqual(400);
+            expect(res.status).toBeLessThan(500);
+            expect(res.headers.get("x-error-code")).toMatch(/^ERR_[A-Z_]+$/);
+          }
+          await res.arrayBuffer();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("learns nothing about any site: requests carry the wallet origin and state only", () => {
+    expect(log.length).toBeGreaterThan(10);
+    for (const r of log) {
+      expect(`${r.url} ${r.body}`).not.toMatch(/site|referer/i);
+    }
+  });
+});
