@@ -128,8 +128,13 @@ export function finalizeRefund(
   // 3.-4. t must fit in L bits; 5.-7. new_balance = m + t must fit in L bits
   creditToScalar(t, params.L);
   const balance = creditToScalar(m + t, params.L);
-  // 8. K' = Σ Com[j] * 2^j; 9. X_A = G + K' + H1 * t + H4 * ctx; 10. X_G = G * e + pk
-  const XA = refundXA(params, sumPowersOfTwo(spendProof.Com), t, ctx);
+  // 8. K' = Σ Com[j] * 2^j; it must open to (m, k*, r*), or the state belongs to another spend
+  const KPrime = sumPowersOfTwo(spendProof.Com);
+  const opened = mulSecret(params.H1, m).add(mulSecret(params.H2, kStar)).add(mulSecret(params.H3, rStar));
+  if (!opened.equals(KPrime))
+    throw new ActError("ERR_ACT_CONTEXT", "pre-refund state does not match the spend proof");
+  // 9. X_A = G + K' + H1 * t + H4 * ctx; 10. X_G = G * e + pk
+  const XA = refundXA(params, KPrime, t, ctx);
   const XG = Point.BASE.multiplyUnsafe(eStar).add(publicKey.W);
   // 11.-16. verify the DLEQ proof
   const dleq = new LinearRelation(params.encoded);

@@ -136,7 +136,8 @@ export function verify(
         scalars.push(k);
       }
     }
-    if (points.length > 0) t = t.add(mulAddUnsafe(Point, points, scalars));
+    if (points.length === 1) t = t.add(points[0]!.multiplyUnsafe(scalars[0]!));
+    else if (points.length > 1) t = t.add(mulAddUnsafe(Point, points, scalars));
     return t;
   });
   return Fn.eql(challengeOf(relation, session, commitments), proof.challenge);
@@ -165,6 +166,8 @@ const basesCache = new WeakMap<object, Bases>();
 
 /** The evaluation hints of a parameter set: H3 * 2^j as multiples of H3; G and H1..H4 have tables. */
 export function basesFor(params: {
+  readonly negH1: Point;
+  readonly negH3: Point;
   readonly H1: Point;
   readonly H2: Point;
   readonly H3: Point;
@@ -177,6 +180,8 @@ export function basesFor(params: {
     params.H3Powers.forEach((p, j) => {
       if (j > 0) multiples.set(p, [params.H3, 1n << BigInt(j)]);
     });
+    multiples.set(params.negH1, [params.H1, Fn.neg(1n)]);
+    multiples.set(params.negH3, [params.H3, Fn.neg(1n)]);
     b = { multiples, fixed: new Set([Point.BASE, params.H1, params.H2, params.H3, params.H4]) };
     basesCache.set(params, b);
   }
