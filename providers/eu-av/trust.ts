@@ -64,7 +64,10 @@ export function validateIssuerChain(x5chain: readonly Uint8Array[], trust: Trust
     validAt(current, now);
     // 1. Issued by a trusted IACA?
     const anchor = trust.certificates.find((a) => issuedBy(current, a));
-    if (anchor !== undefined) return validAt(anchor, now);
+    if (anchor !== undefined) {
+      validAt(anchor, now);
+      return;
+    }
     // 2. Otherwise by a CA certificate carried in the chain.
     const next = intermediates.find((c) => c !== current && issuedBy(current, c));
     if (next === undefined) {

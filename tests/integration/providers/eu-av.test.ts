@@ -50,7 +50,7 @@ afterAll(async () => {
   await provider?.close();
 });
 
-const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
 
 /** What the wallet does: open /verify; what the page holds: id, poll secret, request URI, DC API request. */
 async function openVerifyPage() {
@@ -61,8 +61,10 @@ async function openVerifyPage() {
   expect(res.status).toBe(200);
   expect(res.headers.get("referrer-policy")).toBe("no-referrer");
   const html = await res.text();
-  const attr = (name: string) => unescape(new RegExp(`data-${name}="([^"]*)"`).exec(html)?.[1] ?? "");
-  const requestUri = unescape(/<textarea id="eu-av-request"[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1] ?? "");
+  const attr = (name: string) => unescapeHtml(new RegExp(`data-${name}="([^"]*)"`).exec(html)?.[1] ?? "");
+  const requestUri = unescapeHtml(
+    /<textarea id="eu-av-request"[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1] ?? "",
+  );
   return {
     state,
     id: attr("id"),
@@ -78,7 +80,7 @@ async function poll(page: { id: string; secret: string }) {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ id: page.id, secret: page.secret }),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Answer };
 }
 
 async function attestation(
@@ -88,6 +90,12 @@ async function attestation(
 ): Promise<{ device: DeviceKey; mdoc: Uint8Array }> {
   const device = await createDeviceKey();
   return { device, mdoc: await issueAttestation(by, { device, claims, ...extra }) };
+}
+
+interface Answer {
+  walletOrigin?: string;
+  message: { type: string; state: string; grant: string; code?: string };
+  error?: { code: string };
 }
 
 const ADULT = {
@@ -268,7 +276,7 @@ describe("EU AV provider over HTTP", () => {
       );
     const res = await post(new URL(provider.url).origin);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as Record<string, any>;
+    const body = (await res.json()) as Answer;
     expect(decodeJwt(body.message.grant).age_over).toBe(18);
 
     // signed for another origin: refused
