@@ -28,25 +28,59 @@ export const SECURITY_HEADERS = {
   "cache-control": "no-store",
 };
 
-export function page(
-  title: string,
-  body: string,
-  options: { lang?: string; css: string; scripts?: string[] },
-): string {
+/** The languages the demo pages speak. */
+export type Lang = "en" | "fr";
+
+/**
+ * The language of a page from the browser's Accept-Language: the first offered language in the browser's order of
+ * preference (q-values respected); English, the pages' own language, only when none is offered.
+ */
+export function negotiateLang(acceptLanguage: string | string[] | undefined): Lang {
+  const header = Array.isArray(acceptLanguage) ? acceptLanguage.join(",") : (acceptLanguage ?? "");
+  const ranked = header
+    .split(",")
+    .map((part, i) => {
+      const [tag = "", ...params] = part.trim().split(";");
+      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+      return { primary: tag.trim().toLowerCase().split("-")[0] ?? "", q: q === undefined ? 1 : Number(q), i };
+    })
+    .filter((l) => l.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const l of ranked) if (l.primary === "fr" || l.primary === "en") return l.primary;
+  return "en";
+}
+
+export interface PageOptions {
+  lang: Lang;
+  css: string;
+  scripts?: string[];
+  /** HTML above <main> (a site's banner and navigation). */
+  header?: string;
+  /** HTML below <main>. */
+  footer?: string;
+}
+
+/** A whole page: every page has a <main> landmark, a favicon (/favicon.svg), no inline script or style. */
+export function page(title: string, body: string, options: PageOptions): string {
   const scripts = (options.scripts ?? []).map(
     (s) => `<script type="module" src="${escapeHtml(s)}"></script>`,
   );
   return `<!doctype html>
-<html lang="${options.lang ?? "en"}">
+<html lang="${options.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${escapeHtml(options.css)}">
 ${scripts.join("\n")}
 </head>
 <body>
+${options.header ?? ""}
+<main>
 ${body}
+</main>
+${options.footer ?? ""}
 </body>
 </html>
 `;
@@ -64,6 +98,7 @@ export function send(
     ...SECURITY_HEADERS,
     "content-type": type,
     "content-length": bytes.length,
+    vary: "Accept-Language",
     ...headers,
   });
   res.end(bytes);

@@ -4,14 +4,14 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 /*
- * Build the wallet's static pages into `outDir`: index.html, wallet.css and wallet.js (the SDK's protocol and
+ * Build the wallet's static pages into `outDir`: index.html, wallet.css, favicon.svg and wallet.js (the SDK's protocol and
  * browser parts bundled in, from source). The host adds config.json ({ gatewayUrl, issuerName }) and the headers
  * of docs/wallet.md. Used by the local server at start and by the CDK stack at synth.
  */
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
-export const WALLET_FILES = ["index.html", "wallet.css", "wallet.js"] as const;
+export const WALLET_FILES = ["index.html", "wallet.css", "wallet.js", "favicon.svg"] as const;
 
 export async function buildWallet(outDir: string): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
@@ -29,5 +29,6 @@ export async function buildWallet(outDir: string): Promise<string[]> {
   });
   await copyFile(join(here, "index.html"), join(outDir, "index.html"));
   await copyFile(join(here, "wallet.css"), join(outDir, "wallet.css"));
+  await copyFile(join(here, "favicon.svg"), join(outDir, "favicon.svg"));
   return [...WALLET_FILES];
 }

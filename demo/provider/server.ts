@@ -1,6 +1,7 @@
 import type { GrantKey } from "@blindgate/sdk/provider";
 import { signGrant } from "@blindgate/sdk/provider";
-import { escapeHtml, listen, page, type Recorder, send } from "../http.js";
+import { escapeHtml, type Lang, listen, negotiateLang, page, type Recorder, send } from "../http.js";
+import { PROVIDER_STRINGS } from "./strings.js";
 
 /*
  * The demo verification provider. Its "age check" is a stand-in, clearly labelled: the person types a birth date.
@@ -71,95 +72,149 @@ const STATE = /^[A-Za-z0-9_-]{8,128}$/;
 export const GRANT_TTL_SECONDS = 120;
 
 /** The heading of every page: nobody should mistake the demo for a real check. */
-export const TITLE =
-  "Demo provider — a stand-in for a real age check (identity document, face estimation, bank...)";
+export const TITLE = PROVIDER_STRINGS.en.title;
 
-const CSS = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-h1{font-size:1.35rem}.standin{border:2px dashed #b45309;background:#fffbeb;padding:.75rem 1rem;border-radius:.5rem}
-label{display:block;margin:1rem 0 .25rem;font-weight:600}input,button{font-size:1rem;padding:.4rem .6rem}
-button{margin-top:1rem}.refused{color:#b91c1c}`;
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect x="4" y="12" width="56" height="40" rx="7" fill="#b45309"/><circle cx="22" cy="30" r="7" fill="#fff7ed"/><path d="M12 46c2-7 6-9 10-9s8 2 10 9" fill="#fff7ed"/><path d="M38 26h14M38 34h14M38 42h9" stroke="#fff7ed" stroke-width="4" stroke-linecap="round"/></svg>`;
 
+const CSS = `*{box-sizing:border-box}body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#fffbeb;color:#1c1917;line-height:1.55}
+.top{background:#78350f;color:#fff}.top .wrap{display:flex;align-items:center;gap:.7rem;padding:.8rem 1rem}
+.top img{width:32px;height:32px}.top strong{font-size:1.05rem}.badge{margin-left:auto;border:1px solid #fde68a;color:#fde68a;border-radius:999px;padding:.05rem .6rem;font-size:.8rem;font-weight:700;letter-spacing:.04em;text-transform:uppercase}
+.wrap,main{max-width:34rem;margin:0 auto;padding:0 1rem}main{padding-top:1.25rem;padding-bottom:1.5rem}
+h1{font-size:1.2rem;line-height:1.35;margin:.25rem 0 1rem}
+.standin{border:2px dashed #b45309;background:#fff;padding:.75rem 1rem;border-radius:.6rem;margin:0 0 1rem}
+.card{background:#fff;border:1px solid #e7e5e4;border-radius:.75rem;padding:1rem 1.1rem;box-shadow:0 1px 2px rgb(0 0 0 / .05)}
+label{display:block;margin:.25rem 0 .35rem;font-weight:600}
+input{font:inherit;padding:.5rem .6rem;border:1px solid #a8a29e;border-radius:.45rem}
+input[aria-invalid=true]{border-color:#b91c1c;outline:2px solid #fecaca}
+button{font:inherit;font-weight:600;margin-top:1rem;padding:.6rem 1rem;border-radius:.5rem;border:1px solid #b45309;background:#b45309;color:#fff;cursor:pointer}
+button:focus-visible,input:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
+.error{color:#b91c1c;font-weight:600;margin:.5rem 0 0}.refused{color:#991b1b}.ok{color:#166534}
+.refusal{border-left:4px solid #b91c1c;background:#fef2f2;padding:.75rem 1rem;border-radius:.4rem}
+.muted{color:#57534e;font-size:.92rem}footer{color:#78716c;font-size:.85rem;text-align:center;padding:1rem}`;
+
+/*
+ * The result page's script: hand the grant (or the refusal) to the wallet that opened this page, at the wallet's
+ * origin only. A grant closes the window (the wallet takes over); a refusal stays up to be read, with a Close
+ * button. Opened alone (no wallet), the page says so.
+ */
 const DONE_JS = `const d = document.getElementById("result").dataset;
 const message = d.grant ? { type: "blindgate:grant", state: d.state, grant: d.grant }
   : { type: "blindgate:grant-error", state: d.state, code: d.code };
-if (window.opener) { window.opener.postMessage(message, d.origin); setTimeout(() => window.close(), 300); }`;
+const close = document.getElementById("provider-close");
+if (window.opener) {
+  window.opener.postMessage(message, d.origin);
+  if (d.grant) setTimeout(() => window.close(), 300);
+  if (close) { close.hidden = false; close.addEventListener("click", () => window.close()); }
+} else {
+  const alone = document.getElementById("alone");
+  if (alone) alone.hidden = false;
+}`;
+
+/** Today's date (UTC) as YYYY-MM-DD, the date input's upper bound. */
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 export async function startDemoProvider(options: DemoProviderOptions): Promise<DemoProvider> {
   const origins = new Set(options.walletOrigins.map((o) => new URL(o).origin));
   const today = options.today ?? (() => new Date());
   const maxTokens = options.maxTokens ?? 20;
-  const css = { css: "/provider.css" };
 
-  const badRequest = (res: Parameters<typeof send>[0], why: string) =>
-    send(
-      res,
-      400,
-      page("Demo provider", `<h1>${escapeHtml(TITLE)}</h1><p class="refused">${escapeHtml(why)}</p>`, css),
-      "text/html; charset=utf-8",
+  const render = (lang: Lang, title: string, body: string, scripts?: string[]) => {
+    const S = PROVIDER_STRINGS[lang];
+    return page(title, `<h1>${escapeHtml(S.title)}</h1>\n${body}`, {
+      lang,
+      css: "/provider.css",
+      ...(scripts === undefined ? {} : { scripts }),
+      header: `<header class="top"><div class="wrap"><img src="/favicon.svg" alt=""><strong>${escapeHtml(S.brand)}</strong><span class="badge">${escapeHtml(S.badge)}</span></div></header>`,
+      footer: `<footer>${escapeHtml(S.footer)}</footer>`,
+    });
+  };
+  const html = "text/html; charset=utf-8";
+
+  const form = (lang: Lang, walletOrigin: string, state: string, error?: { text: string; value: string }) => {
+    const S = PROVIDER_STRINGS[lang];
+    const invalid =
+      error === undefined
+        ? ""
+        : ` aria-invalid="true" aria-describedby="birth-date-error" value="${escapeHtml(error.value)}"`;
+    return render(
+      lang,
+      S.pageCheck,
+      `<p class="standin"><strong>${escapeHtml(S.standIn)}</strong> ${escapeHtml(S.standInText)}</p>
+<form method="post" action="/verify" class="card">
+<input type="hidden" name="wallet_origin" value="${escapeHtml(walletOrigin)}">
+<input type="hidden" name="state" value="${escapeHtml(state)}">
+<label for="birth-date">${escapeHtml(S.birthDate)}</label>
+<input type="date" id="birth-date" name="birth_date" required min="1900-01-01" max="${isoDay(today())}"${invalid}>
+${error === undefined ? "" : `<p class="error" id="birth-date-error">${escapeHtml(error.text)}</p>`}
+<button type="submit" id="provider-submit">${escapeHtml(S.submit)}</button>
+<p class="muted">${escapeHtml(S.whatHappens)}</p>
+</form>`,
     );
+  };
 
   const server = await listen(
     options.port ?? 0,
     options.record,
     async (req, res, body) => {
+      const lang = negotiateLang(req.headers["accept-language"]);
+      const S = PROVIDER_STRINGS[lang];
       const url = new URL(req.url ?? "/", "http://provider");
       if (req.method === "GET" && url.pathname === "/provider.css")
         return send(res, 200, CSS, "text/css; charset=utf-8");
       if (req.method === "GET" && url.pathname === "/done.js")
         return send(res, 200, DONE_JS, "text/javascript; charset=utf-8");
+      if (req.method === "GET" && url.pathname === "/favicon.svg")
+        return send(res, 200, FAVICON, "image/svg+xml");
       if (url.pathname !== "/verify") return send(res, 404, "not found", "text/plain; charset=utf-8");
 
       const params = req.method === "POST" ? new URLSearchParams(body.toString("utf8")) : url.searchParams;
       const walletOrigin = params.get("wallet_origin") ?? "";
       const state = params.get("state") ?? "";
-      if (!origins.has(walletOrigin)) return badRequest(res, "This provider does not serve that wallet.");
-      if (!STATE.test(state)) return badRequest(res, "Missing or malformed state.");
+      const badRequest = (why: string) =>
+        send(res, 400, render(lang, S.pageCheck, `<p class="refusal refused">${escapeHtml(why)}</p>`), html);
+      if (!origins.has(walletOrigin)) return badRequest(S.notServed);
+      if (!STATE.test(state)) return badRequest(S.badState);
 
-      if (req.method === "GET") {
-        return send(
-          res,
-          200,
-          page(
-            "Demo provider — age check",
-            `<h1>${escapeHtml(TITLE)}</h1>
-<p class="standin"><strong>This is not a real age check.</strong> A real provider would check an identity document,
-estimate your age from your face, or ask your bank. Here you just type a birth date. Nothing you type is stored or
-logged, and this page never learns which site you are visiting.</p>
-<form method="post" action="/verify">
-<input type="hidden" name="wallet_origin" value="${escapeHtml(walletOrigin)}">
-<input type="hidden" name="state" value="${escapeHtml(state)}">
-<label for="birth-date">Birth date</label>
-<input type="date" id="birth-date" name="birth_date" required>
-<button type="submit" id="provider-submit">Check my age</button>
-</form>`,
-            css,
-          ),
-          "text/html; charset=utf-8",
-        );
-      }
+      if (req.method === "GET") return send(res, 200, form(lang, walletOrigin, state), html);
       if (req.method !== "POST")
         return send(res, 405, "method not allowed", "text/plain; charset=utf-8", { allow: "GET, POST" });
 
-      const age = ageOn(params.get("birth_date") ?? "", today());
-      if (age === undefined) return badRequest(res, "Please enter a valid birth date.");
+      const typed = params.get("birth_date") ?? "";
+      const age = ageOn(typed, today());
+      if (age === undefined) {
+        // Back to the form, with the reason next to the field: a mistyped or future date is not a dead end.
+        const text = !/^\d{4}-\d{2}-\d{2}$/.test(typed)
+          ? S.invalid
+          : typed > isoDay(today())
+            ? S.future
+            : typed < "1900-01-01"
+              ? S.tooOld
+              : S.invalid;
+        const value = /^\d{4}-\d{2}-\d{2}$/.test(typed) ? typed : "";
+        return send(res, 400, form(lang, walletOrigin, state, { text, value }), html);
+      }
       const ageOver = highestThreshold(age);
       const result = (attrs: string, text: string, status = 200) =>
         send(
           res,
           status,
-          page(
-            "Demo provider — result",
-            `<h1>${escapeHtml(TITLE)}</h1><p>${text}</p>
+          render(
+            lang,
+            S.pageResult,
+            `${text}
+<p id="alone" class="muted" hidden>${escapeHtml(S.alone)}</p>
 <div id="result" hidden data-origin="${escapeHtml(walletOrigin)}" data-state="${escapeHtml(state)}" ${attrs}></div>`,
-            { ...css, scripts: ["/done.js"] },
+            ["/done.js"],
           ),
-          "text/html; charset=utf-8",
+          html,
         );
       if (ageOver === undefined) {
         return result(
           `data-code="UNDER_AGE"`,
-          `<span class="refused" id="refused">Sorry: age tokens start at ${THRESHOLDS[0]}, and you are younger. No grant was
-signed and nothing was kept. You can close this window.</span>`,
+          `<div class="refusal"><h2>${escapeHtml(S.underAgeTitle)}</h2>
+<p class="refused" id="refused">${escapeHtml(S.underAge(THRESHOLDS[0]))}</p>
+<p>${escapeHtml(S.underAgeAfter)}</p></div>
+<button type="button" id="provider-close" hidden>${escapeHtml(S.close)}</button>`,
           403,
         );
       }
@@ -172,7 +227,7 @@ signed and nothing was kept. You can close this window.</span>`,
       });
       return result(
         `data-grant="${escapeHtml(grant)}"`,
-        `Done: you are ${ageOver} or older. Returning to your wallet…`,
+        `<p class="ok" id="done">${escapeHtml(S.done(ageOver))}</p>`,
       );
     },
     options.publicHost,

@@ -9,7 +9,8 @@ import {
   toNodeMiddleware,
 } from "@blindgate/sdk/site";
 import { build } from "esbuild";
-import { escapeHtml, listen, page, type Recorder, send } from "../http.js";
+import { escapeHtml, type Lang, listen, negotiateLang, page, type Recorder, send } from "../http.js";
+import { SITE_STRINGS } from "./strings.js";
 
 /*
  * The demo site: what a video-chat or adult site does with the site SDK. An open page, a page gated at 13, one
@@ -46,10 +47,27 @@ export interface DemoSite {
   close(): Promise<void>;
 }
 
-const CSS = `body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-nav a{margin-right:1rem}.learned{border-left:4px solid #15803d;background:#f0fdf4;padding:.5rem 1rem}
-.locked{border-left:4px solid #b45309;background:#fffbeb;padding:.5rem 1rem}button{font-size:1rem;padding:.4rem .8rem}
-age-gate{display:block;border:1px dashed #999;padding:1rem;margin:1rem 0}`;
+const CSS = `*{box-sizing:border-box}body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f8fafc;color:#0f172a;line-height:1.55}
+.top{background:#4c1d95;color:#fff}.top .wrap{display:flex;flex-wrap:wrap;align-items:center;gap:.4rem 1.2rem;padding:.75rem 1rem}
+.brand{display:flex;align-items:center;gap:.55rem;color:#fff;text-decoration:none}.brand img{width:30px;height:30px}
+.brand strong{font-size:1.1rem}.brand span{color:#ddd6fe;font-size:.85rem}
+nav{display:flex;flex-wrap:wrap;gap:.3rem 1rem}nav a{color:#ede9fe;text-decoration:none;padding:.15rem 0;border-bottom:2px solid transparent}
+nav a:hover,nav a[aria-current=page]{color:#fff;border-bottom-color:#c4b5fd}
+.wrap,main{max-width:44rem;margin:0 auto;padding:0 1rem}main{padding-top:1.5rem;padding-bottom:2rem}
+h1{font-size:1.6rem;margin:.2rem 0 1rem}h2{font-size:1.15rem}
+a{color:#5b21b6}.card{background:#fff;border:1px solid #e2e8f0;border-radius:.8rem;padding:1rem 1.2rem;margin:1rem 0;box-shadow:0 1px 2px rgb(0 0 0 / .05)}
+.learned{border-left:4px solid #15803d;background:#f0fdf4;padding:.7rem 1rem;border-radius:.4rem}
+.locked{border-left:4px solid #6d28d9;background:#fff;border-radius:.8rem;padding:1rem 1.2rem;box-shadow:0 1px 3px rgb(0 0 0 / .08)}
+.locked p:first-child{margin-top:0}
+button{font:inherit;font-weight:600;padding:.6rem 1.1rem;border-radius:.5rem;border:1px solid #6d28d9;background:#6d28d9;color:#fff;cursor:pointer}
+button:disabled{opacity:.5;cursor:default}button:focus-visible,a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+[role=status]{min-height:1.5rem;color:#9a3412}
+ol.how{padding-left:1.3rem}ol.how li{margin:.3rem 0}
+age-gate{display:block;border:1px dashed #a78bfa;background:#faf5ff;border-radius:.8rem;padding:1rem 1.2rem;margin:1rem 0}
+age-gate [part=status]{color:#9a3412}
+footer{color:#64748b;font-size:.85rem;text-align:center;padding:1rem}`;
+
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><path d="M10 10h44a6 6 0 0 1 6 6v26a6 6 0 0 1-6 6H28L16 58v-10h-6a6 6 0 0 1-6-6V16a6 6 0 0 1 6-6Z" fill="#6d28d9"/><circle cx="22" cy="29" r="4" fill="#fff"/><circle cx="32" cy="29" r="4" fill="#fff"/><circle cx="42" cy="29" r="4" fill="#fff"/></svg>`;
 
 const clientEntry = fileURLToPath(new URL("./client.ts", import.meta.url));
 
@@ -91,18 +109,26 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
   const proofEndpoint = toNodeMiddleware(gate(13));
   const sectionGate = toNodeMiddleware(gate(18));
   const wallet = escapeHtml(options.walletUrl);
-  const nav = `<nav><a href="/">Home</a><a href="/teen">Teen room (13+)</a><a href="/adult">Adult room (18+)</a><a href="/mixed">Mixed page</a></nav>`;
-  const html = (title: string, body: string) =>
-    page(title, `${nav}\n<h1>${escapeHtml(title)}</h1>\n${body}`, {
+  const html = (lang: Lang, path: string, title: string, body: string) => {
+    const S = SITE_STRINGS[lang];
+    const link = (href: string, text: string) =>
+      `<a href="${href}"${href === path ? ' aria-current="page"' : ""}>${escapeHtml(text)}</a>`;
+    return page(title, `<h1>${escapeHtml(title)}</h1>\n${body}`, {
+      lang,
       css: "/site.css",
       scripts: ["/blindgate.js"],
+      header: `<header class="top"><div class="wrap"><a class="brand" href="/"><img src="/favicon.svg" alt=""><strong>${escapeHtml(S.brand)}</strong><span>${escapeHtml(S.tagline)}</span></a>
+<nav>${link("/", S.home)}${link("/teen", S.teen)}${link("/adult", S.adult)}${link("/mixed", S.mixed)}</nav></div></header>`,
+      footer: `<footer>${escapeHtml(S.footer)}</footer>`,
     });
-  const learned = (ageOver: number) =>
-    `<p class="learned" id="learned">What this site learned about you: <strong>over ${ageOver}</strong>. Nothing else — not your name, not your birth date, not who checked your age.</p>`;
-  const locked = (minAge: number) =>
-    `<div class="locked"><p>This room is for people ${minAge} or older. Prove it with your blindgate wallet: the site learns only "over ${minAge}", and the provider that checked your age never learns this site.</p>
-<button type="button" id="prove" data-prove="${minAge}" data-wallet="${wallet}">Prove my age</button>
+  };
+  const learned = (lang: Lang, ageOver: number) =>
+    `<p class="learned" id="learned">${SITE_STRINGS[lang].learned(ageOver)}</p>`;
+  const locked = (lang: Lang, minAge: number) =>
+    `<div class="locked"><p>${escapeHtml(SITE_STRINGS[lang].locked(minAge))}</p>
+<button type="button" id="prove" data-prove="${minAge}" data-wallet="${wallet}">${escapeHtml(SITE_STRINGS[lang].prove)}</button>
 <p id="prove-status" role="status" aria-live="polite"></p></div>`;
+  const HTML = "text/html; charset=utf-8";
 
   const server = await listen(
     options.port ?? 0,
@@ -118,25 +144,35 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
       }
       if (req.method !== "GET")
         return send(res, 405, "method not allowed", "text/plain; charset=utf-8", { allow: "GET" });
+      const lang = negotiateLang(req.headers["accept-language"]);
+      const S = SITE_STRINGS[lang];
       switch (path) {
         case "/site.css":
           return send(res, 200, CSS, "text/css; charset=utf-8");
         case "/blindgate.js":
           return send(res, 200, client, "text/javascript; charset=utf-8");
+        case "/favicon.svg":
+          return send(res, 200, FAVICON, "image/svg+xml");
         case "/":
           return send(
             res,
             200,
             html(
-              "Demo site",
-              `<p>An open page: anyone may read it. Try the <a href="/teen">teen room</a> (13+), the <a href="/adult">adult room</a> (18+), or the <a href="/mixed">mixed page</a>, whose last section is for adults.</p>`,
+              lang,
+              path,
+              S.homeTitle,
+              `<p>${escapeHtml(S.homeIntro)}</p>
+<p>${escapeHtml(S.homeTry)}</p>
+<ul><li><a href="/teen">${escapeHtml(S.homeTeen)}</a></li><li><a href="/adult">${escapeHtml(S.homeAdult)}</a></li><li><a href="/mixed">${escapeHtml(S.homeMixed)}</a></li></ul>
+<section class="card" aria-labelledby="how"><h2 id="how">${escapeHtml(S.howTitle)}</h2>
+<ol class="how"><li>${escapeHtml(S.how1)}</li><li>${escapeHtml(S.how2)}</li><li>${escapeHtml(S.how3)}</li></ol></section>`,
             ),
-            "text/html; charset=utf-8",
+            HTML,
           );
         case "/teen":
         case "/adult": {
           const minAge = path === "/teen" ? 13 : 18;
-          const title = minAge === 13 ? "Teen room" : "Adult room";
+          const title = minAge === 13 ? S.teenTitle : S.adultTitle;
           const result = await gate(minAge).check(
             await nodeRequestToRequest(nodeRequest, gate(minAge).proofPath),
           );
@@ -147,8 +183,8 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
             return send(
               res,
               200,
-              html(title, `${learned(result.ageOver)}<p>Welcome in.</p>`),
-              "text/html; charset=utf-8",
+              html(lang, path, title, `${learned(lang, result.ageOver)}<p>${escapeHtml(S.welcome)}</p>`),
+              HTML,
               cookie,
             );
           }
@@ -159,19 +195,25 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
           if (challenge !== null) res.setHeader("www-authenticate", challenge);
           const cookies = refusal.getSetCookie();
           if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-          return send(res, result.response.status, html(title, locked(minAge)), "text/html; charset=utf-8");
+          return send(res, result.response.status, html(lang, path, title, locked(lang, minAge)), HTML);
         }
-        case "/mixed":
+        case "/mixed": {
+          // The server knows whether an age session is open: without one, the element need not try its section
+          // first (a 401 the browser would log); with one, it opens the section at once, without the wallet.
+          const session = await gate(18).check(await nodeRequestToRequest(nodeRequest, gate(18).proofPath));
           return send(
             res,
             200,
             html(
-              "Mixed page",
-              `<p>This part of the page is for everyone.</p>
-<age-gate min-age="18" src="/mixed/section" wallet="${wallet}"></age-gate>`,
+              lang,
+              path,
+              S.mixedTitle,
+              `<p>${escapeHtml(S.mixedOpen)}</p>
+<age-gate min-age="18" src="/mixed/section" wallet="${wallet}"${session.ok ? "" : ' session="none"'}></age-gate>`,
             ),
-            "text/html; charset=utf-8",
+            HTML,
           );
+        }
         case "/mixed/section":
           // Without an age session the SDK answers its own 401 (with the PrivateToken challenge); the section's HTML
           // never leaves the server.
@@ -179,12 +221,12 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
             send(
               res,
               200,
-              `<section id="adult-section">${learned(nodeRequest.ageOver ?? 0)}<p>The adults-only section.</p></section>`,
-              "text/html; charset=utf-8",
+              `<section id="adult-section">${learned(lang, nodeRequest.ageOver ?? 0)}<p>${escapeHtml(S.mixedSection)}</p></section>`,
+              HTML,
             ),
           );
         default:
-          return send(res, 404, html("Not found", "<p>No such page.</p>"), "text/html; charset=utf-8");
+          return send(res, 404, html(lang, path, S.notFoundTitle, `<p>${escapeHtml(S.notFound)}</p>`), HTML);
       }
     },
     options.publicHost,

@@ -4,7 +4,16 @@ import { startDemoSite } from "../../demo/site/server.js";
 import { defaultDataKeyFile, startLocalGateway } from "./gateway.js";
 
 /*
- * `npm start`: the gateway with its wallet, a demo provider and a demo site, on localhost, with no AWS account.
+ * `npm start`: the gateway with its wallet, a demo provider and a demo site, with no AWS account.
+ *
+ * Each party has its own host name, as on the web: gateway.localhost, provider.localhost, site.localhost (browsers
+ * map every *.localhost name to the loopback address). Cookies are scoped by host, not port: on one shared
+ * 127.0.0.1 the site's age cookie would reach the gateway's wallet pages and the provider.
+ *
+ * Servers on this machine (your site's back end) reach the gateway at http://127.0.0.1:<port>, since Node does not
+ * resolve *.localhost; the gateway's issuer name is that URL's host, by construction, so a gate configured with
+ * `issuers: { url: "http://127.0.0.1:8787", siteKey }` (docs/site-guide.md, unchanged) names the right issuer.
+ *
  * Storage is dynalite in memory (every start is a fresh world: new keys, new demo credentials); the key vault's
  * master key lives outside the repository (~/.config/blindgate/data-key, or BLINDGATE_DATA_KEY_FILE).
  * Ports: BLINDGATE_PORT (gateway, default 8787), the demo provider on the next port, the demo site on the one after.
@@ -16,15 +25,23 @@ if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65_533) {
   process.exit(2);
 }
 
+/** The gateway as servers on this machine reach it; its host is the issuer name. */
+const gatewayLocalUrl = `http://127.0.0.1:${basePort}`;
+const issuerName = new URL(gatewayLocalUrl).host;
+
 const gateway = await startLocalGateway({
   port: basePort,
+  publicHost: "gateway.localhost",
+  issuerName,
   dataKeyFile: process.env.BLINDGATE_DATA_KEY_FILE ?? defaultDataKeyFile(),
 });
+if (gateway.localUrl !== gatewayLocalUrl) throw new Error(`gateway listens on ${gateway.localUrl}`);
 const walletOrigin = new URL(gateway.walletUrl).origin;
 
 const grantKey = await generateGrantKey({ kid: "demo-1" });
 const provider = await startDemoProvider({
   port: basePort + 1,
+  publicHost: "provider.localhost",
   providerId: "demo-provider",
   issuerName: gateway.issuerName,
   walletOrigins: [walletOrigin],
@@ -40,24 +57,32 @@ await gateway.addProvider({
 const { site, apiKey } = await gateway.addSite("Demo site");
 const demoSite = await startDemoSite({
   port: basePort + 2,
-  gatewayUrl: gateway.url,
-  issuerName: gateway.issuerName,
+  publicHost: "site.localhost",
+  gatewayUrl: gateway.localUrl,
   siteKey: apiKey,
+  issuerName: gateway.issuerName,
   walletUrl: gateway.walletUrl,
 });
 
 console.log(`
 blindgate is running (local mode: dynalite in memory, the same handlers as on Lambda)
+Each party has its own host name, so no cookie of one reaches another.
 
-  gateway    ${gateway.url}
-    directory  ${gateway.url}/.well-known/private-token-issuer-directory
-    key log    ${gateway.url}/v1/key-log
+  demo site  ${demoSite.url}   (open page, /teen gated at 13, /adult at 18, /mixed with a gated section)
   wallet     ${gateway.walletUrl}
   provider   ${provider.url}   (demo: a birth date stands in for a real age check)
-  demo site  ${demoSite.url}   (open page, /teen gated at 13, /adult at 18, /mixed with a gated section)
+  gateway    ${gateway.url}   (what browsers use)
+    directory  ${gateway.url}/.well-known/private-token-issuer-directory
+    key log    ${gateway.url}/v1/key-log
 
-  demo site id      ${site.id}
-  demo site API key ${apiKey}   (for POST ${gateway.url}/v1/check; shown once)
+For your own site's server on this machine (docs/site-guide.md):
+  gateway URL  ${gateway.localUrl}
+  issuer name  ${gateway.issuerName}   (the host of that URL: the SDK's default)
+  site API key ${apiKey}   (demo site ${site.id}; shown once)
+  wallet URL   ${gateway.walletUrl}   (for prove() and <age-gate> in your pages)
+
+  createAgeGate({ issuers: { url: "${gateway.localUrl}", siteKey: process.env.BLINDGATE_SITE_KEY },
+    minAge: 18, session: { secret: process.env.AGE_SESSION_SECRET, secure: false } })
 
 Open ${demoSite.url} in a browser. Ctrl-C stops everything.
 `);

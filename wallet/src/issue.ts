@@ -26,16 +26,27 @@ export interface WalletConfig {
   issuerName: string;
 }
 
+/** Why tokens could not be had: the gateway's error code (ERR_PROVIDER_SUSPENDED...), or the wallet's own. */
 export class IssueError extends Error {
+  override name = "IssueError";
   constructor(readonly code: string) {
     super(`issuance failed: ${code}`);
+  }
+}
+
+/** fetch, with a network failure as IssueError("NETWORK"). */
+export async function gatewayFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, credentials: "omit" });
+  } catch {
+    throw new IssueError("NETWORK");
   }
 }
 
 export async function issueTokens(config: WalletConfig, grant: string, now: number): Promise<StoredToken[]> {
   const claims = readGrant(grant);
   if (claims === undefined) throw new IssueError("GRANT_UNREADABLE");
-  const directoryResponse = await fetch(`${config.gatewayUrl}${DIRECTORY_PATH}`, { credentials: "omit" });
+  const directoryResponse = await gatewayFetch(`${config.gatewayUrl}${DIRECTORY_PATH}`);
   if (!directoryResponse.ok) throw new IssueError("DIRECTORY_UNAVAILABLE");
   const directory = parseDirectory(await directoryResponse.json());
   const current = new Map<number, { tokenKey: Uint8Array; notAfter: number }>();
@@ -55,9 +66,8 @@ export async function issueTokens(config: WalletConfig, grant: string, now: numb
     for (let i = 0; i < count; i++) wanted.push({ threshold, ...key });
   }
   const begun = await Promise.all(wanted.map((w) => beginIssuance({ challenge, tokenKey: w.tokenKey })));
-  const response = await fetch(directory.issuerRequestUri, {
+  const response = await gatewayFetch(directory.issuerRequestUri, {
     method: "POST",
-    credentials: "omit",
     headers: { "Content-Type": GENERIC_BATCH_REQUEST_MEDIA_TYPE, Authorization: `Bearer ${grant}` },
     body: encodeBatchRequest(begun.map((b) => ({ tokenType: 2, request: b.request.encode() }))) as BodyInit,
   });

@@ -1,55 +1,178 @@
-/** The wallet's UI strings, English and French. */
-export const WALLET_STRINGS = {
-  en: {
-    title: "blindgate wallet",
-    intro:
-      "Your age tokens live here, in this browser only. Sites learn only the age you prove, never who you are.",
-    asks: (origin: string, age: number) => `${origin} asks you to prove you are ${age} or older.`,
-    confirm: (age: number) => `Prove I am ${age} or older`,
-    cancel: "Cancel",
-    providersTitle: "Check your age once",
-    providersHelp:
-      "You have no token for this age yet. Choose a provider: it checks your age and never learns which site asked.",
-    useProvider: (name: string) => `Check my age with ${name}`,
-    tokensTitle: "Tokens in this browser",
-    tokensLine: (t: number, n: number) => `${t}+ : ${n} token${n === 1 ? "" : "s"}`,
-    none: "No tokens yet.",
-    loading: "Loading…",
-    waitingProvider: "Waiting for the provider…",
-    issuing: "Getting your tokens from the gateway…",
-    issued: (n: number) => `${n} tokens received.`,
-    ready: "Ready. Confirm to send one token to the site.",
-    underAge: "Your tokens do not reach the age asked.",
-    noProvider: "No provider is available right now.",
-    unavailable: "The gateway cannot be reached right now.",
-    lowTokens: "Few tokens left for this age: check your age again with a provider to get more.",
-  },
-  fr: {
-    title: "Portefeuille blindgate",
-    intro:
-      "Vos jetons d’âge sont conservés ici, dans ce navigateur seulement. Les sites n’apprennent que l’âge prouvé, jamais qui vous êtes.",
-    asks: (origin: string, age: number) =>
-      `${origin} vous demande de prouver que vous avez ${age} ans ou plus.`,
-    confirm: (age: number) => `Prouver que j’ai ${age} ans ou plus`,
-    cancel: "Annuler",
-    providersTitle: "Vérifiez votre âge une fois",
-    providersHelp:
-      "Vous n’avez pas encore de jeton pour cet âge. Choisissez un prestataire : il vérifie votre âge sans jamais savoir quel site l’a demandé.",
-    useProvider: (name: string) => `Vérifier mon âge avec ${name}`,
-    tokensTitle: "Jetons dans ce navigateur",
-    tokensLine: (t: number, n: number) => `${t}+ : ${n} jeton${n === 1 ? "" : "s"}`,
-    none: "Aucun jeton pour l’instant.",
-    loading: "Chargement…",
-    waitingProvider: "En attente du prestataire…",
-    issuing: "Obtention de vos jetons auprès de la passerelle…",
-    issued: (n: number) => `${n} jetons reçus.`,
-    ready: "Prêt. Confirmez pour envoyer un jeton au site.",
-    underAge: "Vos jetons n’atteignent pas l’âge demandé.",
-    noProvider: "Aucun prestataire n’est disponible pour le moment.",
-    unavailable: "La passerelle est injoignable pour le moment.",
-    lowTokens:
-      "Il reste peu de jetons pour cet âge : revérifiez votre âge auprès d’un prestataire pour en obtenir.",
-  },
-} as const;
+/*
+ * The wallet's words, English and French: every string the page shows. The browser's languages decide (pickLang).
+ * Refusals name their stable code after the words, so a person can quote it and a developer can look it up.
+ */
 
-export type WalletStrings = (typeof WALLET_STRINGS)[keyof typeof WALLET_STRINGS];
+type Refusal = (code: string) => string;
+
+const en = {
+  title: "blindgate wallet",
+  intro:
+    "Your age tokens live here, in this browser only. A site learns only the age you choose to prove — never who you are.",
+  standalone:
+    "Sites open this wallet when they ask for your age. Here you can see what it holds; nothing leaves it unless you confirm.",
+  asks: (age: number) => ` asks you to prove you are ${age} or older.`,
+  reveal: (age: number) =>
+    `The site will learn one thing: “${age} or older”. Not your name, not your birth date, not who checked your age.`,
+  confirm: (age: number) => `Prove I am ${age} or older`,
+  arming: "Take a second to read: the button becomes active in a moment.",
+  cancel: "Cancel",
+  close: "Close",
+  tryAgain: "Try again",
+  higherTitle: (wanted: number) => `No “${wanted} or older” token left`,
+  higherText: (wanted: number, higher: number) =>
+    `You still hold “${higher} or older” tokens, but sending one would tell this site more than it asked (“${wanted} or older”). Check your age again to get “${wanted} or older” tokens, or reveal more only if you accept it.`,
+  revealHigher: (higher: number) => `Reveal “${higher} or older” instead`,
+  recheck: "Check my age again",
+  providersTitle: "Check your age once",
+  providersHelp:
+    "You have no token for this age yet. Choose a provider: it checks your age and never learns which site asked.",
+  providersUsedUp:
+    "Your tokens for this age are used up. Check your age again with a provider: it never learns which site asked.",
+  useProvider: (name: string) => `Check my age with ${name}`,
+  belowTitle: "Your age check does not reach this age",
+  belowText: (checked: number, asked: number, date: string) =>
+    checked === 0
+      ? `Your last age check, on ${date}, did not confirm you are 13 or older. This site asks for ${asked} or older.`
+      : `Your last age check, on ${date}, showed you are ${checked} or older. This site asks for ${asked} or older.`,
+  notProven: "Tell the site “not proven”",
+  birthday: "I have had a birthday since: check again",
+  underAgeNow: (checked: number, asked: number) =>
+    checked === 0
+      ? "The provider could not confirm you are 13 or older, so no token was made and nothing was kept. The site is told only “not proven”."
+      : `The provider checked your age: ${checked} or older, not ${asked}. Your tokens are kept for sites that ask for less. The site is told only “not proven”.`,
+  waitingProvider: "Finish the age check in the provider’s window…",
+  providerClosed:
+    "The provider’s window was closed before the check finished. Nothing was sent. You can try again.",
+  popupBlocked: "Your browser blocked the provider’s window. Allow pop-ups for this wallet and try again.",
+  issuing: "Getting your tokens from the gateway…",
+  issued: (n: number) => `${n} tokens received.`,
+  timingWait: "Waiting a moment, so that the gateway cannot match your new tokens to this visit…",
+  checkingKeys: "Checking the gateway’s public keys…",
+  sending: "Sending one token to the site…",
+  done: (age: number) => `Done. The site now knows you are ${age} or older, and nothing else.`,
+  siteKept: (code: string) =>
+    `The site could not check your token right now (${code}). The token was kept for this site: try again when it is back.`,
+  siteRefused: (code: string) => `The site refused this token (${code}). It was removed from your wallet.`,
+  keyLog: (code: string) =>
+    `The wallet could not check the gateway’s key log, so it sends nothing (${code}). Try again in a moment.`,
+  noProvider: "No provider is available right now (NO_PROVIDER). The site is told so.",
+  issuanceRefused: ((code: string) => {
+    const why =
+      code === "ERR_PROVIDER_SUSPENDED"
+        ? "The gateway no longer accepts age checks from this provider: it is suspended."
+        : code === "ERR_PROVIDER_QUOTA"
+          ? "This provider has used up its allowance at the gateway for now."
+          : code === "ERR_PROVIDER_UNKNOWN"
+            ? "The gateway does not know this provider."
+            : code === "ERR_GRANT_EXPIRED"
+              ? "The provider’s answer expired before it reached the gateway."
+              : code === "ERR_GRANT_REPLAYED"
+                ? "The provider’s answer had already been used."
+                : code.startsWith("ERR_GRANT_")
+                  ? "The gateway refused the provider’s answer."
+                  : code === "NETWORK" || code === "DIRECTORY_UNAVAILABLE" || code.startsWith("HTTP_5")
+                    ? "The gateway cannot be reached right now."
+                    : "The gateway refused to issue tokens.";
+    return `${why} No token was made (${code}). Choose another provider, or try again later.`;
+  }) satisfies Refusal,
+  tokensTitle: "In this browser",
+  tokensLine: (t: number, n: number) => `${t} or older: ${n} token${n === 1 ? "" : "s"}`,
+  none: "No tokens yet.",
+  lastCheck: (checked: number, date: string) =>
+    checked === 0 ? `Last age check: ${date}, under 13.` : `Last age check: ${date}, ${checked} or older.`,
+  loading: "Loading…",
+  lowTokens: "Few tokens left for this age: the next time, the wallet will ask you to check your age again.",
+};
+
+type WalletStringsShape = typeof en;
+
+const fr: WalletStringsShape = {
+  title: "Portefeuille blindgate",
+  intro:
+    "Vos jetons d’âge sont conservés ici, dans ce navigateur seulement. Un site n’apprend que l’âge que vous choisissez de prouver, jamais qui vous êtes.",
+  standalone:
+    "Les sites ouvrent ce portefeuille quand ils vous demandent votre âge. Vous voyez ici ce qu’il contient ; rien n’en sort sans votre confirmation.",
+  asks: (age) => ` vous demande de prouver que vous avez ${age} ans ou plus.`,
+  reveal: (age) =>
+    `Le site apprendra une seule chose : « ${age} ans ou plus ». Ni votre nom, ni votre date de naissance, ni qui a vérifié votre âge.`,
+  confirm: (age) => `Prouver que j’ai ${age} ans ou plus`,
+  arming: "Prenez une seconde pour lire : le bouton s’active dans un instant.",
+  cancel: "Annuler",
+  close: "Fermer",
+  tryAgain: "Réessayer",
+  higherTitle: (wanted) => `Plus de jeton « ${wanted} ans ou plus »`,
+  higherText: (wanted, higher) =>
+    `Il vous reste des jetons « ${higher} ans ou plus », mais en envoyer un apprendrait à ce site plus qu’il n’a demandé (« ${wanted} ans ou plus »). Revérifiez votre âge pour obtenir des jetons « ${wanted} ans ou plus », ou n’en révélez davantage que si vous l’acceptez.`,
+  revealHigher: (higher) => `Révéler « ${higher} ans ou plus » à la place`,
+  recheck: "Revérifier mon âge",
+  providersTitle: "Vérifiez votre âge une fois",
+  providersHelp:
+    "Vous n’avez pas encore de jeton pour cet âge. Choisissez un prestataire : il vérifie votre âge sans jamais savoir quel site l’a demandé.",
+  providersUsedUp:
+    "Vos jetons pour cet âge sont épuisés. Revérifiez votre âge auprès d’un prestataire : il ne saura jamais quel site l’a demandé.",
+  useProvider: (name) => `Vérifier mon âge avec ${name}`,
+  belowTitle: "Votre vérification d’âge n’atteint pas cet âge",
+  belowText: (checked, asked, date) =>
+    checked === 0
+      ? `Votre dernière vérification d’âge, le ${date}, n’a pas confirmé que vous avez 13 ans ou plus. Ce site demande ${asked} ans ou plus.`
+      : `Votre dernière vérification d’âge, le ${date}, a montré que vous avez ${checked} ans ou plus. Ce site demande ${asked} ans ou plus.`,
+  notProven: "Répondre au site « non prouvé »",
+  birthday: "J’ai eu un anniversaire depuis : revérifier",
+  underAgeNow: (checked, asked) =>
+    checked === 0
+      ? "Le prestataire n’a pas pu confirmer que vous avez 13 ans ou plus : aucun jeton n’a été créé et rien n’a été conservé. Le site apprend seulement « non prouvé »."
+      : `Le prestataire a vérifié votre âge : ${checked} ans ou plus, pas ${asked}. Vos jetons sont gardés pour les sites qui demandent moins. Le site apprend seulement « non prouvé ».`,
+  waitingProvider: "Terminez la vérification dans la fenêtre du prestataire…",
+  providerClosed:
+    "La fenêtre du prestataire a été fermée avant la fin de la vérification. Rien n’a été envoyé. Vous pouvez réessayer.",
+  popupBlocked:
+    "Votre navigateur a bloqué la fenêtre du prestataire. Autorisez les fenêtres pop-up pour ce portefeuille et réessayez.",
+  issuing: "Obtention de vos jetons auprès de la passerelle…",
+  issued: (n) => `${n} jetons reçus.`,
+  timingWait:
+    "Un court instant d’attente, pour que la passerelle ne puisse pas relier vos nouveaux jetons à cette visite…",
+  checkingKeys: "Vérification des clés publiques de la passerelle…",
+  sending: "Envoi d’un jeton au site…",
+  done: (age) => `C’est fait. Le site sait maintenant que vous avez ${age} ans ou plus, et rien d’autre.`,
+  siteKept: (code) =>
+    `Le site n’a pas pu vérifier votre jeton pour le moment (${code}). Le jeton a été gardé pour ce site : réessayez quand il sera de retour.`,
+  siteRefused: (code) => `Le site a refusé ce jeton (${code}). Il a été retiré de votre portefeuille.`,
+  keyLog: (code) =>
+    `Le portefeuille n’a pas pu vérifier le journal des clés de la passerelle ; il n’envoie donc rien (${code}). Réessayez dans un instant.`,
+  noProvider: "Aucun prestataire n’est disponible pour le moment (NO_PROVIDER). Le site en est informé.",
+  issuanceRefused: (code) => {
+    const why =
+      code === "ERR_PROVIDER_SUSPENDED"
+        ? "La passerelle n’accepte plus les vérifications de ce prestataire : il est suspendu."
+        : code === "ERR_PROVIDER_QUOTA"
+          ? "Ce prestataire a épuisé son quota auprès de la passerelle pour le moment."
+          : code === "ERR_PROVIDER_UNKNOWN"
+            ? "La passerelle ne connaît pas ce prestataire."
+            : code === "ERR_GRANT_EXPIRED"
+              ? "La réponse du prestataire a expiré avant d’atteindre la passerelle."
+              : code === "ERR_GRANT_REPLAYED"
+                ? "La réponse du prestataire avait déjà été utilisée."
+                : code.startsWith("ERR_GRANT_")
+                  ? "La passerelle a refusé la réponse du prestataire."
+                  : code === "NETWORK" || code === "DIRECTORY_UNAVAILABLE" || code.startsWith("HTTP_5")
+                    ? "La passerelle est injoignable pour le moment."
+                    : "La passerelle a refusé d’émettre des jetons.";
+    return `${why} Aucun jeton n’a été créé (${code}). Choisissez un autre prestataire, ou réessayez plus tard.`;
+  },
+  tokensTitle: "Dans ce navigateur",
+  tokensLine: (t, n) => `${t} ans ou plus : ${n} jeton${n === 1 ? "" : "s"}`,
+  none: "Aucun jeton pour l’instant.",
+  lastCheck: (checked, date) =>
+    checked === 0
+      ? `Dernière vérification d’âge : ${date}, moins de 13 ans.`
+      : `Dernière vérification d’âge : ${date}, ${checked} ans ou plus.`,
+  loading: "Chargement…",
+  lowTokens:
+    "Il reste peu de jetons pour cet âge : la prochaine fois, le portefeuille vous proposera de revérifier votre âge.",
+};
+
+/** The wallet's UI strings, English and French. */
+export const WALLET_STRINGS = { en, fr } as const;
+
+export type WalletStrings = WalletStringsShape;

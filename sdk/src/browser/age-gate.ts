@@ -6,8 +6,10 @@ import { describeError, type Lang, pickLang, STRINGS } from "./strings.js";
  * <age-gate min-age="18" src="/section/adults" wallet="https://gateway.example/wallet/">: content-level gating.
  * The gated HTML is not in the page; the element first asks `src` (which the site serves only with an age
  * session): when the person already proved their age, the section opens without a word to the wallet. Otherwise it
- * shows a prompt and a button, runs prove() on click, then fetches `src` again and shows it. English or French:
- * the browser's languages decide, the element's `lang` (or the page's) only when none of them is offered.
+ * shows a prompt and a button, runs prove() on click, then fetches `src` again and shows it. A server that already
+ * knows there is no session may say so (`session="none"`): the element then skips that first request (whose 401
+ * the browser would log). English or French: the browser's languages decide, the element's `lang` (or the page's)
+ * only when none of them is offered.
  */
 
 export interface AgeGateElementOptions {
@@ -20,7 +22,9 @@ export interface AgeGateElementOptions {
 }
 
 /**
- * Register the <age-gate> element. Call once per page; later calls are ignored.
+ * Register the <age-gate> element. Call once per page; later calls are ignored. Attributes: `min-age`, `src` (the
+ * gated HTML, served only with an age session), `wallet` (the wallet's URL), `session="none"` (the server saw no
+ * age session: do not try `src` before the proof).
  *
  * @example
  * ```ts
@@ -55,7 +59,8 @@ export function defineAgeGate(options: AgeGateElementOptions = {}): void {
       button.addEventListener("click", () => void this.#prove(minAge, button, status, lang));
       this.replaceChildren(prompt, button, status);
       // The age session first: a person who already proved their age is not sent to the wallet again.
-      void this.#open().then((opened) => {
+      const probe = this.getAttribute("session") === "none" ? Promise.resolve(false) : this.#open();
+      void probe.then((opened) => {
         if (opened) return;
         button.disabled = false;
         status.textContent = "";
@@ -77,7 +82,6 @@ export function defineAgeGate(options: AgeGateElementOptions = {}): void {
       button.disabled = true;
       status.textContent = STRINGS[lang].working;
       try {
-        if (await this.#open()) return; // a session opened meanwhile (another tab)
         await prove({
           minAge,
           walletUrl: this.getAttribute("wallet") ?? options.walletUrl ?? "",
@@ -86,7 +90,9 @@ export function defineAgeGate(options: AgeGateElementOptions = {}): void {
         if (!(await this.#open()))
           throw new BrowserError("PROOF_REFUSED", "age-gate: the section stayed closed");
       } catch (error) {
-        status.textContent = describeError(error, lang);
+        // REPLACED: a newer prove() on this page took over, and reports itself
+        const replaced = error instanceof BrowserError && error.code === "REPLACED";
+        status.textContent = replaced ? "" : describeError(error, lang);
         button.disabled = false;
       }
     }

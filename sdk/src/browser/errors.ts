@@ -1,7 +1,8 @@
 /** Stable codes of {@link BrowserError}. */
 export type BrowserErrorCode =
   | "POPUP_BLOCKED" // the browser refused to open the wallet (call prove() from a click)
-  | "CANCELLED" // the person closed the wallet or declined, or a newer prove() on this page replaced this one
+  | "CANCELLED" // the person closed the wallet or declined
+  | "REPLACED" // a newer prove() on this page took over (the person clicked again): that one reports
   | "NO_PROVIDER" // no verification provider is available
   | "WALLET_UNAVAILABLE" // the wallet did not answer in time, or could not reach its gateway
   | "UNDER_AGE" // the person's age check does not reach the age asked

@@ -22,7 +22,7 @@ import {
  *   4. POST the token to the site's proof endpoint (same origin), which sets the age session cookie;
  *   5. tell the wallet how that went: it forgets the token only then (a proof endpoint that fails costs nothing).
  *
- * A newer prove() on the same page replaces a pending one (which rejects with CANCELLED).
+ * A newer prove() on the same page replaces a pending one (which rejects with REPLACED).
  */
 
 export interface ProveOptions {
@@ -51,8 +51,8 @@ let pending: (() => void) | undefined;
 
 /**
  * Prove the person's age to this site. Call it from a click (browsers block popups otherwise).
- * Rejects with BrowserError: POPUP_BLOCKED, CANCELLED, NO_PROVIDER, WALLET_UNAVAILABLE, UNDER_AGE, PROOF_REFUSED,
- * SITE_UNAVAILABLE.
+ * Rejects with BrowserError: POPUP_BLOCKED, CANCELLED, REPLACED, NO_PROVIDER, WALLET_UNAVAILABLE, UNDER_AGE,
+ * PROOF_REFUSED, SITE_UNAVAILABLE.
  *
  * @example
  * ```ts
@@ -106,7 +106,7 @@ export async function prove(options: ProveOptions): Promise<ProveResult> {
       if (error !== undefined) reject(error);
       else if (value !== undefined) resolve(value);
     };
-    const cancel = () => finish(new BrowserError("CANCELLED", "prove: replaced by a newer prove()"));
+    const cancel = () => finish(new BrowserError("REPLACED", "prove: replaced by a newer prove()"));
     pending = cancel;
     const onMessage = (event: MessageEvent) => {
       if (event.origin !== walletOrigin || event.source !== popup) return;

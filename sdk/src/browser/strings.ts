@@ -8,6 +8,7 @@ import type { BrowserErrorCode } from "./errors.js";
 const REASONS_EN: Record<BrowserErrorCode, string> = {
   POPUP_BLOCKED: "Your browser blocked the wallet's window. Allow pop-ups for this site and try again.",
   CANCELLED: "The wallet was closed before it answered.",
+  REPLACED: "A newer request to the wallet took over.",
   NO_PROVIDER: "The wallet has no age-check provider to offer right now.",
   WALLET_UNAVAILABLE: "The wallet did not answer. Try again in a moment.",
   UNDER_AGE: "Your age check does not reach the age asked here.",
@@ -20,6 +21,7 @@ const REASONS_FR: Record<BrowserErrorCode, string> = {
   POPUP_BLOCKED:
     "Votre navigateur a bloqué la fenêtre du portefeuille. Autorisez les fenêtres pop-up pour ce site et réessayez.",
   CANCELLED: "Le portefeuille a été fermé avant de répondre.",
+  REPLACED: "Une demande plus récente au portefeuille a pris le relais.",
   NO_PROVIDER: "Le portefeuille n’a aucun prestataire de vérification d’âge à proposer pour le moment.",
   WALLET_UNAVAILABLE: "Le portefeuille n’a pas répondu. Réessayez dans un instant.",
   UNDER_AGE: "Votre vérification d’âge n’atteint pas l’âge demandé ici.",

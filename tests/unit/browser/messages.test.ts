@@ -1,9 +1,15 @@
 import {
+  BrowserError,
+  type BrowserErrorCode,
+  describeError,
   grantError,
   grantMessage,
   pickLang,
+  proofOutcome,
   randomId,
   readMessage,
+  requestReceived,
+  STRINGS,
   tokenAnswer,
   tokenRequest,
   walletError,
@@ -12,7 +18,16 @@ import {
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
-const schemas = { walletReady, tokenRequest, tokenAnswer, walletError, grantMessage, grantError };
+const schemas = {
+  walletReady,
+  tokenRequest,
+  requestReceived,
+  tokenAnswer,
+  walletError,
+  proofOutcome,
+  grantMessage,
+  grantError,
+};
 const nonce = randomId();
 
 describe("wallet message schemas", () => {
@@ -27,6 +42,16 @@ describe("wallet message schemas", () => {
       readMessage(tokenAnswer, { type: "blindgate:token", nonce, token: "A".repeat(472), ageOver: 18 }),
     ).toBeDefined();
     expect(readMessage(walletError, { type: "blindgate:error", nonce, code: "CANCELLED" })).toBeDefined();
+    expect(readMessage(requestReceived, { type: "blindgate:request-received", nonce })).toBeDefined();
+    expect(
+      readMessage(proofOutcome, {
+        type: "blindgate:outcome",
+        nonce,
+        ok: false,
+        code: "ERR_GATEWAY_UNAVAILABLE",
+      }),
+    ).toBeDefined();
+    expect(readMessage(proofOutcome, { type: "blindgate:outcome", nonce, ok: true })).toBeDefined();
     expect(
       readMessage(grantMessage, { type: "blindgate:grant", state: nonce, grant: "a.b.c" }),
     ).toBeDefined();
@@ -40,6 +65,12 @@ describe("wallet message schemas", () => {
     ["a short nonce", tokenRequest, { type: "blindgate:token-request", minAge: 18, nonce: "abc" }],
     ["a fractional age", tokenRequest, { type: "blindgate:token-request", minAge: 17.5, nonce }],
     ["an unknown error code", walletError, { type: "blindgate:error", nonce, code: "OOPS" }],
+    [
+      "an outcome with free text",
+      proofOutcome,
+      { type: "blindgate:outcome", nonce, ok: false, code: "<b>x</b>" },
+    ],
+    ["an outcome without ok", proofOutcome, { type: "blindgate:outcome", nonce }],
     ["a grant that is not a JWT", grantMessage, { type: "blindgate:grant", state: nonce, grant: "<script>" }],
     [
       "a token with bad characters",
@@ -67,9 +98,27 @@ describe("wallet message schemas", () => {
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 
-  it("picks French for French browsers only", () => {
-    expect(pickLang("fr-FR")).toBe("fr");
-    expect(pickLang("en-GB")).toBe("en");
-    expect(pickLang("de")).toBe("en");
+  it("speaks the browser's first offered language; the page's lang only when none is offered", () => {
+    expect(pickLang("en", ["fr-FR", "en"])).toBe("fr");
+    expect(pickLang("fr", ["en-GB"])).toBe("en"); // the browser decides, not the page
+    expect(pickLang("fr", ["de-DE", "it"])).toBe("fr"); // nothing offered: the page's lang
+    expect(pickLang("de", ["de-DE", "fr"])).toBe("fr"); // the first *offered* language
+    expect(pickLang(undefined, ["de"])).toBe("en");
+    expect(pickLang(null, [])).toBe("en");
+  });
+
+  it("tells every refusal in words with its code, in both languages", () => {
+    for (const lang of ["en", "fr"] as const) {
+      for (const code of Object.keys(STRINGS.en.reasons)) {
+        const said = describeError(new BrowserError(code as BrowserErrorCode, "x"), lang);
+        expect(said).toContain(`(${code})`);
+        expect(said.length).toBeGreaterThan(code.length + 20);
+      }
+    }
+    expect(describeError(new BrowserError("PROOF_REFUSED", "x", "ERR_TOKEN_REJECTED"), "en")).toContain(
+      "(PROOF_REFUSED, ERR_TOKEN_REJECTED)",
+    );
+    expect(Object.keys(STRINGS.fr.reasons).sort()).toEqual(Object.keys(STRINGS.en.reasons).sort());
+    expect(describeError(new Error("boom"), "fr")).toBe("Preuve non apportée (ERROR).");
   });
 });

@@ -6,8 +6,8 @@ import { isKeyAnnounced, type KeyLogEntry, keyLogCanonical, verifyKeyLog } from 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildWallet } from "../../../wallet/build.js";
-import { planTokens, readGrant } from "../../../wallet/src/plan.js";
-import { pickToken, type StoredToken } from "../../../wallet/src/store.js";
+import { afterOutcome, planProof, planTokens, readGrant, wantedThreshold } from "../../../wallet/src/plan.js";
+import type { StoredToken } from "../../../wallet/src/store.js";
 
 async function chain(n: number): Promise<KeyLogEntry[]> {
   const out: KeyLogEntry[] = [];
@@ -72,12 +72,68 @@ describe("wallet token choice", () => {
     keyId: "k",
     notAfter,
   });
+  const THRESHOLDS = [13, 15, 16, 18, 21];
+  const SITE = "https://site.example";
+  const all = () => true;
+
   it("hands the smallest threshold that is enough, so a 13 gate never learns 'over 18'", () => {
     const tokens = [t(18), t(13), t(21), t(15)];
-    expect(pickToken(tokens, 13, () => true)?.threshold).toBe(13);
-    expect(pickToken(tokens, 16, () => true)?.threshold).toBe(18);
-    expect(pickToken(tokens, 22, () => true)).toBeUndefined();
-    expect(pickToken(tokens, 13, (x) => x.threshold !== 13)?.threshold).toBe(15);
+    const plan = (minAge: number, usable: (x: StoredToken) => boolean = all) =>
+      planProof(tokens, { minAge, origin: SITE }, THRESHOLDS, usable);
+    expect(plan(13)).toEqual({ kind: "exact", token: t(13) });
+    expect(plan(17)).toEqual({ kind: "exact", token: t(18) }); // 17 is answered by the 18 key: nothing more
+    expect(plan(22)).toEqual({ kind: "none", wanted: 22 });
+    expect(wantedThreshold(17, THRESHOLDS)).toBe(18);
+    expect(wantedThreshold(14, [21, 15, 13])).toBe(15);
+  });
+
+  it("never reveals more than asked without the person: only higher tokens make a question, not an answer", () => {
+    const plan = planProof([t(21), t(18)], { minAge: 16, origin: SITE }, THRESHOLDS, all);
+    expect(plan).toEqual({ kind: "higher", token: t(18), wanted: 16 });
+    const noTeen = planProof([t(21)], { minAge: 13, origin: SITE }, THRESHOLDS, (x) => x.threshold !== 13);
+    expect(noTeen).toEqual({ kind: "higher", token: t(21), wanted: 13 });
+    // property: whatever the wallet holds, an "exact" answer never exceeds the wanted threshold
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...THRESHOLDS), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 25 }),
+        (held, minAge) => {
+          const p = planProof(
+            held.map((h) => t(h)),
+            { minAge, origin: SITE },
+            THRESHOLDS,
+            all,
+          );
+          const wanted = wantedThreshold(minAge, THRESHOLDS);
+          if (p.kind === "exact") expect(p.token.threshold).toBeLessThanOrEqual(wanted);
+          if (p.kind === "higher") expect(p.token.threshold).toBeGreaterThan(wanted);
+          if (p.kind !== "none") expect(p.token.threshold).toBeGreaterThanOrEqual(minAge);
+          if (p.kind === "none") expect(held.every((h) => h < minAge)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it("offers a token held for a site to that site only, and first", () => {
+    const heldHere = { ...t(18), heldFor: SITE, token: "held" };
+    const heldThere = { ...t(18), heldFor: "https://other.example", token: "other" };
+    const fresh = t(18);
+    expect(planProof([fresh, heldHere, heldThere], { minAge: 18, origin: SITE }, THRESHOLDS, all)).toEqual({
+      kind: "exact",
+      token: heldHere,
+    });
+    expect(
+      planProof([heldHere, heldThere], { minAge: 18, origin: "https://third.example" }, THRESHOLDS, all),
+    ).toEqual({ kind: "none", wanted: 18 });
+  });
+
+  it("forgets a token once the site accepted it or refused it on its merits, keeps it when the site could not check", () => {
+    expect(afterOutcome({ ok: true })).toBe("forget");
+    for (const code of ["ERR_TOKEN_REJECTED", "TOKEN_REJECTED", "ERR_INVALID_TOKEN", "ERR_KEY_EXPIRED"])
+      expect(afterOutcome({ ok: false, code })).toBe("forget");
+    for (const code of ["ERR_GATEWAY_UNAVAILABLE", "NETWORK", "HTTP_502", "ERR_INTERNAL", "ERR_BAD_REQUEST"])
+      expect(afterOutcome({ ok: false, code })).toBe("keep");
+    expect(afterOutcome({ ok: false })).toBe("keep");
   });
 
   it("spreads a grant over every threshold met, highest first when short", () => {
@@ -113,15 +169,17 @@ describe("wallet token choice", () => {
 });
 
 describe("wallet build", () => {
-  it("writes index.html, wallet.css and a browser bundle with no Node import", async () => {
+  it("writes index.html, wallet.css, a favicon and a browser bundle with no Node import", async () => {
     const out = await mkdtemp(join(tmpdir(), "wallet-build-"));
     try {
-      expect(await buildWallet(out)).toEqual(["index.html", "wallet.css", "wallet.js"]);
+      expect(await buildWallet(out)).toEqual(["index.html", "wallet.css", "wallet.js", "favicon.svg"]);
       const js = await readFile(join(out, "wallet.js"), "utf8");
       expect(js.length).toBeGreaterThan(1000);
       expect(js).not.toMatch(/from\s*["']node:/);
       const html = await readFile(join(out, "index.html"), "utf8");
-      expect(html).toContain('id="wallet-confirm"');
+      expect(html).toContain('id="wallet-panel"');
+      expect(html).toMatch(/<main>/);
+      expect(html).toContain('rel="icon" href="favicon.svg"');
       expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script (CSP script-src 'self')
       expect(html).not.toMatch(/style="/);
     } finally {

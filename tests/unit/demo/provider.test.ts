@@ -183,6 +183,7 @@ describe("demo provider: HTTP", () => {
     ["not a date", { birth_date: "not a date" }],
     ["an impossible date", { birth_date: "2007-02-29" }],
     ["a date in the future", { birth_date: "2030-01-01" }],
+    ["a date before 1900", { birth_date: "1850-01-01" }],
     ["no date", {}],
     ["a short state", { state: "x", birth_date: "1990-01-01" }],
     ["a state with markup", { state: 'abc"><script>x</script>', birth_date: "1990-01-01" }],
@@ -193,6 +194,63 @@ describe("demo provider: HTTP", () => {
     const html = await res.text();
     expect(grantOf(html)).toBeUndefined();
     expect(html).not.toContain("<script>x");
+  });
+
+  it("answers a future, mistyped or too old date with the form again, the reason next to the field", async () => {
+    for (const [birth, reason] of [
+      ["2030-01-01", "That date is in the future"],
+      ["1850-01-01", "after 1 January 1900"],
+      ["2007-02-29", "Please enter a valid birth date"],
+    ] as const) {
+      const res = await post({ ...ok, birth_date: birth });
+      expect(res.status).toBe(400);
+      const html = await res.text();
+      expect(html).toContain('<input type="date" id="birth-date"');
+      expect(html).toContain('id="provider-submit"');
+      expect(html).toContain(`value="${birth}"`);
+      expect(html).toContain('aria-describedby="birth-date-error"');
+      expect(html).toContain(reason);
+      expect(html).toContain('name="state" value="state-123456"');
+    }
+    const form = await (await fetch(`${provider.verifyUrl}?${new URLSearchParams(ok)}`)).text();
+    expect(form).toContain('max="2026-11-22"'); // the browser refuses a future date before it is sent
+  });
+
+  it("speaks French to a French browser, English otherwise; every page has <main> and a favicon", async () => {
+    const fr = await fetch(`${provider.verifyUrl}?${new URLSearchParams(ok)}`, {
+      headers: { "accept-language": "fr-CH, fr;q=0.9, en;q=0.8" },
+    });
+    const html = await fr.text();
+    expect(html).toContain('<html lang="fr">');
+    expect(html).toContain("Date de naissance");
+    expect(html).toContain("Vérifier mon âge");
+    expect(fr.headers.get("vary")).toContain("Accept-Language");
+    const de = await (
+      await fetch(`${provider.verifyUrl}?${new URLSearchParams(ok)}`, {
+        headers: { "accept-language": "de" },
+      })
+    ).text();
+    expect(de).toContain('<html lang="en">');
+    const youngFr = await fetch(provider.verifyUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "accept-language": "fr" },
+      body: new URLSearchParams({ ...ok, birth_date: "2016-01-01" }).toString(),
+    });
+    expect(await youngFr.text()).toContain("les jetons d’âge commencent à 13 ans");
+    for (const page of [html, de]) {
+      expect(page.match(/<main>/g)).toHaveLength(1);
+      expect(page).toContain('<link rel="icon" href="/favicon.svg"');
+    }
+    const icon = await fetch(`${provider.url}/favicon.svg`);
+    expect(icon.headers.get("content-type")).toBe("image/svg+xml");
+  });
+
+  it("keeps the refusal page up (no timed close) with a Close button for the wallet's window", async () => {
+    const html = await (await post({ ...ok, birth_date: "2016-01-01" })).text();
+    expect(html).toContain('id="provider-close"');
+    const script = await (await fetch(`${provider.url}/done.js`)).text();
+    expect(script).toMatch(/if \(d\.grant\) setTimeout\(\(\) => window\.close\(\), 300\)/);
+    expect(script.match(/setTimeout/g)).toHaveLength(1);
   });
 
   it("refuses other methods and oversized bodies with a 4xx", async () => {

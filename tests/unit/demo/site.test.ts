@@ -59,7 +59,7 @@ beforeAll(async () => {
   const key13 = await currentKey(gateway, 13);
   const key18 = await currentKey(gateway, 18);
   const teen = await issue(gateway, await grantFor("2011-01-01"), [key13, key13, key13]);
-  const adult = await issue(gateway, await grantFor("1990-01-01"), [key18, key18, key18, key18]);
+  const adult = await issue(gateway, await grantFor("1990-01-01"), [key18, key18, key18, key18, key18]);
   teenTokens = teen.tokens.filter((t): t is Token => t !== null);
   adultTokens = adult.tokens.filter((t): t is Token => t !== null);
 }, 120_000);
@@ -90,7 +90,7 @@ function sessionCookie(res: Response): string {
 describe("demo site", () => {
   it("has real tokens to work with (from the demo provider's grants, through the gateway)", () => {
     expect(teenTokens).toHaveLength(3);
-    expect(adultTokens).toHaveLength(4);
+    expect(adultTokens).toHaveLength(5);
   });
 
   it("serves an open page, the browser bundle, and its security headers on every answer", async () => {
@@ -129,6 +129,30 @@ describe("demo site", () => {
       expect(html).not.toContain('id="learned"');
     },
   );
+
+  it("speaks the browser's language (French or English), with <main> and a favicon on every page", async () => {
+    for (const path of ["/", "/teen", "/adult", "/mixed", "/nowhere"]) {
+      const fr = await (await get(path, { "accept-language": "fr-FR,fr;q=0.9,en;q=0.5" })).text();
+      expect(fr).toContain('<html lang="fr">');
+      expect(fr.match(/<main>/g)).toHaveLength(1);
+      expect(fr).toContain('<link rel="icon" href="/favicon.svg"');
+      const en = await (await get(path, { "accept-language": "de-DE, en;q=0.3" })).text();
+      expect(en).toContain('<html lang="en">');
+    }
+    expect(await (await get("/adult", { "accept-language": "fr" })).text()).toContain(
+      ">Prouver mon âge</button>",
+    );
+    expect((await get("/favicon.svg")).headers.get("content-type")).toBe("image/svg+xml");
+  });
+
+  it("tells <age-gate> when there is no age session, so it does not ask for its section first", async () => {
+    expect(await (await get("/mixed")).text()).toContain('session="none"');
+    const res = await proof(adultTokens[4] as Token);
+    expect(res.status).toBe(200);
+    const withSession = await (await get("/mixed", { cookie: sessionCookie(res) })).text();
+    expect(withSession).toContain('<age-gate min-age="18" src="/mixed/section"');
+    expect(withSession).not.toContain('session="none"');
+  });
 
   it("keeps the mixed page open and its section closed without a session", async () => {
     const page = await (await get("/mixed")).text();

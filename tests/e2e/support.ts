@@ -1,0 +1,217 @@
+import { mkdir } from "node:fs/promises";
+import { exportGrantJwks, generateGrantKey } from "@blindgate/sdk/provider";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
+import type { RecordedRequest } from "../../demo/http.js";
+import { type DemoProvider, startDemoProvider } from "../../demo/provider/server.js";
+import { type DemoSite, startDemoSite } from "../../demo/site/server.js";
+import { type LocalGateway, startLocalGateway } from "../../functions/local/gateway.js";
+
+/*
+ * What the end-to-end tests share: a world of three parties, each on its own host (gateway.localhost,
+ * provider.localhost, site.localhost: Chromium maps *.localhost to loopback and treats them as secure contexts), every
+ * request each party receives recorded, Chromium, and the steps a person takes (prove, the provider's form, the
+ * wallet's confirm). Screenshots of every state go to test-results/e2e/ (git-ignored).
+ */
+
+export const SHOTS = "test-results/e2e";
+export const PROVIDER_NAME = "Demo provider (stand-in age check)";
+
+export interface World {
+  gateway: LocalGateway;
+  provider: DemoProvider;
+  site: DemoSite;
+  siteKey: string;
+  browser: Browser;
+  providerLog: RecordedRequest[];
+  siteLog: RecordedRequest[];
+  gatewayLog: RecordedRequest[];
+  /** Console errors and uncaught page errors, with the page's URL. */
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+export function yearsAgo(years: number, extraDays = 30): string {
+  const d = new Date();
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  d.setUTCDate(d.getUTCDate() - extraDays);
+  return d.toISOString().slice(0, 10);
+}
+
+export async function startWorld(): Promise<World> {
+  await mkdir(SHOTS, { recursive: true });
+  const providerLog: RecordedRequest[] = [];
+  const siteLog: RecordedRequest[] = [];
+  const gatewayLog: RecordedRequest[] = [];
+  const gateway = await startLocalGateway({
+    publicHost: "gateway.localhost",
+    onRequest: (r) => gatewayLog.push({ ...r, body: "" }),
+  });
+  const grantKey = await generateGrantKey({ kid: "e2e-1" });
+  const provider = await startDemoProvider({
+    providerId: "demo-provider",
+    issuerName: gateway.issuerName,
+    walletOrigins: [new URL(gateway.url).origin],
+    grantKey,
+    record: (r) => providerLog.push(r),
+    publicHost: "provider.localhost",
+  });
+  await gateway.addProvider({
+    id: "demo-provider",
+    name: PROVIDER_NAME,
+    verifyUrl: provider.verifyUrl,
+    jwks: await exportGrantJwks(grantKey),
+  });
+  const siteKey = (await gateway.addSite("Demo site")).apiKey;
+  const site = await startDemoSite({
+    gatewayUrl: gateway.localUrl,
+    issuerName: gateway.issuerName,
+    siteKey,
+    walletUrl: gateway.walletUrl,
+    record: (r) => siteLog.push(r),
+    publicHost: "site.localhost",
+  });
+  const browser = await launchChromium();
+  return {
+    gateway,
+    provider,
+    site,
+    siteKey,
+    browser,
+    providerLog,
+    siteLog,
+    gatewayLog,
+    consoleErrors: [],
+    async close() {
+      await browser.close();
+      await site.close();
+      await provider.close();
+      await gateway.close();
+    },
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--host-resolver-rules=MAP *.localhost 127.0.0.1",
+    ],
+  });
+}
+
+/** A fresh person (own cookies, own wallet storage), whose console errors are collected. */
+export async function newPerson(world: World, locale = "en-GB"): Promise<BrowserContext> {
+  const context = await world.browser.newContext({ locale });
+  context.on("console", (message) => {
+    if (message.type() === "error") world.consoleErrors.push(`${message.page()?.url()}: ${message.text()}`);
+  });
+  context.on("weberror", (error) => world.consoleErrors.push(`page error: ${error.error().message}`));
+  return context;
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+/** Every page: one <main> landmark, a favicon, a lang. */
+export async function expectWellFormed(page: Page): Promise<void> {
+  const facts = await page.evaluate(() => ({
+    mains: document.querySelectorAll("main").length,
+    icon: document.querySelector('link[rel="icon"]')?.getAttribute("href") ?? null,
+    lang: document.documentElement.lang,
+  }));
+  expect(facts.mains, `${page.url()} has one <main>`).toBe(1);
+  expect(facts.icon, `${page.url()} has a favicon`).not.toBeNull();
+  expect(facts.lang).toMatch(/^(en|fr)$/);
+}
+
+/** Click the page's prove button (a room's, or <age-gate>'s); the wallet's window. */
+export async function openWallet(page: Page): Promise<Page> {
+  const walletPromise = page.context().waitForEvent("page");
+  await page.click("[data-prove], [part=prove-button]");
+  const wallet = await walletPromise;
+  await wallet.waitForLoadState();
+  return wallet;
+}
+
+/** The wallet shows a step (data-view of its panel). */
+export async function walletView(wallet: Page, view: string): Promise<void> {
+  await wallet.waitForSelector(`#wallet-panel[data-view="${view}"]`, { timeout: 60_000 });
+}
+
+/** Pick the provider in the wallet; the provider's window. */
+export async function openProvider(wallet: Page): Promise<Page> {
+  const providerPromise = wallet.context().waitForEvent("page");
+  await wallet.click("[data-provider-id]");
+  const providerPage = await providerPromise;
+  await providerPage.waitForSelector("#birth-date");
+  return providerPage;
+}
+
+/** Type a birth date at the provider and submit. */
+export async function checkAge(providerPage: Page, birthDate: string): Promise<void> {
+  await providerPage.fill("#birth-date", birthDate);
+  await providerPage.click("#provider-submit");
+}
+
+/** Wait for the wallet's confirm button to be armed, then press it. */
+export async function confirm(wallet: Page, selector = "#wallet-confirm"): Promise<void> {
+  await wallet.waitForSelector(`${selector}:not([disabled])`, { timeout: 60_000 });
+  await wallet.click(selector);
+}
+
+/** The whole first proof: wallet, provider, confirm. */
+export async function proveFirstTime(page: Page, birthDate: string, shots?: string): Promise<Page> {
+  const wallet = await openWallet(page);
+  await walletView(wallet, "providers");
+  if (shots !== undefined) await shot(wallet, `${shots}-wallet-providers`);
+  const providerPage = await openProvider(wallet);
+  if (shots !== undefined) await shot(providerPage, `${shots}-provider-form`);
+  await checkAge(providerPage, birthDate);
+  await walletView(wallet, "confirm");
+  if (shots !== undefined) await shot(wallet, `${shots}-wallet-confirm`);
+  await confirm(wallet);
+  return wallet;
+}
+
+/** A proof with tokens already in the wallet. */
+export async function proveAgain(page: Page, shots?: string): Promise<Page> {
+  const wallet = await openWallet(page);
+  await walletView(wallet, "confirm");
+  if (shots !== undefined) await shot(wallet, `${shots}-wallet-confirm`);
+  await confirm(wallet);
+  return wallet;
+}
+
+/** The text of a recorded request, for leak checks. */
+export function text(r: RecordedRequest): string {
+  return `${r.method} ${r.url}\n${JSON.stringify(r.headers)}\n${r.body}`;
+}
+
+/** Resolves once the page is closed (already, or later). */
+export async function closed(page: Page): Promise<void> {
+  if (page.isClosed()) return;
+  await page.waitForEvent("close", { timeout: 30_000 }).catch((error: unknown) => {
+    if (!page.isClosed()) throw error;
+  });
+}
+
+/**
+ * The console errors that are not the protocol's own 401: a gated room answers a browser without an age session
+ * with RFC 9577's 401 and its PrivateToken challenge (that is how a browser with a built-in Privacy Pass client
+ * learns to present a token), and Chromium logs every 401 document as "Failed to load resource".
+ */
+export function unexpectedErrors(world: World): string[] {
+  const room = new RegExp(
+    `^${world.site.url.replace(/[.]/g, "\\.")}/(adult|teen): Failed to load resource: the server responded with a status of 401`,
+  );
+  return world.consoleErrors.filter((e) => !room.test(e));
+}
