@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import type { TableNames } from "./stores/dynamo.js";
+import { TABLE_IDS, TABLES, type TableNames } from "./stores/schema.js";
 
 /*
  * The functions' configuration, from the environment (set by the CDK stack on AWS, by functions/local locally).
@@ -21,12 +21,7 @@ const positive = (fallback: number) => z._default(z.coerce.number().check(z.posi
 const env = z.object({
   BLINDGATE_ISSUER_NAME: text(1, 255),
   BLINDGATE_ISSUER_URL: z.url(),
-  BLINDGATE_TABLE_KEYS: text(3),
-  BLINDGATE_TABLE_KEY_LOG: text(3),
-  BLINDGATE_TABLE_PROVIDERS: text(3),
-  BLINDGATE_TABLE_SITES: text(3),
-  BLINDGATE_TABLE_GRANTS: text(3),
-  BLINDGATE_TABLE_SPENT: text(3),
+  ...Object.fromEntries(TABLE_IDS.map((id) => [TABLES[id].env, text(3)])),
   BLINDGATE_KMS_KEY_ID: z.optional(text(1)),
   BLINDGATE_DATA_KEY_FILE: z.optional(text(1)),
   BLINDGATE_THRESHOLDS: z._default(thresholds, [13, 15, 16, 18, 21]),
@@ -69,14 +64,9 @@ export function parseConfig(source: Record<string, string | undefined> = process
   return {
     issuerName: e.BLINDGATE_ISSUER_NAME,
     issuerUrl: e.BLINDGATE_ISSUER_URL.replace(/\/+$/, ""),
-    tables: {
-      keys: e.BLINDGATE_TABLE_KEYS,
-      keyLog: e.BLINDGATE_TABLE_KEY_LOG,
-      providers: e.BLINDGATE_TABLE_PROVIDERS,
-      sites: e.BLINDGATE_TABLE_SITES,
-      grants: e.BLINDGATE_TABLE_GRANTS,
-      spent: e.BLINDGATE_TABLE_SPENT,
-    },
+    tables: Object.fromEntries(
+      TABLE_IDS.map((id) => [id, (e as Record<string, unknown>)[TABLES[id].env] as string]),
+    ) as TableNames,
     kmsKeyId: e.BLINDGATE_KMS_KEY_ID,
     dataKeyFile: e.BLINDGATE_DATA_KEY_FILE,
     thresholds: e.BLINDGATE_THRESHOLDS,
@@ -93,12 +83,7 @@ export function configToEnv(config: GatewayConfig): Record<string, string> {
   const out: Record<string, string> = {
     BLINDGATE_ISSUER_NAME: config.issuerName,
     BLINDGATE_ISSUER_URL: config.issuerUrl,
-    BLINDGATE_TABLE_KEYS: config.tables.keys,
-    BLINDGATE_TABLE_KEY_LOG: config.tables.keyLog,
-    BLINDGATE_TABLE_PROVIDERS: config.tables.providers,
-    BLINDGATE_TABLE_SITES: config.tables.sites,
-    BLINDGATE_TABLE_GRANTS: config.tables.grants,
-    BLINDGATE_TABLE_SPENT: config.tables.spent,
+    ...Object.fromEntries(TABLE_IDS.map((id) => [TABLES[id].env, config.tables[id]])),
     BLINDGATE_THRESHOLDS: config.thresholds.join(","),
     BLINDGATE_KEY_EPOCH_HOURS: String(config.keyEpochSeconds / 3600),
     BLINDGATE_TOKEN_VALIDITY_HOURS: String(config.tokenValiditySeconds / 3600),

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type GatewayConfig, parseConfig } from "./config.js";
 import type { KeyVault } from "./issuer/key-vault.js";
-import { dynamoStores } from "./stores/dynamo.js";
+import { dynamoStores } from "./stores/index.js";
 import type { Stores } from "./stores/types.js";
 
 /*

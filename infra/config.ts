@@ -1,4 +1,7 @@
+import type { GatewayRouteId } from "@blindgate/sdk/protocol";
 import * as z from "zod";
+import { ROUTE_IDS } from "../functions/routes.js";
+import type { FirewallLimits } from "./constructs/api-firewall.js";
 
 /*
  * The stack's configuration: cdk.json context (`blindgate` object), overridden key by key by `-c key=value` on the
@@ -9,8 +12,8 @@ import * as z from "zod";
  */
 
 /** Route ids of the HTTP API, the keys of per-route throttling. */
-export const ROUTE_IDS = ["directory", "issue", "check", "keyLog", "providers"] as const;
-export type RouteId = (typeof ROUTE_IDS)[number];
+export { ROUTE_IDS };
+export type RouteId = GatewayRouteId;
 
 /** CloudWatch Logs retention periods (days) that CloudFormation accepts. */
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] as const;
@@ -44,6 +47,24 @@ const DEFAULT_THROTTLE: Record<RouteId, z.infer<typeof throttle>> = {
   keyLog: { rateLimit: 20, burstLimit: 40 },
   providers: { rateLimit: 50, burstLimit: 100 },
 };
+
+/** Per-client limits of the edge firewall (requests per client per window), infra/constructs/api-firewall.ts. */
+const DEFAULT_FIREWALL = {
+  // 10 requests/s per address on the wallet's routes: far above one person (a few requests per proof), low enough
+  // that one client cannot fill the route throttles. Addresses shared behind a NAT share these.
+  perIp: 600,
+  // Below the issue route's global 50/s: it takes 50 addresses at their limit to fill it.
+  issuePerIp: 60,
+  // Below the key log's global 20/s: one client gets 1/s; the wallet and the SDK keep their copy for its max-age.
+  keyLogPerIp: 60,
+  // 100 checks/s per site key: a fifth of the check route's 500/s, so no one site (or leaked key) starves the others.
+  checkPerSite: 6000,
+  // 200 checks/s per address: a site's servers sit behind few addresses; random keys from one client stop here.
+  checkPerIp: 12_000,
+  windowSeconds: 60,
+} as const;
+
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region name such as eu-west-1");
 
 const schema = z
   .object({
@@ -111,6 +132,43 @@ const schema = z
     alarmEmail: z.email().optional(),
     /** Lambda memory (MB) of the functions that run RSA (issue, check, rotate-keys). */
     cryptoMemoryMb: int(512, 10_240).default(1024),
+    /**
+     * Per-client throttling: CloudFront + AWS WAF (us-east-1 stack `blindgate-<stage>-edge`) in front of the API.
+     * Off in code, on in cdk.json; needs the stack's region at synth (the CLI sets it from the profile).
+     */
+    edge: bool.default(false),
+    /** Per-client limits of the edge firewall (requests per window), merged over the defaults. */
+    firewall: z
+      .object({
+        perIp: int(10, 2_000_000_000),
+        issuePerIp: int(10, 2_000_000_000),
+        keyLogPerIp: int(10, 2_000_000_000),
+        checkPerSite: int(10, 2_000_000_000),
+        checkPerIp: int(10, 2_000_000_000),
+        windowSeconds: z.coerce
+          .number()
+          .refine((w) => [60, 120, 300, 600].includes(w), "60, 120, 300 or 600")
+          .transform((w) => w as 60 | 120 | 300 | 600),
+      })
+      .partial()
+      .strict()
+      .default({}),
+    /**
+     * Opt-in multi-region single use: the spent table (which also holds the credit credentials' nullifiers) as a
+     * DynamoDB global table with multi-region strong consistency, in the stack's region plus `replicaRegions`
+     * (two, or one and a `witnessRegion`). docs/scale.md.
+     */
+    multiRegion: z
+      .object({
+        replicaRegions: z.preprocess(
+          (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()) : v),
+          z.array(region).min(1).max(2),
+        ),
+        witnessRegion: region.optional(),
+        consistency: z.string().default("STRONG"),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -136,6 +194,47 @@ const schema = z
         path: ["checkerRoleArns"],
         message: "only for components issuer or all",
       });
+    }
+    if (
+      c.edge &&
+      c.certificateArn !== undefined &&
+      !/^arn:aws[a-z-]*:acm:us-east-1:/.test(c.certificateArn)
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["certificateArn"],
+        message:
+          "with edge on, the custom domain is served by CloudFront: its certificate must be in us-east-1",
+      });
+    }
+    const mr = c.multiRegion;
+    if (mr !== undefined) {
+      if (mr.consistency !== "STRONG") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["multiRegion", "consistency"],
+          message:
+            "the spent set must be single-use across regions: eventually consistent replication would accept " +
+            "one token once per region; only STRONG (multi-region strong consistency) is allowed",
+        });
+      }
+      const regions = [...mr.replicaRegions, ...(mr.witnessRegion !== undefined ? [mr.witnessRegion] : [])];
+      if (regions.length !== 2 || new Set(regions).size !== 2) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["multiRegion", "replicaRegions"],
+          message:
+            "strong consistency needs three regions: the stack's plus two distinct replicaRegions, or one replica " +
+            "and a witnessRegion",
+        });
+      }
+      if (c.components === "issuer") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["multiRegion"],
+          message: "the issuer half has no spent table",
+        });
+      }
     }
     if (c.tokenValidityHours < c.keyEpochHours / 24) {
       ctx.addIssue({
@@ -169,6 +268,13 @@ export interface StackConfig {
   /** checker only: the issuer it checks tokens for. */
   readonly issuer: { readonly name: string; readonly url: string; readonly keysTableArn: string } | undefined;
   readonly checkerRoleArns: readonly string[];
+  /** Per-client throttling at the edge (CloudFront + WAF). */
+  readonly edge: boolean;
+  readonly firewall: FirewallLimits;
+  /** Multi-region strong consistency of the spent table (the stack's region plus these). */
+  readonly multiRegion:
+    | { readonly replicaRegions: readonly string[]; readonly witnessRegion: string | undefined }
+    | undefined;
 }
 
 /** A configuration value that does not parse: the message names every bad field. */
@@ -217,6 +323,17 @@ export function parseStackConfig(raw: unknown): StackConfig {
         ? { name: c.issuerName, url: c.issuerUrl.replace(/\/+$/, ""), keysTableArn: c.issuerKeysTableArn }
         : undefined,
     checkerRoleArns: c.checkerRoleArns,
+    edge: c.edge,
+    firewall: {
+      ...DEFAULT_FIREWALL,
+      ...(Object.fromEntries(
+        Object.entries(c.firewall).filter(([, v]) => v !== undefined),
+      ) as Partial<FirewallLimits>),
+    },
+    multiRegion:
+      c.multiRegion !== undefined
+        ? { replicaRegions: c.multiRegion.replicaRegions, witnessRegion: c.multiRegion.witnessRegion }
+        : undefined,
   };
 }
 

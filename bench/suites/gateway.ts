@@ -12,11 +12,11 @@ import { exportGrantJwks, generateGrantKey, signGrant } from "@blindgate/sdk/pro
 import type { Context } from "aws-lambda";
 import { createCheckHandler } from "../../functions/handlers/check.js";
 import { createIssueHandler } from "../../functions/handlers/issue.js";
-import type { HttpEvent } from "../../functions/http.js";
+import type { HttpEvent } from "../../functions/http/index.js";
 import { httpEvent } from "../../functions/local/adapter.js";
 import { startLocalGateway } from "../../functions/local/gateway.js";
 import { dynamoClient } from "../../functions/runtime.js";
-import { dynamoStores, localTableNames } from "../../functions/stores/dynamo.js";
+import { dynamoStores, localTableNames } from "../../functions/stores/index.js";
 import {
   check,
   currentKey,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { rotateKeys } from "../issuer/keys.js";
+import { rotateKeys } from "../issuer/rotation.js";
 import { signingDepsFromEnv } from "../issuer/vault-from-env.js";
 import { AdminError, addProvider, addSite, setProviderStatus, setSiteStatus } from "./operations.js";
 

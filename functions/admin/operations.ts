@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
-import type { PartyStatus, ProviderRecord, SiteRecord, Stores } from "../stores/types.js";
+import { hashApiKey } from "../services/sites.js";
+import type { PartyStatus, ProviderRecord, SiteRecord, Stores } from "../stores/index.js";
 
 /*
  * Onboarding, the same operations for the CLI (`npm run admin`), the local server and tests. Inputs are checked
@@ -33,6 +34,8 @@ const providerInput = z.object({
   ),
   jwks: z.object({ keys: z.array(publicEcJwk).check(z.minLength(1), z.maxLength(8)) }),
   monthlyQuota: z._default(z.int().check(z.positive(), z.maximum(1e12)), 1_000_000),
+  /** The highest age threshold the provider may attest (its grants' age_over); required at the gateway. */
+  maxThreshold: z._default(z.int().check(z.minimum(1), z.maximum(150)), 21),
 });
 
 function isLocalHost(host: string): boolean {
@@ -75,9 +78,14 @@ export async function addProvider(
     jwks: p.jwks,
     status: "active",
     monthlyQuota: p.monthlyQuota,
+    maxThreshold: p.maxThreshold,
     createdAt: now,
   };
-  await stores.providers.put(record);
+  if (!(await stores.providers.add(record))) {
+    throw new AdminError(
+      `provider ${id} exists already: adding never changes a provider (use suspend / activate, or a new id)`,
+    );
+  }
   return record;
 }
 
@@ -91,12 +99,8 @@ export async function addSite(
   const id = input.id ?? `site-${randomBytes(6).toString("hex")}`;
   const apiKey = `bgs_${randomBytes(32).toString("base64url")}`;
   const site: SiteRecord = { apiKeyHash: hashApiKey(apiKey), id, name, status: "active", createdAt: now };
-  await stores.sites.put(site);
+  if (!(await stores.sites.add(site))) throw new AdminError(`site ${id} exists already`);
   return { site, apiKey };
-}
-
-export function hashApiKey(apiKey: string): string {
-  return createHash("sha256").update(apiKey).digest("hex");
 }
 
 export async function setProviderStatus(stores: Stores, id: string, status: PartyStatus): Promise<void> {

@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
-import { buildDirectory, DIRECTORY_MEDIA_TYPE, TOKEN_TYPE_BLIND_RSA } from "@blindgate/sdk/protocol";
-import { header, requireMethod } from "../http.js";
-import { directoryKeys, keyRingFor } from "../issuer/keys.js";
+import {
+  buildDirectory,
+  DIRECTORY_MEDIA_TYPE,
+  GATEWAY_PATHS,
+  TOKEN_TYPE_BLIND_RSA,
+} from "@blindgate/sdk/protocol";
+import { header, requireMethod } from "../http/index.js";
+import { keyCacheFor } from "../issuer/key-cache.js";
+import { directoryKeys } from "../issuer/key-state.js";
 import type { DepsSource } from "../runtime.js";
 import { httpRoute } from "./route.js";
 
@@ -12,16 +18,15 @@ import { httpRoute } from "./route.js";
  */
 
 export const DIRECTORY_MAX_AGE_SECONDS = 300;
-export const ISSUE_PATH = "/token-request";
 
 export function createDirectoryHandler(source?: DepsSource) {
   return httpRoute(async (event, deps) => {
     requireMethod(event, "GET");
     const now = deps.now();
-    const keys = directoryKeys(await keyRingFor(deps).all(now), now);
+    const keys = directoryKeys(await keyCacheFor(deps).all(now), now);
     const body = JSON.stringify(
       buildDirectory({
-        issuerRequestUri: `${deps.config.issuerUrl}${ISSUE_PATH}`,
+        issuerRequestUri: `${deps.config.issuerUrl}${GATEWAY_PATHS.issue}`,
         tokenKeys: keys.map((k) => ({
           tokenType: TOKEN_TYPE_BLIND_RSA,
           tokenKey: k.spki,

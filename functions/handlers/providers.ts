@@ -1,4 +1,5 @@
-import { json, requireMethod } from "../http.js";
+import type { ProvidersAnswer } from "@blindgate/sdk/protocol";
+import { json, requireMethod } from "../http/index.js";
 import type { DepsSource } from "../runtime.js";
 import { httpRoute } from "./route.js";
 
@@ -7,7 +8,7 @@ import { httpRoute } from "./route.js";
 export function createProvidersHandler(source?: DepsSource) {
   return httpRoute(async (event, deps) => {
     requireMethod(event, "GET");
-    const providers = (await deps.stores.providers.list())
+    const providers: ProvidersAnswer["providers"] = (await deps.stores.providers.list())
       .filter((p) => p.status === "active")
       .map((p) => ({ id: p.id, name: p.name, verifyUrl: p.verifyUrl }))
       .sort((a, b) => a.name.localeCompare(b.name));

@@ -1,8 +1,8 @@
 import middy from "@middy/core";
 import type { ScheduledEvent } from "aws-lambda";
-import { log } from "../http.js";
-import { type RotationReport, rotateKeys } from "../issuer/keys.js";
+import { type RotationReport, rotateKeys } from "../issuer/rotation.js";
 import { signingDepsFromEnv } from "../issuer/vault-from-env.js";
+import { log } from "../observability/log.js";
 import { type DepsSource, lazyDeps } from "../runtime.js";
 
 /*

@@ -1,5 +1,5 @@
 import middy from "@middy/core";
-import { type HttpEvent, type HttpResult, httpErrors } from "../http.js";
+import { type HttpEvent, type HttpResult, httpErrors } from "../http/index.js";
 import { type Deps, type DepsSource, depsFromEnv, lazyDeps } from "../runtime.js";
 
 /*

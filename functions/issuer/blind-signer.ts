@@ -93,13 +93,7 @@ export class BlindSigner {
    * or "ERR_SIGN" when the private-key operation fails (a 5xx; nothing is released).
    */
   sign(blindedMsg: Uint8Array): Uint8Array {
-    if (blindedMsg.length !== this.modulusBytes) {
-      throw new IssuerError("ERR_BLINDED_MSG_LENGTH", "blinded_msg: not modulus_len bytes");
-    }
-    // 1. m = bytes_to_int(blinded_msg); RSASP1 step 1 wants 0 <= m < n, and m = 0 is refused too (a blind
-    //    never makes it: it would ask for the signature of 0).
-    if (!this.#inRange(blindedMsg))
-      throw new IssuerError("ERR_BLINDED_MSG_RANGE", "blinded_msg: not in 0 < m < n");
+    this.checkInput(blindedMsg);
     const m = asBuffer(blindedMsg);
     let s: Buffer;
     let mPrime: Buffer;
@@ -116,6 +110,20 @@ export class BlindSigner {
       throw new IssuerError("ERR_SIGNATURE_FAULT", "blind signer: signature check failed");
     // 5. blind_sig = int_to_bytes(s, modulus_len) (OpenSSL already left-pads to modulus_len)
     return new Uint8Array(s.buffer, s.byteOffset, s.byteLength);
+  }
+
+  /**
+   * Step 1's input checks alone, so a caller can refuse a request before it spends anything: throws IssuerError
+   * "ERR_BLINDED_MSG_LENGTH" / "ERR_BLINDED_MSG_RANGE".
+   */
+  checkInput(blindedMsg: Uint8Array): void {
+    if (blindedMsg.length !== this.modulusBytes) {
+      throw new IssuerError("ERR_BLINDED_MSG_LENGTH", "blinded_msg: not modulus_len bytes");
+    }
+    // 1. m = bytes_to_int(blinded_msg); RSASP1 step 1 wants 0 <= m < n, and m = 0 is refused too (a blind
+    //    never makes it: it would ask for the signature of 0).
+    if (!this.#inRange(blindedMsg))
+      throw new IssuerError("ERR_BLINDED_MSG_RANGE", "blinded_msg: not in 0 < m < n");
   }
 
   /** 0 < m < n, comparing big-endian bytes of equal length. */

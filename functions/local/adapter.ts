@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context } from "aws-lambda";
-import type { HttpEvent, HttpResult } from "../http.js";
+import type { HttpEvent, HttpResult } from "../http/index.js";
 
 /*
  * API Gateway HTTP API (payload 2.0) on node:http: the local server turns each request into the event Lambda

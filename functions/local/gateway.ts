@@ -9,15 +9,16 @@ import { walletHeaders } from "../../wallet/headers.js";
 import { addProvider, addSite, type ProviderInput } from "../admin/operations.js";
 import type { GatewayConfig } from "../config.js";
 import { createCheckHandler } from "../handlers/check.js";
-import { createDirectoryHandler, ISSUE_PATH } from "../handlers/directory.js";
+import { createDirectoryHandler } from "../handlers/directory.js";
 import { createIssueHandler } from "../handlers/issue.js";
 import { createKeyLogHandler } from "../handlers/key-log.js";
 import { createProvidersHandler } from "../handlers/providers.js";
-import { json } from "../http.js";
+import { json } from "../http/index.js";
 import { createLocalKeyVault, defaultDataKeyFile } from "../issuer/key-vault.js";
-import { type RotationReport, rotateKeys } from "../issuer/keys.js";
+import { type RotationReport, rotateKeys } from "../issuer/rotation.js";
+import { type FunctionId, HTTP_ROUTES } from "../routes.js";
 import { type Deps, dynamoClient, systemClock } from "../runtime.js";
-import { createTables, dynamoStores, localTableNames } from "../stores/dynamo.js";
+import { createTables, dynamoStores, localTableNames } from "../stores/index.js";
 import type { ProviderRecord, SiteRecord, Stores } from "../stores/types.js";
 import { BodyTooLarge, invoke, type LambdaHttpHandler, writeResult } from "./adapter.js";
 import { startDynalite } from "./dynalite.js";
@@ -149,16 +150,22 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     cleanup.push(async () => clearInterval(rotation));
 
     const walletFiles = options.wallet === false ? new Map() : await loadWallet(url, issuerName);
-    const routes = new Map<string, { name: string; handler: LambdaHttpHandler }>([
-      [
-        "/.well-known/private-token-issuer-directory",
-        { name: "directory", handler: createDirectoryHandler(deps) },
-      ],
-      [ISSUE_PATH, { name: "issue", handler: createIssueHandler(deps) }],
-      ["/v1/check", { name: "check", handler: createCheckHandler(deps) }],
-      ["/v1/key-log", { name: "key-log", handler: createKeyLogHandler(deps) }],
-      ["/v1/providers", { name: "providers", handler: createProvidersHandler(deps) }],
-    ]);
+    const factories: Partial<Record<FunctionId, (deps: Deps) => LambdaHttpHandler>> = {
+      directory: createDirectoryHandler,
+      issue: createIssueHandler,
+      check: createCheckHandler,
+      keyLog: createKeyLogHandler,
+      providers: createProvidersHandler,
+    };
+    // The route table the CDK stack reads too: one handler per function, built once.
+    const routes = new Map<string, { name: string; handler: LambdaHttpHandler }>();
+    const handlers = new Map<FunctionId, LambdaHttpHandler>();
+    for (const route of Object.values(HTTP_ROUTES)) {
+      const make = factories[route.fn];
+      if (make === undefined) throw new Error(`local gateway: no handler for ${route.fn}`);
+      if (!handlers.has(route.fn)) handlers.set(route.fn, make(deps));
+      routes.set(route.path, { name: route.fn, handler: handlers.get(route.fn)! });
+    }
 
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       options.onRequest?.({ method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers } });

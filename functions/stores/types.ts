@@ -1,7 +1,7 @@
 import type { KeyLogEntry } from "@blindgate/sdk/protocol";
 
 /*
- * What the gateway keeps, as interfaces. One implementation: DynamoDB (dynamo.ts), used on AWS and locally
+ * What the gateway keeps, as interfaces. One implementation: DynamoDB (dynamo/), used on AWS and locally
  * (dynalite or DynamoDB Local speak the same HTTP API), so there is a single code path to test.
  *
  * Times are epoch seconds throughout (the unit of DynamoDB's TTL attribute).
@@ -60,22 +60,30 @@ export interface ProviderRecord {
   readonly status: PartyStatus;
   /** Tokens per calendar month (UTC). */
   readonly monthlyQuota: number;
+  /** The highest age threshold this provider may attest: grants with a higher `age_over` are refused. */
+  readonly maxThreshold: number;
   readonly createdAt: number;
 }
 
 export interface ProviderStore {
-  put(provider: ProviderRecord): Promise<void>;
+  /** Add a provider; false (and nothing changed) when the id exists already. */
+  add(provider: ProviderRecord): Promise<boolean>;
   get(id: string): Promise<ProviderRecord | undefined>;
   list(): Promise<ProviderRecord[]>;
   setStatus(id: string, status: PartyStatus): Promise<boolean>;
   /**
-   * Count `tokens` against the provider's quota for `period` ("YYYY-MM"), atomically: false (and nothing counted)
-   * when that would exceed `quota`.
+   * Count `tokens` against the provider's quota for `period` ("YYYY-MM"), atomically, if the provider is active:
+   * "over-quota" or "inactive" (and nothing counted) otherwise.
    */
-  consumeQuota(id: string, period: string, tokens: number, quota: number): Promise<boolean>;
+  consumeQuota(id: string, period: string, tokens: number, quota: number): Promise<QuotaOutcome>;
+  /** Give back tokens counted for a request that was refused after all (a replayed grant). */
+  refundQuota(id: string, period: string, tokens: number): Promise<void>;
   /** Tokens counted in `period`. */
   usage(id: string, period: string): Promise<number>;
 }
+
+/** What {@link ProviderStore.consumeQuota} decided. */
+export type QuotaOutcome = "ok" | "over-quota" | "inactive";
 
 /** A site that may call the check function; only a hash of its API key is kept. */
 export interface SiteRecord {
@@ -88,7 +96,8 @@ export interface SiteRecord {
 }
 
 export interface SiteStore {
-  put(site: SiteRecord): Promise<void>;
+  /** Add a site; false (and nothing changed) when its id or its API key hash exists already. */
+  add(site: SiteRecord): Promise<boolean>;
   getByKeyHash(apiKeyHash: string): Promise<SiteRecord | undefined>;
   list(): Promise<SiteRecord[]>;
   setStatus(id: string, status: PartyStatus): Promise<boolean>;
@@ -101,6 +110,8 @@ export interface SiteStore {
 export interface OnceStore {
   /** true the first time `id` is used before `expiresAt`; false when it was used already and has not expired. */
   useOnce(id: string, expiresAt: number, now: number): Promise<boolean>;
+  /** Forget an id (a lease given back); nothing when it is absent. */
+  release(id: string): Promise<void>;
 }
 
 /** Every store of the gateway. */

@@ -39,7 +39,7 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
     tables: {
       keys: KEYS_READ,
       providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-      grants: ["dynamodb:PutItem"],
+      grants: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
     },
     kms: ["kms:Decrypt"],
   },
@@ -57,6 +57,8 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
     tables: {
       keys: [...KEYS_READ, "dynamodb:PutItem", "dynamodb:DeleteItem"],
       keyLog: ["dynamodb:Query", "dynamodb:PutItem"],
+      // the rotation lease (functions/issuer/rotation.ts): taken by a conditional put, given back by a delete
+      grants: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
     },
     kms: ["kms:GenerateDataKey"],
   },

@@ -1,5 +1,6 @@
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { FUNCTION_HANDLERS, type FunctionId } from "../../functions/routes.js";
 
 /*
  * How every function is bundled: one set of esbuild options, read by the stack (NodejsFunction) and by the
@@ -20,15 +21,8 @@ export const HANDLERS_DIR = join(REPO_ROOT, "functions", "handlers");
 export const WALLET_DIR = join(REPO_ROOT, "wallet");
 
 /** The Lambda handler files: function id -> file name (without .ts) in the handlers directory. */
-export const HANDLER_FILES = {
-  directory: "directory",
-  issue: "issue",
-  check: "check",
-  keyLog: "key-log",
-  providers: "providers",
-  rotateKeys: "rotate-keys",
-} as const;
-export type FunctionId = keyof typeof HANDLER_FILES;
+export const HANDLER_FILES = FUNCTION_HANDLERS;
+export type { FunctionId };
 export const FUNCTION_IDS = Object.keys(HANDLER_FILES) as FunctionId[];
 
 export const NODE_TARGET = "node22";

@@ -9,9 +9,11 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
+import { HTTP_ROUTES } from "../../functions/routes.js";
 import type { RouteId, StackConfig } from "../config.js";
 import { ACCESS, KMS_CONDITION } from "../constructs/access.js";
 import { GatewayAlarms } from "../constructs/alarms.js";
+import { ApiEdge } from "../constructs/api-edge.js";
 import {
   FUNCTION_IDS,
   type FunctionId,
@@ -19,6 +21,7 @@ import {
   WALLET_DIR,
   WALLET_ROUTE_FUNCTIONS,
 } from "../constructs/bundling.js";
+import { GatewayDashboard } from "../constructs/dashboard.js";
 import { GatewayFunction } from "../constructs/gateway-function.js";
 import { Preflight } from "../constructs/preflight.js";
 import { GatewayTables, TABLE_ENV, TABLE_IDS, type TableId } from "../constructs/tables.js";
@@ -36,6 +39,8 @@ export interface GatewayStackProps extends StackProps {
   readonly handlersDir?: string;
   /** The wallet's directory. Default wallet/. */
   readonly walletDir?: string;
+  /** Per-client throttling: the edge firewall's web ACL (stack `blindgate-<stage>-edge`, us-east-1). */
+  readonly edge?: { readonly webAclArn: string; readonly webAclName: string } | undefined;
 }
 
 interface RouteSpec {
@@ -46,20 +51,10 @@ interface RouteSpec {
   readonly wallet: boolean;
 }
 
-/** Every HTTP route of docs/architecture.md. */
-export const ROUTES: Record<RouteId, RouteSpec> = {
-  directory: {
-    method: apigwv2.HttpMethod.GET,
-    path: "/.well-known/private-token-issuer-directory",
-    fn: "directory",
-    wallet: true,
-  },
-  issue: { method: apigwv2.HttpMethod.POST, path: "/token-request", fn: "issue", wallet: true },
-  check: { method: apigwv2.HttpMethod.POST, path: "/v1/check", fn: "check", wallet: false },
-  // The key log answers `Access-Control-Allow-Origin: *` itself: anyone may audit it, from any page.
-  keyLog: { method: apigwv2.HttpMethod.GET, path: "/v1/key-log", fn: "keyLog", wallet: false },
-  providers: { method: apigwv2.HttpMethod.GET, path: "/v1/providers", fn: "providers", wallet: true },
-};
+/** Every HTTP route, from the gateway's one route table (functions/routes.ts), which the local server reads too. */
+export const ROUTES: Record<RouteId, RouteSpec> = Object.fromEntries(
+  Object.entries(HTTP_ROUTES).map(([id, r]) => [id, { ...r, method: apigwv2.HttpMethod[r.method] }]),
+) as Record<RouteId, RouteSpec>;
 
 /** What each half of a split deployment runs (docs/deploy.md, "Split deployment"). */
 const CHECKER_FUNCTIONS: readonly FunctionId[] = ["check"];
@@ -78,6 +73,9 @@ export class GatewayStack extends Stack {
   readonly wallet: WalletHosting | undefined;
   readonly preflight: Preflight | undefined;
   readonly alarms: GatewayAlarms;
+  readonly dashboard: GatewayDashboard;
+  /** CloudFront + WAF in front of the API, when per-client throttling is on. */
+  readonly edge: ApiEdge | undefined;
   /** ARN of each table the functions use: owned tables, or the issuer's keys table for a checker. */
   private readonly tableArns: Partial<Record<TableId, string>> = {};
 
@@ -105,6 +103,7 @@ export class GatewayStack extends Stack {
       protectData: config.protectData,
       ids: tableIds,
       keyReaders: config.checkerRoleArns,
+      multiRegion: config.multiRegion,
     });
     for (const table of tableIds) this.tableArns[table] = this.tables.get(table).tableArn;
     if (config.issuer !== undefined) this.tableArns.keys = config.issuer.keysTableArn;
@@ -122,10 +121,21 @@ export class GatewayStack extends Stack {
       apiName: `blindgate-${config.stage}`,
       description: "blindgate Privacy Pass issuer and token checks",
       createDefaultStage: false,
-      disableExecuteApiEndpoint: config.domain !== undefined,
+      // Behind the edge, CloudFront reaches the API on its execute-api endpoint (which then requires its header).
+      disableExecuteApiEndpoint: config.domain !== undefined && props.edge === undefined,
     });
-    const apiHost =
-      config.domain?.domainName ?? `${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`;
+    const executeApiHost = `${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`;
+    this.edge =
+      props.edge !== undefined
+        ? new ApiEdge(this, "Edge", {
+            apiHost: executeApiHost,
+            webAclArn: props.edge.webAclArn,
+            domain: config.domain,
+            logRetentionDays: config.logRetentionDays,
+            removalPolicy,
+          })
+        : undefined;
+    const apiHost = this.edge?.host ?? config.domain?.domainName ?? executeApiHost;
     const apiUrl = `https://${apiHost}`;
     // A checker answers for another deployment's issuer: challenges and grants name that one.
     const issuerName = config.issuer?.name ?? apiHost;
@@ -203,7 +213,13 @@ export class GatewayStack extends Stack {
       const target = this.functions[spec.fn];
       if (target === undefined) continue; // the other half's route
       const integration = new HttpLambdaIntegration(`${routeId}Integration`, target.fn);
-      const [route] = this.api.addRoutes({ path: spec.path, methods: [spec.method], integration });
+      const authorizer = this.edge?.authorizer;
+      const [route] = this.api.addRoutes({
+        path: spec.path,
+        methods: [spec.method],
+        integration,
+        ...(authorizer !== undefined ? { authorizer } : {}),
+      });
       if (route === undefined) throw new Error(`no route for ${routeId}`);
       routes.push(route);
       const limits = config.routeThrottle[routeId];
@@ -218,6 +234,7 @@ export class GatewayStack extends Stack {
             path: spec.path,
             methods: [apigwv2.HttpMethod.OPTIONS],
             integration: preflightIntegration,
+            ...(authorizer !== undefined ? { authorizer } : {}),
           }),
         );
       }
@@ -229,7 +246,7 @@ export class GatewayStack extends Stack {
       throttle: config.throttle,
       // No access logs on purpose: they would hold addresses and times of issuance and of checks, the two
       // things the gateway must not be able to link. Metrics and function logs (no token bytes) remain.
-      ...(config.domain !== undefined
+      ...(config.domain !== undefined && this.edge === undefined
         ? {
             domainMapping: {
               domainName: new apigwv2.DomainName(this, "Domain", {
@@ -284,8 +301,15 @@ export class GatewayStack extends Stack {
     this.alarms = new GatewayAlarms(this, "Alarms", {
       api: this.api,
       functions: Object.fromEntries(fnIds.map((f) => [f, this.fn(f).fn])),
-      tables: this.tables.tables as Record<string, dynamodb.Table>,
+      tables: this.tables.tables as Record<string, dynamodb.ITable>,
       email: config.alarmEmail,
+    });
+    this.dashboard = new GatewayDashboard(this, "Dashboard", {
+      name: `blindgate-${config.stage}`,
+      api: this.api,
+      functions: Object.fromEntries(fnIds.map((f) => [f, this.fn(f).fn])),
+      alarms: this.alarms.alarms,
+      webAclName: props.edge?.webAclName,
     });
 
     new CfnOutput(this, "ApiUrl", { value: apiUrl, description: "Gateway base URL" });

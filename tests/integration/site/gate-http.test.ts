@@ -1,7 +1,14 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { buildDirectory, DIRECTORY_PATH, fromBase64Url, toHex } from "@blindgate/sdk/protocol";
+import {
+  buildDirectory,
+  DIRECTORY_PATH,
+  fromBase64Url,
+  type GatewayErrorCode,
+  gatewayErrorAnswer,
+  toHex,
+} from "@blindgate/sdk/protocol";
 import { createAgeGate, type NodeRequestLike, toNodeMiddleware } from "@blindgate/sdk/site";
 import { AuthorizationHeader, publicVerif, WWWAuthenticateHeader } from "@cloudflare/privacypass-ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +56,11 @@ function gateway(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(status, { "Content-Type": "application/json", ...headers });
     res.end(JSON.stringify(body));
   };
+  // Refusals exactly as the real gateway shapes them: the contract's status for each code.
+  const refuse = (code: GatewayErrorCode, message: string) => {
+    const answer = gatewayErrorAnswer(code, message);
+    reply(answer.status, answer.body);
+  };
   if (req.url === DIRECTORY_PATH) {
     const now = Math.floor(Date.now() / 1000);
     const tokenKeys = keys.map((k) => ({
@@ -65,7 +77,7 @@ function gateway(req: IncomingMessage, res: ServerResponse): void {
   }
   if (req.url === "/v1/check" && req.method === "POST") {
     if (req.headers.authorization !== `Bearer ${SITE_KEY}`) {
-      reply(401, { error: { code: "UNAUTHORIZED", message: "bad site key" } });
+      refuse("ERR_SITE_KEY_INVALID", "unknown site API key");
       return;
     }
     void readJson(req).then((body) => {
@@ -74,10 +86,12 @@ function gateway(req: IncomingMessage, res: ServerResponse): void {
       const bytes = fromBase64Url(token);
       const key = keys.find((k) => k.keyId === toHex(bytes.subarray(66, 98)));
       const nonce = toHex(bytes.subarray(2, 34));
-      if (key === undefined || key.ageOver < minAge) {
-        reply(400, { error: { code: "INVALID_TOKEN", message: "invalid token" } });
+      if (key === undefined) {
+        refuse("ERR_TOKEN_UNKNOWN_KEY", "no key accepted now signed this token");
+      } else if (key.ageOver < minAge) {
+        refuse("ERR_TOKEN_BELOW_AGE", "below the age asked");
       } else if (spent.has(nonce)) {
-        reply(409, { error: { code: "TOKEN_SPENT", message: "spent" } });
+        refuse("ERR_TOKEN_SPENT", "this token was used already");
       } else {
         spent.add(nonce);
         reply(200, {
@@ -90,7 +104,7 @@ function gateway(req: IncomingMessage, res: ServerResponse): void {
     });
     return;
   }
-  reply(404, { error: { code: "NOT_FOUND", message: "not found" } });
+  refuse("ERR_NOT_FOUND", "no such route");
 }
 
 beforeAll(async () => {
@@ -165,7 +179,7 @@ describe("site gate over HTTP against an issuer over HTTP", () => {
 
     const replay = await fetch(`${siteUrl}/adult`, { headers: { Authorization: authorization } });
     expect(replay.status).toBe(401);
-    expect(await replay.json()).toMatchObject({ error: { code: "TOKEN_REJECTED" } });
+    expect(await replay.json()).toMatchObject({ error: { code: "ERR_TOKEN_REJECTED" } });
     expect(checks).toBe(2);
   });
 
@@ -191,6 +205,6 @@ describe("site gate over HTTP against an issuer over HTTP", () => {
       headers: { Authorization: new AuthorizationHeader(token).toString(true) },
     });
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ error: { code: "GATEWAY_UNAVAILABLE" } });
+    expect(await response.json()).toMatchObject({ error: { code: "ERR_GATEWAY_UNAVAILABLE" } });
   });
 });

@@ -1,7 +1,9 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkingKeys, directoryKeys, issuingKeys, keyState } from "../../../functions/issuer/keys.js";
-import type { TokenKeyRecord } from "../../../functions/stores/types.js";
+import { keyState } from "../../../functions/issuer/key-state.js";
+import type { TokenKeyRecord } from "../../../functions/stores/index.js";
+
+/* The states of one key along its windows; the rules over many keys are tested on real rotations in
+ * tests/integration/gateway/key-lifecycle.test.ts. */
 
 const E = 3600;
 const V = 1800;
@@ -33,26 +35,5 @@ describe("token key lifecycle", () => {
     [k.validUntil, "expired"],
   ] as const)("at %i the key is %s", (now, state) => {
     expect(keyState(k, now)).toBe(state);
-  });
-
-  it("the directory shows at most the current and the next key of each threshold, current first", () => {
-    // a chain of consecutive keys per threshold, as rotation makes them
-    const keys = [13, 18].flatMap((t) => Array.from({ length: 6 }, (_, i) => key(t, i * E)));
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 6 * E }), (now) => {
-        const listed = directoryKeys(keys, now);
-        for (const t of [13, 18]) {
-          const mine = listed.filter((x) => x.threshold === t);
-          expect(mine.length).toBeLessThanOrEqual(2);
-          const states = mine.map((x) => keyState(x, now)).join(",");
-          expect(["", "current", "next", "current,next"]).toContain(states);
-          // while a chain key issues, the directory lists it
-          if (now < 6 * E) expect(states.startsWith("current")).toBe(true);
-        }
-        // exactly one key issues per threshold, and every key listed for checking is current or retired
-        expect(issuingKeys(keys, now).filter((x) => x.threshold === 18).length).toBeLessThanOrEqual(1);
-        for (const c of checkingKeys(keys, now)) expect(["current", "retired"]).toContain(keyState(c, now));
-      }),
-    );
   });
 });

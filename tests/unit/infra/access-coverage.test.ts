@@ -2,7 +2,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
-import type { TableNames } from "../../../functions/stores/dynamo.js";
+import type { TableNames } from "../../../functions/stores/index.js";
 import { ACCESS } from "../../../infra/constructs/access.js";
 import type { FunctionId } from "../../../infra/constructs/bundling.js";
 import { check, currentKey, issue, makeGrant, registerProvider } from "../../integration/gateway/client.js";
@@ -96,6 +96,11 @@ beforeAll(async () => {
     const result = await issue(gateway, grant, [key]);
     expect(result.status).toBe(200);
     token = result.tokens[0] ?? undefined;
+    // A refusal after the grant was checked gives back what it took: here the provider is suspended while the
+    // issue function still has it cached, so the quota write refuses and the grant's jti is released.
+    await gateway.stores.providers.setStatus(provider.id, "suspended");
+    const refused = await issue(gateway, await makeGrant(gateway, provider), [key]);
+    expect(refused.status).toBe(403);
   });
   expect(token).toBeDefined();
   await during("check", async () => {

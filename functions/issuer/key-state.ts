@@ -1,0 +1,51 @@
+import type { TokenKeyRecord } from "../stores/index.js";
+
+/*
+ * The life of a token key, one per age threshold at a time:
+ *
+ *   publishAt ── next ──> notBefore ── current ──> issueUntil ── retired ──> validUntil ── expired
+ *   (in the directory, ahead)  (issues tokens)            (checks only)          (removed)
+ *
+ * A key is published one epoch ahead of issuing, so wallets and sites see it before any token of it exists;
+ * it issues for one epoch; its tokens are accepted for one token-validity period after that. rotateKeys keeps,
+ * per threshold, one current and one next key; the directory lists exactly those (at most two per threshold).
+ */
+
+export type KeyState = "pending" | "next" | "current" | "retired" | "expired";
+
+export function keyState(key: TokenKeyRecord, now: number): KeyState {
+  if (now < key.publishAt) return "pending";
+  if (now < key.notBefore) return "next";
+  if (now < key.issueUntil) return "current";
+  if (now < key.validUntil) return "retired";
+  return "expired";
+}
+
+/** Keys of the directory: per threshold the current key then the next one, at most two, thresholds ascending. */
+export function directoryKeys(keys: readonly TokenKeyRecord[], now: number): TokenKeyRecord[] {
+  const out: TokenKeyRecord[] = [];
+  const thresholds = [...new Set(keys.map((k) => k.threshold))].sort((a, b) => a - b);
+  for (const threshold of thresholds) {
+    const mine = keys.filter((k) => k.threshold === threshold);
+    const current = mine
+      .filter((k) => keyState(k, now) === "current")
+      .sort((a, b) => b.notBefore - a.notBefore)[0];
+    const next = mine.filter((k) => keyState(k, now) === "next").sort((a, b) => a.notBefore - b.notBefore)[0];
+    if (current !== undefined) out.push(current);
+    if (next !== undefined) out.push(next);
+  }
+  return out;
+}
+
+/** Keys that issue tokens at `now`. */
+export function issuingKeys(keys: readonly TokenKeyRecord[], now: number): TokenKeyRecord[] {
+  return keys.filter((k) => keyState(k, now) === "current");
+}
+
+/** Keys whose tokens are accepted at `now` (current or retired). */
+export function checkingKeys(keys: readonly TokenKeyRecord[], now: number): TokenKeyRecord[] {
+  return keys.filter((k) => {
+    const state = keyState(k, now);
+    return state === "current" || state === "retired";
+  });
+}

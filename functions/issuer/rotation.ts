@@ -1,0 +1,146 @@
+import { toBase64Url, toHex, truncatedTokenKeyId } from "@blindgate/sdk/protocol";
+import type { Deps } from "../runtime.js";
+import type { KeyEventKind, KeyLogEntry, Stores, TokenKeyRecord } from "../stores/index.js";
+import { keyState } from "./key-state.js";
+import { generateTokenKey } from "./token-key.js";
+
+/** What one run of {@link rotateKeys} did. */
+export interface RotationReport {
+  /** True when another rotation held the lease: this run changed nothing. */
+  skipped: boolean;
+  created: { keyId: string; threshold: number; notBefore: number }[];
+  logged: { keyId: string; event: KeyEventKind }[];
+  removed: string[];
+}
+
+/** Every entry of the key log, in order. */
+export async function readKeyLog(stores: Stores): Promise<KeyLogEntry[]> {
+  const entries: KeyLogEntry[] = [];
+  for (;;) {
+    const page = await stores.keyLog.list(entries.length, 500);
+    entries.push(...page);
+    if (page.length < 500) return entries;
+  }
+}
+
+/**
+ * Keep, for every threshold, a current key and a next key published ahead; log every key's events (created,
+ * published, retired, expired) once; remove keys whose tokens have all expired. Idempotent: a second run at the
+ * same time changes nothing. New keys never share a truncated id with a key still accepted or published.
+ */
+export async function rotateKeys(deps: Deps): Promise<RotationReport> {
+  const now = deps.now();
+  // One rotation at a time, everywhere (the schedule and an operator's `keys rotate` may overlap): a lease in the
+  // grants table, taken by a conditional write and given back at the end; it lapses by itself if a run dies.
+  if (!(await deps.stores.grants.useOnce(ROTATION_LEASE, now + ROTATION_LEASE_SECONDS, now))) {
+    return { skipped: true, created: [], logged: [], removed: [] };
+  }
+  try {
+    return await rotateHoldingLease(deps, now);
+  } finally {
+    await deps.stores.grants.release(ROTATION_LEASE);
+  }
+}
+
+/** Id of the rotation lease in the grants table (no grant id has this form: those are `provider:jti`). */
+export const ROTATION_LEASE = "lease/rotate-keys";
+/** Longest a rotation may hold its lease (a run creates at most two RSA keys per threshold). */
+export const ROTATION_LEASE_SECONDS = 300;
+
+async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationReport> {
+  const { stores, config } = deps;
+  const report: RotationReport = { skipped: false, created: [], logged: [], removed: [] };
+  const keys = await stores.keys.list();
+  const epoch = config.keyEpochSeconds;
+
+  for (const threshold of config.thresholds) {
+    const mine = keys.filter((k) => k.threshold === threshold);
+    let current = mine.find((k) => keyState(k, now) === "current");
+    if (current === undefined) {
+      current = await createKey(deps, keys, threshold, now, now, now + epoch);
+      report.created.push({ keyId: current.id, threshold, notBefore: current.notBefore });
+    }
+    const next = mine.find((k) => k.notBefore >= current.issueUntil && keyState(k, now) !== "expired");
+    if (next === undefined) {
+      const created = await createKey(
+        deps,
+        keys,
+        threshold,
+        current.notBefore, // published from the moment its predecessor starts issuing
+        current.issueUntil,
+        current.issueUntil + epoch,
+      );
+      report.created.push({ keyId: created.id, threshold, notBefore: created.notBefore });
+    }
+  }
+
+  // Log the events each key has reached, once each, in lifecycle order.
+  const logged = new Set((await readKeyLog(stores)).map((e) => `${e.keyId}/${e.event}`));
+  const order: KeyEventKind[] = ["created", "published", "retired", "expired"];
+  const reached = (k: TokenKeyRecord): KeyEventKind[] => {
+    const state = keyState(k, now);
+    const n = { pending: 1, next: 2, current: 2, retired: 3, expired: 4 }[state];
+    return order.slice(0, n);
+  };
+  for (const key of (await stores.keys.list()).sort((a, b) => a.notBefore - b.notBefore)) {
+    for (const event of reached(key)) {
+      if (logged.has(`${key.id}/${event}`)) continue;
+      await stores.keyLog.append({
+        at: now,
+        event,
+        keyId: key.id,
+        threshold: key.threshold,
+        spki: toBase64Url(key.spki),
+        notBefore: key.notBefore,
+        issueUntil: key.issueUntil,
+        validUntil: key.validUntil,
+      });
+      report.logged.push({ keyId: key.id, event });
+    }
+    if (keyState(key, now) === "expired") {
+      // Its "expired" event is in the log (logged above if not before): the record can go.
+      await stores.keys.remove(key.id);
+      report.removed.push(key.id);
+    }
+  }
+  return report;
+}
+
+async function createKey(
+  deps: Deps,
+  known: TokenKeyRecord[],
+  threshold: number,
+  publishAt: number,
+  notBefore: number,
+  issueUntil: number,
+): Promise<TokenKeyRecord> {
+  const now = deps.now();
+  const taken = new Set(known.filter((k) => keyState(k, now) !== "expired").map((k) => k.truncatedId));
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const generated = await generateTokenKey();
+    const truncatedId = truncatedTokenKeyId(generated.tokenKeyId);
+    if (taken.has(truncatedId)) {
+      generated.pkcs8.fill(0);
+      continue; // a live key has this truncated id: clients could not tell the two apart
+    }
+    const id = toHex(generated.tokenKeyId);
+    const record: TokenKeyRecord = {
+      id,
+      truncatedId,
+      threshold,
+      spki: generated.spki,
+      publishAt,
+      notBefore,
+      issueUntil,
+      validUntil: issueUntil + deps.config.tokenValiditySeconds,
+      sealedPrivateKey: await deps.vault.seal(generated.pkcs8, id),
+      createdAt: now,
+    };
+    generated.pkcs8.fill(0);
+    if (await deps.stores.keys.add(record)) {
+      known.push(record);
+      return record;
+    }
+  }
+  throw new RangeError("rotate: could not create a key with a free truncated id");
+}

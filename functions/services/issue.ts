@@ -1,0 +1,203 @@
+import {
+  decodeBatchRequest,
+  encodeBatchResponse,
+  GENERIC_BATCH_REQUEST_MEDIA_TYPE,
+  GENERIC_BATCH_RESPONSE_MEDIA_TYPE,
+  ProtocolError,
+  TOKEN_REQUEST_MEDIA_TYPE,
+  TOKEN_RESPONSE_MEDIA_TYPE,
+  TOKEN_TYPE_BLIND_RSA,
+  TokenRequest,
+  TokenResponse,
+} from "@blindgate/sdk/protocol";
+import { GatewayError, GrantError } from "../http/errors.js";
+import type { BlindSigner } from "../issuer/blind-signer.js";
+import { IssuerError } from "../issuer/errors.js";
+import { type VerifiedGrant, verifyGrant } from "../issuer/grants.js";
+import { keyCacheFor } from "../issuer/key-cache.js";
+import { issuingKeys } from "../issuer/key-state.js";
+import { log } from "../observability/log.js";
+import { metric } from "../observability/metrics.js";
+import type { Deps } from "../runtime.js";
+import type { TokenKeyRecord } from "../stores/index.js";
+
+/*
+ * RFC 9578 §6 issuance, one TokenRequest or a generic batch (draft-ietf-privacypass-batched-tokens), paid for by a
+ * provider's grant. Every refusal comes before anything is used:
+ *   1. decode every request (no grant is looked at for garbage)                 ERR_DECODE, 413 ERR_BATCH_TOO_LARGE
+ *   2. verify the grant (cached provider, strict claims)                        ERR_GRANT_*, ERR_PROVIDER_*
+ *   3. match each request to an issuing key and check its blinded message      ERR_GRANT_THRESHOLD, ERR_UNKNOWN_KEY,
+ *      (a batch answers null for an entry it cannot sign; nulls are free)      ERR_BLINDED_MSG, ERR_GRANT_TOO_MANY
+ *   4. spend the grant's jti and count the signable entries against the provider's quota, both at once (one round
+ *      trip); if either refuses, the other is given back                       ERR_GRANT_REPLAYED, ERR_PROVIDER_*
+ *   5. sign (RSASP1 with the RFC 9474 fault check)
+ * So a refused request signs nothing and spends nothing, and a grant issues at most once.
+ */
+
+/** Largest issue body item: a type-2 TokenRequest with its varint headers. */
+const MAX_ITEM_BYTES = 2 + 4 + 259;
+
+/** The largest issue body the gateway reads, for its configured batch size. */
+export function maxIssueBody(maxBatch: number): number {
+  return 16 + maxBatch * MAX_ITEM_BYTES;
+}
+
+/** What the issue route sends back. */
+export interface Issued {
+  readonly status: 200 | 206;
+  readonly contentType: string;
+  readonly body: Uint8Array;
+}
+
+interface Planned {
+  readonly request: TokenRequest;
+  readonly key: TokenKeyRecord;
+  readonly signer: BlindSigner;
+}
+
+function period(now: number): string {
+  return new Date(now * 1000).toISOString().slice(0, 7);
+}
+
+/**
+ * Issue tokens for a grant. `mediaType` is the request's Content-Type (without parameters).
+ *
+ * @example
+ * ```ts
+ * const { status, contentType, body } = await issueTokens(deps, { grant, mediaType, body: bytes }, deps.now());
+ * ```
+ */
+export async function issueTokens(
+  deps: Deps,
+  input: { grant: string | undefined; mediaType: string | undefined; body: Uint8Array },
+  now: number,
+): Promise<Issued> {
+  const { config, stores } = deps;
+  const batch = input.mediaType === GENERIC_BATCH_REQUEST_MEDIA_TYPE;
+  if (!batch && input.mediaType !== TOKEN_REQUEST_MEDIA_TYPE) {
+    throw new GatewayError("ERR_MEDIA_TYPE", `expected ${TOKEN_REQUEST_MEDIA_TYPE} or a generic batch`);
+  }
+  // 1.
+  const requests = decodeRequests(input.body, batch, config.maxBatch);
+
+  // 2.
+  const grant = await verifyGrant(deps, input.grant, now);
+  const { claims, provider } = grant;
+  if (requests.length > claims.max_tokens) {
+    throw new GrantError("ERR_GRANT_TOO_MANY", `at most ${claims.max_tokens} token requests for this grant`);
+  }
+
+  // 3.
+  const cache = keyCacheFor(deps);
+  const live = issuingKeys(await cache.all(now), now);
+  const keys = requests.map((request) =>
+    request === undefined ? undefined : live.find((k) => k.truncatedId === request.truncatedTokenKeyId),
+  );
+  if (keys.some((key) => key !== undefined && key.threshold > claims.age_over)) {
+    throw new GrantError(
+      "ERR_GRANT_THRESHOLD",
+      `a requested key's threshold is above the grant's ${claims.age_over}`,
+    );
+  }
+  const used = [...new Set(keys.filter((k) => k !== undefined))];
+  const signers = new Map(
+    await Promise.all(used.map(async (key) => [key.id, await cache.signer(key)] as const)),
+  );
+  let badMessages = 0;
+  const plan: (Planned | undefined)[] = requests.map((request, i) => {
+    const key = keys[i];
+    if (request === undefined || key === undefined) return undefined;
+    const signer = signers.get(key.id)!;
+    try {
+      signer.checkInput(request.blindedMsg);
+    } catch (error) {
+      if (error instanceof IssuerError && error.isClientError) {
+        badMessages++;
+        return undefined;
+      }
+      throw error;
+    }
+    return { request, key, signer };
+  });
+  const signable = plan.filter((p) => p !== undefined).length;
+  if (signable === 0 || (!batch && plan[0] === undefined)) {
+    if (badMessages > 0) throw new GatewayError("ERR_BLINDED_MSG", "blinded_msg is not in 0 < m < n");
+    throw new GatewayError("ERR_UNKNOWN_KEY", "no request names an issuing key");
+  }
+
+  // 4.
+  await spend(deps, grant, signable, now);
+
+  // 5.
+  const responses = plan.map((p) =>
+    p === undefined ? null : new TokenResponse(p.signer.sign(p.request.blindedMsg)).encode(),
+  );
+  for (const [threshold, count] of countBy(plan)) metric("Issued", count, { threshold: String(threshold) });
+  metric("Grants", 1, { provider: provider.id });
+  log("info", "issued", { provider: provider.id, requested: plan.length, issued: signable });
+  if (!batch) return { status: 200, contentType: TOKEN_RESPONSE_MEDIA_TYPE, body: responses[0]! };
+  return {
+    status: signable === responses.length ? 200 : 206,
+    contentType: GENERIC_BATCH_RESPONSE_MEDIA_TYPE,
+    body: encodeBatchResponse(responses),
+  };
+}
+
+/** Step 1: the TokenRequests of the body; undefined for batch entries of another token type. */
+function decodeRequests(body: Uint8Array, batch: boolean, maxBatch: number): (TokenRequest | undefined)[] {
+  let requests: (TokenRequest | undefined)[];
+  try {
+    requests = batch
+      ? decodeBatchRequest(body, { maxItems: maxBatch }).map((item) =>
+          item.tokenType === TOKEN_TYPE_BLIND_RSA ? TokenRequest.decode(item.request) : undefined,
+        )
+      : [TokenRequest.decode(body)];
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    if (error.code === "ERR_BATCH_TOO_LARGE") {
+      throw new GatewayError("ERR_BATCH_TOO_LARGE", `at most ${maxBatch} requests per batch`);
+    }
+    if (error.code === "ERR_UNSUPPORTED_TOKEN_TYPE") {
+      throw new GatewayError("ERR_UNSUPPORTED_TOKEN_TYPE", "only token type 0x0002 is issued here");
+    }
+    throw new GatewayError("ERR_DECODE", "the body is not a valid token request");
+  }
+  if (requests.length === 0) throw new GatewayError("ERR_DECODE", "empty batch");
+  return requests;
+}
+
+/** Step 4: the jti and the quota, in parallel; whichever succeeded is given back when the other refuses. */
+async function spend(
+  deps: Deps,
+  { claims, provider }: VerifiedGrant,
+  tokens: number,
+  now: number,
+): Promise<void> {
+  const { grants, providers } = deps.stores;
+  const jti = `${provider.id}:${claims.jti}`;
+  const month = period(now);
+  const [fresh, quota] = await Promise.allSettled([
+    grants.useOnce(jti, claims.exp + 60, now),
+    providers.consumeQuota(provider.id, month, tokens, provider.monthlyQuota),
+  ]);
+  const jtiUsed = fresh.status === "fulfilled" && fresh.value;
+  const counted = quota.status === "fulfilled" && quota.value === "ok";
+  if (jtiUsed && counted) return;
+  // Give back what was taken, then refuse (store faults first: nothing was decided).
+  await Promise.all([
+    jtiUsed ? grants.release(jti) : undefined,
+    counted ? providers.refundQuota(provider.id, month, tokens) : undefined,
+  ]);
+  if (fresh.status === "rejected") throw fresh.reason;
+  if (quota.status === "rejected") throw quota.reason;
+  if (!fresh.value) throw new GrantError("ERR_GRANT_REPLAYED", "this grant was used already");
+  if (quota.value === "inactive") throw new GrantError("ERR_PROVIDER_SUSPENDED", "provider suspended");
+  throw new GrantError("ERR_PROVIDER_QUOTA", "the provider's monthly quota is used up");
+}
+
+function countBy(plan: readonly (Planned | undefined)[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const p of plan)
+    if (p !== undefined) counts.set(p.key.threshold, (counts.get(p.key.threshold) ?? 0) + 1);
+  return counts;
+}

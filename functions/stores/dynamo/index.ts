@@ -1,0 +1,34 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { TableNames } from "../schema.js";
+import type { Stores } from "../types.js";
+import { DynamoKeyLogStore } from "./key-log.js";
+import { DynamoKeyStore } from "./keys.js";
+import { DynamoOnceStore } from "./once.js";
+import { DynamoProviderStore } from "./providers.js";
+import { DynamoSiteStore } from "./sites.js";
+
+/*
+ * The gateway's stores on one DynamoDB endpoint: one code path on AWS and locally (dynalite or DynamoDB Local
+ * speak the same HTTP API).
+ */
+
+/**
+ * Every store of the gateway on DynamoDB.
+ *
+ * @example
+ * ```ts
+ * const stores = dynamoStores(dynamoClient(endpoint), config.tables);
+ * ```
+ */
+export function dynamoStores(client: DynamoDBClient, tables: TableNames): Stores {
+  return {
+    keys: new DynamoKeyStore(client, tables.keys),
+    keyLog: new DynamoKeyLogStore(client, tables.keyLog),
+    providers: new DynamoProviderStore(client, tables.providers),
+    sites: new DynamoSiteStore(client, tables.sites),
+    grants: new DynamoOnceStore(client, tables.grants),
+    spent: new DynamoOnceStore(client, tables.spent),
+  };
+}
+
+export { createTables } from "./create-tables.js";

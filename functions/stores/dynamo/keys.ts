@@ -1,0 +1,61 @@
+import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import type { KeyStore, TokenKeyRecord } from "../types.js";
+import { B, bin, isConditionFailure, N, num, S, scanAll, send, str } from "./item.js";
+
+/* Token keys on DynamoDB: one item per key, added once (conditional on its id), listed by a scan (a few items). */
+
+export class DynamoKeyStore implements KeyStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async add(key: TokenKeyRecord): Promise<boolean> {
+    try {
+      await send(
+        this.client,
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            pk: S(key.id),
+            truncatedId: N(key.truncatedId),
+            threshold: N(key.threshold),
+            spki: B(key.spki),
+            publishAt: N(key.publishAt),
+            notBefore: N(key.notBefore),
+            issueUntil: N(key.issueUntil),
+            validUntil: N(key.validUntil),
+            sealedPrivateKey: B(key.sealedPrivateKey),
+            createdAt: N(key.createdAt),
+            // TTL removes the record a day after its last token expired (code checks validUntil itself).
+            ttl: N(key.validUntil + 86_400),
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async list(): Promise<TokenKeyRecord[]> {
+    return (await scanAll(this.client, this.table)).map((item) => ({
+      id: str(item, "pk"),
+      truncatedId: num(item, "truncatedId"),
+      threshold: num(item, "threshold"),
+      spki: bin(item, "spki"),
+      publishAt: num(item, "publishAt"),
+      notBefore: num(item, "notBefore"),
+      issueUntil: num(item, "issueUntil"),
+      validUntil: num(item, "validUntil"),
+      sealedPrivateKey: bin(item, "sealedPrivateKey"),
+      createdAt: num(item, "createdAt"),
+    }));
+  }
+
+  async remove(id: string): Promise<void> {
+    await send(this.client, new DeleteItemCommand({ TableName: this.table, Key: { pk: S(id) } }));
+  }
+}

@@ -1,0 +1,163 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import type { PartyStatus, ProviderRecord, ProviderStore, QuotaOutcome } from "../types.js";
+import { type Item, isConditionFailure, N, num, S, scanAll, send, str } from "./item.js";
+
+/* Verification providers on DynamoDB, with their monthly usage as one counter attribute per month. */
+
+/** Name of the per-period usage attribute ("YYYY-MM" → usage_YYYY_MM). */
+function usageAttribute(prefix: string, period: string): string {
+  if (!/^\d{4}-\d{2}$/.test(period)) throw new RangeError("store: period must be YYYY-MM");
+  return `${prefix}_${period.replace("-", "_")}`;
+}
+
+export class DynamoProviderStore implements ProviderStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async add(p: ProviderRecord): Promise<boolean> {
+    try {
+      await send(
+        this.client,
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            pk: S(p.id),
+            name: S(p.name),
+            verifyUrl: S(p.verifyUrl),
+            jwks: S(JSON.stringify(p.jwks)),
+            status: S(p.status),
+            monthlyQuota: N(p.monthlyQuota),
+            maxThreshold: N(p.maxThreshold),
+            createdAt: N(p.createdAt),
+          },
+          // An id is added once: re-adding never resets a suspension, a quota or a key.
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<ProviderRecord | undefined> {
+    const out = await send<{ Item?: Item; Items?: Item[] }>(
+      this.client,
+      new GetItemCommand({ TableName: this.table, Key: { pk: S(id) }, ConsistentRead: true }),
+    );
+    return out.Item === undefined ? undefined : toProvider(out.Item);
+  }
+
+  async list(): Promise<ProviderRecord[]> {
+    return (await scanAll(this.client, this.table)).map(toProvider);
+  }
+
+  async setStatus(id: string, status: PartyStatus): Promise<boolean> {
+    return setStatus(this.client, this.table, { pk: S(id) }, status);
+  }
+
+  async consumeQuota(id: string, period: string, tokens: number, quota: number): Promise<QuotaOutcome> {
+    const attr = usageAttribute("usage", period);
+    try {
+      if (tokens > quota) throw new ConditionalCheckFailedException({ message: "over quota", $metadata: {} });
+      await send(
+        this.client,
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: S(id) },
+          UpdateExpression: "SET #u = if_not_exists(#u, :zero) + :n",
+          // Conditional on the provider being active: a suspension cuts issuance off at once, even while the
+          // provider's record is cached by a container.
+          ConditionExpression:
+            "attribute_exists(pk) AND #s = :active AND (attribute_not_exists(#u) OR #u <= :max)",
+          ExpressionAttributeNames: { "#u": attr, "#s": "status" },
+          ExpressionAttributeValues: {
+            ":zero": N(0),
+            ":n": N(tokens),
+            ":max": N(quota - tokens),
+            ":active": S("active"),
+          },
+        }),
+      );
+      return "ok";
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const provider = await this.get(id);
+      return provider === undefined || provider.status !== "active" ? "inactive" : "over-quota";
+    }
+  }
+
+  async refundQuota(id: string, period: string, tokens: number): Promise<void> {
+    const attr = usageAttribute("usage", period);
+    await send(
+      this.client,
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: S(id) },
+        UpdateExpression: "SET #u = #u - :n",
+        ConditionExpression: "#u >= :n",
+        ExpressionAttributeNames: { "#u": attr },
+        ExpressionAttributeValues: { ":n": N(tokens) },
+      }),
+    ).catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+  }
+
+  async usage(id: string, period: string): Promise<number> {
+    const attr = usageAttribute("usage", period);
+    const out = await send<{ Item?: Item; Items?: Item[] }>(
+      this.client,
+      new GetItemCommand({ TableName: this.table, Key: { pk: S(id) }, ConsistentRead: true }),
+    );
+    const v = out.Item?.[attr]?.N;
+    return v === undefined ? 0 : Number(v);
+  }
+}
+
+function toProvider(item: Item): ProviderRecord {
+  return {
+    id: str(item, "pk"),
+    name: str(item, "name"),
+    verifyUrl: str(item, "verifyUrl"),
+    jwks: JSON.parse(str(item, "jwks")) as ProviderRecord["jwks"],
+    status: str(item, "status") as PartyStatus,
+    monthlyQuota: num(item, "monthlyQuota"),
+    maxThreshold: num(item, "maxThreshold"),
+    createdAt: num(item, "createdAt"),
+  };
+}
+
+export async function setStatus(
+  client: DynamoDBClient,
+  table: string,
+  key: Item,
+  status: PartyStatus,
+): Promise<boolean> {
+  try {
+    await send(
+      client,
+      new UpdateItemCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: "SET #s = :s",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: { "#s": "status" },
+        ExpressionAttributeValues: { ":s": S(status) },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,21 @@
+export { createTables, dynamoStores } from "./dynamo/index.js";
+export type { StoreErrorCode } from "./errors.js";
+export { StoreError } from "./errors.js";
+export type { TableId, TableNames } from "./schema.js";
+export { localTableNames, PARTITION_KEY, TABLE_IDS, TABLES, TTL_ATTRIBUTE } from "./schema.js";
+export type {
+  KeyEventKind,
+  KeyLogEntry,
+  KeyLogEntryInput,
+  KeyLogStore,
+  KeyStore,
+  OnceStore,
+  PartyStatus,
+  ProviderRecord,
+  ProviderStore,
+  QuotaOutcome,
+  SiteRecord,
+  SiteStore,
+  Stores,
+  TokenKeyRecord,
+} from "./types.js";

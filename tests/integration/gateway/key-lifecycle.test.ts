@@ -1,0 +1,140 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isKeyAnnounced, verifyKeyLog } from "@blindgate/sdk/protocol";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GatewayConfig } from "../../../functions/config.js";
+import { checkingKeys, directoryKeys, issuingKeys, keyState } from "../../../functions/issuer/key-state.js";
+import { createLocalKeyVault } from "../../../functions/issuer/key-vault.js";
+import { ROTATION_LEASE, readKeyLog, rotateKeys } from "../../../functions/issuer/rotation.js";
+import type { Deps } from "../../../functions/runtime.js";
+import {
+  createTables,
+  dynamoStores,
+  localTableNames,
+  type TokenKeyRecord,
+} from "../../../functions/stores/index.js";
+import { type DynamoServer, startDynalite } from "../../support/dynamo.js";
+
+/*
+ * The key lifecycle's rules, checked on what real rotations leave in a real table (dynalite) while a clock moves
+ * through several epochs in random steps, with rotations run one at a time and two at once:
+ *   - per threshold, at most one key issues at any instant, and while the chain runs exactly one does
+ *   - a key is published (listed, and announced in the key log) before it issues
+ *   - the directory lists at most two keys per threshold (current, next)
+ *   - a key's tokens are accepted from its first issuance until its validUntil, and never after
+ *   - live keys never share a truncated key id
+ *   - two rotations at once make the keys of one (the other finds the lease taken)
+ */
+
+const E = 3600; // key epoch
+const V = 1800; // token validity after the epoch
+const THRESHOLDS = [13, 18];
+
+let server: DynamoServer;
+let dir: string;
+let run = 0;
+
+beforeAll(async () => {
+  server = await startDynalite();
+  dir = await mkdtemp(join(tmpdir(), "lifecycle-"));
+});
+afterAll(async () => {
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function freshDeps(clock: { now: number }): Promise<Deps> {
+  const client = server.client();
+  const tables = localTableNames(`lifecycle-${run++}`);
+  await createTables(client, tables);
+  const config: GatewayConfig = {
+    issuerName: "gateway.example",
+    issuerUrl: "https://gateway.example",
+    tables,
+    kmsKeyId: undefined,
+    dataKeyFile: join(dir, "key"),
+    thresholds: THRESHOLDS,
+    keyEpochSeconds: E,
+    tokenValiditySeconds: V,
+    grantMaxTtlSeconds: 600,
+    maxBatch: 100,
+    dynamoEndpoint: server.endpoint,
+  };
+  return {
+    config,
+    stores: dynamoStores(client, tables),
+    vault: await createLocalKeyVault(join(dir, "key")),
+    now: () => clock.now,
+  };
+}
+
+function assertRules(keys: TokenKeyRecord[], now: number, chainStart: number): void {
+  for (const t of THRESHOLDS) {
+    const mine = keys.filter((k) => k.threshold === t);
+    const issuing = issuingKeys(mine, now);
+    expect(issuing.length).toBe(now >= chainStart ? 1 : 0);
+    const listed = directoryKeys(mine, now);
+    expect(listed.length).toBeLessThanOrEqual(2);
+    for (const k of mine) {
+      expect(k.publishAt).toBeLessThanOrEqual(k.notBefore);
+      expect(k.validUntil).toBe(k.issueUntil + V);
+      // accepted exactly inside [notBefore, validUntil)
+      const accepted = checkingKeys([k], now).length === 1;
+      expect(accepted).toBe(now >= k.notBefore && now < k.validUntil);
+    }
+    // a next key is published before the current one stops issuing
+    const [current] = issuing;
+    if (current !== undefined) {
+      const next = mine.find((k) => k.notBefore === current.issueUntil);
+      expect(next).toBeDefined();
+      expect(keyState(next!, now)).toBe("next");
+    }
+  }
+  const live = keys.filter((k) => keyState(k, now) !== "expired");
+  expect(new Set(live.map((k) => k.truncatedId)).size).toBe(live.length);
+}
+
+describe("key lifecycle under rotation", () => {
+  it("keeps every rule through random steps over six epochs, with overlapping rotations", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: E }), fc.boolean()), { minLength: 4, maxLength: 8 }),
+        async (steps) => {
+          const clock = { now: 1_800_000_000 };
+          const start = clock.now;
+          const deps = await freshDeps(clock);
+          await rotateKeys(deps);
+          for (const [step, twice] of steps) {
+            clock.now += step;
+            const reports = await Promise.all(
+              twice ? [rotateKeys(deps), rotateKeys(deps)] : [rotateKeys(deps)],
+            );
+            if (twice) expect(reports.filter((r) => r.skipped).length).toBeLessThanOrEqual(1);
+            const keys = await deps.stores.keys.list();
+            assertRules(keys, clock.now, start);
+            const log = await readKeyLog(deps.stores);
+            expect(await verifyKeyLog(log)).toBe(true);
+            for (const k of issuingKeys(keys, clock.now))
+              expect(isKeyAnnounced(log, k.id, clock.now)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 3 },
+    );
+  });
+
+  it("two rotations at once on an empty table make one key set, not two", async () => {
+    const clock = { now: 1_800_000_000 };
+    const deps = await freshDeps(clock);
+    const reports = await Promise.all([rotateKeys(deps), rotateKeys(deps), rotateKeys(deps)]);
+    expect(reports.filter((r) => !r.skipped)).toHaveLength(1);
+    const keys = await deps.stores.keys.list();
+    expect(keys).toHaveLength(THRESHOLDS.length * 2); // current + next per threshold
+    assertRules(keys, clock.now, clock.now);
+    // the lease is given back: the next scheduled run rotates again
+    expect((await rotateKeys(deps)).skipped).toBe(false);
+    expect(await deps.stores.grants.useOnce(ROTATION_LEASE, clock.now + 10, clock.now)).toBe(true);
+  });
+});
