@@ -253,6 +253,7 @@ export type CheckAnswer = z.infer<typeof checkAnswerSchema>;
 /** One key-log entry on the wire (see key-log.ts for its hash). */
 export const keyLogEntrySchema = z.strictObject({
   seq: z.int().check(z.nonnegative()),
+  kind: z.optional(z.enum(["token", "credit"])),
   at: z.int(),
   event: z.enum(["created", "published", "retired", "expired"]),
   keyId: z.string().check(z.regex(/^[0-9a-f]{64}$/)),

@@ -150,7 +150,7 @@ export {
 } from "./headers/www-authenticate.js";
 export type { BeginIssuanceInput, PendingToken } from "./issuance.js";
 export { beginIssuance, finishIssuance } from "./issuance.js";
-export type { KeyEventKind, KeyLogEntry } from "./key-log.js";
+export type { KeyEventKind, KeyLogEntry, LoggedKeyKind } from "./key-log.js";
 export { isKeyAnnounced, keyLogCanonical, keyLogHash, verifyKeyLog } from "./key-log.js";
 export type { ParsedRsaSpki, RsaSpkiKind } from "./spki.js";
 export {

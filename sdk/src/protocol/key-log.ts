@@ -11,9 +11,17 @@ import { toHex } from "./bytes.js";
 
 export type KeyEventKind = "created" | "published" | "retired" | "expired";
 
+/**
+ * What a logged key is for: "token" (a type 0x0002 token key, the default when absent) or "credit" (an ACT credit
+ * credential key: `spki` then holds the ACT public key, base64url). Key consistency is checked per kind.
+ */
+export type LoggedKeyKind = "token" | "credit";
+
 /** One entry of the key log. Times are epoch seconds; `spki` is base64url; ids and hashes are hex. */
 export interface KeyLogEntry {
   readonly seq: number;
+  /** Absent for token keys (entries written before kinds existed hash as they did). */
+  readonly kind?: LoggedKeyKind;
   readonly at: number;
   readonly event: KeyEventKind;
   readonly keyId: string;
@@ -28,6 +36,21 @@ export interface KeyLogEntry {
 
 /** The canonical text an entry's hash covers (every field but the hash, in a fixed order). */
 export function keyLogCanonical(e: Omit<KeyLogEntry, "hash">): string {
+  if (e.kind !== undefined && e.kind !== "token") {
+    return JSON.stringify([
+      e.seq,
+      e.kind,
+      e.at,
+      e.event,
+      e.keyId,
+      e.threshold,
+      e.spki,
+      e.notBefore,
+      e.issueUntil,
+      e.validUntil,
+      e.prevHash,
+    ]);
+  }
   return JSON.stringify([
     e.seq,
     e.at,
