@@ -21,7 +21,7 @@ export type LoggedKeyKind = "token" | "credit";
 export interface KeyLogEntry {
   readonly seq: number;
   /** Absent for token keys (entries written before kinds existed hash as they did). */
-  readonly kind?: LoggedKeyKind;
+  readonly kind?: LoggedKeyKind | undefined;
   readonly at: number;
   readonly event: KeyEventKind;
   readonly keyId: string;
