@@ -1,6 +1,4 @@
-import type { GatewayRouteId } from "@blindgate/sdk/protocol";
 import * as z from "zod";
-import { ROUTE_IDS } from "../functions/routes.js";
 import type { FirewallLimits } from "./constructs/api-firewall.js";
 
 /*
@@ -12,8 +10,8 @@ import type { FirewallLimits } from "./constructs/api-firewall.js";
  */
 
 /** Route ids of the HTTP API, the keys of per-route throttling. */
-export { ROUTE_IDS };
-export type RouteId = GatewayRouteId;
+export const ROUTE_IDS = ["directory", "issue", "check", "keyLog", "providers"] as const;
+export type RouteId = (typeof ROUTE_IDS)[number];
 
 /** CloudWatch Logs retention periods (days) that CloudFormation accepts. */
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] as const;

@@ -3,11 +3,16 @@ import { addGatewayStack } from "../stacks/gateway-app.js";
 
 /*
  * The CDK app (cdk.json: `npx tsx --conditions=blindgate-source infra/bin/app.ts`). Account and region come from
- * the CLI's profile when there is one; without credentials the stack synthesizes environment-agnostic, offline.
+ * the CLI's profile when there is one; without credentials the stack synthesizes environment-agnostic, offline
+ * (then without the edge firewall, which needs the region: the synth says so).
  */
 
 const app = new App();
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
-addGatewayStack(app, account !== undefined && region !== undefined ? { env: { account, region } } : {});
+// The region alone is enough for the edge firewall's cross-region reference and the multi-region tables.
+addGatewayStack(
+  app,
+  region !== undefined ? { env: { ...(account !== undefined ? { account } : {}), region } } : {},
+);
 app.synth();

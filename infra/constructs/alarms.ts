@@ -18,7 +18,7 @@ import { Construct } from "constructs";
 export interface GatewayAlarmsProps {
   readonly api: apigwv2.HttpApi;
   readonly functions: Record<string, lambda.IFunction>;
-  readonly tables: Record<string, dynamodb.Table>;
+  readonly tables: Record<string, dynamodb.ITable>;
   readonly email: string | undefined;
 }
 
