@@ -144,7 +144,13 @@ export async function openWallet(page: Page): Promise<Page> {
 
 /** The wallet shows a step (data-view of its panel). */
 export async function walletView(wallet: Page, view: string): Promise<void> {
-  await wallet.waitForSelector(`#wallet-panel[data-view="${view}"]`, { timeout: 60_000 });
+  await wallet
+    .waitForSelector(`#wallet-panel[data-view="${view}"]`, { timeout: 60_000 })
+    .catch(async (error) => {
+      // what the wallet showed instead, for the report
+      const shown = wallet.isClosed() ? "(closed)" : await wallet.textContent("main").catch(() => "?");
+      throw new Error(`wallet did not show "${view}"; it showed: ${shown}`, { cause: error });
+    });
 }
 
 /** Pick the provider in the wallet; the provider's window. */
