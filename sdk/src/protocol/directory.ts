@@ -48,10 +48,31 @@ export interface DirectoryTokenKey {
   ageOver?: number;
 }
 
+/**
+ * blindgate extension: a credit-credential key (Anonymous Credit Tokens, ristretto255). A credential of this key
+ * buys tokens of any threshold up to `ageOver`, until `notAfter`; the gateway issues credentials of it from
+ * `notBefore` until `issueUntil`.
+ */
+export interface DirectoryCreditKey {
+  /** The ACT public key (32 bytes); its SHA-256 (hex) is the key's id. */
+  actKey: Uint8Array;
+  ageOver: number;
+  notBefore: number;
+  issueUntil: number;
+  notAfter: number;
+}
+
 /** A parsed issuer directory. */
 export interface IssuerDirectory {
   issuerRequestUri: string;
   tokenKeys: DirectoryTokenKey[];
+  /** blindgate extension: credit-credential keys (absent on plain RFC 9578 issuers). */
+  creditKeys?: DirectoryCreditKey[];
+  /**
+   * blindgate extension: a coarse, PII-free rate of recent grant issuances (per hour, rounded), for the wallet's
+   * first-use delay.
+   */
+  issuancesPerHour?: number;
 }
 
 /** The JSON form of one directory key. */
@@ -63,10 +84,21 @@ export interface DirectoryTokenKeyJson {
   "age-over"?: number;
 }
 
+/** The JSON form of one credit key. */
+export interface DirectoryCreditKeyJson {
+  "act-key": string;
+  "age-over": number;
+  "not-before": number;
+  "issue-until": number;
+  "not-after": number;
+}
+
 /** The JSON form of a directory, as served. */
 export interface IssuerDirectoryJson {
   "issuer-request-uri": string;
   "token-keys": DirectoryTokenKeyJson[];
+  "blindgate-credit-keys"?: DirectoryCreditKeyJson[];
+  "blindgate-issuances-per-hour"?: number;
 }
 
 const unixSeconds = z.int().check(z.minimum(0));
@@ -107,9 +139,25 @@ const tokenKeySchema = z
     ),
   );
 
+const creditKeySchema = z
+  .object({
+    "act-key": tokenKeyBytes.check(z.refine((b: Uint8Array) => b.length === 32, "an ACT key is 32 bytes")),
+    "age-over": z.int().check(z.minimum(1), z.maximum(150)),
+    "not-before": unixSeconds,
+    "issue-until": unixSeconds,
+    "not-after": unixSeconds,
+  })
+  .check(
+    z.refine((k) => k["not-before"] <= k["issue-until"] && k["issue-until"] <= k["not-after"], {
+      message: "not-before <= issue-until <= not-after",
+    }),
+  );
+
 const directorySchema = z.object({
   "issuer-request-uri": requestUri,
   "token-keys": z.array(tokenKeySchema).check(z.minLength(1), z.maxLength(MAX_DIRECTORY_KEYS)),
+  "blindgate-credit-keys": z.optional(z.array(creditKeySchema).check(z.maxLength(MAX_DIRECTORY_KEYS))),
+  "blindgate-issuances-per-hour": z.optional(z.int().check(z.minimum(0), z.maximum(1e9))),
 });
 
 /**
@@ -134,7 +182,7 @@ export function parseDirectory(json: unknown): IssuerDirectory {
     });
   }
   const d = result.data;
-  return {
+  const directory: IssuerDirectory = {
     issuerRequestUri: d["issuer-request-uri"],
     tokenKeys: d["token-keys"].map((k) => {
       const key: DirectoryTokenKey = { tokenType: k["token-type"], tokenKey: k["token-key"] };
@@ -144,6 +192,19 @@ export function parseDirectory(json: unknown): IssuerDirectory {
       return key;
     }),
   };
+  const credit = d["blindgate-credit-keys"];
+  if (credit !== undefined) {
+    directory.creditKeys = credit.map((k) => ({
+      actKey: k["act-key"],
+      ageOver: k["age-over"],
+      notBefore: k["not-before"],
+      issueUntil: k["issue-until"],
+      notAfter: k["not-after"],
+    }));
+  }
+  const rate = d["blindgate-issuances-per-hour"];
+  if (rate !== undefined) directory.issuancesPerHour = rate;
+  return directory;
 }
 
 /**
@@ -191,6 +252,17 @@ export function buildDirectory(directory: IssuerDirectory): IssuerDirectoryJson 
       return key;
     }),
   };
+  if (directory.creditKeys !== undefined) {
+    json["blindgate-credit-keys"] = directory.creditKeys.map((k) => ({
+      "act-key": toBase64Url(k.actKey, true),
+      "age-over": k.ageOver,
+      "not-before": k.notBefore,
+      "issue-until": k.issueUntil,
+      "not-after": k.notAfter,
+    }));
+  }
+  if (directory.issuancesPerHour !== undefined)
+    json["blindgate-issuances-per-hour"] = directory.issuancesPerHour;
   parseDirectory(json);
   return json;
 }

@@ -23,13 +23,17 @@ export const GATEWAY_PATHS = {
   keyLog: "/v1/key-log",
   /** GET: the active verification providers (for the wallet). */
   providers: "/v1/providers",
+  /** POST: a grant buys a credit credential (ACT) and, optionally, a first batch of tokens. */
+  credential: "/v1/credential",
+  /** POST: a credit credential's spend proof buys tokens, and the change comes back as a new credential. */
+  refill: "/v1/refill",
 } as const;
 
 /** A route of the gateway, by id. */
 export type GatewayRouteId = keyof typeof GATEWAY_PATHS;
 
 /** Who an error is about: the caller's request, the token, the grant, the provider, the site, or the gateway. */
-export type GatewayErrorParty = "request" | "token" | "grant" | "provider" | "site" | "gateway";
+export type GatewayErrorParty = "request" | "token" | "grant" | "provider" | "site" | "credit" | "gateway";
 
 /** Status, party and meaning of every gateway error code. */
 export const GATEWAY_ERRORS = {
@@ -125,6 +129,35 @@ export const GATEWAY_ERRORS = {
     status: 403,
     party: "provider",
     meaning: "the grant's age_over is above the highest threshold this provider may attest",
+  },
+  // credential, refill
+  ERR_CREDIT_MALFORMED: {
+    status: 400,
+    party: "credit",
+    meaning: "an ACT issuance request or spend proof that does not decode",
+  },
+  ERR_CREDIT_KEY_UNKNOWN: {
+    status: 422,
+    party: "credit",
+    meaning:
+      "no credit key of this id issues (credential) or is still valid (refill): re-verify with a provider",
+  },
+  ERR_CREDIT_PROOF: { status: 422, party: "credit", meaning: "the ACT proof does not verify" },
+  ERR_CREDIT_AMOUNT: {
+    status: 422,
+    party: "credit",
+    meaning: "the credits spent are not the number of token requests, or more than one refill may buy",
+  },
+  ERR_CREDIT_THRESHOLD: {
+    status: 403,
+    party: "credit",
+    meaning: "a requested token key's threshold is above the credential's",
+  },
+  ERR_CREDIT_SPENT: {
+    status: 409,
+    party: "credit",
+    meaning:
+      "this credential was spent already, for another request (a retry of the same request is answered again)",
   },
   // check
   ERR_SITE_KEY_MISSING: { status: 401, party: "site", meaning: "no site API key in Authorization: Bearer" },
@@ -275,6 +308,49 @@ export const keyLogPageSchema = z.strictObject({
   next: z.optional(z.int().check(z.positive())),
 });
 export type KeyLogPage = z.infer<typeof keyLogPageSchema>;
+
+const hexId = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+
+/** Largest body of POST /v1/credential and /v1/refill, bytes. */
+export const MAX_CREDIT_BODY = 64 * 1024;
+
+/**
+ * POST /v1/credential body (Authorization: Bearer <grant>): an ACT IssuanceRequest and, optionally, a generic batch
+ * of TokenRequests (the first batch), both base64url.
+ */
+export const credentialRequestSchema = z.strictObject({
+  credit: base64url(2048),
+  tokens: z.optional(base64url(48 * 1024)),
+});
+export type CredentialRequestBody = z.infer<typeof credentialRequestSchema>;
+
+/** POST /v1/credential answer: the ACT IssuanceResponse, its key, credits and threshold, and the batch's answer. */
+export const credentialAnswerSchema = z.strictObject({
+  credit: base64url(2048),
+  creditKeyId: hexId,
+  credits: z.int().check(z.minimum(1), z.maximum(255)),
+  ageOver: z.int().check(z.minimum(1), z.maximum(150)),
+  tokens: z.optional(base64url(48 * 1024)),
+});
+export type CredentialAnswer = z.infer<typeof credentialAnswerSchema>;
+
+/**
+ * POST /v1/refill body (no credential of the person's: the proof is the payment): the credit key's id, an ACT
+ * SpendProof for as many credits as there are TokenRequests in the generic batch `tokens`.
+ */
+export const refillRequestSchema = z.strictObject({
+  creditKeyId: hexId,
+  proof: base64url(16 * 1024),
+  tokens: base64url(8 * 1024),
+});
+export type RefillRequestBody = z.infer<typeof refillRequestSchema>;
+
+/** POST /v1/refill answer: the generic batch response, and the ACT Refund that makes the change credential. */
+export const refillAnswerSchema = z.strictObject({
+  tokens: base64url(8 * 1024),
+  refund: base64url(2048),
+});
+export type RefillAnswer = z.infer<typeof refillAnswerSchema>;
 
 /** GET /v1/providers answer: the providers a wallet may send a person to. */
 export const providersAnswerSchema = z.strictObject({

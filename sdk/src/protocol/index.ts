@@ -83,7 +83,19 @@ export {
 export type { PssHash, PssParams } from "./blind-rsa/emsa-pss.js";
 export { digest, emsaPssEncode, emsaPssVerify, HASH_LENGTH, mgf1 } from "./blind-rsa/emsa-pss.js";
 export { concat, equalBytes, fromBase64Url, fromHex, Reader, toBase64Url, toHex, u16 } from "./bytes.js";
+export {
+  beginCredential,
+  beginRefill,
+  CREDIT_BITS,
+  creditBalance,
+  creditKeyId,
+  creditParams,
+  finishCredential,
+  finishRefill,
+} from "./credits.js";
 export type {
+  DirectoryCreditKey,
+  DirectoryCreditKeyJson,
   DirectoryTokenKey,
   DirectoryTokenKeyJson,
   IssuerDirectory,
@@ -108,15 +120,21 @@ export { DecodeError, ProtocolError, VerificationError } from "./errors.js";
 export type {
   CheckAnswer,
   CheckRequestBody,
+  CredentialAnswer,
+  CredentialRequestBody,
   GatewayErrorCode,
   GatewayErrorParty,
   GatewayRouteId,
   KeyLogPage,
   ProvidersAnswer,
+  RefillAnswer,
+  RefillRequestBody,
 } from "./gateway-api.js";
 export {
   checkAnswerSchema,
   checkRequestSchema,
+  credentialAnswerSchema,
+  credentialRequestSchema,
   GATEWAY_ERROR_CODES,
   GATEWAY_ERRORS,
   GATEWAY_PATHS,
@@ -128,7 +146,10 @@ export {
   keyLogEntrySchema,
   keyLogPageSchema,
   MAX_CHECK_BODY,
+  MAX_CREDIT_BODY,
   providersAnswerSchema,
+  refillAnswerSchema,
+  refillRequestSchema,
 } from "./gateway-api.js";
 export type { AuthChallenge } from "./headers/auth-params.js";
 export { MAX_AUTH_HEADER_LENGTH, parseAuthChallenges, quoteString } from "./headers/auth-params.js";
