@@ -27,6 +27,8 @@ export const GATEWAY_PATHS = {
   credential: "/v1/credential",
   /** POST: a credit credential's spend proof buys tokens, and the change comes back as a new credential. */
   refill: "/v1/refill",
+  /** GET ?day=YYYY-MM-DD: the signed, chained transparency report of a closed UTC day (public, PII-free). */
+  report: "/v1/report",
 } as const;
 
 /** A route of the gateway, by id. */
@@ -286,11 +288,12 @@ export type CheckAnswer = z.infer<typeof checkAnswerSchema>;
 /** One key-log entry on the wire (see key-log.ts for its hash). */
 export const keyLogEntrySchema = z.strictObject({
   seq: z.int().check(z.nonnegative()),
-  kind: z.optional(z.enum(["token", "credit"])),
+  kind: z.optional(z.enum(["token", "credit", "report"])),
   at: z.int(),
   event: z.enum(["created", "published", "retired", "expired"]),
   keyId: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
-  threshold: z.int().check(z.minimum(1), z.maximum(150)),
+  /** The age a token or credit key certifies; 0 for a report key, which certifies no age. */
+  threshold: z.int().check(z.minimum(0), z.maximum(150)),
   spki: z.string().check(z.maxLength(4096)),
   notBefore: z.int(),
   issueUntil: z.int(),
@@ -363,3 +366,83 @@ export const providersAnswerSchema = z.strictObject({
   ),
 });
 export type ProvidersAnswer = z.infer<typeof providersAnswerSchema>;
+
+/*
+ * GET /v1/report?day=YYYY-MM-DD — the transparency report of one closed UTC day: counts that name no person and no
+ * site, signed by the gateway's report key (announced in the key log with kind "report") and chained day to day
+ * (`prevHash` is the previous day's `hash`, "" on the first day). Every count is bucketed: published as a multiple
+ * of REPORT_BUCKET, rounded down (0 means 0 to 9), so a count below the bucket never shows and no count can be
+ * recovered from others (no total is published). key-log.ts hashes and verifies reports.
+ */
+
+/** Width of the buckets counts are rounded down to in a report. */
+export const REPORT_BUCKET = 10;
+
+/** A bucketed count: a multiple of REPORT_BUCKET, the true count being at most REPORT_BUCKET - 1 more. */
+const bucketed = z.int().check(z.nonnegative(), z.multipleOf(REPORT_BUCKET));
+const hexHash = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+
+/** One key epoch of a report: a key that issued or whose tokens were checked that day. */
+export const reportEpochSchema = z.strictObject({
+  keyId: hexHash,
+  threshold: z.int().check(z.minimum(1), z.maximum(150)),
+  /** Tokens issued under this key. */
+  issued: bucketed,
+  /** Tokens of this key accepted by /v1/check. */
+  accepted: bucketed,
+});
+
+/** The report's body: what is hashed and signed (see reportCanonical in key-log.ts). */
+export const reportBodySchema = z.strictObject({
+  version: z.literal(1),
+  issuer: z.string().check(z.minLength(1), z.maxLength(255)),
+  day: z.iso.date(),
+  prevHash: z.string().check(z.regex(/^([0-9a-f]{64})?$/)),
+  /** The report key's id (hex SHA-256 of its SPKI), as in the key log. */
+  reportKeyId: hexHash,
+  /** The bucket width of every count below. */
+  bucket: z.literal(REPORT_BUCKET),
+  /** The key log's last entry at the end of the day: a log rewritten later no longer matches. */
+  keyLogHead: z.strictObject({ seq: z.int().check(z.nonnegative()), hash: hexHash }),
+  epochs: z.array(reportEpochSchema).check(z.maxLength(1000)),
+  /** Grants accepted and tokens issued per provider, with the provider's monthly quota (tokens, UTC month). */
+  providers: z
+    .array(
+      z.strictObject({
+        id: z.string().check(z.minLength(1), z.maxLength(128)),
+        grants: bucketed,
+        tokens: bucketed,
+        monthlyQuota: z.int().check(z.nonnegative()),
+      }),
+    )
+    .check(z.maxLength(1000)),
+  /** Checks refused, by gateway error code. */
+  refused: z
+    .array(z.strictObject({ code: z.string().check(z.regex(/^ERR_[A-Z0-9_]{1,60}$/)), count: bucketed }))
+    .check(z.maxLength(100)),
+  /** Key-log entries appended that day. */
+  keyEvents: z
+    .array(
+      z.strictObject({
+        seq: z.int().check(z.nonnegative()),
+        kind: z.enum(["token", "credit", "report"]),
+        event: z.enum(["created", "published", "retired", "expired"]),
+        keyId: hexHash,
+        threshold: z.int().check(z.minimum(0), z.maximum(150)),
+      }),
+    )
+    .check(z.maxLength(10_000)),
+  /** Credit credentials issued and refills served (credit credentials, ACT). */
+  credentials: bucketed,
+  refills: bucketed,
+});
+export type ReportBody = z.infer<typeof reportBodySchema>;
+
+/** GET /v1/report answer: the body, its hash (hex SHA-256 of its canonical text) and its ES256 signature. */
+export const reportAnswerSchema = z.strictObject({
+  report: reportBodySchema,
+  hash: hexHash,
+  /** ECDSA P-256 / SHA-256 over the canonical text, r || s (64 bytes), base64url. */
+  signature: base64url(128),
+});
+export type ReportAnswer = z.infer<typeof reportAnswerSchema>;

@@ -129,6 +129,8 @@ export type {
   ProvidersAnswer,
   RefillAnswer,
   RefillRequestBody,
+  ReportAnswer,
+  ReportBody,
 } from "./gateway-api.js";
 export {
   checkAnswerSchema,
@@ -148,8 +150,12 @@ export {
   MAX_CHECK_BODY,
   MAX_CREDIT_BODY,
   providersAnswerSchema,
+  REPORT_BUCKET,
   refillAnswerSchema,
   refillRequestSchema,
+  reportAnswerSchema,
+  reportBodySchema,
+  reportEpochSchema,
 } from "./gateway-api.js";
 export type { AuthChallenge } from "./headers/auth-params.js";
 export { MAX_AUTH_HEADER_LENGTH, parseAuthChallenges, quoteString } from "./headers/auth-params.js";
@@ -172,7 +178,15 @@ export {
 export type { BeginIssuanceInput, PendingToken } from "./issuance.js";
 export { beginIssuance, finishIssuance } from "./issuance.js";
 export type { KeyEventKind, KeyLogEntry, LoggedKeyKind } from "./key-log.js";
-export { isKeyAnnounced, keyLogCanonical, keyLogHash, verifyKeyLog } from "./key-log.js";
+export {
+  isKeyAnnounced,
+  keyLogCanonical,
+  keyLogHash,
+  reportCanonical,
+  reportHash,
+  verifyKeyLog,
+  verifyReportSignature,
+} from "./key-log.js";
 export type { ParsedRsaSpki, RsaSpkiKind } from "./spki.js";
 export {
   encodePssSpki,

@@ -1,4 +1,4 @@
-import { toHex } from "./bytes.js";
+import { fromBase64Url, toHex } from "./bytes.js";
 
 /*
  * The gateway's key log (GET /v1/key-log): an append-only, hash-chained list of key events, for key consistency.
@@ -13,9 +13,10 @@ export type KeyEventKind = "created" | "published" | "retired" | "expired";
 
 /**
  * What a logged key is for: "token" (a type 0x0002 token key, the default when absent) or "credit" (an ACT credit
- * credential key: `spki` then holds the ACT public key, base64url). Key consistency is checked per kind.
+ * credential key: `spki` then holds the ACT public key, base64url), or "report" (the gateway's report key, an ECDSA
+ * P-256 SPKI that signs the daily transparency reports; its threshold is 0). Key consistency is checked per kind.
  */
-export type LoggedKeyKind = "token" | "credit";
+export type LoggedKeyKind = "token" | "credit" | "report";
 
 /** One entry of the key log. Times are epoch seconds; `spki` is base64url; ids and hashes are hex. */
 export interface KeyLogEntry {
@@ -99,4 +100,69 @@ export function isKeyAnnounced(entries: readonly KeyLogEntry[], keyIdHex: string
   if (!mine.some((e) => e.event === "created" || e.event === "published")) return false;
   if (mine.some((e) => e.event === "expired")) return false;
   return mine.every((e) => now < e.validUntil);
+}
+
+/*
+ * Daily transparency reports (GET /v1/report, schema in gateway-api.ts), chained like the log:
+ *
+ *   canonical = JSON of the report body with every object's keys sorted (arrays keep their order)
+ *   hash      = hex SHA-256 of canonical;   body.prevHash = the previous day's hash ("" on the first day)
+ *   signature = ECDSA P-256 SHA-256 over canonical by the report key, r || s, base64url
+ */
+
+/** The canonical text a report's hash and signature cover: JSON with object keys sorted, recursively. */
+export function reportCanonical(body: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v !== null && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(
+        Object.keys(o)
+          .sort()
+          .map((k) => [k, sort(o[k])]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(sort(body));
+}
+
+/** A report body's hash (WebCrypto SHA-256 of its canonical text, hex). */
+export async function reportHash(body: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(reportCanonical(body));
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+}
+
+/**
+ * True when `signature` (base64url r || s) is the report key's ECDSA P-256 signature of the body's canonical text.
+ * `reportKeySpki` is the key-log entry's `spki` (base64url SPKI); any malformed input gives false.
+ *
+ * @example
+ * ```ts
+ * const { report, signature } = reportAnswerSchema.parse(await (await fetch(url)).json());
+ * const ok = await verifyReportSignature(report, signature, entry.spki);
+ * ```
+ */
+export async function verifyReportSignature(
+  body: unknown,
+  signature: string,
+  reportKeySpki: string,
+): Promise<boolean> {
+  try {
+    const key = await crypto.subtle.importKey(
+      "spki",
+      fromBase64Url(reportKeySpki) as Uint8Array<ArrayBuffer>,
+      { name: "ECDSA", namedCurve: "P-256" },
+      false,
+      ["verify"],
+    );
+    return await crypto.subtle.verify(
+      { name: "ECDSA", hash: "SHA-256" },
+      key,
+      fromBase64Url(signature) as Uint8Array<ArrayBuffer>,
+      new TextEncoder().encode(reportCanonical(body)),
+    );
+  } catch {
+    return false;
+  }
 }
