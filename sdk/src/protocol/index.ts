@@ -177,11 +177,22 @@ export {
 } from "./headers/www-authenticate.js";
 export type { BeginIssuanceInput, PendingToken } from "./issuance.js";
 export { beginIssuance, finishIssuance } from "./issuance.js";
-export type { KeyEventKind, KeyLogEntry, LoggedKeyKind } from "./key-log.js";
+export type {
+  KeyEventKind,
+  KeyLogEntry,
+  KeySetOptions,
+  KeySetProblem,
+  KeySetVerdict,
+  LoggedKeyKind,
+} from "./key-log.js";
 export {
+  BOUNDED_KEY_KINDS,
+  checkKeySet,
+  DEFAULT_MIN_KEY_EPOCH_SECONDS,
   isKeyAnnounced,
   keyLogCanonical,
   keyLogHash,
+  MAX_LIVE_KEYS,
   reportCanonical,
   reportHash,
   verifyKeyLog,

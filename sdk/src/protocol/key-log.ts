@@ -166,3 +166,147 @@ export async function verifyReportSignature(
     return false;
   }
 }
+
+/** Most live keys a key set may hold per threshold and kind: the current key and the next one. */
+export const MAX_LIVE_KEYS = 2;
+/** Default shortest key epoch (issueUntil - notBefore) {@link checkKeySet} accepts, in seconds: one hour. */
+export const DEFAULT_MIN_KEY_EPOCH_SECONDS = 3600;
+
+/** The kinds of key {@link checkKeySet} bounds: the keys a person's tokens and credentials are issued under. */
+export const BOUNDED_KEY_KINDS: readonly LoggedKeyKind[] = ["token", "credit"];
+
+/** Options of {@link checkKeySet}. */
+export interface KeySetOptions {
+  /** Shortest issuance epoch accepted, in seconds (default {@link DEFAULT_MIN_KEY_EPOCH_SECONDS}). */
+  minEpochSeconds?: number;
+  /** Most live keys per threshold and kind (default {@link MAX_LIVE_KEYS}). */
+  maxLiveKeys?: number;
+}
+
+/** Why {@link checkKeySet} refused a key set. */
+export type KeySetProblem = "too-many-live-keys" | "short-epoch" | "inconsistent-key";
+
+/** The verdict of {@link checkKeySet}: ok, or the first problem found with the threshold and kind it concerns. */
+export type KeySetVerdict =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly problem: KeySetProblem;
+      readonly kind: LoggedKeyKind;
+      readonly threshold: number;
+      /** The keys at fault (hex ids): the live keys of that threshold and kind, or the short-epoch key. */
+      readonly keyIds: readonly string[];
+      /** A sentence for logs; it names no key bytes. */
+      readonly message: string;
+    };
+
+/**
+ * Key consistency, bounded: refuse a key log that could partition its users. A gateway that announces many live
+ * keys for one threshold (or rotates every few minutes) can hand each group of people its own key and tell them
+ * apart when they prove their age, hash chain intact or not. Counts, per threshold and kind ("token" when absent;
+ * the kinds of {@link BOUNDED_KEY_KINDS}, not the gateway's report key),
+ * the keys that are live at `nowSeconds`: announced ("created" or "published"), neither "retired" nor "expired",
+ * and not past their `issueUntil`; more than `maxLiveKeys` (2: current and next) is refused. Every key whose tokens
+ * are still valid must have issued for at least `minEpochSeconds` (`issueUntil - notBefore`): many short epochs in a
+ * row partition people by time as well. A key whose events disagree on its threshold or window is refused too. The
+ * wallet and the site gate call it on the same log; check the chain first with {@link verifyKeyLog}.
+ *
+ * @example
+ * ```ts
+ * const verdict = checkKeySet(entries, Math.floor(Date.now() / 1000), { minEpochSeconds: 3600 });
+ * if (!verdict.ok) throw new Error(verdict.message);
+ * ```
+ */
+export function checkKeySet(
+  entries: readonly KeyLogEntry[],
+  nowSeconds: number,
+  options: KeySetOptions = {},
+): KeySetVerdict {
+  const minEpoch = options.minEpochSeconds ?? DEFAULT_MIN_KEY_EPOCH_SECONDS;
+  const maxLive = options.maxLiveKeys ?? MAX_LIVE_KEYS;
+  // Per key: its announced window and whether it stopped issuing, from every entry that names it.
+  const keys = new Map<
+    string,
+    {
+      kind: LoggedKeyKind;
+      threshold: number;
+      notBefore: number;
+      issueUntil: number;
+      validUntil: number;
+      ended: boolean;
+      expired: boolean;
+    }
+  >();
+  for (const e of entries) {
+    const kind = e.kind ?? "token";
+    if (!BOUNDED_KEY_KINDS.includes(kind)) continue;
+    const id = `${kind} ${e.keyId}`;
+    const known = keys.get(id);
+    const ended = e.event === "retired" || e.event === "expired";
+    if (known === undefined) {
+      keys.set(id, {
+        kind,
+        threshold: e.threshold,
+        notBefore: e.notBefore,
+        issueUntil: e.issueUntil,
+        validUntil: e.validUntil,
+        ended,
+        expired: e.event === "expired",
+      });
+      continue;
+    }
+    // Every event of a key repeats its threshold and window: one that differs could hide a key behind another.
+    if (
+      known.threshold !== e.threshold ||
+      known.notBefore !== e.notBefore ||
+      known.issueUntil !== e.issueUntil ||
+      known.validUntil !== e.validUntil
+    ) {
+      return refusal("inconsistent-key", kind, known.threshold, [e.keyId], "a key's events disagree");
+    }
+    known.ended ||= ended;
+    known.expired ||= e.event === "expired";
+  }
+  const live = new Map<string, string[]>();
+  for (const [id, key] of keys) {
+    const keyId = id.slice(id.indexOf(" ") + 1);
+    // Keys whose tokens are all dead are history: a past fault does not condemn the log forever.
+    const dead = key.expired || nowSeconds >= key.validUntil;
+    if (!dead && key.issueUntil - key.notBefore < minEpoch) {
+      return refusal(
+        "short-epoch",
+        key.kind,
+        key.threshold,
+        [keyId],
+        `a ${key.kind} key of threshold ${key.threshold} issues for ${key.issueUntil - key.notBefore} s, less than ${minEpoch} s`,
+      );
+    }
+    if (key.ended || nowSeconds >= key.issueUntil) continue;
+    const group = `${key.kind} ${key.threshold}`;
+    const list = live.get(group) ?? [];
+    list.push(keyId);
+    live.set(group, list);
+  }
+  for (const [group, ids] of live) {
+    if (ids.length <= maxLive) continue;
+    const [kind, threshold] = group.split(" ") as [LoggedKeyKind, string];
+    return refusal(
+      "too-many-live-keys",
+      kind,
+      Number(threshold),
+      ids,
+      `${ids.length} live ${kind} keys for threshold ${threshold}, more than ${maxLive}`,
+    );
+  }
+  return { ok: true };
+}
+
+function refusal(
+  problem: KeySetProblem,
+  kind: LoggedKeyKind,
+  threshold: number,
+  keyIds: readonly string[],
+  message: string,
+): KeySetVerdict {
+  return { ok: false, problem, kind, threshold, keyIds, message: `key log: ${message}` };
+}
