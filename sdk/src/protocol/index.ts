@@ -69,7 +69,16 @@ export {
   TOKEN_REQUEST_LENGTH,
   TOKEN_RESPONSE_LENGTH,
 } from "./batch.js";
-export { bitLength, gcd, i2osp, modInverse, modPow, os2ip, randomIntegerBelow } from "./blind-rsa/bigint.js";
+export {
+  bitLength,
+  gcd,
+  i2osp,
+  modInverse,
+  modInverseAll,
+  modPow,
+  os2ip,
+  randomIntegerBelow,
+} from "./blind-rsa/bigint.js";
 export type { BlindOptions, BlindOutput, BlindRsaVariant, RsaPublicKey } from "./blind-rsa/blind-rsa.js";
 export {
   BLIND_RSA_VARIANTS,
@@ -175,8 +184,8 @@ export {
   PRIVATE_TOKEN_SCHEME,
   parseWwwAuthenticate,
 } from "./headers/www-authenticate.js";
-export type { BeginIssuanceInput, PendingToken } from "./issuance.js";
-export { beginIssuance, finishIssuance } from "./issuance.js";
+export type { BeginIssuanceBatchInput, BeginIssuanceInput, BegunToken, PendingToken } from "./issuance.js";
+export { beginIssuance, beginIssuanceBatch, finishIssuance, finishIssuanceBatch } from "./issuance.js";
 export type {
   KeyEventKind,
   KeyLogEntry,

@@ -106,6 +106,35 @@ export function modInverse(a: bigint, m: bigint): bigint | undefined {
   return t0 < 0n ? t0 + m : t0;
 }
 
+/**
+ * The inverses of many values modulo m (m > 1) with one extended Euclid (Montgomery's trick): the product of all
+ * values is inverted once, then each inverse costs three multiplications. An entry is undefined when its value is
+ * not invertible (then each value is inverted on its own, which only happens when one shares a factor with m).
+ */
+export function modInverseAll(values: readonly bigint[], m: bigint): (bigint | undefined)[] {
+  const k = values.length;
+  if (k === 0) return [];
+  // prefix[i] = values[0] * ... * values[i] mod m
+  const prefix = new Array<bigint>(k);
+  let acc = 1n;
+  for (let i = 0; i < k; i++) {
+    acc = (acc * values[i]!) % m;
+    if (acc < 0n) acc += m;
+    prefix[i] = acc;
+  }
+  let u = modInverse(acc, m);
+  if (u === undefined) return values.map((v) => modInverse(v, m));
+  // u = (values[0] * ... * values[i])^-1; values[i]^-1 = u * prefix[i - 1], then drop values[i] from u.
+  const out = new Array<bigint | undefined>(k);
+  for (let i = k - 1; i > 0; i--) {
+    out[i] = (u * prefix[i - 1]!) % m;
+    u = (u * values[i]!) % m;
+    if (u < 0n) u += m;
+  }
+  out[0] = u;
+  return out;
+}
+
 /** gcd(a, b) of non-negative integers. */
 export function gcd(a: bigint, b: bigint): bigint {
   let x = a < 0n ? -a : a;
