@@ -150,6 +150,74 @@ describe("the happy path in Chromium", () => {
     await adult.close();
   });
 
+  it("a page that is not the wallet cannot obtain a grant from the provider", async () => {
+    const context = await newPerson(world);
+    const providerHost = new URL(world.provider.url).host;
+    const evilOrigin = "http://evil.localhost:4444";
+    const walletOrigin = new URL(world.gateway.url).origin;
+    const verify = (origin: string) =>
+      `http://${providerHost}/verify?${new URLSearchParams({ wallet_origin: origin, state: "evil-state-123" })}`;
+    await context.route(`${evilOrigin}/**`, (route) =>
+      route.fulfill({
+        contentType: "text/html",
+        body: `<!doctype html><title>Not the wallet</title>
+<button id="as-wallet">open as the wallet</button><button id="as-self">open as myself</button>
+<script>
+window.got = [];
+addEventListener("message", (e) => window.got.push({ origin: e.origin, data: e.data }));
+document.getElementById("as-wallet").onclick = () => window.open(${JSON.stringify(verify(walletOrigin))}, "p", "popup");
+document.getElementById("as-self").onclick = () => window.open(${JSON.stringify(verify(evilOrigin))}, "q", "popup");
+</script>`,
+      }),
+    );
+    const evil = await context.newPage();
+    await evil.goto(`${evilOrigin}/`);
+
+    // Claiming to be the wallet: the person may fill the form, but the grant goes to the wallet's origin only,
+    // and the browser drops it since the opener is not at that origin.
+    const popupPromise = context.waitForEvent("page");
+    await evil.click("#as-wallet");
+    const popup = await popupPromise;
+    await popup.waitForSelector("#birth-date");
+    const answer = popup.waitForResponse((r) => r.request().method() === "POST");
+    const gone = popup.waitForEvent("close", { timeout: 30_000 });
+    await popup.fill("#birth-date", yearsAgo(30));
+    await popup.click("#provider-submit");
+    expect(await (await answer).text()).toContain("data-grant=");
+    await gone;
+    // a round trip through the opener's event loop: any message posted before the close has been delivered
+    await evil.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+    expect(await evil.evaluate(() => (window as unknown as { got: unknown[] }).got)).toEqual([]);
+
+    // As itself: the provider refuses to serve an origin it does not know, and shows no form.
+    const secondPromise = context.waitForEvent("page");
+    await evil.click("#as-self");
+    const second = await secondPromise;
+    await second.waitForLoadState();
+    expect(await second.textContent("body")).toContain("does not serve that wallet");
+    expect(await second.$("#birth-date")).toBeNull();
+    await shot(second, "provider-refuses-other-origin");
+    expect(await evil.evaluate(() => (window as unknown as { got: unknown[] }).got)).toEqual([]);
+    await context.close();
+  });
+
+  it("the provider's refusal page, opened on its own (no wallet), stays up to be read", async () => {
+    const context = await newPerson(world);
+    const direct = await context.newPage();
+    const walletOrigin = new URL(world.gateway.url).origin;
+    await direct.goto(
+      `${world.provider.url}/verify?${new URLSearchParams({ wallet_origin: walletOrigin, state: "e2e-direct-1" })}`,
+    );
+    await direct.fill("#birth-date", yearsAgo(12));
+    await direct.click("#provider-submit");
+    await direct.waitForSelector("#refused");
+    expect(await direct.textContent("#refused")).toContain("age tokens start at 13");
+    expect(await direct.textContent("h1")).toContain("a stand-in for a real age check");
+    await direct.waitForSelector("#alone:not([hidden])");
+    await shot(direct, "provider-refused-alone");
+    await context.close();
+  });
+
   it("double blindness: neither the provider nor the gateway sees the site; the site never sees the person or the provider", () => {
     const { providerLog, siteLog, gatewayLog, site, provider } = world;
     expect(providerLog.length).toBeGreaterThan(0);
