@@ -33,6 +33,14 @@ const env = z.object({
   BLINDGATE_GRANT_MAX_TTL_SECONDS: positive(600),
   /** Largest number of TokenRequests in one batch. */
   BLINDGATE_MAX_BATCH: positive(100),
+  /** How long a credit-credential key issues credentials. */
+  BLINDGATE_CREDIT_EPOCH_DAYS: positive(30),
+  /** How long credentials stay usable after their key stopped issuing (a credential lives 60 to 90 days). */
+  BLINDGATE_CREDIT_VALIDITY_DAYS: positive(60),
+  /** Credits a grant buys (within its max_tokens): tokens for that many future visits. At most 255. */
+  BLINDGATE_CREDITS_PER_GRANT: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(255)), 60),
+  /** Most tokens one refill buys. */
+  BLINDGATE_REFILL_MAX: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
   /** DynamoDB endpoint override (local mode and tests). */
   BLINDGATE_DYNAMODB_ENDPOINT: z.optional(z.url()),
 });
@@ -50,6 +58,10 @@ export interface GatewayConfig {
   readonly tokenValiditySeconds: number;
   readonly grantMaxTtlSeconds: number;
   readonly maxBatch: number;
+  readonly creditEpochSeconds: number;
+  readonly creditValiditySeconds: number;
+  readonly creditsPerGrant: number;
+  readonly refillMax: number;
   readonly dynamoEndpoint: string | undefined;
 }
 
@@ -74,6 +86,10 @@ export function parseConfig(source: Record<string, string | undefined> = process
     tokenValiditySeconds: Math.round(e.BLINDGATE_TOKEN_VALIDITY_HOURS * 3600),
     grantMaxTtlSeconds: e.BLINDGATE_GRANT_MAX_TTL_SECONDS,
     maxBatch: e.BLINDGATE_MAX_BATCH,
+    creditEpochSeconds: Math.round(e.BLINDGATE_CREDIT_EPOCH_DAYS * 86_400),
+    creditValiditySeconds: Math.round(e.BLINDGATE_CREDIT_VALIDITY_DAYS * 86_400),
+    creditsPerGrant: e.BLINDGATE_CREDITS_PER_GRANT,
+    refillMax: e.BLINDGATE_REFILL_MAX,
     dynamoEndpoint: e.BLINDGATE_DYNAMODB_ENDPOINT,
   };
 }
@@ -89,6 +105,10 @@ export function configToEnv(config: GatewayConfig): Record<string, string> {
     BLINDGATE_TOKEN_VALIDITY_HOURS: String(config.tokenValiditySeconds / 3600),
     BLINDGATE_GRANT_MAX_TTL_SECONDS: String(config.grantMaxTtlSeconds),
     BLINDGATE_MAX_BATCH: String(config.maxBatch),
+    BLINDGATE_CREDIT_EPOCH_DAYS: String(config.creditEpochSeconds / 86_400),
+    BLINDGATE_CREDIT_VALIDITY_DAYS: String(config.creditValiditySeconds / 86_400),
+    BLINDGATE_CREDITS_PER_GRANT: String(config.creditsPerGrant),
+    BLINDGATE_REFILL_MAX: String(config.refillMax),
   };
   if (config.kmsKeyId !== undefined) out.BLINDGATE_KMS_KEY_ID = config.kmsKeyId;
   if (config.dataKeyFile !== undefined) out.BLINDGATE_DATA_KEY_FILE = config.dataKeyFile;

@@ -13,7 +13,10 @@ export const FUNCTION_HANDLERS = {
   check: "check",
   keyLog: "key-log",
   providers: "providers",
+  credential: "credential",
+  refill: "refill",
   rotateKeys: "rotate-keys",
+  report: "report",
 } as const;
 export type FunctionId = keyof typeof FUNCTION_HANDLERS;
 
@@ -34,6 +37,10 @@ export const HTTP_ROUTES: Readonly<Record<GatewayRouteId, HttpRoute>> = {
   // The key log answers `Access-Control-Allow-Origin: *` itself: anyone may audit it, from any page.
   keyLog: { method: "GET", path: GATEWAY_PATHS.keyLog, fn: "keyLog", wallet: false },
   providers: { method: "GET", path: GATEWAY_PATHS.providers, fn: "providers", wallet: true },
+  // Public and cacheable; answers `Access-Control-Allow-Origin: *` itself, like the key log.
+  report: { method: "GET", path: GATEWAY_PATHS.report, fn: "report", wallet: false },
+  credential: { method: "POST", path: GATEWAY_PATHS.credential, fn: "credential", wallet: true },
+  refill: { method: "POST", path: GATEWAY_PATHS.refill, fn: "refill", wallet: true },
 };
 
 /** The route ids, in table order. */

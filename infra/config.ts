@@ -1,4 +1,6 @@
+import type { GatewayRouteId } from "@blindgate/sdk/protocol";
 import * as z from "zod";
+import { ROUTE_IDS } from "../functions/routes.js";
 import type { FirewallLimits } from "./constructs/api-firewall.js";
 
 /*
@@ -10,8 +12,8 @@ import type { FirewallLimits } from "./constructs/api-firewall.js";
  */
 
 /** Route ids of the HTTP API, the keys of per-route throttling. */
-export const ROUTE_IDS = ["directory", "issue", "check", "keyLog", "providers"] as const;
-export type RouteId = (typeof ROUTE_IDS)[number];
+export { ROUTE_IDS };
+export type RouteId = GatewayRouteId;
 
 /** CloudWatch Logs retention periods (days) that CloudFormation accepts. */
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] as const;
@@ -44,6 +46,9 @@ const DEFAULT_THROTTLE: Record<RouteId, z.infer<typeof throttle>> = {
   check: { rateLimit: 500, burstLimit: 1000 },
   keyLog: { rateLimit: 20, burstLimit: 40 },
   providers: { rateLimit: 50, burstLimit: 100 },
+  // One credential per grant (as issue); refills are the wallet's background top-ups (an ACT verification each).
+  credential: { rateLimit: 50, burstLimit: 100 },
+  refill: { rateLimit: 100, burstLimit: 200 },
 };
 
 /** Per-client limits of the edge firewall (requests per client per window), infra/constructs/api-firewall.ts. */

@@ -14,7 +14,7 @@ import { httpRoute } from "./route.js";
 /*
  * GET /.well-known/private-token-issuer-directory (RFC 9578 §4): per age threshold the current key and the next
  * one (published ahead), each with "not-before", our "not-after" (end of its tokens' validity) and "age-over".
- * Cacheable for a few minutes: a key is published one epoch before it issues, so clients never miss one.
+ * Credit-credential keys (ACT) are listed the same way in "blindgate-credit-keys". Cacheable for a few minutes: a key is published one epoch before it issues, so clients never miss one.
  */
 
 export const DIRECTORY_MAX_AGE_SECONDS = 300;
@@ -23,16 +23,24 @@ export function createDirectoryHandler(source?: DepsSource) {
   return httpRoute(async (event, deps) => {
     requireMethod(event, "GET");
     const now = deps.now();
-    const keys = directoryKeys(await keyCacheFor(deps).all(now), now);
+    const all = await keyCacheFor(deps).all(now);
     const body = JSON.stringify(
       buildDirectory({
         issuerRequestUri: `${deps.config.issuerUrl}${GATEWAY_PATHS.issue}`,
-        tokenKeys: keys.map((k) => ({
+        tokenKeys: directoryKeys(all, now).map((k) => ({
           tokenType: TOKEN_TYPE_BLIND_RSA,
           tokenKey: k.spki,
           notBefore: k.notBefore,
           notAfter: k.validUntil,
           ageOver: k.threshold,
+        })),
+        // blindgate extension: the credit-credential keys, current and next per threshold, like token keys
+        creditKeys: directoryKeys(all, now, "credit").map((k) => ({
+          actKey: k.spki,
+          ageOver: k.threshold,
+          notBefore: k.notBefore,
+          issueUntil: k.issueUntil,
+          notAfter: k.validUntil,
         })),
       }),
     );

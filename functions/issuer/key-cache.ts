@@ -1,5 +1,5 @@
 import { createNodeTokenVerifier } from "@blindgate/sdk/node";
-import type { TokenVerifier } from "@blindgate/sdk/protocol";
+import { type ActPrivateKey, decodeActPrivateKey, type TokenVerifier } from "@blindgate/sdk/protocol";
 import { UnavailableError } from "../http/errors.js";
 import type { Deps } from "../runtime.js";
 import type { Stores, TokenKeyRecord } from "../stores/index.js";
@@ -16,6 +16,7 @@ export class IssuerKeyCache {
   #readAt = Number.NEGATIVE_INFINITY;
   #reading: Promise<TokenKeyRecord[]> | undefined;
   readonly #signers = new Map<string, Promise<BlindSigner>>();
+  readonly #credits = new Map<string, Promise<ActPrivateKey>>();
   #verifier: { ids: string; verifier: Promise<TokenVerifier<TokenKeyRecord>> } | undefined;
 
   constructor(
@@ -56,6 +57,28 @@ export class IssuerKeyCache {
       this.#signers.set(key.id, signer);
     }
     return signer;
+  }
+
+  /** The ACT secret of a credit-credential key (opened once per container). */
+  creditSecret(key: TokenKeyRecord): Promise<ActPrivateKey> {
+    let secret = this.#credits.get(key.id);
+    if (secret === undefined) {
+      secret = this.vault
+        .open(key.sealedPrivateKey, key.id)
+        .catch((cause: unknown) => {
+          throw new UnavailableError("the key vault (KMS)", cause);
+        })
+        .then((bytes) => {
+          try {
+            return decodeActPrivateKey(bytes);
+          } finally {
+            bytes.fill(0);
+          }
+        });
+      secret.catch(() => this.#credits.delete(key.id));
+      this.#credits.set(key.id, secret);
+    }
+    return secret;
   }
 
   /** A verifier over the keys whose tokens are accepted at `now`. */

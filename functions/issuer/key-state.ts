@@ -1,5 +1,8 @@
 import type { TokenKeyRecord } from "../stores/index.js";
 
+/** Which keys: RSA token keys, or ACT credit-credential keys. */
+export type KeyKind = TokenKeyRecord["kind"];
+
 /*
  * The life of a token key, one per age threshold at a time:
  *
@@ -9,6 +12,8 @@ import type { TokenKeyRecord } from "../stores/index.js";
  * A key is published one epoch ahead of issuing, so wallets and sites see it before any token of it exists;
  * it issues for one epoch; its tokens are accepted for one token-validity period after that. rotateKeys keeps,
  * per threshold, one current and one next key; the directory lists exactly those (at most two per threshold).
+ * Credit-credential keys (kind "credit") live the same life on their own, longer epochs: a credential dies with
+ * its key. The functions below select one kind (tokens by default).
  */
 
 export type KeyState = "pending" | "next" | "current" | "retired" | "expired";
@@ -22,7 +27,12 @@ export function keyState(key: TokenKeyRecord, now: number): KeyState {
 }
 
 /** Keys of the directory: per threshold the current key then the next one, at most two, thresholds ascending. */
-export function directoryKeys(keys: readonly TokenKeyRecord[], now: number): TokenKeyRecord[] {
+export function directoryKeys(
+  all: readonly TokenKeyRecord[],
+  now: number,
+  kind: KeyKind = "token",
+): TokenKeyRecord[] {
+  const keys = all.filter((k) => k.kind === kind);
   const out: TokenKeyRecord[] = [];
   const thresholds = [...new Set(keys.map((k) => k.threshold))].sort((a, b) => a - b);
   for (const threshold of thresholds) {
@@ -37,15 +47,23 @@ export function directoryKeys(keys: readonly TokenKeyRecord[], now: number): Tok
   return out;
 }
 
-/** Keys that issue tokens at `now`. */
-export function issuingKeys(keys: readonly TokenKeyRecord[], now: number): TokenKeyRecord[] {
-  return keys.filter((k) => keyState(k, now) === "current");
+/** Keys that issue tokens (or credentials) at `now`. */
+export function issuingKeys(
+  keys: readonly TokenKeyRecord[],
+  now: number,
+  kind: KeyKind = "token",
+): TokenKeyRecord[] {
+  return keys.filter((k) => k.kind === kind && keyState(k, now) === "current");
 }
 
-/** Keys whose tokens are accepted at `now` (current or retired). */
-export function checkingKeys(keys: readonly TokenKeyRecord[], now: number): TokenKeyRecord[] {
+/** Keys whose tokens (or credentials) are accepted at `now` (current or retired). */
+export function checkingKeys(
+  keys: readonly TokenKeyRecord[],
+  now: number,
+  kind: KeyKind = "token",
+): TokenKeyRecord[] {
   return keys.filter((k) => {
     const state = keyState(k, now);
-    return state === "current" || state === "retired";
+    return k.kind === kind && (state === "current" || state === "retired");
   });
 }

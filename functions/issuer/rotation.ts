@@ -1,14 +1,15 @@
 import { toBase64Url, toHex, truncatedTokenKeyId } from "@blindgate/sdk/protocol";
 import type { Deps } from "../runtime.js";
 import type { KeyEventKind, KeyLogEntry, Stores, TokenKeyRecord } from "../stores/index.js";
-import { keyState } from "./key-state.js";
+import { generateCreditKey } from "./credit-key.js";
+import { type KeyKind, keyState } from "./key-state.js";
 import { generateTokenKey } from "./token-key.js";
 
 /** What one run of {@link rotateKeys} did. */
 export interface RotationReport {
   /** True when another rotation held the lease: this run changed nothing. */
   skipped: boolean;
-  created: { keyId: string; threshold: number; notBefore: number }[];
+  created: { keyId: string; kind: KeyKind; threshold: number; notBefore: number }[];
   logged: { keyId: string; event: KeyEventKind }[];
   removed: string[];
 }
@@ -51,26 +52,39 @@ async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationRepo
   const { stores, config } = deps;
   const report: RotationReport = { skipped: false, created: [], logged: [], removed: [] };
   const keys = await stores.keys.list();
-  const epoch = config.keyEpochSeconds;
+  const lives: Record<KeyKind, { epoch: number; validity: number }> = {
+    token: { epoch: config.keyEpochSeconds, validity: config.tokenValiditySeconds },
+    credit: { epoch: config.creditEpochSeconds, validity: config.creditValiditySeconds },
+  };
 
-  for (const threshold of config.thresholds) {
-    const mine = keys.filter((k) => k.threshold === threshold);
-    let current = mine.find((k) => keyState(k, now) === "current");
-    if (current === undefined) {
-      current = await createKey(deps, keys, threshold, now, now, now + epoch);
-      report.created.push({ keyId: current.id, threshold, notBefore: current.notBefore });
-    }
-    const next = mine.find((k) => k.notBefore >= current.issueUntil && keyState(k, now) !== "expired");
-    if (next === undefined) {
-      const created = await createKey(
-        deps,
-        keys,
-        threshold,
-        current.notBefore, // published from the moment its predecessor starts issuing
-        current.issueUntil,
-        current.issueUntil + epoch,
-      );
-      report.created.push({ keyId: created.id, threshold, notBefore: created.notBefore });
+  for (const kind of ["token", "credit"] as const) {
+    const { epoch } = lives[kind];
+    for (const threshold of config.thresholds) {
+      const mine = keys.filter((k) => k.kind === kind && k.threshold === threshold);
+      let current = mine.find((k) => keyState(k, now) === "current");
+      if (current === undefined) {
+        current = await createKey(deps, keys, {
+          kind,
+          threshold,
+          publishAt: now,
+          notBefore: now,
+          issueUntil: now + epoch,
+          validity: lives[kind].validity,
+        });
+        report.created.push({ keyId: current.id, kind, threshold, notBefore: current.notBefore });
+      }
+      const next = mine.find((k) => k.notBefore >= current.issueUntil && keyState(k, now) !== "expired");
+      if (next === undefined) {
+        const created = await createKey(deps, keys, {
+          kind,
+          threshold,
+          publishAt: current.notBefore, // published from the moment its predecessor starts issuing
+          notBefore: current.issueUntil,
+          issueUntil: current.issueUntil + epoch,
+          validity: lives[kind].validity,
+        });
+        report.created.push({ keyId: created.id, kind, threshold, notBefore: created.notBefore });
+      }
     }
   }
 
@@ -86,6 +100,7 @@ async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationRepo
     for (const event of reached(key)) {
       if (logged.has(`${key.id}/${event}`)) continue;
       await stores.keyLog.append({
+        ...(key.kind === "token" ? {} : { kind: key.kind }),
         at: now,
         event,
         keyId: key.id,
@@ -109,30 +124,37 @@ async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationRepo
 async function createKey(
   deps: Deps,
   known: TokenKeyRecord[],
-  threshold: number,
-  publishAt: number,
-  notBefore: number,
-  issueUntil: number,
+  want: {
+    kind: KeyKind;
+    threshold: number;
+    publishAt: number;
+    notBefore: number;
+    issueUntil: number;
+    validity: number;
+  },
 ): Promise<TokenKeyRecord> {
   const now = deps.now();
-  const taken = new Set(known.filter((k) => keyState(k, now) !== "expired").map((k) => k.truncatedId));
+  const taken = new Set(
+    known.filter((k) => k.kind === "token" && keyState(k, now) !== "expired").map((k) => k.truncatedId),
+  );
   for (let attempt = 0; attempt < 32; attempt++) {
-    const generated = await generateTokenKey();
+    const generated = want.kind === "token" ? await generateTokenKey() : await generateCreditKey();
     const truncatedId = truncatedTokenKeyId(generated.tokenKeyId);
-    if (taken.has(truncatedId)) {
+    if (want.kind === "token" && taken.has(truncatedId)) {
       generated.pkcs8.fill(0);
       continue; // a live key has this truncated id: clients could not tell the two apart
     }
     const id = toHex(generated.tokenKeyId);
     const record: TokenKeyRecord = {
+      kind: want.kind,
       id,
       truncatedId,
-      threshold,
+      threshold: want.threshold,
       spki: generated.spki,
-      publishAt,
-      notBefore,
-      issueUntil,
-      validUntil: issueUntil + deps.config.tokenValiditySeconds,
+      publishAt: want.publishAt,
+      notBefore: want.notBefore,
+      issueUntil: want.issueUntil,
+      validUntil: want.issueUntil + want.validity,
       sealedPrivateKey: await deps.vault.seal(generated.pkcs8, id),
       createdAt: now,
     };

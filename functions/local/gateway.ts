@@ -9,10 +9,13 @@ import { walletHeaders } from "../../wallet/headers.js";
 import { addProvider, addSite, type ProviderInput } from "../admin/operations.js";
 import type { GatewayConfig } from "../config.js";
 import { createCheckHandler } from "../handlers/check.js";
+import { createCredentialHandler } from "../handlers/credential.js";
 import { createDirectoryHandler } from "../handlers/directory.js";
 import { createIssueHandler } from "../handlers/issue.js";
 import { createKeyLogHandler } from "../handlers/key-log.js";
 import { createProvidersHandler } from "../handlers/providers.js";
+import { createRefillHandler } from "../handlers/refill.js";
+import { createReportHandler } from "../handlers/report.js";
 import { json } from "../http/index.js";
 import { createLocalKeyVault, defaultDataKeyFile } from "../issuer/key-vault.js";
 import { type RotationReport, rotateKeys } from "../issuer/rotation.js";
@@ -50,6 +53,11 @@ export interface LocalGatewayOptions {
   now?: () => number;
   keyEpochSeconds?: number;
   tokenValiditySeconds?: number;
+  /** Credit-credential key epoch and validity after it (default 30 and 60 days). */
+  creditEpochSeconds?: number;
+  creditValiditySeconds?: number;
+  /** Credits a grant buys (default 60). */
+  creditsPerGrant?: number;
   thresholds?: number[];
   /** Serve the wallet's pages at /wallet/ (built with esbuild at start). Default true. */
   wallet?: boolean;
@@ -133,6 +141,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       tokenValiditySeconds: options.tokenValiditySeconds ?? 7 * 86_400,
       grantMaxTtlSeconds: 600,
       maxBatch: 100,
+      creditEpochSeconds: options.creditEpochSeconds ?? 30 * 86_400,
+      creditValiditySeconds: options.creditValiditySeconds ?? 60 * 86_400,
+      creditsPerGrant: options.creditsPerGrant ?? 60,
+      refillMax: 10,
       dynamoEndpoint: endpoint,
     };
     const deps: Deps = {
@@ -156,6 +168,9 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       check: createCheckHandler,
       keyLog: createKeyLogHandler,
       providers: createProvidersHandler,
+      credential: createCredentialHandler,
+      refill: createRefillHandler,
+      report: createReportHandler,
     };
     // The route table the CDK stack reads too: one handler per function, built once.
     const routes = new Map<string, { name: string; handler: LambdaHttpHandler }>();

@@ -13,6 +13,7 @@ import { keyCacheFor } from "../issuer/key-cache.js";
 import { metric } from "../observability/metrics.js";
 import type { Deps } from "../runtime.js";
 import type { SiteRecord, TokenKeyRecord } from "../stores/index.js";
+import { countCheck } from "./report.js";
 
 /*
  * Checking a token for a site, in order (cheapest refusals first, the single write last):
@@ -72,7 +73,7 @@ export async function checkToken(
     throw new GatewayError("ERR_TOKEN_BELOW_AGE", `the token does not prove age ${body.minAge}`);
   }
   // 4.
-  if (!(await stores.spent.useOnce(spentId(token), key.validUntil, now))) {
+  if (!(await countCheck(deps, key, now, stores.spent.useOnce(spentId(token), key.validUntil, now)))) {
     throw new GatewayError("ERR_TOKEN_SPENT", "this token was used already");
   }
   metric("Checks", 1, { site: site.id }); // per-site metering, from the logs (EMF)

@@ -20,6 +20,7 @@ import { log } from "../observability/log.js";
 import { metric } from "../observability/metrics.js";
 import type { Deps } from "../runtime.js";
 import type { TokenKeyRecord } from "../stores/index.js";
+import { countIssue } from "./report.js";
 
 /*
  * RFC 9578 §6 issuance, one TokenRequest or a generic batch (draft-ietf-privacypass-batched-tokens), paid for by a
@@ -49,7 +50,7 @@ export interface Issued {
   readonly body: Uint8Array;
 }
 
-interface Planned {
+export interface Planned {
   readonly request: TokenRequest;
   readonly key: TokenKeyRecord;
   readonly signer: BlindSigner;
@@ -88,51 +89,24 @@ export async function issueTokens(
   }
 
   // 3.
-  const cache = keyCacheFor(deps);
-  const live = issuingKeys(await cache.all(now), now);
-  const keys = requests.map((request) =>
-    request === undefined ? undefined : live.find((k) => k.truncatedId === request.truncatedTokenKeyId),
-  );
-  if (keys.some((key) => key !== undefined && key.threshold > claims.age_over)) {
-    throw new GrantError(
-      "ERR_GRANT_THRESHOLD",
-      `a requested key's threshold is above the grant's ${claims.age_over}`,
-    );
-  }
-  const used = [...new Set(keys.filter((k) => k !== undefined))];
-  const signers = new Map(
-    await Promise.all(used.map(async (key) => [key.id, await cache.signer(key)] as const)),
-  );
-  let badMessages = 0;
-  const plan: (Planned | undefined)[] = requests.map((request, i) => {
-    const key = keys[i];
-    if (request === undefined || key === undefined) return undefined;
-    const signer = signers.get(key.id)!;
-    try {
-      signer.checkInput(request.blindedMsg);
-    } catch (error) {
-      if (error instanceof IssuerError && error.isClientError) {
-        badMessages++;
-        return undefined;
-      }
-      throw error;
+  const { plan, signable, badMessages } = await planRequests(deps, requests, now, (threshold) => {
+    if (threshold > claims.age_over) {
+      throw new GrantError(
+        "ERR_GRANT_THRESHOLD",
+        `a requested key's threshold is above the grant's ${claims.age_over}`,
+      );
     }
-    return { request, key, signer };
   });
-  const signable = plan.filter((p) => p !== undefined).length;
   if (signable === 0 || (!batch && plan[0] === undefined)) {
     if (badMessages > 0) throw new GatewayError("ERR_BLINDED_MSG", "blinded_msg is not in 0 < m < n");
     throw new GatewayError("ERR_UNKNOWN_KEY", "no request names an issuing key");
   }
 
   // 4.
-  await spend(deps, grant, signable, now);
+  await countIssue(deps, provider.id, plan, now, spend(deps, grant, signable, now));
 
   // 5.
-  const responses = plan.map((p) =>
-    p === undefined ? null : new TokenResponse(p.signer.sign(p.request.blindedMsg)).encode(),
-  );
-  for (const [threshold, count] of countBy(plan)) metric("Issued", count, { threshold: String(threshold) });
+  const responses = signPlan(plan);
   metric("Grants", 1, { provider: provider.id });
   log("info", "issued", { provider: provider.id, requested: plan.length, issued: signable });
   if (!batch) return { status: 200, contentType: TOKEN_RESPONSE_MEDIA_TYPE, body: responses[0]! };
@@ -144,7 +118,11 @@ export async function issueTokens(
 }
 
 /** Step 1: the TokenRequests of the body; undefined for batch entries of another token type. */
-function decodeRequests(body: Uint8Array, batch: boolean, maxBatch: number): (TokenRequest | undefined)[] {
+export function decodeRequests(
+  body: Uint8Array,
+  batch: boolean,
+  maxBatch: number,
+): (TokenRequest | undefined)[] {
   let requests: (TokenRequest | undefined)[];
   try {
     requests = batch
@@ -167,7 +145,7 @@ function decodeRequests(body: Uint8Array, batch: boolean, maxBatch: number): (To
 }
 
 /** Step 4: the jti and the quota, in parallel; whichever succeeded is given back when the other refuses. */
-async function spend(
+export async function spend(
   deps: Deps,
   { claims, provider }: VerifiedGrant,
   tokens: number,
@@ -195,9 +173,53 @@ async function spend(
   throw new GrantError("ERR_PROVIDER_QUOTA", "the provider's monthly quota is used up");
 }
 
-function countBy(plan: readonly (Planned | undefined)[]): Map<number, number> {
+/**
+ * Step 3: each request's issuing key (by truncated id) and signer, its blinded message checked; undefined for an
+ * entry that cannot be signed. `allow(threshold)` throws for a key above what the payment covers.
+ */
+export async function planRequests(
+  deps: Deps,
+  requests: readonly (TokenRequest | undefined)[],
+  now: number,
+  allow: (threshold: number) => void,
+): Promise<{ plan: (Planned | undefined)[]; signable: number; badMessages: number }> {
+  const cache = keyCacheFor(deps);
+  const live = issuingKeys(await cache.all(now), now);
+  const keys = requests.map((request) =>
+    request === undefined ? undefined : live.find((k) => k.truncatedId === request.truncatedTokenKeyId),
+  );
+  for (const key of keys) if (key !== undefined) allow(key.threshold);
+  const used = [...new Set(keys.filter((k) => k !== undefined))];
+  const signers = new Map(
+    await Promise.all(used.map(async (key) => [key.id, await cache.signer(key)] as const)),
+  );
+  let badMessages = 0;
+  const plan = requests.map((request, i): Planned | undefined => {
+    const key = keys[i];
+    if (request === undefined || key === undefined) return undefined;
+    const signer = signers.get(key.id)!;
+    try {
+      signer.checkInput(request.blindedMsg);
+    } catch (error) {
+      if (error instanceof IssuerError && error.isClientError) {
+        badMessages++;
+        return undefined;
+      }
+      throw error;
+    }
+    return { request, key, signer };
+  });
+  return { plan, signable: plan.filter((p) => p !== undefined).length, badMessages };
+}
+
+/** Step 5: the TokenResponses (null where nothing is signed), counted per threshold. */
+export function signPlan(plan: readonly (Planned | undefined)[]): (Uint8Array | null)[] {
   const counts = new Map<number, number>();
-  for (const p of plan)
-    if (p !== undefined) counts.set(p.key.threshold, (counts.get(p.key.threshold) ?? 0) + 1);
-  return counts;
+  const responses = plan.map((p) => {
+    if (p === undefined) return null;
+    counts.set(p.key.threshold, (counts.get(p.key.threshold) ?? 0) + 1);
+    return new TokenResponse(p.signer.sign(p.request.blindedMsg)).encode();
+  });
+  for (const [threshold, count] of counts) metric("Issued", count, { threshold: String(threshold) });
+  return responses;
 }

@@ -4,6 +4,7 @@ export { StoreError } from "./errors.js";
 export type { TableId, TableNames } from "./schema.js";
 export { localTableNames, PARTITION_KEY, TABLE_IDS, TABLES, TTL_ATTRIBUTE } from "./schema.js";
 export type {
+  Claim,
   KeyEventKind,
   KeyLogEntry,
   KeyLogEntryInput,
@@ -14,6 +15,9 @@ export type {
   ProviderRecord,
   ProviderStore,
   QuotaOutcome,
+  ReportKeyRecord,
+  ReportStore,
+  SealedReport,
   SiteRecord,
   SiteStore,
   Stores,

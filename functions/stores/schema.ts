@@ -5,7 +5,7 @@
  * `ttl` (epoch seconds), and code checks expiry itself too (TTL deletion lags up to 48 hours).
  */
 
-export const TABLE_IDS = ["keys", "keyLog", "providers", "sites", "grants", "spent"] as const;
+export const TABLE_IDS = ["keys", "keyLog", "providers", "sites", "grants", "spent", "reports"] as const;
 export type TableId = (typeof TABLE_IDS)[number];
 
 /** Names of the tables, by id. */
@@ -47,6 +47,12 @@ export const TABLES: Readonly<
     ttl: true,
     holds:
       "spent tokens by SHA-256(token_key_id || nonce), until their key expires — no site, no token bytes",
+  },
+  reports: {
+    env: "BLINDGATE_TABLE_REPORTS",
+    ttl: false,
+    holds:
+      "transparency report: per-day counters (sharded; per key, provider and refusal code — no site, no person), sealed daily reports, the report key (private key sealed)",
   },
 };
 

@@ -9,7 +9,12 @@ import type { KeyLogEntry } from "@blindgate/sdk/protocol";
 
 /** A token key (type 0x0002) for one age threshold, with its windows. */
 export interface TokenKeyRecord {
-  /** token_key_id, hex (SHA-256 of the SPKI). */
+  /**
+   * "token": an RSA token key (type 0x0002); "credit": an ACT credit-credential key, whose `spki` holds the 32-byte
+   * ACT public key and whose `sealedPrivateKey` the ACT secret. Both live the same life (below), on their own epochs.
+   */
+  readonly kind: "token" | "credit";
+  /** token_key_id, hex (SHA-256 of the SPKI, or of the ACT public key). */
   readonly id: string;
   /** Last byte of token_key_id (RFC 9578 truncated_token_key_id). */
   readonly truncatedId: number;
@@ -112,6 +117,61 @@ export interface OnceStore {
   useOnce(id: string, expiresAt: number, now: number): Promise<boolean>;
   /** Forget an id (a lease given back); nothing when it is absent. */
   release(id: string): Promise<void>;
+  /**
+   * useOnce that keeps a record with the id (the same conditional write): the first claim stores it; a later one
+   * gets `fresh: false` and the stored record, so a retried request can be answered again, and nothing else.
+   */
+  claim(id: string, expiresAt: number, now: number, record: Uint8Array): Promise<Claim>;
+}
+
+/** What {@link OnceStore.claim} decided. */
+export type Claim = { fresh: true } | { fresh: false; record: Uint8Array | undefined };
+
+/** The gateway's report key (ECDSA P-256): signs the daily transparency reports. */
+export interface ReportKeyRecord {
+  /** hex SHA-256 of the SPKI (the key log's keyId). */
+  readonly id: string;
+  /** SPKI DER. */
+  readonly spki: Uint8Array;
+  /** PKCS#8, sealed by the key vault with the id as context. Secret. */
+  readonly sealedPrivateKey: Uint8Array;
+  /** Signs reports of days from `firstDay` (YYYY-MM-DD, the day it was created) until `issueUntil`. */
+  readonly firstDay: string;
+  readonly notBefore: number;
+  readonly issueUntil: number;
+  readonly validUntil: number;
+  readonly createdAt: number;
+  /** True once its "created" and "published" events are in the key log. */
+  readonly announced?: boolean;
+}
+
+/** A sealed daily report: the answer of GET /v1/report, as sent, and its hash. */
+export interface SealedReport {
+  readonly day: string;
+  readonly hash: string;
+  /** JSON of the ReportAnswer. */
+  readonly answer: string;
+}
+
+/**
+ * Transparency report storage: per-day counters (added to with DynamoDB `ADD`, on one of a few shards so no item
+ * gets every write), sealed reports (written once), and the report key.
+ */
+export interface ReportStore {
+  /** Add each count (may be negative: a correction) to the day's counters, in one write. */
+  count(day: string, counts: Readonly<Record<string, number>>): Promise<void>;
+  /** The day's counters, summed over its shards. */
+  counters(day: string): Promise<Record<string, number>>;
+  getReport(day: string): Promise<SealedReport | undefined>;
+  /** Write a day's report once; false when that day's report exists already. */
+  putReport(report: SealedReport): Promise<boolean>;
+  getKey(): Promise<ReportKeyRecord | undefined>;
+  /** Add the report key; false when one exists already. */
+  addKey(key: ReportKeyRecord): Promise<boolean>;
+  /** Take the right to announce the key in the key log until `until`; false while another holds it. */
+  claimAnnouncement(now: number, until: number): Promise<boolean>;
+  /** Note that the key's events are in the key log. */
+  markAnnounced(): Promise<void>;
 }
 
 /** Every store of the gateway. */
@@ -124,4 +184,6 @@ export interface Stores {
   readonly grants: OnceStore;
   /** Spent tokens, by hex SHA-256(token_key_id || nonce). */
   readonly spent: OnceStore;
+  /** Transparency report counters, sealed reports and the report key. */
+  readonly reports: ReportStore;
 }

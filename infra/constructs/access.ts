@@ -11,6 +11,7 @@ import type { TableId } from "./tables.js";
  *   sites     getByKeyHash = GetItem (cached per container; per-site metering is an EMF log line, not a write)
  *   grants    useOnce = PutItem (conditional)
  *   spent     useOnce = PutItem (conditional)
+ *   reports   count = UpdateItem (ADD)   counters / getReport / getKey = GetItem   putReport / addKey = PutItem
  *   KMS       open a sealed private key = Decrypt    seal a new one = GenerateDataKey
  *
  * The stack turns every entry into one IAM statement on that table's ARN; the infra tests hold the same matrix
@@ -32,6 +33,8 @@ export interface FunctionAccess {
 }
 
 const KEYS_READ: readonly DynamoAction[] = ["dynamodb:Scan"];
+/** The transparency report's counters: `ADD` on a day's shard item (functions/services/report.ts). */
+const REPORT_COUNT: readonly DynamoAction[] = ["dynamodb:UpdateItem"];
 
 export const ACCESS: Record<FunctionId, FunctionAccess> = {
   directory: { tables: { keys: KEYS_READ }, kms: [] },
@@ -40,6 +43,7 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
       keys: KEYS_READ,
       providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
       grants: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+      reports: REPORT_COUNT,
     },
     kms: ["kms:Decrypt"],
   },
@@ -48,11 +52,39 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
       keys: KEYS_READ,
       sites: ["dynamodb:GetItem"],
       spent: ["dynamodb:PutItem"],
+      reports: REPORT_COUNT,
     },
     kms: [],
   },
   keyLog: { tables: { keyLog: ["dynamodb:Query"] }, kms: [] },
+  // A grant buys a credential: the issue route's access, plus the credit key's secret (same vault).
+  credential: {
+    tables: {
+      keys: KEYS_READ,
+      providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+      grants: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+    },
+    kms: ["kms:Decrypt"],
+  },
+  // A refill: the nullifier's conditional write (and the read of a retried request's answer) in the spent table.
+  refill: {
+    tables: {
+      keys: KEYS_READ,
+      spent: ["dynamodb:PutItem", "dynamodb:GetItem"],
+    },
+    kms: ["kms:Decrypt"],
+  },
   providers: { tables: { providers: ["dynamodb:Scan"] }, kms: [] },
+  // GET /v1/report: reads sealed reports; seals a closed day on first request (counters, providers' quotas, the
+  // key log), with the report key it creates and announces the first time (sealed like token keys).
+  report: {
+    tables: {
+      reports: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      providers: ["dynamodb:Scan"],
+      keyLog: ["dynamodb:Query", "dynamodb:PutItem"],
+    },
+    kms: ["kms:Decrypt", "kms:GenerateDataKey"],
+  },
   rotateKeys: {
     tables: {
       keys: [...KEYS_READ, "dynamodb:PutItem", "dynamodb:DeleteItem"],

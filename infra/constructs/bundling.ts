@@ -1,6 +1,6 @@
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FUNCTION_HANDLERS, type FunctionId } from "../../functions/routes.js";
+import { FUNCTION_HANDLERS, type FunctionId, HTTP_ROUTES } from "../../functions/routes.js";
 
 /*
  * How every function is bundled: one set of esbuild options, read by the stack (NodejsFunction) and by the
@@ -35,19 +35,17 @@ export const MAIN_FIELDS = ["module", "main"] as const;
 
 /**
  * Module replacements inside the bundles (esbuild `alias`), paths relative to the repository root. Each keeps the
- * interface the SDK or the functions use and drops what a Lambda function never runs (minified KiB saved in the
- * issue bundle, esbuild 0.28, @aws-sdk 3.1164):
+ * interface the functions use and drops what a Lambda function never runs (issue bundle, esbuild 0.28, @aws-sdk
+ * 3.1164: 301 KiB with the SDK's clients, 121 KiB with these):
  *
- *   credential-provider-node  environment credentials only, no SSO/INI/STS clients     (-133 KiB)
- *   client-kms                Decrypt and GenerateDataKey on the SDK's own signer      (-27 KiB)
- *   event-streams             a codec no DynamoDB or KMS operation uses                (-19 KiB)
- *   endpoint-cache            endpoint discovery's LRU (mnemonist), a Map instead      (-7.5 KiB)
+ *   credential-provider-node  environment credentials only, no SSO/INI/STS clients
+ *   client-dynamodb           the JSON protocol over the SDK's signer and HTTP handler (lambda-aws-json.ts)
+ *   client-kms                Decrypt and GenerateDataKey, the same way
  */
 export const ALIASES: Readonly<Record<string, string>> = {
   "@aws-sdk/credential-provider-node": "./infra/constructs/lambda-credentials.ts",
+  "@aws-sdk/client-dynamodb": "./infra/constructs/lambda-dynamodb.ts",
   "@aws-sdk/client-kms": "./infra/constructs/lambda-kms.ts",
-  "@smithy/core/event-streams": "./infra/constructs/lambda-no-event-streams.ts",
-  "@aws-sdk/endpoint-cache": "./infra/constructs/lambda-endpoint-cache.ts",
 };
 
 /** Largest minified bundle a function may have (KiB): the bench's target, enforced by the bundle tests. */
@@ -64,7 +62,9 @@ export const SOURCEMAP_DIR = join(REPO_ROOT, "cdk.out", "sourcemaps");
 export const BUNDLE_AWS_SDK = true;
 
 /** Functions the wallet calls from its own origin: bundled inside the CORS wrapper (wallet-cors.ts). */
-export const WALLET_ROUTE_FUNCTIONS: readonly FunctionId[] = ["directory", "issue", "providers"];
+export const WALLET_ROUTE_FUNCTIONS: readonly FunctionId[] = Object.values(HTTP_ROUTES)
+  .filter((r) => r.wallet)
+  .map((r) => r.fn);
 export const WALLET_CORS_ENTRY = join(REPO_ROOT, "infra", "constructs", "wallet-cors-entry.ts");
 
 /**

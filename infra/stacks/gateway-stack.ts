@@ -9,6 +9,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
+import { HTTP_ROUTES } from "../../functions/routes.js";
 import type { RouteId, StackConfig } from "../config.js";
 import { ACCESS, KMS_CONDITION } from "../constructs/access.js";
 import { GatewayAlarms } from "../constructs/alarms.js";
@@ -50,20 +51,10 @@ interface RouteSpec {
   readonly wallet: boolean;
 }
 
-/** Every HTTP route of docs/architecture.md. */
-export const ROUTES: Record<RouteId, RouteSpec> = {
-  directory: {
-    method: apigwv2.HttpMethod.GET,
-    path: "/.well-known/private-token-issuer-directory",
-    fn: "directory",
-    wallet: true,
-  },
-  issue: { method: apigwv2.HttpMethod.POST, path: "/token-request", fn: "issue", wallet: true },
-  check: { method: apigwv2.HttpMethod.POST, path: "/v1/check", fn: "check", wallet: false },
-  // The key log answers `Access-Control-Allow-Origin: *` itself: anyone may audit it, from any page.
-  keyLog: { method: apigwv2.HttpMethod.GET, path: "/v1/key-log", fn: "keyLog", wallet: false },
-  providers: { method: apigwv2.HttpMethod.GET, path: "/v1/providers", fn: "providers", wallet: true },
-};
+/** Every HTTP route, from the gateway's one route table (functions/routes.ts), which the local server reads too. */
+export const ROUTES: Record<RouteId, RouteSpec> = Object.fromEntries(
+  Object.entries(HTTP_ROUTES).map(([id, r]) => [id, { ...r, method: apigwv2.HttpMethod[r.method] }]),
+) as Record<RouteId, RouteSpec>;
 
 /** What each half of a split deployment runs (docs/deploy.md, "Split deployment"). */
 const CHECKER_FUNCTIONS: readonly FunctionId[] = ["check"];
@@ -185,6 +176,9 @@ export class GatewayStack extends Stack {
       check: { memoryMb: config.cryptoMemoryMb, timeout: Duration.seconds(10) },
       keyLog: { memoryMb: 256, timeout: Duration.seconds(10) },
       providers: { memoryMb: 256, timeout: Duration.seconds(10) },
+      credential: { memoryMb: config.cryptoMemoryMb, timeout: Duration.seconds(20) },
+      // An ACT spend verification (tens of ms on ristretto255 in pure JS) and up to refillMax signatures.
+      refill: { memoryMb: config.cryptoMemoryMb, timeout: Duration.seconds(20) },
       // RSA-2048 key generation for every threshold's next key.
       rotateKeys: { memoryMb: config.cryptoMemoryMb, timeout: Duration.minutes(5) },
     };

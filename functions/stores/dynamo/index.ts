@@ -5,6 +5,7 @@ import { DynamoKeyLogStore } from "./key-log.js";
 import { DynamoKeyStore } from "./keys.js";
 import { DynamoOnceStore } from "./once.js";
 import { DynamoProviderStore } from "./providers.js";
+import { DynamoReportStore } from "./reports.js";
 import { DynamoSiteStore } from "./sites.js";
 
 /*
@@ -28,6 +29,7 @@ export function dynamoStores(client: DynamoDBClient, tables: TableNames): Stores
     sites: new DynamoSiteStore(client, tables.sites),
     grants: new DynamoOnceStore(client, tables.grants),
     spent: new DynamoOnceStore(client, tables.spent),
+    reports: new DynamoReportStore(client, tables.reports),
   };
 }
 

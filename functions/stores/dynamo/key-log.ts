@@ -34,6 +34,8 @@ export class DynamoKeyLogStore implements KeyLogStore {
             Item: {
               pk: S(LOG_PK),
               seq: N(seq),
+              // kind is hashed when not "token" (key-log.ts): it is kept, or the chain would not verify
+              ...(entry.kind !== undefined ? { kind: S(entry.kind) } : {}),
               at: N(entry.at),
               event: S(entry.event),
               keyId: S(entry.keyId),
@@ -91,6 +93,7 @@ export class DynamoKeyLogStore implements KeyLogStore {
 function toLogEntry(item: Item): KeyLogEntry {
   return {
     seq: num(item, "seq"),
+    ...(item.kind?.S !== undefined ? { kind: item.kind.S as NonNullable<KeyLogEntry["kind"]> } : {}),
     at: num(item, "at"),
     event: str(item, "event") as KeyLogEntry["event"],
     keyId: str(item, "keyId"),

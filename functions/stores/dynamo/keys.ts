@@ -18,6 +18,7 @@ export class DynamoKeyStore implements KeyStore {
           TableName: this.table,
           Item: {
             pk: S(key.id),
+            kind: S(key.kind),
             truncatedId: N(key.truncatedId),
             threshold: N(key.threshold),
             spki: B(key.spki),
@@ -42,6 +43,7 @@ export class DynamoKeyStore implements KeyStore {
 
   async list(): Promise<TokenKeyRecord[]> {
     return (await scanAll(this.client, this.table)).map((item) => ({
+      kind: item.kind?.S === "credit" ? "credit" : "token",
       id: str(item, "pk"),
       truncatedId: num(item, "truncatedId"),
       threshold: num(item, "threshold"),

@@ -60,6 +60,10 @@ async function freshDeps(clock: { now: number }): Promise<Deps> {
     tokenValiditySeconds: V,
     grantMaxTtlSeconds: 600,
     maxBatch: 100,
+    creditEpochSeconds: 2 * E,
+    creditValiditySeconds: 2 * E,
+    creditsPerGrant: 60,
+    refillMax: 10,
     dynamoEndpoint: server.endpoint,
   };
   return {
@@ -71,17 +75,19 @@ async function freshDeps(clock: { now: number }): Promise<Deps> {
 }
 
 function assertRules(keys: TokenKeyRecord[], now: number, chainStart: number): void {
-  for (const t of THRESHOLDS) {
-    const mine = keys.filter((k) => k.threshold === t);
-    const issuing = issuingKeys(mine, now);
+  for (const [kind, t] of (["token", "credit"] as const).flatMap((kind) =>
+    THRESHOLDS.map((t) => [kind, t] as const),
+  )) {
+    const mine = keys.filter((k) => k.kind === kind && k.threshold === t);
+    const issuing = issuingKeys(mine, now, kind);
     expect(issuing.length).toBe(now >= chainStart ? 1 : 0);
-    const listed = directoryKeys(mine, now);
+    const listed = directoryKeys(mine, now, kind);
     expect(listed.length).toBeLessThanOrEqual(2);
     for (const k of mine) {
       expect(k.publishAt).toBeLessThanOrEqual(k.notBefore);
-      expect(k.validUntil).toBe(k.issueUntil + V);
+      expect(k.validUntil).toBe(k.issueUntil + (kind === "token" ? V : 2 * E));
       // accepted exactly inside [notBefore, validUntil)
-      const accepted = checkingKeys([k], now).length === 1;
+      const accepted = checkingKeys([k], now, kind).length === 1;
       expect(accepted).toBe(now >= k.notBefore && now < k.validUntil);
     }
     // a next key is published before the current one stops issuing
@@ -92,7 +98,7 @@ function assertRules(keys: TokenKeyRecord[], now: number, chainStart: number): v
       expect(keyState(next!, now)).toBe("next");
     }
   }
-  const live = keys.filter((k) => keyState(k, now) !== "expired");
+  const live = keys.filter((k) => k.kind === "token" && keyState(k, now) !== "expired");
   expect(new Set(live.map((k) => k.truncatedId)).size).toBe(live.length);
 }
 
@@ -131,7 +137,7 @@ describe("key lifecycle under rotation", () => {
     const reports = await Promise.all([rotateKeys(deps), rotateKeys(deps), rotateKeys(deps)]);
     expect(reports.filter((r) => !r.skipped)).toHaveLength(1);
     const keys = await deps.stores.keys.list();
-    expect(keys).toHaveLength(THRESHOLDS.length * 2); // current + next per threshold
+    expect(keys).toHaveLength(THRESHOLDS.length * 2 * 2); // current + next per threshold, token and credit keys
     assertRules(keys, clock.now, clock.now);
     // the lease is given back: the next scheduled run rotates again
     expect((await rotateKeys(deps)).skipped).toBe(false);

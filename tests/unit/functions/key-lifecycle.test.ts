@@ -10,6 +10,7 @@ const V = 1800;
 
 function key(threshold: number, notBefore: number, id = `${threshold}-${notBefore}`): TokenKeyRecord {
   return {
+    kind: "token",
     id,
     truncatedId: 0,
     threshold,
