@@ -53,6 +53,7 @@ await gateway.addProvider({
   verifyUrl: provider.verifyUrl,
   jwks: await exportGrantJwks(grantKey),
   monthlyQuota: 100_000,
+  maxThreshold: 21, // the demo provider attests every threshold, 21 included
 });
 const { site, apiKey } = await gateway.addSite("Demo site");
 const demoSite = await startDemoSite({
