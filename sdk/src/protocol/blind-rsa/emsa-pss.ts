@@ -1,8 +1,14 @@
+import { sha1 } from "@noble/hashes/legacy.js";
+import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import { ProtocolError } from "../errors.js";
 
 /*
- * EMSA-PSS encoding and verification (RFC 8017 §9.1) with MGF1 (RFC 8017 §B.2.1), hashes from WebCrypto.
- * RFC 9474 uses SHA-384 for both the message hash and MGF1; other SHA hashes are accepted for published vectors.
+ * EMSA-PSS encoding and verification (RFC 8017 §9.1) with MGF1 (RFC 8017 §B.2.1). RFC 9474 uses SHA-384 for both
+ * the message hash and MGF1; other SHA hashes are accepted for published vectors.
+ *
+ * The hashes here are @noble/hashes (synchronous, browser-safe, already the protocol core's hash library for
+ * ACT), not WebCrypto: EMSA-PSS of one token hashes 7 short inputs, and each WebCrypto digest is an async hop
+ * that cost about 4x the hash itself in Node (bench/suites/protocol.ts, client blind). `digest` stays WebCrypto.
  */
 
 /** A hash WebCrypto's `digest` knows, with its output length in bytes. */
@@ -27,30 +33,42 @@ export async function digest(hash: PssHash, data: Uint8Array): Promise<Uint8Arra
   return new Uint8Array(await crypto.subtle.digest(hash, data as Uint8Array<ArrayBuffer>));
 }
 
+const HASHES: Readonly<Record<PssHash, (data: Uint8Array) => Uint8Array>> = Object.freeze({
+  "SHA-1": sha1,
+  "SHA-256": sha256,
+  "SHA-384": sha384,
+  "SHA-512": sha512,
+});
+
+/** Hash of `data`, synchronously (the hash of EMSA-PSS and MGF1). */
+function hashOf(hash: PssHash, data: Uint8Array): Uint8Array {
+  return HASHES[hash](data);
+}
+
 /** MGF1 (RFC 8017 §B.2.1): maskLen bytes of Hash(mgfSeed || I2OSP(counter, 4)) for counter = 0, 1, ... */
 export async function mgf1(
   hash: PssHash,
   seed: Uint8Array,
   maskLen: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
+  return mgf1Sync(hash, seed, maskLen);
+}
+
+function mgf1Sync(hash: PssHash, seed: Uint8Array, maskLen: number): Uint8Array<ArrayBuffer> {
   const hLen = HASH_LENGTH[hash];
   const blocks = Math.ceil(maskLen / hLen);
   const input = new Uint8Array(seed.length + 4);
   input.set(seed);
-  // The blocks are independent: hash them concurrently.
-  const parts = await Promise.all(
-    Array.from({ length: blocks }, (_, counter) => {
-      const c = input.slice();
-      c[seed.length] = counter >>> 24;
-      c[seed.length + 1] = (counter >>> 16) & 0xff;
-      c[seed.length + 2] = (counter >>> 8) & 0xff;
-      c[seed.length + 3] = counter & 0xff;
-      return digest(hash, c);
-    }),
-  );
   const mask = new Uint8Array(maskLen);
-  for (let i = 0; i < blocks; i++)
-    mask.set(parts[i]!.subarray(0, Math.min(hLen, maskLen - i * hLen)), i * hLen);
+  for (let counter = 0; counter < blocks; counter++) {
+    // C = I2OSP(counter, 4); T = T || Hash(mgfSeed || C)
+    input[seed.length] = counter >>> 24;
+    input[seed.length + 1] = (counter >>> 16) & 0xff;
+    input[seed.length + 2] = (counter >>> 8) & 0xff;
+    input[seed.length + 3] = counter & 0xff;
+    const part = hashOf(hash, input);
+    mask.set(part.subarray(0, Math.min(hLen, maskLen - counter * hLen)), counter * hLen);
+  }
   return mask;
 }
 
@@ -74,7 +92,7 @@ export async function emsaPssEncode(
   const emLen = Math.ceil(emBits / 8);
   // 1. (message length limit of the hash: not reachable with in-memory messages)
   // 2. mHash = Hash(M)
-  const mHash = await digest(params.hash, msg);
+  const mHash = hashOf(params.hash, msg);
   // 3. If emLen < hLen + sLen + 2, output "encoding error" and stop.
   if (emLen < hLen + sLen + 2) throw new ProtocolError("ERR_MESSAGE_TOO_LONG", "EMSA-PSS: encoding error");
   // 4. Generate a random octet string salt of length sLen.
@@ -91,14 +109,14 @@ export async function emsaPssEncode(
   mPrime.set(mHash, 8);
   mPrime.set(s, 8 + hLen);
   // 6. H = Hash(M')
-  const h = await digest(params.hash, mPrime);
+  const h = hashOf(params.hash, mPrime);
   // 7.-8. DB = PS || 0x01 || salt, PS being emLen - sLen - hLen - 2 zero octets
   const dbLen = emLen - hLen - 1;
   const db = new Uint8Array(dbLen);
   db[dbLen - sLen - 1] = 0x01;
   db.set(s, dbLen - sLen);
   // 9. dbMask = MGF(H, emLen - hLen - 1)
-  const dbMask = await mgf1(params.hash, h, dbLen);
+  const dbMask = mgf1Sync(params.hash, h, dbLen);
   // 10. maskedDB = DB \xor dbMask
   for (let i = 0; i < dbLen; i++) db[i] = db[i]! ^ dbMask[i]!;
   // 11. Set the leftmost 8emLen - emBits bits of the leftmost octet in maskedDB to zero.
@@ -131,7 +149,7 @@ export async function emsaPssVerify(
   const emLen = Math.ceil(emBits / 8);
   if (em.length !== emLen) return false;
   // 2. mHash = Hash(M)
-  const mHash = await digest(params.hash, msg);
+  const mHash = hashOf(params.hash, msg);
   // 3. If emLen < hLen + sLen + 2, output "inconsistent" and stop.
   if (emLen < hLen + sLen + 2) return false;
   // 4. If the rightmost octet of EM does not have hexadecimal value 0xbc, output "inconsistent" and stop.
@@ -144,7 +162,7 @@ export async function emsaPssVerify(
   const topMask = 0xff >> (8 * emLen - emBits);
   if ((maskedDb[0]! & ~topMask & 0xff) !== 0) return false;
   // 7. dbMask = MGF(H, emLen - hLen - 1)
-  const dbMask = await mgf1(params.hash, h, dbLen);
+  const dbMask = mgf1Sync(params.hash, h, dbLen);
   // 8. DB = maskedDB \xor dbMask
   const db = new Uint8Array(dbLen);
   for (let i = 0; i < dbLen; i++) db[i] = maskedDb[i]! ^ dbMask[i]!;
@@ -161,7 +179,7 @@ export async function emsaPssVerify(
   const mPrime = new Uint8Array(8 + hLen + sLen);
   mPrime.set(mHash, 8);
   mPrime.set(salt, 8 + hLen);
-  const hPrime = await digest(params.hash, mPrime);
+  const hPrime = hashOf(params.hash, mPrime);
   // 14. If H = H', output "consistent"; otherwise "inconsistent".
   let diff = 0;
   for (let i = 0; i < hLen; i++) diff |= h[i]! ^ hPrime[i]!;
