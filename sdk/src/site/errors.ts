@@ -13,6 +13,7 @@ export type GateErrorCode =
   | "ERR_UNKNOWN_KEY" // no trusted issuer lists the token's key (after a directory refresh)
   | "ERR_KEY_EXPIRED" // the token's key is past its not-after
   | "ERR_KEY_NOT_ANNOUNCED" // the issuer's key log does not announce the token's key, or its chain is broken
+  | "ERR_KEY_SET" // the issuer's key log announces more than two live keys per threshold, or too short key epochs
   | "ERR_THRESHOLD_TOO_LOW" // the token's key proves a lower age than the gate asks
   | "ERR_INVALID_TOKEN" // the signature or the challenge digest does not verify
   | "ERR_TOKEN_REJECTED" // the gateway refused the token (already spent, or unknown to it)
@@ -31,6 +32,7 @@ export const GATE_ERROR_STATUS: Readonly<Record<GateErrorCode, number>> = {
   ERR_UNKNOWN_KEY: 403,
   ERR_KEY_EXPIRED: 403,
   ERR_KEY_NOT_ANNOUNCED: 403,
+  ERR_KEY_SET: 403,
   ERR_THRESHOLD_TOO_LOW: 403,
   ERR_INVALID_TOKEN: 403,
   ERR_TOKEN_REJECTED: 403,

@@ -4,10 +4,13 @@ import { buildChallenges } from "./challenge.js";
 import { GateError } from "./errors.js";
 import { KeyLogCheck } from "./key-log-check.js";
 import { IssuerKeys } from "./key-ring.js";
+import { LoggedKeys } from "./logged-keys.js";
+import { isOperatorError, logDetails } from "./logger.js";
 import { type AgeGateOptions, resolveOptions } from "./options.js";
 import { readProofRequest } from "./proof-request.js";
 import { redeemToken } from "./redeem.js";
-import { errorResponse, jsonResponse, toGateError } from "./responses.js";
+import { newNonce, pageLang, prefersHtml, refusalPageCsp, renderRefusalPage } from "./refusal-page.js";
+import { errorResponse, jsonResponse, NO_STORE, toGateError } from "./responses.js";
 import { createSessionCodec } from "./session.js";
 
 /*
@@ -77,36 +80,85 @@ export interface AgeGate {
  */
 export function createAgeGate(options: AgeGateOptions): AgeGate {
   const resolved = resolveOptions(options);
-  const session = createSessionCodec(options.session);
-  const ring = new IssuerKeys(resolved.issuers, options.verifier ?? defaultVerifierFactory);
-  const keyLog = new KeyLogCheck(resolved.fetch, resolved.timeoutMs);
-  const { minAge, proofPath, now } = resolved;
+  const { minAge, proofPath, now, logger } = resolved;
+  const session = createSessionCodec(options.session, { logger });
+  const factory = options.verifier ?? defaultVerifierFactory;
+  const ring = new IssuerKeys(resolved.issuers, factory);
+  const loggedKeys = new LoggedKeys(factory);
+  const keyLog = new KeyLogCheck({
+    fetch: resolved.fetch,
+    timeoutMs: resolved.timeoutMs,
+    now,
+    minEpochSeconds: resolved.minKeyEpochSeconds,
+  });
+
+  /** Tell the operator (logger) and the onError hook; neither may break the answer. */
+  const report = (error: GateError): void => {
+    if (error.code === "ERR_AGE_REQUIRED") return;
+    try {
+      if (isOperatorError(error))
+        logger.error(`blindgate: ${error.code}: ${error.message}`, logDetails(error));
+      options.onError?.(error);
+    } catch {
+      // A logger or hook that throws does not change what the visitor gets.
+    }
+  };
 
   const redeem = (token: Uint8Array) =>
     redeemToken(token, {
       ring,
       keyLog,
+      loggedKeys,
       minAge,
       nowMs: now(),
       fetch: resolved.fetch,
       timeoutMs: resolved.timeoutMs,
     });
 
-  const refuse = async (error: GateError, staleCookie: boolean): Promise<GateResult> => {
+  const refuse = async (error: GateError, staleCookie: boolean, request: Request): Promise<GateResult> => {
+    report(error);
     const headers = new Headers();
     // A session cookie that is not valid (tampered, expired) is deleted with the refusal. A valid one for a lower
     // threshold stays: it may open another section of the site that asks for less.
     if (staleCookie) headers.append("Set-Cookie", session.clear());
-    if (error.status >= 500) return { ok: false, error, response: errorResponse(error, { headers }) };
+    if (error.status >= 500)
+      return { ok: false, error, response: refusal(error, error.status, headers, request) };
     let challenges: WwwAuthenticateEntry[];
     try {
       challenges = await buildChallenges(resolved.issuers, minAge, now());
     } catch (cause) {
       const failure = toGateError(cause);
-      return { ok: false, error: failure, response: errorResponse(failure, { headers }) };
+      report(failure);
+      return { ok: false, error: failure, response: refusal(failure, failure.status, headers, request) };
     }
     headers.set("WWW-Authenticate", formatWwwAuthenticate(challenges));
-    return { ok: false, error, response: errorResponse(error, { status: 401, headers }) };
+    return { ok: false, error, response: refusal(error, 401, headers, request) };
+  };
+
+  /** The refusal's answer: JSON, or the HTML refusal page for a browser navigating when the option is set. */
+  const refusal = (error: GateError, status: number, headers: Headers, request: Request): Response => {
+    const page = resolved.refusalPage;
+    if (page === undefined || !prefersHtml(request.headers.get("Accept"))) {
+      return errorResponse(error, { status, headers });
+    }
+    const nonce = newNonce();
+    const context = {
+      minAge,
+      status,
+      code: error.code,
+      lang: page.lang ?? pageLang(request.headers.get("Accept-Language")),
+      proofPath,
+      walletUrl: page.walletUrl,
+      browserModuleUrl: page.browserModuleUrl,
+      nonce,
+    };
+    headers.set("Content-Type", "text/html; charset=utf-8");
+    headers.set("Cache-Control", NO_STORE);
+    headers.set("Content-Security-Policy", refusalPageCsp(nonce, page.browserModuleUrl));
+    headers.set("Vary", "Accept, Accept-Language");
+    headers.set("X-Content-Type-Options", "nosniff");
+    headers.set("Referrer-Policy", "no-referrer");
+    return new Response((page.render ?? renderRefusalPage)(context), { status, headers });
   };
 
   async function check(request: Request): Promise<GateResult> {
@@ -129,9 +181,13 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
       const ageOver = await session.read(cookieHeader, now());
       if (ageOver !== undefined && ageOver >= minAge) return { ok: true, ageOver };
       staleCookie = ageOver === undefined && hasCookie(cookieHeader, session.cookieName);
-      return await refuse(new GateError("ERR_AGE_REQUIRED", `proof of age ${minAge}+ required`), staleCookie);
+      return await refuse(
+        new GateError("ERR_AGE_REQUIRED", `proof of age ${minAge}+ required`),
+        staleCookie,
+        request,
+      );
     } catch (error) {
-      return refuse(toGateError(error), staleCookie);
+      return refuse(toGateError(error), staleCookie, request);
     }
   }
 
@@ -143,6 +199,7 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
       return jsonResponse({ ok: true, ageOver }, headers);
     } catch (error) {
       const gateError = toGateError(error);
+      report(gateError);
       const headers = gateError.code === "ERR_METHOD_NOT_ALLOWED" ? { Allow: "POST" } : {};
       return errorResponse(gateError, { headers });
     }

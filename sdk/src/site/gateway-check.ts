@@ -4,10 +4,11 @@ import {
   checkAnswerSchema,
   GATEWAY_ERRORS,
   GATEWAY_PATHS,
+  type GatewayErrorCode,
   gatewayErrorCodeOf,
   toBase64Url,
 } from "../protocol/index.js";
-import { GateError } from "./errors.js";
+import { GateError, type GateErrorCode } from "./errors.js";
 
 /*
  * The gateway's check function (docs/architecture.md): the only call a site makes per proof, and the one that
@@ -22,6 +23,19 @@ import { GateError } from "./errors.js";
  * Request and answer are the contract of sdk/src/protocol/gateway-api.ts, which the gateway's handler parses with
  * too. Fail closed: anything but a well-formed 200 with valid: true and ageOver >= minAge is a refusal.
  */
+
+/**
+ * The gate's code for each refusal of a token by the gateway (party "token" in the contract), so a site sees the
+ * same code whether the gate or the gateway found the fault. Token codes the contract adds later are
+ * ERR_TOKEN_REJECTED.
+ */
+export const TOKEN_REFUSALS: Readonly<Partial<Record<GatewayErrorCode, GateErrorCode>>> = {
+  ERR_TOKEN_SPENT: "ERR_TOKEN_REJECTED",
+  ERR_TOKEN_MALFORMED: "ERR_MALFORMED_TOKEN",
+  ERR_TOKEN_UNKNOWN_KEY: "ERR_UNKNOWN_KEY",
+  ERR_TOKEN_INVALID: "ERR_INVALID_TOKEN",
+  ERR_TOKEN_BELOW_AGE: "ERR_THRESHOLD_TOO_LOW",
+};
 
 /** Path of the check function under the gateway's base URL. */
 export const CHECK_PATH = GATEWAY_PATHS.check;
@@ -47,8 +61,8 @@ export interface CheckRequest {
 
 /**
  * Ask the gateway to mark a token spent. Resolves only when the gateway accepted it; otherwise throws GateError:
- * ERR_TOKEN_REJECTED (the gateway refused the token: spent, unknown, invalid, below the age), or
- * ERR_GATEWAY_UNAVAILABLE (unreachable, slow, 5xx/429, a refusal of the site itself, or an answer outside the
+ * a token refusal ({@link TOKEN_REFUSALS}: ERR_TOKEN_REJECTED when spent, ERR_UNKNOWN_KEY, ERR_INVALID_TOKEN,
+ * ERR_THRESHOLD_TOO_LOW, ERR_MALFORMED_TOKEN), or ERR_GATEWAY_UNAVAILABLE (unreachable, slow, 5xx/429, a refusal of the site itself, or an answer outside the
  * contract). The gateway's own code is kept in `gatewayCode`.
  *
  * @example
@@ -90,9 +104,21 @@ export async function checkWithGateway(request: CheckRequest): Promise<CheckResu
       GATEWAY_ERRORS[code].status === status &&
       GATEWAY_ERRORS[code].party === "token"
     ) {
-      throw new GateError("ERR_TOKEN_REJECTED", `check: the gateway refused the token (${code})`, {
-        gatewayCode: code,
-      });
+      throw new GateError(
+        TOKEN_REFUSALS[code] ?? "ERR_TOKEN_REJECTED",
+        `check: ${GATEWAY_ERRORS[code].meaning}`,
+        {
+          gatewayCode: code,
+        },
+      );
+    }
+    if (code !== undefined && GATEWAY_ERRORS[code].party === "site") {
+      // Said plainly, for the operator's log (the key itself is never written anywhere).
+      throw new GateError(
+        "ERR_GATEWAY_UNAVAILABLE",
+        `check: the gateway refused this site (${code}: ${GATEWAY_ERRORS[code].meaning}); check the issuer's siteKey`,
+        { gatewayCode: code },
+      );
     }
     throw new GateError(
       "ERR_GATEWAY_UNAVAILABLE",

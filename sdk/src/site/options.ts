@@ -1,9 +1,12 @@
 import type { TokenVerifierFactory } from "../protocol/index.js";
-import { isServerName } from "../protocol/index.js";
+import { DEFAULT_MIN_KEY_EPOCH_SECONDS, isServerName } from "../protocol/index.js";
 import { DirectoryCache } from "./directory-cache.js";
 import { GateError } from "./errors.js";
 import type { IssuerState } from "./key-ring.js";
+import type { GateErrorHook, GateLogger } from "./logger.js";
+import { SILENT_LOGGER } from "./logger.js";
 import { DEFAULT_PROOF_PATH } from "./proof-request.js";
+import type { RefusalPageOptions } from "./refusal-page.js";
 import type { SessionOptions } from "./session.js";
 
 /** One trusted issuer: a blindgate gateway (or any RFC 9578 issuer with blindgate's check route). */
@@ -42,6 +45,27 @@ export interface AgeGateOptions {
   now?: () => number;
   /** Timeout of each gateway call in milliseconds (default 5000). */
   timeoutMs?: number;
+  /**
+   * Where the gate reports what its operator should know: a gateway that refuses the site key or cannot be
+   * reached, a key log that fails key consistency, a weak session secret. Default `console`; `false` for silence.
+   * Never receives tokens, cookies, secrets or site keys.
+   */
+  logger?: GateLogger | false;
+  /**
+   * Called with every refusal but the plain "no proof yet" (ERR_AGE_REQUIRED): for metrics and alerts. Use
+   * `isOperatorError(error)` to pick the ones that are not the visitor's doing. A hook that throws is ignored.
+   */
+  onError?: GateErrorHook;
+  /**
+   * Answer browsers navigating to a gated page (Accept prefers text/html) with an HTML page and a "Prove my age"
+   * button instead of the JSON body; status and WWW-Authenticate stay the same.
+   */
+  refusalPage?: RefusalPageOptions;
+  /**
+   * Shortest key epoch an issuer's key log may announce, in seconds (default 3600): shorter epochs, like more
+   * than two live keys per threshold, could partition people and are refused with ERR_KEY_SET.
+   */
+  minKeyEpochSeconds?: number;
 }
 
 /** Options after checking, with defaults filled in. */
@@ -52,6 +76,9 @@ export interface ResolvedOptions {
   fetch: typeof fetch;
   now: () => number;
   timeoutMs: number;
+  logger: GateLogger;
+  refusalPage: RefusalPageOptions | undefined;
+  minKeyEpochSeconds: number;
 }
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -101,21 +128,47 @@ export function resolveOptions(options: AgeGateOptions): ResolvedOptions {
       directory: new DirectoryCache({ baseUrl, fetch: fetchImpl, now, timeoutMs }),
     };
   });
-  return { issuers, minAge, proofPath, fetch: fetchImpl, now, timeoutMs };
+  const logger = options.logger === false ? SILENT_LOGGER : (options.logger ?? console);
+  const minKeyEpochSeconds = options.minKeyEpochSeconds ?? DEFAULT_MIN_KEY_EPOCH_SECONDS;
+  if (!Number.isSafeInteger(minKeyEpochSeconds) || minKeyEpochSeconds < 0) {
+    throw new GateError("ERR_CONFIG", "minKeyEpochSeconds must be a non-negative integer");
+  }
+  const refusalPage = options.refusalPage;
+  if (refusalPage !== undefined) {
+    issuerBaseUrl(refusalPage.walletUrl, 0, "refusalPage.walletUrl");
+    if (
+      typeof refusalPage.browserModuleUrl !== "string" ||
+      !/^[\x21-\x7e]{1,2048}$/.test(refusalPage.browserModuleUrl)
+    ) {
+      throw new GateError("ERR_CONFIG", "refusalPage.browserModuleUrl must be a URL or an absolute path");
+    }
+  }
+  return {
+    issuers,
+    minAge,
+    proofPath,
+    fetch: fetchImpl,
+    now,
+    timeoutMs,
+    logger,
+    refusalPage,
+    minKeyEpochSeconds,
+  };
 }
 
-function issuerBaseUrl(text: string, i: number): string {
+function issuerBaseUrl(text: string, i: number, name = `issuers[${i}].url`): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch (cause) {
-    throw new GateError("ERR_CONFIG", `issuers[${i}].url: not a URL`, { cause });
+    throw new GateError("ERR_CONFIG", `${name}: not a URL`, { cause });
   }
-  const secure = url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
-  if (!secure)
-    throw new GateError("ERR_CONFIG", `issuers[${i}].url: must be https (http for localhost only)`);
+  const secure =
+    url.protocol === "https:" ||
+    (url.protocol === "http:" && (LOOPBACK.has(url.hostname) || url.hostname.endsWith(".localhost")));
+  if (!secure) throw new GateError("ERR_CONFIG", `${name}: must be https (http for localhost only)`);
   if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
-    throw new GateError("ERR_CONFIG", `issuers[${i}].url: no credentials, query or fragment`);
+    throw new GateError("ERR_CONFIG", `${name}: no credentials, query or fragment`);
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }

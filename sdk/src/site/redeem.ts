@@ -1,8 +1,17 @@
-import { ProtocolError, Token, TokenChallenge, toHex, VerificationError } from "../protocol/index.js";
+import {
+  type KeyLogEntry,
+  ProtocolError,
+  Token,
+  TokenChallenge,
+  type TokenVerifier,
+  toHex,
+  VerificationError,
+} from "../protocol/index.js";
 import { GateError } from "./errors.js";
 import { checkWithGateway } from "./gateway-check.js";
 import type { KeyLogCheck } from "./key-log-check.js";
 import type { IssuerKeys } from "./key-ring.js";
+import type { LoggedKeys } from "./logged-keys.js";
 
 /*
  * Accepting a token, in order (cheapest refusals first, the network last):
@@ -14,9 +23,9 @@ import type { IssuerKeys } from "./key-ring.js";
  *   5. the issuer's gateway marks the token spent (/v1/check): single use everywhere, fail closed
  *
  * A key no directory lists any more may still be valid: a gateway's directory shows only the current and the next
- * key of each threshold, while tokens of a retired key stay valid until their "not-after". Such a token is left to
- * the gateways' check alone (which verifies it against every key it still accepts); when every gateway refuses
- * it, the refusal is UNKNOWN_KEY as before.
+ * key of each threshold, while tokens of a retired key stay valid until their "not-after". Such a token is checked
+ * against the key logs: the one issuer whose log announces the key (with its SPKI) gets it, after the same offline
+ * steps 3 and 4 against the logged key; no other gateway ever sees it. A key no log announces is UNKNOWN_KEY.
  */
 
 /** What the site learns from an accepted token: the issuer and the threshold met. Nothing else. */
@@ -29,6 +38,8 @@ export interface Redeemed {
 export interface RedeemContext {
   ring: IssuerKeys;
   keyLog: KeyLogCheck;
+  /** Verifiers of keys known from key logs only (retired keys). */
+  loggedKeys: LoggedKeys;
   minAge: number;
   nowMs: number;
   fetch: typeof fetch;
@@ -40,7 +51,9 @@ export interface RedeemContext {
  *
  * @example
  * ```ts
- * const { ageOver } = await redeemToken(tokenBytes, { ring, minAge: 18, nowMs: Date.now(), fetch, timeoutMs: 5000 });
+ * const { ageOver } = await redeemToken(tokenBytes, {
+ *   ring, keyLog, loggedKeys, minAge: 18, nowMs: Date.now(), fetch, timeoutMs: 5000,
+ * });
  * ```
  */
 export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Promise<Redeemed> {
@@ -59,7 +72,7 @@ export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Pr
     found = await ring.find(keyId);
   } catch (error) {
     if (error instanceof GateError && error.code === "ERR_UNKNOWN_KEY")
-      return redeemUnlisted(bytes, context, error);
+      return redeemUnlisted(bytes, token, context, error);
     throw error;
   }
   const { issuer, key, verifier } = found;
@@ -71,19 +84,9 @@ export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Pr
     throw new GateError("ERR_KEY_EXPIRED", "token: its key has expired");
   }
   // 3b. key consistency: the key is announced in the issuer's key log (read once per key)
-  if (issuer.keyLog) await context.keyLog.assertAnnounced(issuer.baseUrl, keyId, Math.floor(nowMs / 1000));
+  if (issuer.keyLog) await context.keyLog.assertAnnounced(issuer.baseUrl, keyId);
   // 4.
-  const challenge = TokenChallenge.crossOrigin(issuer.issuerName).encode();
-  try {
-    await verifier.verify(token, { challenge });
-  } catch (cause) {
-    if (cause instanceof VerificationError && cause.code === "ERR_UNKNOWN_KEY") {
-      throw new GateError("ERR_UNKNOWN_KEY", "token: its key cannot be used", { cause });
-    }
-    if (cause instanceof ProtocolError)
-      throw new GateError("ERR_INVALID_TOKEN", "token: does not verify", { cause });
-    throw cause;
-  }
+  await verifyOffline(verifier, token, issuer.issuerName);
   // 5.
   await checkWithGateway({
     baseUrl: issuer.baseUrl,
@@ -96,26 +99,67 @@ export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Pr
   return { ageOver: key.ageOver, issuer: issuer.issuerName };
 }
 
-/** Step 5 alone, for a token whose key no directory lists: the first trusted gateway that accepts it decides. */
+/**
+ * A token whose key no directory lists (a retired key, whose tokens stay valid until its "not-after"): only an
+ * issuer whose key log announces that key may see it. The log entry carries the key's SPKI, so the token is
+ * verified here first (threshold, signature, challenge), then sent to that one gateway. A key no log announces is
+ * UNKNOWN_KEY, and the token goes nowhere.
+ */
 async function redeemUnlisted(
-  token: Uint8Array,
+  bytes: Uint8Array,
+  token: Token,
   context: RedeemContext,
   unknown: GateError,
 ): Promise<Redeemed> {
+  const keyId = toHex(token.tokenKeyId);
+  let failure: unknown;
   for (const issuer of context.ring.issuers) {
+    if (!issuer.keyLog) continue;
+    let entry: KeyLogEntry | undefined;
     try {
-      const result = await checkWithGateway({
-        baseUrl: issuer.baseUrl,
-        siteKey: issuer.siteKey,
-        token,
-        minAge: context.minAge,
-        fetch: context.fetch,
-        timeoutMs: context.timeoutMs,
-      });
-      return { ageOver: result.ageOver, issuer: issuer.issuerName };
+      entry = await context.keyLog.findAnnounced(issuer.baseUrl, keyId);
     } catch (error) {
-      if (!(error instanceof GateError) || error.code !== "ERR_TOKEN_REJECTED") throw error;
+      failure ??= error;
+      continue;
     }
+    if (entry === undefined || (entry.kind ?? "token") !== "token") continue;
+    if (entry.threshold < context.minAge) {
+      throw new GateError(
+        "ERR_THRESHOLD_TOO_LOW",
+        `token: its key does not prove age ${context.minAge} or more`,
+      );
+    }
+    const verifier = await context.loggedKeys.verifier(entry);
+    await verifyOffline(verifier, token, issuer.issuerName);
+    const result = await checkWithGateway({
+      baseUrl: issuer.baseUrl,
+      siteKey: issuer.siteKey,
+      token: bytes,
+      minAge: context.minAge,
+      fetch: context.fetch,
+      timeoutMs: context.timeoutMs,
+    });
+    return { ageOver: result.ageOver, issuer: issuer.issuerName };
   }
-  throw unknown;
+  // No log announces the key. When a log could not be read, say so rather than blame the token.
+  throw failure ?? unknown;
+}
+
+/** Step 4: the signature and the challenge, for the issuer's cross-origin TokenChallenge. */
+async function verifyOffline(
+  verifier: TokenVerifier<unknown>,
+  token: Token,
+  issuerName: string,
+): Promise<void> {
+  const challenge = TokenChallenge.crossOrigin(issuerName).encode();
+  try {
+    await verifier.verify(token, { challenge });
+  } catch (cause) {
+    if (cause instanceof VerificationError && cause.code === "ERR_UNKNOWN_KEY") {
+      throw new GateError("ERR_UNKNOWN_KEY", "token: its key cannot be used", { cause });
+    }
+    if (cause instanceof ProtocolError)
+      throw new GateError("ERR_INVALID_TOKEN", "token: does not verify", { cause });
+    throw cause;
+  }
 }

@@ -1,5 +1,6 @@
 import { jwtVerify, SignJWT } from "jose";
 import { GateError } from "./errors.js";
+import type { GateLogger } from "./logger.js";
 
 /*
  * The age session: after a token is accepted, the site remembers "over N" for a short while in a cookie.
@@ -21,6 +22,13 @@ export const DEFAULT_INSECURE_COOKIE_NAME = "blindgate-age";
 
 /** Shortest HMAC secret accepted, in bytes. */
 export const MIN_SECRET_BYTES = 32;
+/**
+ * A secret whose estimated entropy (its length times the Shannon entropy of its own byte frequencies) is below
+ * this many bits gets a warning: `"k".repeat(32)` or a repeated word is long enough but guessable.
+ */
+export const MIN_SECRET_ENTROPY_BITS = 128;
+/** Clock difference tolerated between the servers of one site when a cookie's expiry is read, in seconds. */
+export const SESSION_CLOCK_SKEW_SECONDS = 60;
 const MAX_COOKIE_HEADER = 16 * 1024;
 const MAX_SESSION_JWT = 1024;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
@@ -49,7 +57,9 @@ export interface SessionCodec {
 }
 
 /**
- * Build the session codec of a gate. Throws GateError("ERR_CONFIG") on a short secret, a bad length or a bad name.
+ * Build the session codec of a gate. Throws GateError("ERR_CONFIG") on a short secret, a bad length or a bad name;
+ * warns through `hooks.logger` on a secret of low entropy (the secret itself is never logged). A secret given as
+ * bytes or a string is imported once as a non-extractable HMAC CryptoKey, not at every cookie.
  *
  * @example
  * ```ts
@@ -58,8 +68,11 @@ export interface SessionCodec {
  * const ageOver = await session.read(request.headers.get("Cookie"), Date.now()); // 18
  * ```
  */
-export function createSessionCodec(options: SessionOptions): SessionCodec {
-  const key = sessionKey(options.secret);
+export function createSessionCodec(
+  options: SessionOptions,
+  hooks: { logger?: GateLogger } = {},
+): SessionCodec {
+  const key = sessionKey(options.secret, hooks.logger);
   const secure = options.secure ?? true;
   const maxAge = options.maxAgeSeconds ?? DEFAULT_SESSION_SECONDS;
   if (!Number.isSafeInteger(maxAge) || maxAge < 0 || maxAge > MAX_SESSION_SECONDS) {
@@ -84,20 +97,24 @@ export function createSessionCodec(options: SessionOptions): SessionCodec {
       const jwt = await new SignJWT({ age_over: ageOver })
         .setProtectedHeader({ alg: "HS256" })
         .setExpirationTime(exp)
-        .sign(key);
+        .sign(await key);
       return `${cookieName}=${jwt}; ${attributes}${maxAge === 0 ? "" : `; Max-Age=${maxAge}`}`;
     },
     async read(cookieHeader, nowMs) {
       const jwt = findCookie(cookieHeader, cookieName);
       if (jwt === undefined || jwt.length > MAX_SESSION_JWT) return undefined;
       try {
-        const { payload } = await jwtVerify(jwt, key, {
+        const { payload } = await jwtVerify(jwt, await key, {
           algorithms: ["HS256"],
           currentDate: new Date(nowMs),
           requiredClaims: ["exp"],
         });
         const names = Object.keys(payload).sort();
         if (names.length !== 2 || names[0] !== "age_over" || names[1] !== "exp") return undefined;
+        // A cookie never outlives the configured session: an expiry further off than a fresh session's is not ours
+        // to honour (a cookie signed under a longer setting, or forged with a leaked secret, ends here).
+        const exp = payload.exp as number;
+        if (exp > Math.floor(nowMs / 1000) + lifetime + SESSION_CLOCK_SKEW_SECONDS) return undefined;
         const ageOver = payload.age_over;
         if (typeof ageOver !== "number" || !Number.isInteger(ageOver) || ageOver < 1 || ageOver > 150) {
           return undefined;
@@ -114,19 +131,51 @@ export function createSessionCodec(options: SessionOptions): SessionCodec {
   };
 }
 
-function sessionKey(secret: SessionOptions["secret"]): Uint8Array | CryptoKey {
+function sessionKey(secret: SessionOptions["secret"], logger: GateLogger | undefined): Promise<CryptoKey> {
   if (typeof secret === "string" || secret instanceof Uint8Array) {
     const bytes = typeof secret === "string" ? new TextEncoder().encode(secret) : secret.slice();
     if (bytes.length < MIN_SECRET_BYTES) {
       throw new GateError("ERR_CONFIG", `session.secret must be at least ${MIN_SECRET_BYTES} bytes`);
     }
-    return bytes;
+    const bits = estimatedEntropyBits(bytes);
+    if (bits < MIN_SECRET_ENTROPY_BITS) {
+      logger?.warn(
+        `blindgate: session.secret looks guessable (about ${Math.floor(bits)} bits of entropy, want ${MIN_SECRET_ENTROPY_BITS}); generate one with \`openssl rand -base64 48\``,
+        { code: "WEAK_SESSION_SECRET" },
+      );
+    }
+    const key = crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    bytes.fill(0);
+    return key;
   }
   const algorithm = secret.algorithm as { name?: string; hash?: { name?: string } };
   if (secret.type !== "secret" || algorithm.name !== "HMAC" || algorithm.hash?.name !== "SHA-256") {
     throw new GateError("ERR_CONFIG", "session.secret must be an HMAC SHA-256 CryptoKey");
   }
-  return secret;
+  return Promise.resolve(secret);
+}
+
+/**
+ * A rough entropy estimate of a secret: its length times the Shannon entropy of its byte frequencies. It catches
+ * repeated characters and short repeated words; it cannot tell a random-looking passphrase from a random one.
+ *
+ * @example
+ * ```ts
+ * estimatedEntropyBits(new TextEncoder().encode("k".repeat(32))); // 0
+ * ```
+ */
+export function estimatedEntropyBits(bytes: Uint8Array): number {
+  const counts = new Map<number, number>();
+  for (const b of bytes) counts.set(b, (counts.get(b) ?? 0) + 1);
+  let perByte = 0;
+  for (const n of counts.values()) {
+    const p = n / bytes.length;
+    perByte -= p * Math.log2(p);
+  }
+  return perByte * bytes.length;
 }
 
 /** The value of cookie `name` in a Cookie header (first occurrence), or undefined. */

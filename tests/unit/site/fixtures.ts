@@ -40,6 +40,8 @@ export interface PublishedKey {
   keyId: string;
   notBefore?: number;
   notAfter?: number;
+  /** End of its issuance epoch in the key log (default: notAfter). */
+  issueUntil?: number;
 }
 
 /** A published key with its private half, for minting tokens. */
@@ -75,7 +77,7 @@ let nextExtra = 0;
 /** A key for a threshold, distinct from every defaultKeys set and from the last five extra keys. */
 export function thresholdKey(
   ageOver: number,
-  window: { notBefore?: number; notAfter?: number } = {},
+  window: { notBefore?: number; notAfter?: number; issueUntil?: number } = {},
   slot = EXTRA_FIRST + (nextExtra++ % EXTRA_SLOTS),
 ): ThresholdKey {
   const { privateKey, spki } = rsaPssKey(slot);
@@ -124,6 +126,15 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
   readonly unannounced = new Set<string>();
   /** Break the key log's hash chain (an entry altered after the fact). */
   tamperKeyLog = false;
+  /** Keys the log announces but the directory no longer lists (retired keys); the check still accepts them. */
+  retired: K[] = [];
+  /** More keys in the log only, e.g. a partitioning gateway's 50 keys for one threshold (never in the directory). */
+  logOnly: PublishedKey[] = [];
+  /** Answer the next this-many key-log requests with 429 (Retry-After: `retryAfter`). */
+  throttleKeyLog = 0;
+  retryAfter = "0";
+  /** The `from` of every key-log request, in order. */
+  readonly keyLogFroms: number[] = [];
   /** Answer every check with ERR_SITE_SUSPENDED. */
   suspended = false;
   readonly checks: { token: string; minAge: number }[] = [];
@@ -159,8 +170,17 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
     }
     if (url.pathname === GATEWAY_PATHS.keyLog) {
       this.keyLogFetches++;
-      const entries = await this.keyLog();
-      return this.#answer(this.keyLogMode, () => Response.json({ entries }));
+      const from = Number(url.searchParams.get("from") ?? "0");
+      this.keyLogFroms.push(from);
+      if (this.throttleKeyLog > 0) {
+        this.throttleKeyLog--;
+        const { status, body } = gatewayErrorAnswer("ERR_THROTTLED", "too many requests");
+        return Response.json(body, { status, headers: { "Retry-After": this.retryAfter } });
+      }
+      const entries = (await this.keyLog()).slice(from);
+      return this.#answer(this.keyLogMode, () =>
+        Response.json({ entries }, { headers: { "Cache-Control": "public, max-age=60" } }),
+      );
     }
     if (url.pathname === GATEWAY_PATHS.check && init?.method === "POST") {
       return this.#answer(this.mode, () => {
@@ -178,7 +198,7 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
         } catch {
           return refusal("ERR_TOKEN_MALFORMED", "token is not a type 0x0002 Token");
         }
-        const key = this.keys.find((k) => k.keyId === toHex(token.tokenKeyId));
+        const key = [...this.keys, ...this.retired].find((k) => k.keyId === toHex(token.tokenKeyId));
         if (key === undefined)
           return refusal("ERR_TOKEN_UNKNOWN_KEY", "no key accepted now signed this token");
         if (key.ageOver < parsed.data.minAge) return refusal("ERR_TOKEN_BELOW_AGE", "below the age asked");
@@ -201,8 +221,12 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
   async keyLog(): Promise<KeyLogEntry[]> {
     const entries: KeyLogEntry[] = [];
     let prevHash = "";
-    for (const key of this.keys.filter((k) => !this.unannounced.has(k.keyId))) {
-      for (const event of ["created", "published"] as const) {
+    const logged = [...this.retired, ...this.keys, ...this.logOnly];
+    for (const key of logged.filter((k) => !this.unannounced.has(k.keyId))) {
+      const retired = this.retired.includes(key as K);
+      for (const event of retired
+        ? (["created", "published", "retired"] as const)
+        : (["created", "published"] as const)) {
         const entry = {
           seq: entries.length,
           at: (key.notBefore ?? 1_700_000_000) - 60,
@@ -211,7 +235,7 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
           threshold: key.ageOver,
           spki: toBase64Url(key.spki),
           notBefore: key.notBefore ?? 1_700_000_000,
-          issueUntil: key.notAfter ?? 2_000_000_000,
+          issueUntil: key.issueUntil ?? key.notAfter ?? 2_000_000_000,
           validUntil: key.notAfter ?? 2_000_000_000,
           prevHash,
         };
@@ -282,6 +306,34 @@ export function defaultKeys(clock: Clock, set: 0 | 1 = 0): ThresholdKey[] {
   return [13, 15, 16, 18, 21].map((age, i) =>
     thresholdKey(age, { notBefore: clock.seconds - 3600, notAfter: clock.seconds + 7 * 86400 }, set * 5 + i),
   );
+}
+
+/** A logger that keeps what it is told, for assertions. */
+export class CapturingLogger {
+  readonly lines: { level: "warn" | "error"; message: string; details?: Record<string, unknown> }[] = [];
+  warn = (message: string, details?: Record<string, unknown>): void => {
+    this.lines.push(details === undefined ? { level: "warn", message } : { level: "warn", message, details });
+  };
+  error = (message: string, details?: Record<string, unknown>): void => {
+    this.lines.push(
+      details === undefined ? { level: "error", message } : { level: "error", message, details },
+    );
+  };
+  /** Everything written, as one string (to look for secrets). */
+  text(): string {
+    return JSON.stringify(this.lines);
+  }
+}
+
+/** A key-log entry's worth of a key that exists only in a log (no private half): for partitioning logs. */
+export function fakeLoggedKey(n: number, ageOver: number, notBefore: number, notAfter: number): PublishedKey {
+  return {
+    ageOver,
+    keyId: n.toString(16).padStart(64, "f"),
+    spki: new Uint8Array([n & 255]),
+    notBefore,
+    notAfter,
+  };
 }
 
 /** Base64url without padding, for proof bodies. */

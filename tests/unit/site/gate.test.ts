@@ -4,6 +4,7 @@ import { decodeJwt } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   b64,
+  CapturingLogger,
   Clock,
   defaultKeys,
   FakeGateway,
@@ -18,10 +19,12 @@ const SITE = "https://site.example";
 
 let clock: Clock;
 let gateway: FakeGateway;
+let logger: CapturingLogger;
 
 beforeEach(() => {
   clock = new Clock();
   gateway = new FakeGateway("gateway.example", defaultKeys(clock));
+  logger = new CapturingLogger();
 });
 
 function gateFor(minAge: number, extra: Partial<AgeGateOptions> = {}, gateways: FakeGateway[] = [gateway]) {
@@ -32,6 +35,7 @@ function gateFor(minAge: number, extra: Partial<AgeGateOptions> = {}, gateways: 
     fetch: fetchFor(...gateways),
     now: clock.now,
     timeoutMs: 200,
+    logger,
     ...extra,
   });
 }
@@ -241,17 +245,30 @@ describe("the proof endpoint", () => {
     },
   );
 
-  it("fails closed when the gateway refuses the site key", async () => {
+  it("fails closed when the gateway refuses the site key, and says so to the operator (not silently)", async () => {
+    const errors: string[] = [];
     const gate = createAgeGate({
-      issuers: { url: gateway.baseUrl, siteKey: "wrong-key" },
+      issuers: { url: gateway.baseUrl, siteKey: "wrong-key-s3cr3t" },
       minAge: 18,
       session: { secret: SECRET },
       fetch: fetchFor(gateway),
       now: clock.now,
+      logger,
+      onError: (error) => errors.push(`${error.code} ${error.gatewayCode}`),
     });
     const response = await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example")));
     expect(response.status).toBe(503);
     expect(await errorCode(response)).toBe("ERR_GATEWAY_UNAVAILABLE");
+    expect(errors).toEqual(["ERR_GATEWAY_UNAVAILABLE ERR_SITE_KEY_INVALID"]);
+    expect(logger.lines).toEqual([
+      {
+        level: "error",
+        message: expect.stringMatching(/refused this site \(ERR_SITE_KEY_INVALID.*siteKey/),
+        details: { code: "ERR_GATEWAY_UNAVAILABLE", gatewayCode: "ERR_SITE_KEY_INVALID" },
+      },
+    ]);
+    expect(logger.text()).not.toContain("s3cr3t");
+    expect(logger.text()).not.toContain(SECRET);
   });
 
   it("takes POST only, JSON only, and refuses cross-site posts", async () => {

@@ -1,5 +1,5 @@
 import { GATEWAY_ERROR_CODES, GATEWAY_ERRORS, gatewayErrorAnswer } from "@blindgate/sdk/protocol";
-import { checkWithGateway, GateError } from "@blindgate/sdk/site";
+import { checkWithGateway, GateError, TOKEN_REFUSALS } from "@blindgate/sdk/site";
 import { describe, expect, it } from "vitest";
 
 /*
@@ -61,7 +61,10 @@ describe("checkWithGateway", () => {
     [200, { valid: true }, "ERR_GATEWAY_UNAVAILABLE"],
     [200, "not json", "ERR_GATEWAY_UNAVAILABLE"],
     [409, { error: { code: "ERR_TOKEN_SPENT", message: "x" } }, "ERR_TOKEN_REJECTED"],
-    [422, { error: { code: "ERR_TOKEN_INVALID", message: "x" } }, "ERR_TOKEN_REJECTED"],
+    [422, { error: { code: "ERR_TOKEN_INVALID", message: "x" } }, "ERR_INVALID_TOKEN"],
+    [422, { error: { code: "ERR_TOKEN_UNKNOWN_KEY", message: "x" } }, "ERR_UNKNOWN_KEY"],
+    [422, { error: { code: "ERR_TOKEN_BELOW_AGE", message: "x" } }, "ERR_THRESHOLD_TOO_LOW"],
+    [400, { error: { code: "ERR_TOKEN_MALFORMED", message: "x" } }, "ERR_MALFORMED_TOKEN"],
     // a token code with a status the contract does not give it, or a code outside the contract: fail closed
     [400, { error: { code: "ERR_TOKEN_SPENT", message: "x" } }, "ERR_GATEWAY_UNAVAILABLE"],
     [409, { error: { code: "TOKEN_SPENT", message: "x" } }, "ERR_GATEWAY_UNAVAILABLE"],
@@ -80,11 +83,29 @@ describe("checkWithGateway", () => {
     "the gateway's %s is the token's refusal only when it is about the token",
     async (code) => {
       const { status, body } = gatewayErrorAnswer(code, "m");
+      // The gateway's token refusals become the gate's codes for the same fault; everything else fails closed.
       const expected =
-        GATEWAY_ERRORS[code].party === "token" ? "ERR_TOKEN_REJECTED" : "ERR_GATEWAY_UNAVAILABLE";
+        GATEWAY_ERRORS[code].party === "token"
+          ? (TOKEN_REFUSALS[code] ?? "ERR_TOKEN_REJECTED")
+          : "ERR_GATEWAY_UNAVAILABLE";
       expect(await outcome(status, body)).toBe(expected);
     },
   );
+
+  it("says plainly that the gateway refused the site key, without writing the key", async () => {
+    const { status, body } = gatewayErrorAnswer("ERR_SITE_KEY_INVALID", "unknown site API key");
+    const error = await checkWithGateway({
+      baseUrl: "https://gw.example",
+      siteKey: "site-key-s3cr3t-value",
+      token,
+      minAge: 18,
+      fetch: answering(status, body),
+      timeoutMs: 1000,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "ERR_GATEWAY_UNAVAILABLE", gatewayCode: "ERR_SITE_KEY_INVALID" });
+    expect((error as GateError).message).toMatch(/refused this site.*siteKey/);
+    expect((error as GateError).message).not.toContain("s3cr3t");
+  });
 
   it("keeps the gateway's code on the error", async () => {
     const { status, body } = gatewayErrorAnswer("ERR_TOKEN_SPENT", "spent");

@@ -1,6 +1,11 @@
-import { createSessionCodec, GateError } from "@blindgate/sdk/site";
+import {
+  createSessionCodec,
+  estimatedEntropyBits,
+  GateError,
+  MIN_SECRET_ENTROPY_BITS,
+} from "@blindgate/sdk/site";
 import { decodeJwt, decodeProtectedHeader, SignJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SECRET } from "./fixtures.js";
 
 const NOW = 1_800_000_000_000;
@@ -129,5 +134,81 @@ describe("age session cookie", () => {
     ]) {
       expect(await session.read(header, NOW)).toBeUndefined();
     }
+  });
+});
+
+describe("age session hardening", () => {
+  const forge = (exp: number) =>
+    new SignJWT({ age_over: 18 })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(SECRET));
+
+  it("refuses a cookie whose expiry is further off than the configured session (a 10-year exp)", async () => {
+    const session = createSessionCodec({ secret: SECRET, maxAgeSeconds: 900 });
+    const name = "__Host-blindgate-age";
+    const nowS = NOW / 1000;
+    expect(await session.read(`${name}=${await forge(nowS + 10 * 365 * 86400)}`, NOW)).toBeUndefined();
+    expect(await session.read(`${name}=${await forge(nowS + 900 + 61)}`, NOW)).toBeUndefined();
+    // A fresh session's expiry, and one a server with a clock up to a minute ahead signed, are read back.
+    expect(await session.read(`${name}=${await forge(nowS + 900)}`, NOW)).toBe(18);
+    expect(await session.read(`${name}=${await forge(nowS + 900 + 60)}`, NOW)).toBe(18);
+  });
+
+  it("caps a browser-session cookie (maxAgeSeconds 0) at its one-hour signed expiry", async () => {
+    const session = createSessionCodec({ secret: SECRET, maxAgeSeconds: 0 });
+    const name = "__Host-blindgate-age";
+    expect(await session.read(`${name}=${await forge(NOW / 1000 + 3600)}`, NOW)).toBe(18);
+    expect(await session.read(`${name}=${await forge(NOW / 1000 + 86400)}`, NOW)).toBeUndefined();
+  });
+
+  it("imports a string secret once, not at every cookie", async () => {
+    const importKey = vi.spyOn(crypto.subtle, "importKey");
+    try {
+      const session = createSessionCodec({ secret: SECRET });
+      for (let i = 0; i < 5; i++) {
+        const cookie = (await session.issue(18, NOW)).split(";")[0] ?? "";
+        expect(await session.read(cookie, NOW)).toBe(18);
+      }
+      expect(importKey).toHaveBeenCalledTimes(1);
+    } finally {
+      importKey.mockRestore();
+    }
+  });
+
+  it("warns through the logger on a low-entropy secret, without writing it", async () => {
+    const weak = "k".repeat(32);
+    const lines: unknown[] = [];
+    const logger = {
+      warn: (...args: unknown[]) => lines.push(args),
+      error: (...args: unknown[]) => lines.push(args),
+    };
+    const session = createSessionCodec({ secret: weak }, { logger });
+    expect(lines).toHaveLength(1);
+    expect(JSON.stringify(lines)).toMatch(/session\.secret looks guessable/);
+    expect(JSON.stringify(lines)).not.toContain(weak);
+    // Still works: a warning, not a refusal.
+    expect(await session.read((await session.issue(18, NOW)).split(";")[0] ?? "", NOW)).toBe(18);
+    for (const secret of ["ab".repeat(16), "password".repeat(4)]) {
+      createSessionCodec({ secret }, { logger });
+    }
+    expect(lines).toHaveLength(3);
+  });
+
+  it("does not warn on random secrets or the guide's `openssl rand -base64 48`", () => {
+    const warned: unknown[] = [];
+    const logger = { warn: (...args: unknown[]) => warned.push(args), error: () => undefined };
+    createSessionCodec(
+      { secret: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64") },
+      { logger },
+    );
+    createSessionCodec({ secret: crypto.getRandomValues(new Uint8Array(32)) }, { logger });
+    createSessionCodec(
+      { secret: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex") },
+      { logger },
+    );
+    expect(warned).toEqual([]);
+    expect(estimatedEntropyBits(new TextEncoder().encode("k".repeat(32)))).toBe(0);
+    expect(MIN_SECRET_ENTROPY_BITS).toBe(128);
   });
 });
