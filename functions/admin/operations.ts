@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
 import { hashApiKey } from "../services/sites.js";
-import type { PartyStatus, ProviderRecord, SiteRecord, Stores } from "../stores/index.js";
+import type {
+  PartyStatus,
+  ProviderRecord,
+  ProviderSettingsStore,
+  SiteRecord,
+  Stores,
+} from "../stores/index.js";
 
 /*
  * Onboarding, the same operations for the CLI (`npm run admin`), the local server and tests. Inputs are checked
@@ -83,7 +89,7 @@ export async function addProvider(
   };
   if (!(await stores.providers.add(record))) {
     throw new AdminError(
-      `provider ${id} exists already: adding never changes a provider (use suspend / activate, or a new id)`,
+      `provider ${id} exists already: adding never changes a provider (use suspend / activate, set-quota, set-max-threshold, or a new id)`,
     );
   }
   return record;
@@ -109,4 +115,27 @@ export async function setProviderStatus(stores: Stores, id: string, status: Part
 
 export async function setSiteStatus(stores: Stores, id: string, status: PartyStatus): Promise<void> {
   if (!(await stores.sites.setStatus(id, status))) throw new AdminError(`no site ${id}`);
+}
+
+const quotaValue = z.int().check(z.positive(), z.maximum(1e12));
+const thresholdValue = z.int().check(z.minimum(1), z.maximum(150));
+
+/** Set a provider's monthly token quota (UTC month); the month's usage so far is kept. */
+export async function setProviderQuota(
+  settings: ProviderSettingsStore,
+  id: string,
+  quota: number,
+): Promise<void> {
+  const monthlyQuota = parse(quotaValue, quota, "quota");
+  if (!(await settings.update(id, { monthlyQuota }))) throw new AdminError(`no provider ${id}`);
+}
+
+/** Set the highest age threshold a provider may attest (its grants' age_over). */
+export async function setProviderMaxThreshold(
+  settings: ProviderSettingsStore,
+  id: string,
+  threshold: number,
+): Promise<void> {
+  const maxThreshold = parse(thresholdValue, threshold, "threshold");
+  if (!(await settings.update(id, { maxThreshold }))) throw new AdminError(`no provider ${id}`);
 }

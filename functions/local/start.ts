@@ -1,6 +1,7 @@
 import { exportGrantJwks, generateGrantKey } from "@blindgate/sdk/provider";
 import { startDemoProvider } from "../../demo/provider/server.js";
 import { startDemoSite } from "../../demo/site/server.js";
+import { removeLocalState, writeLocalState } from "../admin/local-state.js";
 import { defaultDataKeyFile, startLocalGateway } from "./gateway.js";
 
 /*
@@ -36,6 +37,8 @@ const gateway = await startLocalGateway({
   dataKeyFile: process.env.BLINDGATE_DATA_KEY_FILE ?? defaultDataKeyFile(),
 });
 if (gateway.localUrl !== gatewayLocalUrl) throw new Error(`gateway listens on ${gateway.localUrl}`);
+// `npm run admin` finds this gateway by the state file (endpoint, tables, issuer; no secret), removed on stop.
+const stateFile = await writeLocalState({ config: gateway.config, gatewayUrl: gateway.localUrl });
 const walletOrigin = new URL(gateway.walletUrl).origin;
 
 const grantKey = await generateGrantKey({ kid: "demo-1" });
@@ -87,6 +90,7 @@ For your own site's server on this machine (docs/site-guide.md):
 
 Open ${demoSite.url} in a browser. Ctrl-C stops everything.
 `);
+console.log(`Admin: npm run admin -- where   (finds this gateway through ${stateFile})\n`);
 
 let stopping = false;
 async function stop() {
@@ -94,6 +98,7 @@ async function stop() {
   stopping = true;
   await demoSite.close();
   await provider.close();
+  await removeLocalState(stateFile);
   await gateway.close();
   process.exit(0);
 }

@@ -13,6 +13,7 @@ export type {
   OnceStore,
   PartyStatus,
   ProviderRecord,
+  ProviderSettingsStore,
   ProviderStore,
   QuotaOutcome,
   ReportKeyRecord,

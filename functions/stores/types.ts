@@ -90,6 +90,12 @@ export interface ProviderStore {
 /** What {@link ProviderStore.consumeQuota} decided. */
 export type QuotaOutcome = "ok" | "over-quota" | "inactive";
 
+/** Changes an operator makes to a provider (`npm run admin -- provider set-quota | set-max-threshold`). */
+export interface ProviderSettingsStore {
+  /** Set the given fields of an existing provider; false when there is no such provider. */
+  update(id: string, changes: { monthlyQuota?: number; maxThreshold?: number }): Promise<boolean>;
+}
+
 /** A site that may call the check function; only a hash of its API key is kept. */
 export interface SiteRecord {
   /** hex SHA-256 of the API key. */

@@ -1,0 +1,38 @@
+import { type DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import type { ProviderSettingsStore } from "../types.js";
+import { isConditionFailure, N, S, send } from "./item.js";
+
+/*
+ * An operator's changes to a provider, on the providers table: one conditional update of the named attributes
+ * (the provider must exist; nothing else of its item is touched: status, usage counters, JWKS stay as they are).
+ * The issue function reads providers through a per-container cache: a change holds everywhere within its refresh.
+ */
+
+export class DynamoProviderSettings implements ProviderSettingsStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async update(id: string, changes: { monthlyQuota?: number; maxThreshold?: number }): Promise<boolean> {
+    const set = Object.entries(changes).filter(([, v]) => v !== undefined) as [string, number][];
+    if (set.length === 0) return true;
+    try {
+      await send(
+        this.client,
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: S(id) },
+          UpdateExpression: `SET ${set.map((_, i) => `#a${i} = :v${i}`).join(", ")}`,
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: Object.fromEntries(set.map(([name], i) => [`#a${i}`, name])),
+          ExpressionAttributeValues: Object.fromEntries(set.map(([, value], i) => [`:v${i}`, N(value)])),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
