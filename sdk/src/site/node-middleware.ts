@@ -1,19 +1,35 @@
 import type { AgeGate } from "./gate.js";
 import { MAX_PROOF_BODY } from "./proof-request.js";
-import { errorResponse } from "./responses.js";
 
 /*
  * node:http and Express-style middleware: `(req, res, next)`. The types are structural, so the SDK needs neither
  * @types/node nor Express; an IncomingMessage/ServerResponse pair (or Express's) fits them. The request is turned
  * into a Fetch Request (headers; the body only for the proof endpoint, read up to a bound), handed to the gate,
  * and the gate's answer is written back. On a pass, `req.ageOver` is set and `next()` is called.
+ *
+ * Under an Express mount (`app.use("/adult", ageGate)`) Express strips the prefix from `req.url`; the gate reads
+ * `req.originalUrl`, so the proof path is always matched against the full path, the same one the browser posts to.
+ * Errors: the gate's refusals are answered here (fail closed); a fault of the adapter itself goes to `next(err)`,
+ * and an error thrown by the app inside `next()` is never caught here: Express's error handlers see both.
  */
+
+declare global {
+  // Express's Request extends Express.Request: this adds the threshold the gate sets on a pass.
+  namespace Express {
+    interface Request {
+      /** Set by `toNodeMiddleware(gate)` on a request that passed the age gate: the threshold met. */
+      ageOver?: number;
+    }
+  }
+}
 
 /** The parts of node:http's IncomingMessage (or Express's Request) the middleware reads. */
 export interface NodeRequestLike extends AsyncIterable<unknown> {
   method?: string | undefined;
   url?: string | undefined;
   headers: Record<string, string | string[] | undefined>;
+  /** Express: the URL before the mount path was stripped from `url`. */
+  originalUrl?: string | undefined;
   /** Set by an Express body parser that ran before the gate. */
   body?: unknown;
   /** Set by the gate on a pass: the threshold met. */
@@ -26,6 +42,8 @@ export interface NodeResponseLike {
   setHeader(name: string, value: string | number | readonly string[]): unknown;
   getHeader(name: string): string | number | string[] | undefined;
   end(chunk?: Uint8Array | string): unknown;
+  /** True once the headers are written (node:http, Express). */
+  headersSent?: boolean;
 }
 
 /** Express's `next`. */
@@ -40,11 +58,16 @@ export type NodeMiddleware = (
 
 /**
  * Gate every request that goes through it; requests to the gate's proofPath are answered by the proof endpoint.
+ * On a pass it sets `req.ageOver` (typed on Express's Request) and calls `next()`; on a refusal it answers itself;
+ * a fault of its own goes to `next(err)`. Mounted under a prefix, mount it on `gate.proofPath` too, so the
+ * browser's post to the proof path (always from the site root) reaches it.
  *
  * @example
  * ```ts
- * // Express
- * app.use("/adult", toNodeMiddleware(gate));
+ * // Express: gate /adult and below; the proof endpoint at the site root
+ * const ageGate = toNodeMiddleware(gate);
+ * app.use(gate.proofPath, ageGate);
+ * app.use("/adult", ageGate);
  * // node:http
  * const ageGate = toNodeMiddleware(gate);
  * http.createServer((req, res) => ageGate(req, res, () => app(req, res)));
@@ -53,6 +76,7 @@ export type NodeMiddleware = (
 export function toNodeMiddleware(gate: AgeGate): NodeMiddleware {
   return async (req, res, next) => {
     let response: Response;
+    let passed = false;
     try {
       const request = await toFetchRequest(req, gate.proofPath);
       if (new URL(request.url).pathname === gate.proofPath) {
@@ -62,15 +86,18 @@ export function toNodeMiddleware(gate: AgeGate): NodeMiddleware {
         if (result.ok) {
           req.ageOver = result.ageOver;
           if (result.setCookie !== undefined) appendSetCookie(res, result.setCookie);
-          next();
-          return;
+          passed = true;
         }
-        response = result.response;
+        response = result.ok ? new Response(null) : result.response;
       }
+      if (!passed) await writeFetchResponse(res, response);
     } catch (error) {
-      response = errorResponse(error);
+      // Not a refusal (those are answered above) but a fault here: the app's error handler decides.
+      next(error);
+      return;
     }
-    await writeFetchResponse(res, response);
+    // Outside the try: whatever the app throws is the app's, and propagates untouched.
+    if (passed) next();
   };
 }
 
@@ -94,7 +121,9 @@ export async function toFetchRequest(req: NodeRequestLike, proofPath: string): P
       // A header value Fetch cannot hold: leave it out (it cannot be one the gate reads).
     }
   }
-  const path = typeof req.url === "string" && req.url.startsWith("/") ? req.url : "/";
+  // Express strips a mount path from req.url and keeps the full one in originalUrl.
+  const raw = typeof req.originalUrl === "string" ? req.originalUrl : req.url;
+  const path = typeof raw === "string" && raw.startsWith("/") ? raw : "/";
   let url: URL;
   try {
     url = new URL(path, `http://${headers.get("host") ?? "localhost"}`);

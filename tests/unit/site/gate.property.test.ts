@@ -14,6 +14,7 @@ const gate = createAgeGate({
   issuers: { url: gateway.baseUrl, siteKey: gateway.siteKey },
   minAge: 18,
   session: { secret: SECRET },
+  logger: false,
   fetch: fetchFor(gateway),
   now: clock.now,
 });

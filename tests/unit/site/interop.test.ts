@@ -35,6 +35,7 @@ describe("interop with a standard Privacy Pass client and issuer", () => {
       issuers: { url: gateway.baseUrl, siteKey: gateway.siteKey },
       minAge: 17,
       session: { secret: SECRET },
+      logger: false,
       fetch: fetchFor(gateway),
       now: clock.now,
     };

@@ -13,6 +13,7 @@ beforeEach(() => {
     issuers: { url: gateway.baseUrl, siteKey: gateway.siteKey },
     minAge: 18,
     session: { secret: SECRET },
+    logger: false,
     fetch: fetchFor(gateway),
     now: clock.now,
   });
