@@ -81,7 +81,11 @@ export async function issueTokens(
   // 1.
   const requests = decodeRequests(input.body, batch, config.maxBatch);
 
-  // 2.
+  // 2. (the key table is read meanwhile, at most every 30 s per container: on a cold container that read would
+  //    otherwise be a round trip of its own before signing; planRequests joins the read in flight)
+  keyCacheFor(deps)
+    .all(now)
+    .catch(() => undefined);
   const grant = await verifyGrant(deps, input.grant, now);
   const { claims, provider } = grant;
   if (requests.length > claims.max_tokens) {
