@@ -8,7 +8,7 @@ import { ristretto255, ristretto255_hasher } from "@noble/curves/ed25519.js";
 import { ActError } from "./errors.js";
 
 /** The ristretto255 point class. */
-export const Point = ristretto255.Point;
+export const Point: typeof ristretto255.Point = ristretto255.Point;
 /** A ristretto255 group element. */
 export type Point = InstanceType<typeof ristretto255.Point>;
 /** The scalar field of ristretto255 (integers modulo the group order q). */
