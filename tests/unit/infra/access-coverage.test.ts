@@ -107,6 +107,14 @@ beforeAll(async () => {
     const answer = await check(gateway, apiKey, token as NonNullable<typeof token>, 18);
     expect(answer.json).toMatchObject({ valid: true, ageOver: 18 });
   });
+  await during("report", async () => {
+    // The first request creates and announces the report key; a day later, the first request for the closed day
+    // seals it (counters, providers' quotas, the key log) and signs it.
+    const day = new Date(clock * 1000).toISOString().slice(0, 10);
+    expect((await fetch(`${gateway.url}/v1/report?day=${day}`)).status).toBe(404);
+    clock += 86_400;
+    expect((await fetch(`${gateway.url}/v1/report?day=${day}`)).status).toBe(200);
+  });
   // Two weeks and a day later: the first keys have expired (removed), new ones are due (created, logged).
   clock += 15 * 86_400;
   await during("rotateKeys", async () => {
