@@ -22,9 +22,25 @@ export type DepsSource = Deps | (() => Promise<Deps>);
 
 export const systemClock = (): number => Math.floor(Date.now() / 1000);
 
+/**
+ * Bounds on every DynamoDB call, so a store that is down or slow makes a route answer 503 ERR_UNAVAILABLE well
+ * inside its Lambda timeout (10 s for check) instead of hanging: at most 2 attempts of at most 2 s each, 1 s to
+ * connect. A conditional write that timed out may or may not have happened; every write the gateway makes is
+ * either idempotent for the same request or decides single use (a retry is then refused or answered again).
+ */
+export const DYNAMO_LIMITS = { maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 2000 } as const;
+
 export function dynamoClient(endpoint: string | undefined): DynamoDBClient {
-  if (endpoint === undefined) return new DynamoDBClient({});
+  const limits = {
+    maxAttempts: DYNAMO_LIMITS.maxAttempts,
+    requestHandler: {
+      connectionTimeout: DYNAMO_LIMITS.connectionTimeoutMs,
+      requestTimeout: DYNAMO_LIMITS.requestTimeoutMs,
+    },
+  };
+  if (endpoint === undefined) return new DynamoDBClient(limits);
   return new DynamoDBClient({
+    ...limits,
     endpoint,
     region: process.env.AWS_REGION ?? "local",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },

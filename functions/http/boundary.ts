@@ -26,6 +26,10 @@ export function httpErrors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
       if (error instanceof StoreError && error.code === "ERR_STORE_UNAVAILABLE") {
         error = new UnavailableError("the store", error);
       }
+      if (isMiddyTimeout(error)) {
+        // middy ends a request just before the Lambda's own timeout: the stores were too slow to answer in time.
+        error = new UnavailableError("the gateway (time is up)", error);
+      }
       if (error instanceof GatewayError) {
         if (error.status >= 500) log("warn", "unavailable", { code: error.code, cause: causeName(error) });
         request.response = errorResult(error);
@@ -39,4 +43,13 @@ export function httpErrors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
 
 function causeName(error: Error): string | undefined {
   return error.cause instanceof Error ? error.cause.name : undefined;
+}
+
+/** middy's early answer before the function's timeout (`timeoutEarlyResponse`). */
+function isMiddyTimeout(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === "TimeoutError" &&
+    (error.cause as { package?: unknown } | undefined)?.package === "@middy/core"
+  );
 }

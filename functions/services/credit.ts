@@ -119,7 +119,7 @@ export async function issueCredentialForGrant(
       throw new GatewayError("ERR_CREDIT_PROOF", "credit: the request proof does not verify");
     throw error;
   }
-  await spend(deps, grant, signable + credits, now);
+  await spend(deps, grant, signable + credits, now, new TextEncoder().encode(JSON.stringify(body)));
   const tokens = requests.length === 0 ? undefined : toBase64Url(encodeBatchResponse(signPlan(plan)));
   metric("Credentials", 1, { threshold: String(creditKey.threshold) });
   metric("Grants", 1, { provider: grant.provider.id });

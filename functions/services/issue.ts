@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   decodeBatchRequest,
   encodeBatchResponse,
@@ -107,7 +108,7 @@ export async function issueTokens(
   }
 
   // 4.
-  await countIssue(deps, provider.id, plan, now, spend(deps, grant, signable, now));
+  await countIssue(deps, provider.id, plan, now, spend(deps, grant, signable, now, input.body));
 
   // 5.
   const responses = signPlan(plan);
@@ -154,25 +155,40 @@ export async function spend(
   { claims, provider }: VerifiedGrant,
   tokens: number,
   now: number,
+  request: Uint8Array,
 ): Promise<void> {
   const { grants, providers } = deps.stores;
   const jti = `${provider.id}:${claims.jti}`;
   const month = period(now);
-  const [fresh, quota] = await Promise.allSettled([
-    grants.useOnce(jti, claims.exp + 60, now),
+  // The jti is kept with a hash of the request it paid for: the same request sent again (its answer was lost, or
+  // a store timed out after the write landed) is served again; any other use of the grant is a replay.
+  const paidFor = new Uint8Array(createHash("sha256").update(request).digest());
+  const [claim, quota] = await Promise.allSettled([
+    grants.claim(jti, claims.exp + 60, now, paidFor),
     providers.consumeQuota(provider.id, month, tokens, provider.monthlyQuota),
   ]);
-  const jtiUsed = fresh.status === "fulfilled" && fresh.value;
   const counted = quota.status === "fulfilled" && quota.value === "ok";
-  if (jtiUsed && counted) return;
+  const retry =
+    claim.status === "fulfilled" &&
+    !claim.value.fresh &&
+    claim.value.record !== undefined &&
+    Buffer.from(claim.value.record).equals(paidFor);
+  if (claim.status === "fulfilled" && claim.value.fresh && counted) return;
+  if (retry) {
+    // Counted when it was first paid for (or lost with a timed-out write: at most one request per grant).
+    if (counted) await providers.refundQuota(provider.id, month, tokens);
+    return;
+  }
+  const jtiTaken = claim.status === "fulfilled" && claim.value.fresh;
   // Give back what was taken, then refuse (store faults first: nothing was decided).
   await Promise.all([
-    jtiUsed ? grants.release(jti) : undefined,
+    jtiTaken ? grants.release(jti) : undefined,
     counted ? providers.refundQuota(provider.id, month, tokens) : undefined,
   ]);
-  if (fresh.status === "rejected") throw fresh.reason;
+  if (claim.status === "rejected") throw claim.reason;
   if (quota.status === "rejected") throw quota.reason;
-  if (!fresh.value) throw new GrantError("ERR_GRANT_REPLAYED", "this grant was used already");
+  if (!claim.value.fresh)
+    throw new GrantError("ERR_GRANT_REPLAYED", "this grant was used already, for another request");
   if (quota.value === "inactive") throw new GrantError("ERR_PROVIDER_SUSPENDED", "provider suspended");
   throw new GrantError("ERR_PROVIDER_QUOTA", "the provider's monthly quota is used up");
 }
