@@ -137,7 +137,8 @@ export async function countCheck(
 
 /**
  * An issuance's spend (the grant's jti and the provider's quota), counted: the grant, the tokens per provider and
- * per key go out with it; taken back if the spend refuses. Resolves or rejects as `spend` does.
+ * per key go out with it; taken back if the spend refuses, or resolves "retry" (the same request served again).
+ * Resolves or rejects as `spend` does.
  *
  * @example
  * ```ts
@@ -149,7 +150,7 @@ export async function countIssue(
   providerId: string,
   plan: readonly ({ readonly key: TokenKeyRecord } | undefined)[],
   now: number,
-  spend: Promise<void>,
+  spend: Promise<void | "retry">,
 ): Promise<void> {
   const counts: Record<string, number> = { [COUNTERS.grants(providerId)]: 1 };
   let tokens = 0;
@@ -162,11 +163,12 @@ export async function countIssue(
   counts[COUNTERS.tokens(providerId)] = tokens;
   const [spent, counted] = await Promise.allSettled([spend, deps.stores.reports.count(utcDay(now), counts)]);
   if (counted.status === "rejected") countLost(counted.reason);
-  if (spent.status === "fulfilled") return;
+  // A retry of a request already paid for ("retry") was counted when it was first served: take this count back.
+  if (spent.status === "fulfilled" && spent.value !== "retry") return;
   if (counted.status === "fulfilled") {
     await addCounts(deps, now, Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, -n])));
   }
-  throw spent.reason;
+  if (spent.status === "rejected") throw spent.reason;
 }
 
 /**
