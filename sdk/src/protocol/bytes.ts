@@ -1,7 +1,7 @@
 import { DecodeError, ProtocolError } from "./errors.js";
 
 /** Concatenate byte arrays into one new array. */
-export function concat(...parts: readonly Uint8Array[]): Uint8Array {
+export function concat(...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let length = 0;
   for (const p of parts) length += p.length;
   const out = new Uint8Array(length);

@@ -65,7 +65,7 @@ export class TokenRequest {
   }
 
   /** The wire encoding (259 bytes). */
-  encode(): Uint8Array {
+  encode(): Uint8Array<ArrayBuffer> {
     return concat(u16(this.tokenType), new Uint8Array([this.truncatedTokenKeyId]), this.blindedMsg);
   }
 }

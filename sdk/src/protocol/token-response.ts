@@ -38,7 +38,7 @@ export class TokenResponse {
   }
 
   /** The wire encoding (256 bytes, a copy). */
-  encode(): Uint8Array {
+  encode(): Uint8Array<ArrayBuffer> {
     return this.blindSig.slice();
   }
 }

@@ -95,7 +95,7 @@ export class Token {
   }
 
   /** The wire encoding (354 bytes). */
-  encode(): Uint8Array {
+  encode(): Uint8Array<ArrayBuffer> {
     if (this.#encoded !== undefined) return this.#encoded.slice();
     return concat(this.authenticatorInput(), this.authenticator);
   }

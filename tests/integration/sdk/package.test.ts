@@ -219,7 +219,7 @@ describe("@blindgate/sdk as npm packs it", () => {
     async (module, resolution) => {
       await writeFile(
         join(consumer, "consumer.ts"),
-        `import { TokenChallenge } from "@blindgate/sdk/protocol";
+        `import { concat, type Token, TokenChallenge, type TokenRequest, type TokenResponse } from "@blindgate/sdk/protocol";
 import { createAgeGate, type GateResult, toNodeMiddleware } from "@blindgate/sdk/site";
 import { type AgeGateEnv, honoAgeGate } from "@blindgate/sdk/site/hono";
 import type { MiddlewareHandler } from "hono";
@@ -241,6 +241,10 @@ export function ageOf(req: Express.Request): number | undefined {
 }
 // Wire bytes are fetch bodies without casts.
 export const body: BodyInit = TokenChallenge.crossOrigin("gateway.example").encode();
+type Encoded = ReturnType<Token["encode"] | TokenRequest["encode"] | TokenResponse["encode"] | typeof concat>;
+export function post(bytes: Encoded): Promise<Response> {
+  return fetch("https://gateway.example/token-request", { method: "POST", body: bytes });
+}
 // A wrong use is caught: the gate's result is not a number.
 // @ts-expect-error
 export const wrong: number = gate.check(new Request("https://site.example/"));
