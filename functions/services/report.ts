@@ -150,7 +150,7 @@ export async function countIssue(
   providerId: string,
   plan: readonly ({ readonly key: TokenKeyRecord } | undefined)[],
   now: number,
-  spend: Promise<void | "retry">,
+  spend: Promise<unknown>,
 ): Promise<void> {
   const counts: Record<string, number> = { [COUNTERS.grants(providerId)]: 1 };
   let tokens = 0;
