@@ -1,6 +1,8 @@
 import {
   type KeyLogEntry,
+  MAX_LIVE_KEYS,
   ProtocolError,
+  TOKEN_TYPE_BLIND_RSA,
   Token,
   TokenChallenge,
   type TokenVerifier,
@@ -82,6 +84,20 @@ export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Pr
   }
   if (key.notAfter !== undefined && key.notAfter <= Math.floor(nowMs / 1000)) {
     throw new GateError("ERR_KEY_EXPIRED", "token: its key has expired");
+  }
+  // 3a. bounded keys, in the directory too (issuers without a key log included): at most current and next.
+  const nowSeconds = Math.floor(nowMs / 1000);
+  const siblings = (issuer.directory.peek()?.directory.tokenKeys ?? []).filter(
+    (k) =>
+      k.tokenType === TOKEN_TYPE_BLIND_RSA &&
+      k.ageOver === key.ageOver &&
+      (k.notAfter === undefined || k.notAfter > nowSeconds),
+  );
+  if (siblings.length > MAX_LIVE_KEYS) {
+    throw new GateError(
+      "ERR_KEY_SET",
+      `issuer directory: ${siblings.length} keys for threshold ${key.ageOver}, more than ${MAX_LIVE_KEYS}`,
+    );
   }
   // 3b. key consistency: the key is announced in the issuer's key log (read once per key)
   if (issuer.keyLog) await context.keyLog.assertAnnounced(issuer.baseUrl, keyId);

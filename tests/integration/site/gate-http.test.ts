@@ -38,6 +38,8 @@ let gatewayUrl: string;
 let siteUrl: string;
 const spent = new Set<string>();
 let checks = 0;
+/** What the gate told its operator. */
+const logged: string[] = [];
 
 async function listen(server: Server): Promise<string> {
   server.listen(0, "127.0.0.1");
@@ -127,6 +129,10 @@ beforeAll(async () => {
     minAge: 18,
     session: { secret: "integration-session-secret-32-bytes-long!", secure: false },
     timeoutMs: 2000,
+    logger: {
+      warn: (message) => logged.push(message),
+      error: (message) => logged.push(message),
+    },
   });
   const ageGate = toNodeMiddleware(gate);
   siteServer = createServer((req, res) => {
@@ -206,5 +212,10 @@ describe("site gate over HTTP against an issuer over HTTP", () => {
     });
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ error: { code: "ERR_GATEWAY_UNAVAILABLE" } });
+    // Not a silent 503: the operator's log says what happened, and holds no key.
+    expect(logged.at(-1)).toMatch(
+      /^blindgate: ERR_GATEWAY_UNAVAILABLE: check: the gateway cannot be reached/,
+    );
+    expect(logged.join("\n")).not.toContain(SITE_KEY);
   });
 });

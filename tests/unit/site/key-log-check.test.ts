@@ -229,3 +229,25 @@ describe("the operator's hooks", () => {
     expect(logger.lines).toEqual([]); // a visitor's refusal is not the operator's problem
   });
 });
+
+describe("bounded keys in the directory", () => {
+  it("refuses tokens of a threshold the directory lists three keys for, even without a key log", async () => {
+    gateway.keys.push(
+      thresholdKey(18, { notBefore: clock.seconds, notAfter: clock.seconds + 86400 }),
+      thresholdKey(18, { notBefore: clock.seconds, notAfter: clock.seconds + 86400 }),
+    );
+    const gate = createAgeGate({
+      issuers: { url: gateway.baseUrl, siteKey: gateway.siteKey, keyLog: false },
+      minAge: 18,
+      session: { secret: SECRET },
+      fetch: fetchFor(gateway),
+      now: clock.now,
+      logger,
+    });
+    expect(await outcome(await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example"))))).toBe(
+      "ERR_KEY_SET",
+    );
+    expect(await outcome(await gate.handleProof(proof(mintToken(keyOf(21), "gateway.example"))))).toBe("ok");
+    expect(gateway.checks).toHaveLength(1);
+  });
+});
