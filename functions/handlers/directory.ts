@@ -9,6 +9,7 @@ import { header, requireMethod } from "../http/index.js";
 import { keyCacheFor } from "../issuer/key-cache.js";
 import { directoryKeys } from "../issuer/key-state.js";
 import type { DepsSource } from "../runtime.js";
+import { issuanceRate } from "../services/issuance-rate.js";
 import { httpRoute } from "./route.js";
 
 /*
@@ -23,7 +24,7 @@ export function createDirectoryHandler(source?: DepsSource) {
   return httpRoute(async (event, deps) => {
     requireMethod(event, "GET");
     const now = deps.now();
-    const all = await keyCacheFor(deps).all(now);
+    const [all, issuancesPerHour] = await Promise.all([keyCacheFor(deps).all(now), issuanceRate(deps, now)]);
     const body = JSON.stringify(
       buildDirectory({
         issuerRequestUri: `${deps.config.issuerUrl}${GATEWAY_PATHS.issue}`,
@@ -42,6 +43,7 @@ export function createDirectoryHandler(source?: DepsSource) {
           issueUntil: k.issueUntil,
           notAfter: k.validUntil,
         })),
+        ...(issuancesPerHour === undefined ? {} : { issuancesPerHour }),
       }),
     );
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 32)}"`;

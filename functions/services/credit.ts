@@ -28,6 +28,7 @@ import { metric } from "../observability/metrics.js";
 import type { Deps } from "../runtime.js";
 import type { TokenKeyRecord } from "../stores/index.js";
 import { decodeRequests, planRequests, signPlan, spend } from "./issue.js";
+import { addCounts, COUNTERS } from "./report.js";
 
 /*
  * Credit credentials (Anonymous Credit Tokens, sdk/src/protocol/credits.ts), the gateway's side:
@@ -121,6 +122,11 @@ export async function issueCredentialForGrant(
   }
   await spend(deps, grant, signable + credits, now, new TextEncoder().encode(JSON.stringify(body)));
   const tokens = requests.length === 0 ? undefined : toBase64Url(encodeBatchResponse(signPlan(plan)));
+  await addCounts(deps, now, {
+    [COUNTERS.credentials]: 1,
+    [COUNTERS.grants(grant.provider.id)]: 1,
+    [COUNTERS.tokens(grant.provider.id)]: signable + credits,
+  });
   metric("Credentials", 1, { threshold: String(creditKey.threshold) });
   metric("Grants", 1, { provider: grant.provider.id });
   log("info", "credential", { provider: grant.provider.id, credits, tokens: signable });
@@ -207,6 +213,7 @@ export async function refill(deps: Deps, body: RefillRequestBody, now: number): 
     .digest("hex");
   const claim = await stores.spent.claim(id, key.validUntil, now, record);
   if (claim.fresh) {
+    await addCounts(deps, now, { [COUNTERS.refills]: 1 });
     metric("Refills", 1, { threshold: String(key.threshold) });
     return answer;
   }

@@ -37,12 +37,14 @@ const KEYS_READ: readonly DynamoAction[] = ["dynamodb:Scan"];
 const REPORT_COUNT: readonly DynamoAction[] = ["dynamodb:UpdateItem"];
 
 export const ACCESS: Record<FunctionId, FunctionAccess> = {
-  directory: { tables: { keys: KEYS_READ }, kms: [] },
+  // the directory also publishes yesterday's coarse issuance rate, from the report's counters (read hourly)
+  directory: { tables: { keys: KEYS_READ, reports: ["dynamodb:GetItem"] }, kms: [] },
   issue: {
     tables: {
       keys: KEYS_READ,
       providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-      grants: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+      // the jti's conditional put; its record read back when the grant comes again (a retry, or a replay)
+      grants: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"],
       reports: REPORT_COUNT,
     },
     kms: ["kms:Decrypt"],
@@ -62,7 +64,9 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
     tables: {
       keys: KEYS_READ,
       providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-      grants: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+      // the jti's conditional put; its record read back when the grant comes again (a retry, or a replay)
+      grants: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"],
+      reports: REPORT_COUNT,
     },
     kms: ["kms:Decrypt"],
   },
@@ -71,6 +75,7 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
     tables: {
       keys: KEYS_READ,
       spent: ["dynamodb:PutItem", "dynamodb:GetItem"],
+      reports: REPORT_COUNT,
     },
     kms: ["kms:Decrypt"],
   },

@@ -1,5 +1,17 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import {
+  beginCredential,
+  beginIssuance,
+  beginRefill,
+  creditParams,
+  encodeBatchRequest,
+  finishCredential,
+  fromBase64Url,
+  parseDirectory,
+  TokenChallenge,
+  toBase64Url,
+} from "@blindgate/sdk/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
 import type { TableNames } from "../../../functions/stores/index.js";
@@ -96,6 +108,8 @@ beforeAll(async () => {
     const result = await issue(gateway, grant, [key]);
     expect(result.status).toBe(200);
     token = result.tokens[0] ?? undefined;
+    // The same grant again, for another request: a replay (the jti's record is read back).
+    expect((await issue(gateway, grant, [key])).status).toBe(401);
     // A refusal after the grant was checked gives back what it took: here the provider is suspended while the
     // issue function still has it cached, so the quota write refuses and the grant's jti is released.
     await gateway.stores.providers.setStatus(provider.id, "suspended");
@@ -106,6 +120,62 @@ beforeAll(async () => {
   await during("check", async () => {
     const answer = await check(gateway, apiKey, token as NonNullable<typeof token>, 18);
     expect(answer.json).toMatchObject({ valid: true, ageOver: 18 });
+  });
+  // A credential for a grant, then a refill spending one credit (and the same refill again: answered from the
+  // nullifier's record).
+  const creditProvider = await registerProvider(gateway, "coverage-credit");
+  const params = creditParams(gateway.issuerName);
+  const started = beginCredential(params);
+  let credential: { creditKeyId: string; credit: string } | undefined;
+  clock += 31; // past the key cache's refresh: the function reads the keys table as a cold one would
+  await during("credential", async () => {
+    const creditGrant = await makeGrant(gateway, creditProvider, { max_tokens: 100 });
+    const post = (request: Uint8Array) =>
+      fetch(`${gateway.url}/v1/credential`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${creditGrant}` },
+        body: JSON.stringify({ credit: toBase64Url(request) }),
+      });
+    const res = await post(started.request);
+    expect(res.status).toBe(200);
+    credential = (await res.json()) as { creditKeyId: string; credit: string };
+    // the same grant for another request: a replay (the jti's record is read back)
+    expect((await post(beginCredential(params).request)).status).toBe(401);
+    // refused after the grant was checked (provider suspended while cached): the jti is given back
+    await gateway.stores.providers.setStatus(creditProvider.id, "suspended");
+    const refused = await fetch(`${gateway.url}/v1/credential`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${await makeGrant(gateway, creditProvider, { max_tokens: 100 })}`,
+      },
+      body: JSON.stringify({ credit: toBase64Url(beginCredential(params).request) }),
+    });
+    expect(refused.status).toBe(403);
+  });
+  const dir = parseDirectory(
+    await (await fetch(`${gateway.url}/.well-known/private-token-issuer-directory`)).json(),
+  );
+  const actKey = dir.creditKeys!.find((k) => k.ageOver === 18 && k.notBefore <= clock)!.actKey;
+  const cred = finishCredential(params, actKey, started.state, fromBase64Url(credential!.credit));
+  const { request } = await beginIssuance({
+    challenge: TokenChallenge.crossOrigin(gateway.issuerName).encode(),
+    tokenKey: key,
+  });
+  const refillBody = JSON.stringify({
+    creditKeyId: credential!.creditKeyId,
+    proof: toBase64Url(beginRefill(params, cred, 1).proof),
+    tokens: toBase64Url(encodeBatchRequest([{ tokenType: 2, request: request.encode() }])),
+  });
+  await during("refill", async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${gateway.url}/v1/refill`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: refillBody,
+      });
+      expect(res.status).toBe(200);
+    }
   });
   await during("report", async () => {
     // The first request creates and announces the report key; a day later, the first request for the closed day
