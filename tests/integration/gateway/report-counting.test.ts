@@ -1,0 +1,138 @@
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
+import { utcDay } from "../../../functions/services/report.js";
+import { type DynamoServer, startDynalite } from "../../support/dynamo.js";
+import { check, currentKey, issue, makeGrant, registerProvider, type TestProvider } from "./client.js";
+
+/*
+ * Counting for the transparency report adds no sequential round trip: the counter update goes out while the write
+ * that decides is still unanswered. A proxy in front of DynamoDB holds the answer to the deciding write (the spent
+ * set's PutItem for a check, the grant's claim for an issuance) until the counter's UpdateItem has arrived; code
+ * that waited for the decision before counting would make the proxy give up holding (after 5 s) and the counter
+ * request would come after the decision's answer, which the test sees in the recorded order.
+ * Refusals decided by that write take the count back: the day's counters hold exactly what was accepted.
+ */
+
+interface Event {
+  kind: "request" | "answer";
+  action: string;
+  table: string;
+}
+
+describe("report counting", () => {
+  let server: DynamoServer;
+  let proxy: Server;
+  let gateway: LocalGateway;
+  let provider: TestProvider;
+  let apiKey: string;
+  const events: Event[] = [];
+  /** The deciding write whose answer the proxy holds: action and table. */
+  let hold: { action: string; table: string } | undefined;
+  let release: (() => void) | undefined;
+  /** The counter's UpdateItem has arrived since `hold` was set. */
+  let counted = false;
+
+  beforeAll(async () => {
+    server = await startDynalite();
+    proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        const action = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "?";
+        let table = "?";
+        try {
+          table = String((JSON.parse(body.toString("utf8")) as { TableName?: string }).TableName ?? "?");
+        } catch {
+          // not JSON
+        }
+        events.push({ kind: "request", action, table });
+        if (action === "UpdateItem" && table.endsWith("-reports")) {
+          counted = true;
+          release?.();
+        }
+        const up = request(
+          `${server.endpoint}${req.url ?? "/"}`,
+          { method: req.method, headers: req.headers },
+          (r) => {
+            const out: Buffer[] = [];
+            r.on("data", (c: Buffer) => out.push(c));
+            r.on("end", async () => {
+              if (hold !== undefined && hold.action === action && table.endsWith(hold.table)) {
+                hold = undefined;
+                if (!counted) {
+                  await new Promise<void>((resolve) => {
+                    release = resolve;
+                    setTimeout(resolve, 5000).unref();
+                  });
+                }
+                release = undefined;
+              }
+              events.push({ kind: "answer", action, table });
+              res.writeHead(r.statusCode ?? 502, r.headers);
+              res.end(Buffer.concat(out));
+            });
+          },
+        );
+        up.on("error", () => res.destroy());
+        up.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    gateway = await startLocalGateway({
+      wallet: false,
+      thresholds: [18],
+      dynamoEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    });
+    provider = await registerProvider(gateway, "prov-count");
+    apiKey = (await gateway.addSite("Counting site")).apiKey;
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.close();
+    await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+    await server?.stop();
+  });
+
+  /** Index of the first event matching. */
+  const at = (kind: Event["kind"], action: string, table: string) =>
+    events.findIndex((e) => e.kind === kind && e.action === action && e.table.endsWith(table));
+
+  it("an issuance sends its counts before the grant's claim is answered", async () => {
+    const key = await currentKey(gateway, 18);
+    const grant = await makeGrant(gateway, provider);
+    events.length = 0;
+    counted = false;
+    hold = { action: "PutItem", table: "-grants" };
+    expect((await issue(gateway, grant, [key, key])).status).toBe(200);
+    const countSent = at("request", "UpdateItem", "-reports");
+    const decided = at("answer", "PutItem", "-grants");
+    expect(countSent).toBeGreaterThanOrEqual(0);
+    expect(decided).toBeGreaterThanOrEqual(0);
+    expect(countSent).toBeLessThan(decided);
+  });
+
+  it("a check sends its count before the spent-set write is answered; a replay takes it back", async () => {
+    const key = await currentKey(gateway, 18);
+    const { tokens } = await issue(gateway, await makeGrant(gateway, provider), [key]);
+    const token = tokens[0];
+    if (token === null || token === undefined) throw new Error("no token");
+    events.length = 0;
+    counted = false;
+    hold = { action: "PutItem", table: "-spent" };
+    expect((await check(gateway, apiKey, token, 18)).status).toBe(200);
+    const countSent = at("request", "UpdateItem", "-reports");
+    const decided = at("answer", "PutItem", "-spent");
+    expect(countSent).toBeGreaterThanOrEqual(0);
+    expect(countSent).toBeLessThan(decided);
+
+    expect((await check(gateway, apiKey, token, 18)).status).toBe(409);
+    const counters = await gateway.stores.reports.counters(utcDay(gateway.deps.now()));
+    const accepted = Object.entries(counters).filter(([name]) => name.startsWith("accepted|"));
+    expect(accepted.map(([, n]) => n)).toEqual([1]);
+    expect(counters["refused|ERR_TOKEN_SPENT"]).toBe(1);
+    expect(counters["grants|prov-count"]).toBe(2);
+    expect(counters["tokens|prov-count"]).toBe(3);
+  });
+});
