@@ -49,6 +49,8 @@ const DEFAULT_THROTTLE: Record<RouteId, z.infer<typeof throttle>> = {
   // One credential per grant (as issue); refills are the wallet's background top-ups (an ACT verification each).
   credential: { rateLimit: 50, burstLimit: 100 },
   refill: { rateLimit: 100, burstLimit: 200 },
+  // The transparency report changes once a day: auditors fetch it, clients cache it.
+  report: { rateLimit: 20, burstLimit: 40 },
 };
 
 /** Per-client limits of the edge firewall (requests per client per window), infra/constructs/api-firewall.ts. */
@@ -157,9 +159,9 @@ const schema = z
       .strict()
       .default({}),
     /**
-     * Opt-in multi-region single use: the spent table (which also holds the credit credentials' nullifiers) as a
-     * DynamoDB global table with multi-region strong consistency, in the stack's region plus `replicaRegions`
-     * (two, or one and a `witnessRegion`). docs/scale.md.
+     * Opt-in multi-region single use: the spent table (tokens and the credit credentials' nullifiers) and the
+     * grants table as DynamoDB global tables with multi-region strong consistency, in the stack's region plus
+     * `replicaRegions` (two, or one and a `witnessRegion`). docs/scale.md.
      */
     multiRegion: z
       .object({
@@ -229,13 +231,6 @@ const schema = z
           message:
             "strong consistency needs three regions: the stack's plus two distinct replicaRegions, or one replica " +
             "and a witnessRegion",
-        });
-      }
-      if (c.components === "issuer") {
-        ctx.addIssue({
-          code: "custom",
-          path: ["multiRegion"],
-          message: "the issuer half has no spent table",
         });
       }
     }

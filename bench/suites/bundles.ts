@@ -6,6 +6,7 @@ import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { configToEnv } from "../../functions/config.js";
 import { startLocalGateway } from "../../functions/local/gateway.js";
+import { HTTP_ROUTES } from "../../functions/routes.js";
 import {
   entryFor,
   esbuildOptions,
@@ -31,12 +32,16 @@ const WALLET_ORIGIN = "https://wallet.bench.example";
 const RUNS = 5;
 const run = promisify(execFile);
 
-const EVENTS: Record<FunctionId, unknown> = {
-  directory: httpEvent("GET", "/.well-known/private-token-issuer-directory"),
-  issue: httpEvent("POST", "/token-request", { "content-type": "application/private-token-request" }),
-  check: httpEvent("POST", "/v1/check", { "content-type": "application/json" }),
-  keyLog: httpEvent("GET", "/v1/key-log"),
-  providers: httpEvent("GET", "/v1/providers"),
+/** A first invocation per function: each HTTP route's event (functions/routes.ts), and rotate-keys' schedule. */
+const EVENTS: Partial<Record<FunctionId, unknown>> = {
+  ...Object.fromEntries(
+    Object.values(HTTP_ROUTES).map((r) => [
+      r.fn,
+      httpEvent(r.method, r.path, {
+        "content-type": r.fn === "issue" ? "application/private-token-request" : "application/json",
+      }),
+    ]),
+  ),
   rotateKeys: { "detail-type": "Scheduled Event", source: "aws.events", detail: {} },
 };
 

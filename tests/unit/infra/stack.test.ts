@@ -97,9 +97,19 @@ function app(context: Json): App {
 const id = (stack: GatewayStack, construct: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(construct.node.defaultChild as CfnElement);
 
-const TABLES = ["keys", "keyLog", "providers", "sites", "grants", "spent"] as const;
+const TABLES = ["keys", "keyLog", "providers", "sites", "grants", "spent", "reports"] as const;
 type TableName = (typeof TABLES)[number];
-const FUNCTIONS = ["directory", "issue", "check", "keyLog", "providers", "rotateKeys"] as const;
+const FUNCTIONS = [
+  "directory",
+  "issue",
+  "check",
+  "keyLog",
+  "providers",
+  "credential",
+  "refill",
+  "rotateKeys",
+  "report",
+] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 /** The least-privilege matrix, written out here independently of infra/constructs/access.ts. */
@@ -110,7 +120,9 @@ const EXPECTED_ACCESS: Record<FunctionName, { tables: Partial<Record<TableName, 
       tables: {
         keys: ["dynamodb:Scan"],
         providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-        grants: ["dynamodb:PutItem"],
+        // the grant id's conditional put, and its delete when a refusal gives the grant back
+        grants: ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+        reports: ["dynamodb:UpdateItem"],
       },
       kms: ["kms:Decrypt"],
     },
@@ -119,17 +131,40 @@ const EXPECTED_ACCESS: Record<FunctionName, { tables: Partial<Record<TableName, 
         keys: ["dynamodb:Scan"],
         sites: ["dynamodb:GetItem"],
         spent: ["dynamodb:PutItem"],
+        reports: ["dynamodb:UpdateItem"],
       },
       kms: [],
     },
     keyLog: { tables: { keyLog: ["dynamodb:Query"] }, kms: [] },
     providers: { tables: { providers: ["dynamodb:Scan"] }, kms: [] },
+    credential: {
+      tables: {
+        keys: ["dynamodb:Scan"],
+        providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        grants: ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+      },
+      kms: ["kms:Decrypt"],
+    },
+    refill: {
+      tables: { keys: ["dynamodb:Scan"], spent: ["dynamodb:GetItem", "dynamodb:PutItem"] },
+      kms: ["kms:Decrypt"],
+    },
     rotateKeys: {
       tables: {
         keys: ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan"],
         keyLog: ["dynamodb:PutItem", "dynamodb:Query"],
+        // the rotation lease: a conditional put, given back by a delete
+        grants: ["dynamodb:DeleteItem", "dynamodb:PutItem"],
       },
       kms: ["kms:GenerateDataKey"],
+    },
+    report: {
+      tables: {
+        reports: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        providers: ["dynamodb:Scan"],
+        keyLog: ["dynamodb:PutItem", "dynamodb:Query"],
+      },
+      kms: ["kms:Decrypt", "kms:GenerateDataKey"],
     },
   };
 
@@ -191,10 +226,10 @@ describe("least privilege", () => {
     }
   });
 
-  it("only issue (Decrypt) and rotate-keys (GenerateDataKey) may use the token-key wrapping key", () => {
+  it("only the functions that open or seal private keys may use the wrapping key", () => {
     const keyId = id(dev, dev.tokenKeyWrap!);
     const holders = FUNCTIONS.filter((fn) => keyId in grantsOf(devT, id(dev, dev.fn(fn).role)));
-    expect(holders).toEqual(["issue", "rotateKeys"]);
+    expect(holders).toEqual(["issue", "credential", "refill", "rotateKeys", "report"]);
     // Only for data keys of token keys: the vault's encryption context is required.
     for (const fn of holders) {
       devT.hasResourceProperties("AWS::IAM::Policy", {
