@@ -223,8 +223,11 @@ export class KeyLogCheck {
         last = response;
         continue;
       }
+      if (response.status !== 200) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new GateError("ERR_GATEWAY_UNAVAILABLE", `key log: the gateway answered ${response.status}`);
+      }
       try {
-        if (response.status !== 200) throw new Error(`status ${response.status}`);
         const page = keyLogPageSchema.parse(await response.json());
         return { page, cacheControl: response.headers.get("Cache-Control") };
       } catch (cause) {

@@ -75,29 +75,29 @@ export type NodeMiddleware = (
  */
 export function toNodeMiddleware(gate: AgeGate): NodeMiddleware {
   return async (req, res, next) => {
-    let response: Response;
-    let passed = false;
+    // The gate's own answer (the proof endpoint's, or a refusal); none when the request passed.
+    let answer: Response | undefined;
     try {
       const request = await toFetchRequest(req, gate.proofPath);
       if (new URL(request.url).pathname === gate.proofPath) {
-        response = await gate.handleProof(request);
+        answer = await gate.handleProof(request);
       } else {
         const result = await gate.check(request);
         if (result.ok) {
           req.ageOver = result.ageOver;
           if (result.setCookie !== undefined) appendSetCookie(res, result.setCookie);
-          passed = true;
+        } else {
+          answer = result.response;
         }
-        response = result.ok ? new Response(null) : result.response;
       }
-      if (!passed) await writeFetchResponse(res, response);
+      if (answer !== undefined) await writeFetchResponse(res, answer);
     } catch (error) {
       // Not a refusal (those are answered above) but a fault here: the app's error handler decides.
       next(error);
       return;
     }
     // Outside the try: whatever the app throws is the app's, and propagates untouched.
-    if (passed) next();
+    if (answer === undefined) next();
   };
 }
 
