@@ -58,7 +58,8 @@ export const ROUTES: Record<RouteId, RouteSpec> = Object.fromEntries(
 
 /** What each half of a split deployment runs (docs/deploy.md, "Split deployment"). */
 const CHECKER_FUNCTIONS: readonly FunctionId[] = ["check"];
-const CHECKER_TABLES: readonly TableId[] = ["sites", "spent"];
+// The check function counts accepted checks for the transparency report in the reports table.
+const CHECKER_TABLES: readonly TableId[] = ["sites", "spent", "reports"];
 
 /** Table names a half does not use: functions/config.ts requires every variable, the code never reads these. */
 const NOT_HERE = "not-in-this-deployment";
@@ -179,8 +180,12 @@ export class GatewayStack extends Stack {
       credential: { memoryMb: config.cryptoMemoryMb, timeout: Duration.seconds(20) },
       // An ACT spend verification (tens of ms on ristretto255 in pure JS) and up to refillMax signatures.
       refill: { memoryMb: config.cryptoMemoryMb, timeout: Duration.seconds(20) },
+      // Seals a closed day on its first request (counters, quotas, key log) and signs it with the report key.
+      report: { memoryMb: 512, timeout: Duration.seconds(20) },
       // RSA-2048 key generation for every threshold's next key.
       rotateKeys: { memoryMb: config.cryptoMemoryMb, timeout: Duration.minutes(5) },
+      // Reads a sealed report; seals a closed day on first request (one ECDSA signature, a few reads and a write).
+      report: { memoryMb: 512, timeout: Duration.seconds(20) },
     };
     for (const fnId of fnIds) {
       const walletRoute = WALLET_ROUTE_FUNCTIONS.includes(fnId) && this.wallet !== undefined;
