@@ -18,7 +18,10 @@ describe("the gateway cannot link a check to an issuance", () => {
   let gateway: LocalGateway;
   const logs: string[] = [];
 
+  let quiet: string | undefined;
   beforeAll(async () => {
+    quiet = process.env.BLINDGATE_QUIET;
+    delete process.env.BLINDGATE_QUIET; // this test reads the gateway's log lines
     server = await startDynalite();
     gateway = await startLocalGateway({ dynamoEndpoint: server.endpoint, wallet: false, thresholds: [18] });
     for (const level of ["log", "info", "warn", "error"] as const) {
@@ -28,6 +31,7 @@ describe("the gateway cannot link a check to an issuance", () => {
     }
   });
   afterAll(async () => {
+    if (quiet !== undefined) process.env.BLINDGATE_QUIET = quiet;
     vi.restoreAllMocks();
     await gateway?.close();
     await server?.stop();
@@ -50,6 +54,9 @@ describe("the gateway cannot link a check to an issuance", () => {
       tokens.push(...result.tokens.map((t) => t as NonNullable<typeof t>));
     }
     const issuanceLogs = logs.join("\n");
+    // the logs were captured: one "issued" line per grant and the issuance metrics (what the checks below read)
+    expect(logs.filter((l) => l.includes('"message":"issued"'))).toHaveLength(2);
+    expect(issuanceLogs).toContain('"Issued"');
 
     for (const token of tokens) expect((await check(gateway, apiKey, token, 18)).status).toBe(200);
 
@@ -79,6 +86,7 @@ describe("the gateway cannot link a check to an issuance", () => {
     }
     // no log line, at issuance or check, carries token bytes or grants
     const allLogs = logs.join("\n");
+    expect(logs.filter((l) => l.includes('"Checks"'))).toHaveLength(tokens.length); // the check lines are there
     for (const token of tokens) expect(allLogs).not.toContain(toHex(token.nonce));
     expect(allLogs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./); // no JWT
   });
