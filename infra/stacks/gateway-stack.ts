@@ -184,8 +184,6 @@ export class GatewayStack extends Stack {
       report: { memoryMb: 512, timeout: Duration.seconds(20) },
       // RSA-2048 key generation for every threshold's next key.
       rotateKeys: { memoryMb: config.cryptoMemoryMb, timeout: Duration.minutes(5) },
-      // Reads a sealed report; seals a closed day on first request (one ECDSA signature, a few reads and a write).
-      report: { memoryMb: 512, timeout: Duration.seconds(20) },
     };
     for (const fnId of fnIds) {
       const walletRoute = WALLET_ROUTE_FUNCTIONS.includes(fnId) && this.wallet !== undefined;
