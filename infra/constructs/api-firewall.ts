@@ -7,7 +7,8 @@ import { Construct } from "constructs";
  * themselves; their stage and route throttles stay, as the global ceiling behind these per-client ones.
  *
  *   PerIp          every route but /v1/check: requests per client address per minute
- *   IssuePerIp     POST /token-request per address (one issuance per person per key epoch; RSA is CPU bound)
+ *   IssuePerIp     the issuance routes together (POST /token-request, and /v1/credential when the gateway has it)
+ *                  per address: one issuance per person per key epoch; the signatures are CPU bound
  *   KeyLogPerIp    GET /v1/key-log per address (the log is cacheable: clients keep their copy for its max-age)
  *   CheckPerSite   POST /v1/check per site key (custom aggregation key: the Authorization header), so a site's
  *                  load, or a leaked key, cannot use up the others' share of the check route
@@ -31,8 +32,8 @@ export interface FirewallLimits {
 export interface ApiFirewallProps {
   readonly name: string;
   readonly limits: FirewallLimits;
-  /** Route paths (from the stack's ROUTES). */
-  readonly paths: { readonly issue: string; readonly check: string; readonly keyLog: string };
+  /** Route paths (from the stack's ROUTES); `issue` lists every route that issues (tokens, credentials). */
+  readonly paths: { readonly issue: readonly string[]; readonly check: string; readonly keyLog: string };
 }
 
 /** The metric name of the ACL and of each rule (CloudWatch namespace AWS/WAFV2, dimension Rule). */
@@ -47,6 +48,13 @@ const path = (p: string): wafv2.CfnWebACL.StatementProperty => ({
     textTransformations: [{ priority: 0, type: "NONE" }],
   },
 });
+
+/** One path, or any of several (WAF's OR statement takes two or more). */
+const anyPath = (paths: readonly string[]): wafv2.CfnWebACL.StatementProperty => {
+  const [first, ...rest] = paths;
+  if (first === undefined) throw new Error("no path to match");
+  return rest.length === 0 ? path(first) : { orStatement: { statements: paths.map(path) } };
+};
 
 export class ApiFirewall extends Construct {
   readonly acl: wafv2.CfnWebACL;
@@ -94,7 +102,7 @@ export class ApiFirewall extends Construct {
       visibilityConfig: visibility(props.name),
       rules: [
         rateRule("PerIp", 0, limits.perIp, { notStatement: { statement: path(paths.check) } }, "IP"),
-        rateRule("IssuePerIp", 1, limits.issuePerIp, path(paths.issue), "IP"),
+        rateRule("IssuePerIp", 1, limits.issuePerIp, anyPath(paths.issue), "IP"),
         rateRule("KeyLogPerIp", 2, limits.keyLogPerIp, path(paths.keyLog), "IP"),
         rateRule("CheckPerSite", 3, limits.checkPerSite, path(paths.check), "SITE_KEY"),
         rateRule("CheckPerIp", 4, limits.checkPerIp, path(paths.check), "IP"),

@@ -61,6 +61,9 @@ export function addGatewayStack(app: App, options: GatewayAppOptions = {}): Gate
   return stack;
 }
 
+/** Functions whose routes issue (tokens, credit credentials): limited together per address at the edge. */
+const ISSUING_FUNCTIONS: readonly string[] = ["issue", "credential"];
+
 /**
  * The edge firewall's stack, `blindgate-<stage>-edge`: a CLOUDFRONT-scope WAF web ACL must be created in
  * us-east-1, whatever the gateway's region; its ARN reaches the gateway stack as a cross-region reference.
@@ -76,7 +79,13 @@ function addEdgeStack(app: App, config: StackConfig, env: Environment | undefine
   const firewall = new ApiFirewall(stack, "Firewall", {
     name,
     limits: config.firewall,
-    paths: { issue: ROUTES.issue.path, check: ROUTES.check.path, keyLog: ROUTES.keyLog.path },
+    paths: {
+      issue: Object.values(ROUTES)
+        .filter((r) => ISSUING_FUNCTIONS.includes(r.fn))
+        .map((r) => r.path),
+      check: ROUTES.check.path,
+      keyLog: ROUTES.keyLog.path,
+    },
   });
   return { stack, firewall, name };
 }

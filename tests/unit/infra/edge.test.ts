@@ -89,7 +89,13 @@ describe("per-client throttling at the edge", () => {
           { AggregateKeyType: "IP" },
           { NotStatement: { Statement: path("/v1/check") } },
         ),
-        rateRule("IssuePerIp", 60, { AggregateKeyType: "IP" }, path("/token-request")),
+        // Tokens and credit credentials: one budget per address for everything that issues.
+        rateRule(
+          "IssuePerIp",
+          60,
+          { AggregateKeyType: "IP" },
+          { OrStatement: { Statements: [path("/token-request"), path("/v1/credential")] } },
+        ),
         rateRule("KeyLogPerIp", 60, { AggregateKeyType: "IP" }, path("/v1/key-log")),
         rateRule(
           "CheckPerSite",
