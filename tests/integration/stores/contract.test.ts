@@ -1,0 +1,149 @@
+import { verifyKeyLog } from "@blindgate/sdk/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTables,
+  dynamoStores,
+  localTableNames,
+  type ProviderRecord,
+  type Stores,
+  type TokenKeyRecord,
+} from "../../../functions/stores/index.js";
+import { type DynamoServer, dynamoServers } from "../../support/dynamo.js";
+
+/*
+ * The store contract (functions/stores/types.ts) on both DynamoDB servers the project runs on — dynalite (npm start,
+ * most tests) and Amazon's DynamoDB Local — through the real HTTP API: the single-use write and its expiry branch,
+ * claims that keep a record, leases given back, the quota at its boundary and for an inactive provider, adds that
+ * never overwrite, status changes of missing items, and concurrent key-log appends.
+ */
+
+const NOW = 1_800_000_000;
+let run = 0;
+
+describe.each(dynamoServers)("stores on $kind", ({ start }) => {
+  let server: DynamoServer;
+  let stores: Stores;
+
+  beforeAll(async () => {
+    server = await start();
+    const tables = localTableNames(`contract-${run++}`);
+    const client = server.client();
+    await createTables(client, tables);
+    stores = dynamoStores(client, tables);
+  }, 180_000);
+  afterAll(async () => server?.stop());
+
+  const provider = (id: string, quota = 5): ProviderRecord => ({
+    id,
+    name: `Provider ${id}`,
+    verifyUrl: "https://provider.example/verify",
+    jwks: { keys: [] },
+    status: "active",
+    monthlyQuota: quota,
+    maxThreshold: 18,
+    createdAt: NOW,
+  });
+
+  it("useOnce: once, then refused until the expiry, then free again (the `ttl < :now` branch)", async () => {
+    expect(await stores.spent.useOnce("a", NOW + 10, NOW)).toBe(true);
+    expect(await stores.spent.useOnce("a", NOW + 10, NOW)).toBe(false);
+    expect(await stores.spent.useOnce("a", NOW + 10, NOW + 9)).toBe(false);
+    // TTL deletion lags: an expired item still in the table counts as absent
+    expect(await stores.spent.useOnce("a", NOW + 100, NOW + 11)).toBe(true);
+    expect(await stores.spent.useOnce("a", NOW + 100, NOW + 12)).toBe(false);
+  });
+
+  it("useOnce under 50 concurrent writers: exactly one wins", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => stores.spent.useOnce("race", NOW + 60, NOW)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it("claim keeps its record for the later claims; release gives the id back", async () => {
+    const record = new Uint8Array([1, 2, 3]);
+    expect(await stores.grants.claim("c", NOW + 60, NOW, record)).toEqual({ fresh: true });
+    const again = await stores.grants.claim("c", NOW + 60, NOW, new Uint8Array([9]));
+    expect(again.fresh).toBe(false);
+    expect(again.fresh === false && Array.from(again.record ?? [])).toEqual([1, 2, 3]);
+    await stores.grants.release("c");
+    expect((await stores.grants.claim("c", NOW + 60, NOW, record)).fresh).toBe(true);
+    await stores.grants.release("never-there"); // nothing to give back: no error
+  });
+
+  it("quota: counted up to its boundary exactly, never past it, not for an inactive provider; refunds", async () => {
+    expect(await stores.providers.add(provider("q"))).toBe(true);
+    const month = "2027-01";
+    expect(await stores.providers.consumeQuota("q", month, 6, 5)).toBe("over-quota"); // more than the whole quota
+    expect(await stores.providers.consumeQuota("q", month, 3, 5)).toBe("ok");
+    expect(await stores.providers.consumeQuota("q", month, 3, 5)).toBe("over-quota");
+    expect(await stores.providers.consumeQuota("q", month, 2, 5)).toBe("ok"); // exactly at the boundary
+    expect(await stores.providers.consumeQuota("q", month, 1, 5)).toBe("over-quota");
+    expect(await stores.providers.usage("q", month)).toBe(5);
+    await stores.providers.refundQuota("q", month, 2);
+    expect(await stores.providers.usage("q", month)).toBe(3);
+    expect(await stores.providers.usage("q", "2027-02")).toBe(0);
+    expect(await stores.providers.setStatus("q", "suspended")).toBe(true);
+    expect(await stores.providers.consumeQuota("q", month, 1, 5)).toBe("inactive");
+    expect(await stores.providers.consumeQuota("nobody", month, 1, 5)).toBe("inactive");
+  });
+
+  it("concurrent quota writes never count past the quota", async () => {
+    expect(await stores.providers.add(provider("qc", 10))).toBe(true);
+    const results = await Promise.all(
+      Array.from({ length: 25 }, () => stores.providers.consumeQuota("qc", "2027-01", 1, 10)),
+    );
+    expect(results.filter((r) => r === "ok")).toHaveLength(10);
+    expect(await stores.providers.usage("qc", "2027-01")).toBe(10);
+  });
+
+  it("adds never overwrite; status changes of a missing item say so", async () => {
+    expect(await stores.providers.add(provider("p"))).toBe(true);
+    await stores.providers.setStatus("p", "suspended");
+    expect(await stores.providers.add({ ...provider("p"), monthlyQuota: 99 })).toBe(false);
+    expect(await stores.providers.get("p")).toMatchObject({
+      status: "suspended",
+      monthlyQuota: 5,
+      maxThreshold: 18,
+    });
+    expect(await stores.providers.setStatus("missing", "active")).toBe(false);
+    const site = { apiKeyHash: "h1", id: "s1", name: "Site", status: "active" as const, createdAt: NOW };
+    expect(await stores.sites.add(site)).toBe(true);
+    expect(await stores.sites.add({ ...site, apiKeyHash: "h2" })).toBe(false); // same id
+    expect(await stores.sites.add({ ...site, id: "s2" })).toBe(false); // same key hash
+    expect(await stores.sites.setStatus("missing", "suspended")).toBe(false);
+    const key: TokenKeyRecord = {
+      kind: "credit",
+      id: "k".repeat(64),
+      truncatedId: 1,
+      threshold: 18,
+      spki: new Uint8Array(32),
+      publishAt: NOW,
+      notBefore: NOW,
+      issueUntil: NOW + 10,
+      validUntil: NOW + 20,
+      sealedPrivateKey: new Uint8Array(8),
+      createdAt: NOW,
+    };
+    expect(await stores.keys.add(key)).toBe(true);
+    expect(await stores.keys.add(key)).toBe(false);
+    expect((await stores.keys.list()).find((k) => k.id === key.id)?.kind).toBe("credit");
+  });
+
+  it("key log: 12 concurrent appends make one unbroken chain", async () => {
+    const entry = (i: number) => ({
+      at: NOW,
+      event: "created" as const,
+      keyId: i.toString(16).padStart(64, "0"),
+      threshold: 18,
+      spki: "AA",
+      notBefore: NOW,
+      issueUntil: NOW + 1,
+      validUntil: NOW + 2,
+    });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => stores.keyLog.append(entry(i))));
+    const log = await stores.keyLog.list(0, 100);
+    expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(await verifyKeyLog(log)).toBe(true);
+  });
+});
