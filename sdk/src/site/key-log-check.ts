@@ -24,7 +24,8 @@ import { GateError } from "./errors.js";
  *     (`?from=<entries held>`, it is append-only), at most once per 30 s when a key is missing from it;
  *   - a 429, 502, 503, 504 or a network failure is retried with exponential backoff and jitter (Retry-After
  *     honoured), within the gate's timeout;
- *   - when a refresh still fails, a cached copy that announces the key keeps serving.
+ *   - when a refresh still fails, a cached copy that announces the key keeps serving, and the log is left alone
+ *     for 5 s (or its Retry-After, up to a minute) rather than asked again by every request.
  * Fail closed otherwise: no copy and no answer is GATEWAY_UNAVAILABLE; a broken chain or an unannounced key is
  * KEY_NOT_ANNOUNCED; an unbounded key set is KEY_SET.
  */
@@ -40,6 +41,9 @@ const BACKOFF_BASE_MS = 100;
 /** Longest Retry-After the gate waits for, in milliseconds (beyond it, the attempt is given up). */
 const MAX_RETRY_AFTER_MS = 2000;
 const RETRYABLE = new Set([429, 502, 503, 504]);
+/** After a read that failed for good, no new read for this long (or the gateway's Retry-After, up to a minute). */
+export const KEY_LOG_FAILURE_PAUSE_MS = 5000;
+const MAX_FAILURE_PAUSE_MS = 60_000;
 
 /** Options of {@link KeyLogCheck}. */
 export interface KeyLogCheckOptions {
@@ -75,6 +79,8 @@ export class KeyLogCheck {
   readonly #logs = new Map<string, CachedLog>();
   readonly #lastAttemptMs = new Map<string, number>();
   readonly #reading = new Map<string, Promise<CachedLog>>();
+  /** Per issuer: no read before this time (ms), after a read that failed for good. */
+  readonly #pausedUntil = new Map<string, number>();
 
   constructor(options: KeyLogCheckOptions) {
     this.#options = options;
@@ -119,6 +125,12 @@ export class KeyLogCheck {
     const serveCopy = holds ? fresh || recent : recent || (fresh && !refreshMissing);
     let log: CachedLog;
     if (cached !== undefined && serveCopy) {
+      log = cached;
+    } else if (nowMs < (this.#pausedUntil.get(baseUrl) ?? 0)) {
+      // The log just failed for good (throttled, down): do not add to its load; a copy that has the key serves.
+      if (cached === undefined || !holds) {
+        throw new GateError("ERR_GATEWAY_UNAVAILABLE", "key log: unavailable, pausing before the next read");
+      }
       log = cached;
     } else {
       try {
@@ -238,6 +250,8 @@ export class KeyLogCheck {
     }
     const detail =
       last instanceof Response ? `the gateway answered ${last.status}` : "the gateway cannot be reached";
+    const pause = Math.min(MAX_FAILURE_PAUSE_MS, Math.max(KEY_LOG_FAILURE_PAUSE_MS, retryAfterMs(last) ?? 0));
+    this.#pausedUntil.set(baseUrl, this.#options.now() + pause);
     throw new GateError("ERR_GATEWAY_UNAVAILABLE", `key log: ${detail}`, {
       cause: last instanceof Response ? undefined : last,
     });

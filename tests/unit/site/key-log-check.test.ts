@@ -124,6 +124,22 @@ describe("a throttled key log", () => {
     expect(gateway.checks).toHaveLength(0);
   });
 
+  it("is left alone for a while after a read failed for good, instead of asked again by every request", async () => {
+    gateway.throttleKeyLog = 100;
+    const gate = gateFor();
+    expect(await outcome(await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example"))))).toBe(
+      "ERR_GATEWAY_UNAVAILABLE",
+    );
+    const afterFirst = gateway.keyLogFetches;
+    expect(await outcome(await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example"))))).toBe(
+      "ERR_GATEWAY_UNAVAILABLE",
+    );
+    expect(gateway.keyLogFetches).toBe(afterFirst); // paused: no new read
+    gateway.throttleKeyLog = 0;
+    clock.advance(5);
+    expect(await outcome(await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example"))))).toBe("ok");
+  });
+
   it("does not matter for keys already confirmed, nor for keys a fresh copy announces", async () => {
     const gate = gateFor();
     expect(await outcome(await gate.handleProof(proof(mintToken(keyOf(18), "gateway.example"))))).toBe("ok");
