@@ -167,6 +167,17 @@ describe("checkKeySet", () => {
     expect(checkKeySet(log, NOW)).toMatchObject({ ok: false, problem: "inconsistent-key" });
   });
 
+  it("bounds token and credit keys only: the gateway's report keys are not age keys", async () => {
+    const reports: KeySpec[] = [1, 2, 3].map((i) => ({
+      id: 500 + i,
+      kind: "report",
+      threshold: 0,
+      notBefore: NOW - HOUR,
+      issueUntil: NOW + WEEK,
+    }));
+    expect(checkKeySet(await chain(reports), NOW)).toEqual({ ok: true });
+  });
+
   it("an empty log is a consistent (if useless) key set", () => {
     expect(checkKeySet([], NOW)).toEqual({ ok: true });
   });
