@@ -27,7 +27,10 @@ export interface DemoProviderOptions {
   /** Wallet origins this provider hands grants to; any other is refused. */
   walletOrigins: readonly string[];
   grantKey: GrantKey;
-  /** Tokens per grant (default 20). */
+  /**
+   * Tokens per grant (default 70): a first batch of a few tokens per threshold and 60 credits for the wallet's
+   * refills, about three months of visits, as a real provider would sell one check.
+   */
   maxTokens?: number;
   /** Clock, for tests of the birthday boundaries. */
   today?: () => Date;
@@ -116,7 +119,7 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 export async function startDemoProvider(options: DemoProviderOptions): Promise<DemoProvider> {
   const origins = new Set(options.walletOrigins.map((o) => new URL(o).origin));
   const today = options.today ?? (() => new Date());
-  const maxTokens = options.maxTokens ?? 20;
+  const maxTokens = options.maxTokens ?? 70;
 
   const render = (lang: Lang, title: string, body: string, scripts?: string[]) => {
     const S = PROVIDER_STRINGS[lang];

@@ -37,6 +37,8 @@ export interface DemoSiteOptions {
   walletUrl: string;
   /** Sees every request the site's server receives (tests). */
   record?: Recorder;
+  /** Clock in milliseconds (default Date.now): the end-to-end tests move it with the gateway's. */
+  now?: () => number;
 }
 
 export interface DemoSite {
@@ -101,6 +103,7 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
         minAge,
         session: { secret, secure: false, maxAgeSeconds: 900 },
         verifier: createNodeTokenVerifier,
+        ...(options.now === undefined ? {} : { now: options.now }),
       }),
     ]),
   );

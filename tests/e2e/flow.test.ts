@@ -235,7 +235,7 @@ document.getElementById("as-self").onclick = () => window.open(${JSON.stringify(
     for (const r of providerLog) expect(r.headers.cookie, "provider received a cookie").toBeUndefined();
     const fromBrowser = gatewayLog.filter((r) => r.headers["user-agent"]?.includes("Chrome"));
     for (const r of fromBrowser) expect(r.headers.cookie, "gateway received a cookie").toBeUndefined();
-    expect(fromBrowser.some((r) => r.url.startsWith("/token-request"))).toBe(true);
+    expect(fromBrowser.some((r) => r.url.startsWith("/v1/credential"))).toBe(true);
     expect(fromBrowser.some((r) => r.url.startsWith("/wallet/"))).toBe(true);
     for (const r of fromBrowser) {
       const t = text(r);

@@ -113,7 +113,7 @@ describe("recovery in Chromium", () => {
     const wallet = await proveFirstTime(page, yearsAgo(30));
     await walletView(wallet, "site-failed");
     expect(await wallet.textContent("#wallet-panel")).toContain("kept for this site");
-    expect(await wallet.textContent("#wallet-token-list")).toContain("18 or older: 4 tokens");
+    expect(await wallet.textContent("#wallet-token-list")).toContain("18 or older: 2 tokens");
     await shot(wallet, "wallet-site-failed-token-kept");
     await page.waitForFunction(() =>
       (document.getElementById("prove-status")?.textContent ?? "").includes("SITE_UNAVAILABLE"),

@@ -108,9 +108,13 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A fresh person (own cookies, own wallet storage), whose console errors are collected. */
+/**
+ * A fresh person (own cookies, own wallet storage), whose console errors are collected. The context's clock is
+ * Playwright's (it flows as usual): a test can move it past the wallet's first-use wait (walletView does).
+ */
 export async function newPerson(world: World, locale = "en-GB"): Promise<BrowserContext> {
   const context = await world.browser.newContext({ locale });
+  await context.clock.install();
   context.on("console", (message) => {
     if (message.type() === "error") world.consoleErrors.push(`${message.page()?.url()}: ${message.text()}`);
   });
@@ -143,15 +147,34 @@ export async function openWallet(page: Page): Promise<Page> {
   return wallet;
 }
 
-/** The wallet shows a step (data-view of its panel). */
+/**
+ * The wallet shows a step (data-view of its panel). On the way, the first-use wait after a fresh grant is passed by
+ * moving the page's clock past it (the person would wait up to a minute; the wait itself is tested in
+ * credits.test.ts).
+ */
 export async function walletView(wallet: Page, view: string): Promise<void> {
+  const wanted = `#wallet-panel[data-view="${view}"]`;
+  const waiting = '#wallet-panel[data-view="first-use-wait"]';
   await wallet
-    .waitForSelector(`#wallet-panel[data-view="${view}"]`, { timeout: 60_000 })
+    .waitForSelector(view === "first-use-wait" ? wanted : `${wanted}, ${waiting}`, { timeout: 60_000 })
+    .then(async () => {
+      if (view === "first-use-wait" || (await wallet.$(waiting)) === null) return;
+      await passFirstUseWait(wallet);
+      await wallet.waitForSelector(wanted, { timeout: 60_000 });
+    })
     .catch(async (error) => {
       // what the wallet showed instead, for the report
       const shown = wallet.isClosed() ? "(closed)" : await wallet.textContent("main").catch(() => "?");
       throw new Error(`wallet did not show "${view}"; it showed: ${shown}`, { cause: error });
     });
+}
+
+/** The wallet shows its first-use wait: move the clock of the person's browser past it. The ms moved. */
+export async function passFirstUseWait(wallet: Page): Promise<number> {
+  const left = Number(await wallet.getAttribute("#wallet-first-use", "data-wait-ms"));
+  expect(left).toBeGreaterThan(0);
+  await wallet.clock.fastForward(left + 500);
+  return left + 500;
 }
 
 /** Pick the provider in the wallet; the provider's window. */

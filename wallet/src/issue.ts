@@ -24,6 +24,11 @@ import type { StoredToken } from "./store.js";
 export interface WalletConfig {
   gatewayUrl: string;
   issuerName: string;
+  /**
+   * The first-use wait's k: other issuances the first proof after a grant should hide among (default 20,
+   * first-use.ts). The host may set it in config.json.
+   */
+  firstUseAnonymitySet?: number;
 }
 
 /** Why tokens could not be had: the gateway's error code (ERR_PROVIDER_SUSPENDED...), or the wallet's own. */

@@ -1,3 +1,5 @@
+import type { KeyLogEntry, PendingToken } from "@blindgate/sdk/protocol";
+
 /*
  * The wallet's memory, in its own origin's IndexedDB ("blindgate-wallet"):
  * - "tokens": one record per unused token, with its threshold, key id and the key's end of validity. A token handed
@@ -5,7 +7,10 @@
  *   accepted it; a token the site could not check is offered again to that origin only, never to another site
  *   (two sites holding the same token could link the visit).
  * - "facts": the person's last age check (the threshold the provider attested, and when), so that a 15-year-old is
- *   told "your check says 15 or older" at an 18 gate instead of being sent to a provider at every attempt.
+ *   told "your check says 15 or older" at an 18 gate instead of being sent to a provider at every attempt;
+ *   the credit credential (ACT) and a refill in flight; the thresholds sites asked for (numbers, no site, no date
+ *   of visit: the day it was last asked) so that only those keep a pool; the first-use wait after a fresh grant; the
+ *   last verified key log.
  */
 
 export interface StoredToken {
@@ -27,10 +32,60 @@ export interface AgeCheck {
   at: number;
 }
 
+/**
+ * A refill sent (or about to be) and not yet answered: the exact body, the ACT state and the blinded tokens'
+ * secrets, kept until the refund is in so that a retry sends the SAME body (the gateway answers it again; a
+ * different one would be refused: ERR_CREDIT_SPENT).
+ */
+export interface PendingRefill {
+  body: { creditKeyId: string; proof: string; tokens: string };
+  /** base64url PreRefundState. */
+  state: string;
+  tokens: { threshold: number; keyId: string; notAfter: number; pending: PendingToken }[];
+}
+
+/** The credit credential (ACT): buys tokens of any threshold up to `ageOver` until `notAfter`. */
+export interface StoredCredential {
+  /** base64url CreditCredential. */
+  credential: string;
+  /** hex id of its credit key. */
+  creditKeyId: string;
+  /** base64url ACT public key. */
+  actKey: string;
+  ageOver: number;
+  /** Epoch seconds: the credit key's end, when re-verification is due. */
+  notAfter: number;
+  /** Credits left. */
+  credits: number;
+  pending?: PendingRefill;
+}
+
+/** The wait before the first proof after a fresh grant (epoch ms), and what it was chosen from. */
+export interface FirstUse {
+  until: number;
+  waitMs: number;
+  /** The published issuances per hour, when the gateway gave one. */
+  rate?: number;
+  k: number;
+}
+
+/** The last key log the wallet verified, and when it was fetched (epoch seconds). */
+export interface KeyLogCache {
+  entries: KeyLogEntry[];
+  fetchedAt: number;
+}
+
+/** Thresholds sites asked for: threshold -> epoch seconds of the day (UTC midnight) it was last asked. */
+export type UsedThresholds = Record<number, number>;
+
 const DB = "blindgate-wallet";
 const TOKENS = "tokens";
 const FACTS = "facts";
 const LAST_CHECK = "last-check";
+const CREDENTIAL = "credential";
+const FIRST_USE = "first-use";
+const USED = "used-thresholds";
+const KEY_LOG = "key-log";
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -57,10 +112,15 @@ function done(tx: IDBTransaction): Promise<void> {
 }
 
 async function write(store: string, act: (s: IDBObjectStore) => void): Promise<void> {
+  return writeMany([store], (tx) => act(tx.objectStore(store)));
+}
+
+/** One transaction over several stores: all of it lands, or none. */
+async function writeMany(stores: string[], act: (tx: IDBTransaction) => void): Promise<void> {
   const db = await open();
   try {
-    const tx = db.transaction(store, "readwrite");
-    act(tx.objectStore(store));
+    const tx = db.transaction(stores, "readwrite");
+    act(tx);
     await done(tx);
   } finally {
     db.close();
@@ -109,7 +169,52 @@ export function recordCheck(check: AgeCheck): Promise<void> {
   return write(FACTS, (s) => s.put(check, LAST_CHECK));
 }
 
-/** Delete every token and fact. */
+export function getCredential(): Promise<StoredCredential | undefined> {
+  return read<StoredCredential | undefined>(FACTS, (s) => s.get(CREDENTIAL));
+}
+
+export function putCredential(credential: StoredCredential): Promise<void> {
+  return write(FACTS, (s) => s.put(credential, CREDENTIAL));
+}
+
+export function deleteCredential(): Promise<void> {
+  return write(FACTS, (s) => s.delete(CREDENTIAL));
+}
+
+/** A refill's outcome, at once: its tokens added and the change credential in place of the spent one. */
+export function commitRefill(tokens: readonly StoredToken[], credential: StoredCredential): Promise<void> {
+  return writeMany([TOKENS, FACTS], (tx) => {
+    const store = tx.objectStore(TOKENS);
+    for (const t of tokens) store.add(t);
+    tx.objectStore(FACTS).put(credential, CREDENTIAL);
+  });
+}
+
+export function getFirstUse(): Promise<FirstUse | undefined> {
+  return read<FirstUse | undefined>(FACTS, (s) => s.get(FIRST_USE));
+}
+
+export function putFirstUse(firstUse: FirstUse): Promise<void> {
+  return write(FACTS, (s) => s.put(firstUse, FIRST_USE));
+}
+
+export async function usedThresholds(): Promise<UsedThresholds> {
+  return (await read<UsedThresholds | undefined>(FACTS, (s) => s.get(USED))) ?? {};
+}
+
+export function putUsedThresholds(used: UsedThresholds): Promise<void> {
+  return write(FACTS, (s) => s.put(used, USED));
+}
+
+export function getKeyLogCache(): Promise<KeyLogCache | undefined> {
+  return read<KeyLogCache | undefined>(FACTS, (s) => s.get(KEY_LOG));
+}
+
+export function putKeyLogCache(cache: KeyLogCache): Promise<void> {
+  return write(FACTS, (s) => s.put(cache, KEY_LOG));
+}
+
+/** Delete every token and fact (the credential included). */
 export async function forgetEverything(): Promise<void> {
   await write(TOKENS, (s) => s.clear());
   await write(FACTS, (s) => s.clear());

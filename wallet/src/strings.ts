@@ -10,7 +10,7 @@ const en = {
   intro:
     "Your age tokens live here, in this browser only. A site learns only the age you choose to prove — never who you are.",
   standalone:
-    "Sites open this wallet when they ask for your age. Here you can see what it holds; nothing leaves it unless you confirm.",
+    "Sites open this wallet when they ask for your age. Here you can see what it holds, check your age ahead of any visit, or delete everything; nothing goes to a site unless you confirm.",
   asks: (age: number) => ` asks you to prove you are ${age} or older.`,
   reveal: (age: number) =>
     `The site will learn one thing: “${age} or older”. Not your name, not your birth date, not who checked your age.`,
@@ -83,6 +83,36 @@ const en = {
     checked === 0 ? `Last age check: ${date}, under 13.` : `Last age check: ${date}, ${checked} or older.`,
   loading: "Loading…",
   lowTokens: "Few tokens left for this age: the next time, the wallet will ask you to check your age again.",
+  homeTitle: "Your wallet",
+  getTokens: "Check my age now",
+  providersStandalone:
+    "Check your age once, before any site asks: the provider never learns which sites you visit, and the wallet keeps tokens ready.",
+  back: "Back",
+  deleteAll: "Delete everything",
+  deleteTitle: "Delete everything in this wallet?",
+  deleteText:
+    "Your tokens, your credits and the date of your last age check will be gone from this browser. To prove your age again, you will have to check it again with a provider.",
+  deleteConfirm: "Yes, delete everything",
+  deleteKeep: "Keep my wallet",
+  deleted: "Everything was deleted from this wallet.",
+  readyNow: (n: number) =>
+    `${n} tokens received, and credits for more. Sites can now ask for your age; the wallet keeps a few tokens ready in the background.`,
+  credits: (n: number, age: number) =>
+    `Credits for new tokens: ${n} (any age up to ${age} or older). The wallet buys tokens with them in the background; the gateway cannot tell it is you.`,
+  noCredits: "No credits for new tokens: when the tokens above are used up, check your age again.",
+  due: (date: string) => `Check your age again by ${date}: after that day your credits expire.`,
+  refilling: (age: number) => `Getting a fresh “${age} or older” token with your credits…`,
+  firstUseTitle: "One moment before your first proof",
+  firstUseText: (k: number, expected: number | undefined) =>
+    expected === undefined
+      ? `You have just checked your age. So that the gateway cannot match this visit to that check by its time, the wallet waits a little before answering the site. The gateway does not say how many people check their age, so the wallet waits about a minute at most.`
+      : expected >= k
+        ? `You have just checked your age. So that the gateway cannot match this visit to that check by its time, the wallet waits until about ${k} other people are expected to have checked theirs too.`
+        : `You have just checked your age. So that the gateway cannot match this visit to that check by its time, the wallet waits before answering the site; in that time about ${expected} other people are expected to check theirs (the wait is capped at a minute).`,
+  firstUseLeft: (seconds: number) => `About ${seconds} s left.`,
+  firstUseProgress: "Waiting before the first proof",
+  keySet: (code: string) =>
+    `The gateway’s keys could let it tell people apart (too many keys for one age, or keys that change too often), so the wallet uses none of them (${code}).`,
 };
 
 type WalletStringsShape = typeof en;
@@ -92,7 +122,7 @@ const fr: WalletStringsShape = {
   intro:
     "Vos jetons d’âge sont conservés ici, dans ce navigateur seulement. Un site n’apprend que l’âge que vous choisissez de prouver, jamais qui vous êtes.",
   standalone:
-    "Les sites ouvrent ce portefeuille quand ils vous demandent votre âge. Vous voyez ici ce qu’il contient ; rien n’en sort sans votre confirmation.",
+    "Les sites ouvrent ce portefeuille quand ils vous demandent votre âge. Vous voyez ici ce qu’il contient, vous pouvez vérifier votre âge avant toute visite ou tout supprimer ; rien ne part vers un site sans votre confirmation.",
   asks: (age) => ` vous demande de prouver que vous avez ${age} ans ou plus.`,
   reveal: (age) =>
     `Le site apprendra une seule chose : « ${age} ans ou plus ». Ni votre nom, ni votre date de naissance, ni qui a vérifié votre âge.`,
@@ -170,6 +200,37 @@ const fr: WalletStringsShape = {
   loading: "Chargement…",
   lowTokens:
     "Il reste peu de jetons pour cet âge : la prochaine fois, le portefeuille vous proposera de revérifier votre âge.",
+  homeTitle: "Votre portefeuille",
+  getTokens: "Vérifier mon âge maintenant",
+  providersStandalone:
+    "Vérifiez votre âge une fois, avant qu’un site ne le demande : le prestataire ne saura jamais quels sites vous visitez, et le portefeuille garde des jetons prêts.",
+  back: "Retour",
+  deleteAll: "Tout supprimer",
+  deleteTitle: "Tout supprimer de ce portefeuille ?",
+  deleteText:
+    "Vos jetons, vos crédits et la date de votre dernière vérification d’âge disparaîtront de ce navigateur. Pour prouver votre âge à nouveau, il faudra le revérifier auprès d’un prestataire.",
+  deleteConfirm: "Oui, tout supprimer",
+  deleteKeep: "Garder mon portefeuille",
+  deleted: "Tout a été supprimé de ce portefeuille.",
+  readyNow: (n) =>
+    `${n} jetons reçus, et des crédits pour d’autres. Les sites peuvent maintenant vous demander votre âge ; le portefeuille garde quelques jetons prêts en arrière-plan.`,
+  credits: (n, age) =>
+    `Crédits pour de nouveaux jetons : ${n} (tout âge jusqu’à ${age} ans ou plus). Le portefeuille achète des jetons avec eux en arrière-plan ; la passerelle ne peut pas savoir que c’est vous.`,
+  noCredits:
+    "Aucun crédit pour de nouveaux jetons : quand les jetons ci-dessus seront épuisés, revérifiez votre âge.",
+  due: (date) => `Revérifiez votre âge avant le ${date} : après ce jour, vos crédits expirent.`,
+  refilling: (age) => `Obtention d’un nouveau jeton « ${age} ans ou plus » avec vos crédits…`,
+  firstUseTitle: "Un instant avant votre première preuve",
+  firstUseText: (k, expected) =>
+    expected === undefined
+      ? "Vous venez de vérifier votre âge. Pour que la passerelle ne puisse pas relier cette visite à cette vérification par l’heure, le portefeuille attend un peu avant de répondre au site. La passerelle n’indique pas combien de personnes vérifient leur âge : l’attente dure au plus une minute environ."
+      : expected >= k
+        ? `Vous venez de vérifier votre âge. Pour que la passerelle ne puisse pas relier cette visite à cette vérification par l’heure, le portefeuille attend qu’environ ${k} autres personnes aient vérifié le leur.`
+        : `Vous venez de vérifier votre âge. Pour que la passerelle ne puisse pas relier cette visite à cette vérification par l’heure, le portefeuille attend avant de répondre au site ; pendant ce temps, environ ${expected} autres personnes devraient vérifier le leur (l’attente est limitée à une minute).`,
+  firstUseLeft: (seconds) => `Encore ${seconds} s environ.`,
+  firstUseProgress: "Attente avant la première preuve",
+  keySet: (code) =>
+    `Les clés de la passerelle pourraient lui permettre de distinguer des personnes (trop de clés pour un même âge, ou des clés qui changent trop souvent) : le portefeuille n’en utilise aucune (${code}).`,
 };
 
 /** The wallet's UI strings, English and French. */

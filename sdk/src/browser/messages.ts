@@ -5,7 +5,7 @@ import * as z from "zod/mini";
  * by both ends. Anything that does not parse is ignored: a page can receive messages from anyone.
  *
  *   wallet   -> opener   { type: "blindgate:wallet-ready" }                        targetOrigin "*" (carries nothing)
- *   site     -> wallet   { type: "blindgate:token-request", minAge, nonce }        targetOrigin = wallet origin
+ *   site     -> wallet   { type: "blindgate:token-request", minAge, nonce, noDelay? } targetOrigin = wallet origin
  *   wallet   -> site     { type: "blindgate:request-received", nonce }             targetOrigin = the site's origin
  *   wallet   -> site     { type: "blindgate:token", nonce, token, ageOver }        targetOrigin = the site's origin
  *   wallet   -> site     { type: "blindgate:error", nonce, code }                  targetOrigin = the site's origin
@@ -33,11 +33,16 @@ export type WalletErrorCode = (typeof WALLET_ERROR_CODES)[number];
 
 /** The wallet has loaded and listens (carries nothing, so it may go to any opener). */
 export const walletReady = z.strictObject({ type: z.literal("blindgate:wallet-ready") });
-/** A site page asks for a token proving `minAge`. */
+/**
+ * A site page asks for a token proving `minAge`. `noDelay: true` (prove's `skipFirstUseDelay`) asks the wallet not
+ * to hold back a first proof right after a fresh age check (docs/threat-model.md says what that costs); absent
+ * otherwise, so that older wallets read the message as before.
+ */
 export const tokenRequest = z.strictObject({
   type: z.literal("blindgate:token-request"),
   minAge: age,
   nonce,
+  noDelay: z.optional(z.literal(true)),
 });
 /** The wallet took the request (sent also by a wallet window that was already open). */
 export const requestReceived = z.strictObject({ type: z.literal("blindgate:request-received"), nonce });

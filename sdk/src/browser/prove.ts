@@ -34,6 +34,14 @@ export interface ProveOptions {
   proofPath?: string;
   /** How long to wait for the wallet to load, in ms (default 30000). */
   timeoutMs?: number;
+  /**
+   * Ask the wallet not to hold back a first proof right after a fresh age check (default false). The wallet
+   * normally waits up to a minute after an issuance so that the gateway cannot match the issuance and this proof
+   * by time; skipping the wait lets a gateway that colludes with this site link the person's age check (and, with
+   * the provider, their identity) to this visit. Set it only where the site's operator accepts that risk
+   * (docs/threat-model.md). Needs a wallet that knows the option (blindgate 0.3 and later).
+   */
+  skipFirstUseDelay?: boolean;
 }
 
 export interface ProveResult {
@@ -96,8 +104,13 @@ export async function prove(options: ProveOptions): Promise<ProveResult> {
 
   const answer = await new Promise<{ token: string; ageOver: number }>((resolve, reject) => {
     let acknowledged = false;
-    const request = () =>
-      popup.postMessage({ type: TOKEN_REQUEST, minAge: options.minAge, nonce }, walletOrigin);
+    const message: TokenRequestMessage = {
+      type: TOKEN_REQUEST,
+      minAge: options.minAge,
+      nonce,
+      ...(options.skipFirstUseDelay === true ? { noDelay: true as const } : {}),
+    };
+    const request = () => popup.postMessage(message, walletOrigin);
     const finish = (error?: BrowserError, value?: { token: string; ageOver: number }) => {
       window.removeEventListener("message", onMessage);
       clearInterval(poll);

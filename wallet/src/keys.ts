@@ -1,0 +1,153 @@
+import {
+  checkKeySet,
+  creditKeyId,
+  DIRECTORY_PATH,
+  type IssuerDirectory,
+  isKeyAnnounced,
+  type KeyLogEntry,
+  keyLogPageSchema,
+  MAX_LIVE_KEYS,
+  parseDirectory,
+  toHex,
+  tokenKeyId,
+  verifyKeyLog,
+} from "@blindgate/sdk/protocol";
+import { gatewayFetch, IssueError, type WalletConfig } from "./issue.js";
+import { getKeyLogCache, putKeyLogCache } from "./store.js";
+
+/*
+ * The gateway's keys, as the wallet accepts them (key consistency, bounded: issue 9, item 5):
+ * - the key log's hash chain is intact (verifyKeyLog);
+ * - the log holds at most two live keys per threshold and kind, each issuing for at least an hour
+ *   (checkKeySet, the SDK's one implementation, also used by the site gate and the auditor);
+ * - the directory lists at most two keys per threshold and kind, and every key the wallet blinds under or buys a
+ *   credential of was announced in that log.
+ * A gateway that fails any of these could give groups of people keys of their own: the wallet then uses no key and
+ * says so (KEY_SET_REFUSED, KEY_LOG_BROKEN).
+ *
+ * The verified log is kept (IndexedDB): a proof uses the copy fetched at the last refill or visit of the wallet
+ * page when it is younger than KEY_LOG_MAX_AGE_SECONDS, so that answering a site costs no request to the gateway
+ * (a request at proof time would tell the gateway when this browser proves its age).
+ */
+
+/** How long a verified key log serves a proof without a new fetch. */
+export const KEY_LOG_MAX_AGE_SECONDS = 86_400;
+
+/** Fetch every page of the key log, check its chain and its bounds, and keep it. */
+export async function fetchKeyLog(config: WalletConfig, now: number): Promise<KeyLogEntry[]> {
+  const entries: KeyLogEntry[] = [];
+  for (let from = 0; ; ) {
+    const response = await gatewayFetch(`${config.gatewayUrl}/v1/key-log?from=${from}`);
+    if (!response.ok) throw new IssueError("KEY_LOG_UNAVAILABLE");
+    const page = keyLogPageSchema.safeParse(await response.json().catch(() => undefined));
+    if (!page.success) throw new IssueError("KEY_LOG_UNAVAILABLE");
+    entries.push(...page.data.entries);
+    if (page.data.next === undefined) break;
+    from = page.data.next;
+  }
+  if (!(await verifyKeyLog(entries))) throw new IssueError("KEY_LOG_BROKEN");
+  if (!checkKeySet(entries, now).ok) throw new IssueError("KEY_SET_REFUSED");
+  await putKeyLogCache({ entries, fetchedAt: now });
+  return entries;
+}
+
+/** The kept log when young enough (checked again against `now`'s bounds), else a fresh one. */
+export async function keyLogForProof(config: WalletConfig, now: number): Promise<KeyLogEntry[]> {
+  const cached = await getKeyLogCache();
+  if (cached !== undefined && cached.fetchedAt <= now && now - cached.fetchedAt < KEY_LOG_MAX_AGE_SECONDS) {
+    if (!checkKeySet(cached.entries, now).ok) throw new IssueError("KEY_SET_REFUSED");
+    return cached.entries;
+  }
+  return fetchKeyLog(config, now);
+}
+
+/**
+ * At most MAX_LIVE_KEYS keys per threshold and kind in the directory, among those whose tokens are not dead yet.
+ * True when the directory keeps within it.
+ */
+export function directoryBounded(directory: IssuerDirectory, now: number): boolean {
+  const counts = new Map<string, number>();
+  const count = (group: string) => counts.set(group, (counts.get(group) ?? 0) + 1);
+  for (const k of directory.tokenKeys)
+    if (k.tokenType === 2 && (k.notAfter === undefined || k.notAfter > now)) count(`token ${k.ageOver}`);
+  for (const k of directory.creditKeys ?? []) if (k.notAfter > now) count(`credit ${k.ageOver}`);
+  for (const n of counts.values()) if (n > MAX_LIVE_KEYS) return false;
+  return true;
+}
+
+/** A token key of the directory, with what the wallet keeps of it. */
+export interface IssuingTokenKey {
+  threshold: number;
+  tokenKey: Uint8Array;
+  keyId: string;
+  notAfter: number;
+}
+
+/** A credit key of the directory, with its id. */
+export interface IssuingCreditKey {
+  ageOver: number;
+  actKey: Uint8Array;
+  id: string;
+  issueUntil: number;
+  notAfter: number;
+}
+
+/** The gateway's keys that issue now, each announced in the log. */
+export interface GatewayKeys {
+  directory: IssuerDirectory;
+  log: KeyLogEntry[];
+  /** The current token key of each threshold. */
+  tokenKeys: Map<number, IssuingTokenKey>;
+  /** Credit keys that issue credentials now. */
+  creditKeys: IssuingCreditKey[];
+  /** Credit keys whose credentials still buy tokens (by id). */
+  validCreditKeys: Map<string, IssuingCreditKey>;
+}
+
+/** Read the directory and the log, and keep the keys that pass every check above. */
+export async function gatewayKeys(config: WalletConfig, now: number): Promise<GatewayKeys> {
+  const log = await fetchKeyLog(config, now);
+  const response = await gatewayFetch(`${config.gatewayUrl}${DIRECTORY_PATH}`);
+  if (!response.ok) throw new IssueError("DIRECTORY_UNAVAILABLE");
+  let directory: IssuerDirectory;
+  try {
+    directory = parseDirectory(await response.json());
+  } catch {
+    throw new IssueError("DIRECTORY_UNAVAILABLE");
+  }
+  if (!directoryBounded(directory, now)) throw new IssueError("KEY_SET_REFUSED");
+  const tokenKeys = new Map<number, IssuingTokenKey>();
+  for (const key of directory.tokenKeys) {
+    if (key.ageOver === undefined || key.tokenType !== 2 || tokenKeys.has(key.ageOver)) continue;
+    if ((key.notBefore ?? 0) > now) continue; // the next key: published ahead, not issuing yet
+    const notAfter = key.notAfter ?? Number.MAX_SAFE_INTEGER;
+    if (notAfter <= now) continue;
+    const keyId = toHex(await tokenKeyId(key.tokenKey));
+    if (!isKeyAnnounced(log, keyId, now)) continue;
+    tokenKeys.set(key.ageOver, { threshold: key.ageOver, tokenKey: key.tokenKey, keyId, notAfter });
+  }
+  const creditKeys: IssuingCreditKey[] = [];
+  const validCreditKeys = new Map<string, IssuingCreditKey>();
+  for (const key of directory.creditKeys ?? []) {
+    if (key.notAfter <= now || key.notBefore > now) continue;
+    const id = await creditKeyId(key.actKey);
+    if (!isKeyAnnounced(log, id, now)) continue;
+    const entry = {
+      ageOver: key.ageOver,
+      actKey: key.actKey,
+      id,
+      issueUntil: key.issueUntil,
+      notAfter: key.notAfter,
+    };
+    validCreditKeys.set(id, entry);
+    if (key.issueUntil > now) creditKeys.push(entry);
+  }
+  return { directory, log, tokenKeys, creditKeys, validCreditKeys };
+}
+
+/** Thresholds the gateway issues tokens for, from the log (token keys only). */
+export function tokenThresholds(log: readonly KeyLogEntry[], now: number): Set<number> {
+  return new Set(
+    log.filter((e) => (e.kind ?? "token") === "token" && e.validUntil > now).map((e) => e.threshold),
+  );
+}

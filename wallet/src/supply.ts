@@ -1,0 +1,59 @@
+import { refill } from "./credits.js";
+import type { WalletConfig } from "./issue.js";
+import type { TokenSupply } from "./plan.js";
+import { planRefill, planUrgentRefill } from "./pool.js";
+import { allTokens, removeTokens, usedThresholds } from "./store.js";
+
+/*
+ * Where tokens come from after the grant: credits (ACT refills).
+ *
+ * - backgroundRefill tops up the pools of the thresholds in use (pool.ts). The wallet calls it at moments that are
+ *   not a proof: a few random seconds after a proof has been answered and its page told, when the wallet page is
+ *   opened on its own, and on a random timer while it stays open.
+ * - creditSupply is the TokenSupply of a proof: when no token of the wanted threshold is left, it buys some of that
+ *   threshold during the proof, the one case where a refill is tied in time to a visit (docs/wallet.md says what
+ *   that costs).
+ */
+
+const seconds = () => Math.floor(Date.now() / 1000);
+
+/** Top up the pools; the number of tokens added (0 when nothing was needed or possible). */
+export async function backgroundRefill(config: WalletConfig): Promise<number> {
+  const now = seconds();
+  const tokens = await allTokens();
+  await removeTokens(
+    tokens.filter((t) => t.notAfter <= now && t.id !== undefined).map((t) => t.id as number),
+  );
+  const used = await usedThresholds();
+  const live = tokens.filter((t) => t.notAfter > now);
+  const result = await refill(config, now, (keys, credential) =>
+    planRefill({ tokens: live, used, credential, issuing: keys.tokenKeys.keys(), now }),
+  );
+  return result.added.length;
+}
+
+/** Refills of the wanted threshold during a proof, from the credential's credits. */
+export function creditSupply(config: () => WalletConfig): TokenSupply {
+  return {
+    async refill(threshold: number): Promise<boolean> {
+      const urgent = () =>
+        refill(config(), seconds(), (keys, credential) =>
+          planUrgentRefill(threshold, credential, keys.tokenKeys.keys()),
+        );
+      try {
+        let result = await urgent();
+        // a refill left in flight earlier is finished first: it may not have been of this threshold
+        if (!result.added.some((t) => t.threshold === threshold) && result.added.length > 0)
+          result = await urgent();
+        return result.added.some((t) => t.threshold === threshold);
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** A random delay in [minMs, maxMs). */
+export function randomDelay(minMs: number, maxMs: number): number {
+  return minMs + Math.floor(Math.random() * (maxMs - minMs));
+}
