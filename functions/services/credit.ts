@@ -27,7 +27,7 @@ import { log } from "../observability/log.js";
 import { metric } from "../observability/metrics.js";
 import type { Deps } from "../runtime.js";
 import type { TokenKeyRecord } from "../stores/index.js";
-import { decodeRequests, planRequests, signPlan, spend } from "./issue.js";
+import { decodeRequests, planRequests, signDuring, signPlan, spend } from "./issue.js";
 import { addCounts, COUNTERS } from "./report.js";
 
 /*
@@ -120,8 +120,11 @@ export async function issueCredentialForGrant(
       throw new GatewayError("ERR_CREDIT_PROOF", "credit: the request proof does not verify");
     throw error;
   }
-  await spend(deps, grant, signable + credits, now, new TextEncoder().encode(JSON.stringify(body)));
-  const tokens = requests.length === 0 ? undefined : toBase64Url(encodeBatchResponse(signPlan(plan)));
+  const signed = await signDuring(
+    plan,
+    spend(deps, grant, signable + credits, now, new TextEncoder().encode(JSON.stringify(body))),
+  );
+  const tokens = requests.length === 0 ? undefined : toBase64Url(encodeBatchResponse(signed));
   await addCounts(deps, now, {
     [COUNTERS.credentials]: 1,
     [COUNTERS.grants(grant.provider.id)]: 1,

@@ -107,11 +107,12 @@ export async function issueTokens(
     throw new GatewayError("ERR_UNKNOWN_KEY", "no request names an issuing key");
   }
 
-  // 4.
-  await countIssue(deps, provider.id, plan, now, spend(deps, grant, signable, now, input.body));
-
-  // 5.
-  const responses = signPlan(plan);
+  // 4. and 5. The spend's round trip and the signatures overlap: the writes go out, the signing runs meanwhile,
+  //    and nothing signed leaves unless the spend succeeded (signing stops as soon as it is refused).
+  const responses = await signDuring(
+    plan,
+    countIssue(deps, provider.id, plan, now, spend(deps, grant, signable, now, input.body)),
+  );
   metric("Grants", 1, { provider: provider.id });
   log("info", "issued", { provider: provider.id, requested: plan.length, issued: signable });
   if (!batch) return { status: 200, contentType: TOKEN_RESPONSE_MEDIA_TYPE, body: responses[0]! };
@@ -156,7 +157,7 @@ export async function spend(
   tokens: number,
   now: number,
   request: Uint8Array,
-): Promise<void> {
+): Promise<"paid" | "retry"> {
   const { grants, providers } = deps.stores;
   const jti = `${provider.id}:${claims.jti}`;
   const month = period(now);
@@ -173,11 +174,11 @@ export async function spend(
     !claim.value.fresh &&
     claim.value.record !== undefined &&
     Buffer.from(claim.value.record).equals(paidFor);
-  if (claim.status === "fulfilled" && claim.value.fresh && counted) return;
+  if (claim.status === "fulfilled" && claim.value.fresh && counted) return "paid";
   if (retry) {
     // Counted when it was first paid for (or lost with a timed-out write: at most one request per grant).
     if (counted) await providers.refundQuota(provider.id, month, tokens);
-    return;
+    return "retry";
   }
   const jtiTaken = claim.status === "fulfilled" && claim.value.fresh;
   // Give back what was taken, then refuse (store faults first: nothing was decided).
@@ -233,6 +234,46 @@ export async function planRequests(
 }
 
 /** Step 5: the TokenResponses (null where nothing is signed), counted per threshold. */
+/** Signatures between two looks at the store's answer (a few ms of CPU): what a refused request may cost. */
+const SIGN_CHUNK = 8;
+
+/**
+ * Steps 4 and 5 together: sign while `paid` (the spend) is in flight, yielding to the event loop every few
+ * signatures so its answer is seen at once; when it refuses, stop and throw its error — the signatures made are
+ * dropped, never released. Resolves with the TokenResponses only once `paid` has resolved.
+ */
+export async function signDuring(
+  plan: readonly (Planned | undefined)[],
+  paid: Promise<unknown>,
+): Promise<(Uint8Array | null)[]> {
+  let refused = false;
+  const outcome = paid.then(
+    () => undefined,
+    (error: unknown) => {
+      refused = true;
+      throw error;
+    },
+  );
+  outcome.catch(() => undefined); // observed below; no unhandled rejection while signing
+  const responses: (Uint8Array | null)[] = [];
+  for (let i = 0; i < plan.length && !refused; i++) {
+    if (i > 0 && i % SIGN_CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const p = plan[i];
+    responses.push(p === undefined ? null : new TokenResponse(p.signer.sign(p.request.blindedMsg)).encode());
+  }
+  await outcome;
+  countIssued(plan);
+  return responses;
+}
+
+function countIssued(plan: readonly (Planned | undefined)[]): void {
+  const counts = new Map<number, number>();
+  for (const p of plan)
+    if (p !== undefined) counts.set(p.key.threshold, (counts.get(p.key.threshold) ?? 0) + 1);
+  for (const [threshold, count] of counts) metric("Issued", count, { threshold: String(threshold) });
+}
+
+/** Step 5 alone, after the payment: the TokenResponses (null where nothing is signed), counted per threshold. */
 export function signPlan(plan: readonly (Planned | undefined)[]): (Uint8Array | null)[] {
   const counts = new Map<number, number>();
   const responses = plan.map((p) => {
