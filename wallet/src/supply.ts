@@ -1,8 +1,16 @@
 import { refill } from "./credits.js";
 import type { WalletConfig } from "./issue.js";
+import { tokenThresholds } from "./keys.js";
 import type { TokenSupply } from "./plan.js";
-import { planRefill, planUrgentRefill } from "./pool.js";
-import { allTokens, removeTokens, usedThresholds } from "./store.js";
+import { planRefill, planSize, planUrgentRefill } from "./pool.js";
+import {
+  allTokens,
+  getCredential,
+  getFirstUse,
+  getKeyLogCache,
+  removeTokens,
+  usedThresholds,
+} from "./store.js";
 
 /*
  * Where tokens come from after the grant: credits (ACT refills).
@@ -17,15 +25,28 @@ import { allTokens, removeTokens, usedThresholds } from "./store.js";
 
 const seconds = () => Math.floor(Date.now() / 1000);
 
-/** Top up the pools; the number of tokens added (0 when nothing was needed or possible). */
+/**
+ * Top up the pools; the number of tokens added (0 when nothing was needed or possible). Asks the gateway nothing
+ * when the pools are full by the kept key log (no refill in flight), and nothing during the first-use wait: a
+ * request then would be one more event the gateway could match to the fresh grant.
+ */
 export async function backgroundRefill(config: WalletConfig): Promise<number> {
   const now = seconds();
+  const firstUse = await getFirstUse();
+  if (firstUse !== undefined && Date.now() < firstUse.until) return 0;
+  const credential = await getCredential();
+  if (credential === undefined) return 0;
   const tokens = await allTokens();
   await removeTokens(
     tokens.filter((t) => t.notAfter <= now && t.id !== undefined).map((t) => t.id as number),
   );
   const used = await usedThresholds();
   const live = tokens.filter((t) => t.notAfter > now);
+  const kept = await getKeyLogCache();
+  if (credential.pending === undefined && kept !== undefined && credential.notAfter > now) {
+    const issuing = tokenThresholds(kept.entries, now);
+    if (planSize(planRefill({ tokens: live, used, credential, issuing, now })) === 0) return 0;
+  }
   const result = await refill(config, now, (keys, credential) =>
     planRefill({ tokens: live, used, credential, issuing: keys.tokenKeys.keys(), now }),
   );

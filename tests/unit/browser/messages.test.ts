@@ -38,6 +38,11 @@ describe("wallet message schemas", () => {
       minAge: 18,
       nonce,
     });
+    // a site whose operator accepts the risk asks the wallet not to hold back a first proof
+    expect(
+      readMessage(tokenRequest, { type: "blindgate:token-request", minAge: 18, nonce, noDelay: true })
+        ?.noDelay,
+    ).toBe(true);
     expect(
       readMessage(tokenAnswer, { type: "blindgate:token", nonce, token: "A".repeat(472), ageOver: 18 }),
     ).toBeDefined();
@@ -64,6 +69,11 @@ describe("wallet message schemas", () => {
     ["an extra field", walletReady, { type: "blindgate:wallet-ready", origin: "https://site.example" }],
     ["a short nonce", tokenRequest, { type: "blindgate:token-request", minAge: 18, nonce: "abc" }],
     ["a fractional age", tokenRequest, { type: "blindgate:token-request", minAge: 17.5, nonce }],
+    [
+      "noDelay other than true",
+      tokenRequest,
+      { type: "blindgate:token-request", minAge: 18, nonce, noDelay: false },
+    ],
     ["an unknown error code", walletError, { type: "blindgate:error", nonce, code: "OOPS" }],
     [
       "an outcome with free text",
