@@ -56,7 +56,12 @@ describe("npm start", () => {
       ["--import", "tsx", "--conditions=blindgate-source", "functions/local/start.ts"],
       {
         cwd: new URL("../../../", import.meta.url).pathname,
-        env: { ...process.env, BLINDGATE_PORT: String(base), BLINDGATE_DATA_KEY_FILE: join(dir, "data-key") },
+        env: {
+          ...process.env,
+          BLINDGATE_PORT: String(base),
+          BLINDGATE_DATA_KEY_FILE: join(dir, "data-key"),
+          BLINDGATE_LOCAL_STATE: join(dir, "local-state.json"),
+        },
         stdio: ["pipe", "pipe", "pipe"],
       },
     );
