@@ -33,8 +33,14 @@ import type { HttpResult } from "../../../functions/http/index.js";
 import { httpEvent } from "../../../functions/local/adapter.js";
 import { dynamoClient } from "../../../functions/runtime.js";
 import { createTables, dynamoStores, localTableNames } from "../../../functions/stores/index.js";
+import { TABLE_IDS, TABLES } from "../../../functions/stores/schema.js";
 import type { Stores } from "../../../functions/stores/types.js";
-import { MAX_BUNDLE_KIB, REPO_ROOT, SOURCEMAP_DIR } from "../../../infra/constructs/bundling.js";
+import {
+  FUNCTION_IDS,
+  MAX_BUNDLE_KIB,
+  REPO_ROOT,
+  SOURCEMAP_DIR,
+} from "../../../infra/constructs/bundling.js";
 import { addGatewayStack } from "../../../infra/stacks/gateway-app.js";
 import { type DynamoServer, startDynamoDbLocal } from "../../support/dynamo.js";
 import { type FakeKms, startFakeKms } from "../../support/kms.js";
@@ -47,7 +53,7 @@ import { type FakeKms, startFakeKms } from "../../support/kms.js";
  * check accepts a token once. This proves the bundles are complete.
  */
 
-type FunctionId = "directory" | "issue" | "check" | "keyLog" | "providers" | "rotateKeys";
+type FunctionId = (typeof FUNCTION_IDS)[number];
 
 const ISSUER = "gateway.example";
 let workDir: string;
@@ -104,12 +110,8 @@ beforeAll(async () => {
     BLINDGATE_TOKEN_VALIDITY_HOURS: "168",
     BLINDGATE_DYNAMODB_ENDPOINT: db.endpoint,
     BLINDGATE_WALLET_ORIGIN: "https://wallet.example",
-    BLINDGATE_TABLE_KEYS: tables.keys,
-    BLINDGATE_TABLE_KEY_LOG: tables.keyLog,
-    BLINDGATE_TABLE_PROVIDERS: tables.providers,
-    BLINDGATE_TABLE_SITES: tables.sites,
-    BLINDGATE_TABLE_GRANTS: tables.grants,
-    BLINDGATE_TABLE_SPENT: tables.spent,
+    // Every table's variable, as the stack sets them (the functions' configuration requires all).
+    ...Object.fromEntries(TABLE_IDS.map((t) => [TABLES[t].env, tables[t]])),
   };
 }, 300_000);
 
@@ -141,7 +143,7 @@ function invoke(fn: FunctionId, event: unknown): Promise<HttpResult & Record<str
       err += c.toString();
     });
     child.on("exit", (code) => {
-      if (code !== 0) return reject(new Error(`${fn} bundle exited ${code}: ${err.slice(0, 2000)}`));
+      if (code !== 0) return reject(new Error(`${fn} bundle exited ${code}: ${err.slice(-2000)}`));
       resolve(JSON.parse(out) as HttpResult & Record<string, unknown>);
     });
     child.stdin.end(JSON.stringify(event));
@@ -151,7 +153,7 @@ function invoke(fn: FunctionId, event: unknown): Promise<HttpResult & Record<str
 const bodyOf = (r: HttpResult) => Buffer.from(r.body ?? "", r.isBase64Encoded ? "base64" : "utf8");
 
 describe("the synthesized Lambda packages", () => {
-  it.each(["directory", "issue", "check", "keyLog", "providers", "rotateKeys"] as const)(
+  it.each(FUNCTION_IDS)(
     "%s: one minified file under the size target, its source map kept outside the package",
     (fn) => {
       const file = bundles[fn];
@@ -173,7 +175,14 @@ describe("the synthesized Lambda packages", () => {
 describe("the synthesized Lambda bundles, on DynamoDB Local", () => {
   it("rotate-keys, directory, issue with a grant, check: the whole flow through the bundles", async () => {
     const rotated = await invoke("rotateKeys", { source: "aws.events", "detail-type": "Scheduled Event" });
-    expect((rotated.created as unknown[]).length).toBe(4); // current and next, for 13 and 18
+    // A current and a next key for 13 and 18, of each kind (token keys, and credit keys for credentials).
+    const created = rotated.created as { kind: string; threshold: number }[];
+    expect(
+      created
+        .filter((k) => k.kind === "token")
+        .map((k) => k.threshold)
+        .sort(),
+    ).toEqual([13, 13, 18, 18]);
     expect(kms.operations).toContain("GenerateDataKey");
 
     const dir = await invoke("directory", httpEvent({ method: "GET", path: DIRECTORY_PATH }));
