@@ -37,7 +37,7 @@ export const KEY_LOG_MAX_AGE_SECONDS = 86_400;
 export async function fetchKeyLog(config: WalletConfig, now: number): Promise<KeyLogEntry[]> {
   const entries: KeyLogEntry[] = [];
   for (let from = 0; ; ) {
-    const response = await gatewayFetch(`${config.gatewayUrl}/v1/key-log?from=${from}`);
+    const response = await gatewayFetch(`${config.gatewayUrl}/v1/key-log?from=${from}`, { cache: "no-cache" });
     if (!response.ok) throw new IssueError("KEY_LOG_UNAVAILABLE");
     const page = keyLogPageSchema.safeParse(await response.json().catch(() => undefined));
     if (!page.success) throw new IssueError("KEY_LOG_UNAVAILABLE");
@@ -107,7 +107,8 @@ export interface GatewayKeys {
 /** Read the directory and the log, and keep the keys that pass every check above. */
 export async function gatewayKeys(config: WalletConfig, now: number): Promise<GatewayKeys> {
   const log = await fetchKeyLog(config, now);
-  const response = await gatewayFetch(`${config.gatewayUrl}${DIRECTORY_PATH}`);
+  // revalidated (ETag): a directory cached across a key rotation would name a key that no longer issues
+  const response = await gatewayFetch(`${config.gatewayUrl}${DIRECTORY_PATH}`, { cache: "no-cache" });
   if (!response.ok) throw new IssueError("DIRECTORY_UNAVAILABLE");
   let directory: IssuerDirectory;
   try {

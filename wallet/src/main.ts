@@ -132,8 +132,11 @@ function scheduleRefills(): void {
 async function refillQuietly(): Promise<void> {
   try {
     if ((await backgroundRefill(config)) > 0) await renderTokens();
-  } catch {
-    // offline, or the gateway refused: the pool stays as it is, and the person sees it in the list
+  } catch (error) {
+    // offline, or the gateway refused: the pool stays as it is, and the person sees it in the list; the code (never
+    // a credential or a token) goes to the console for whoever debugs it
+    const code = error instanceof IssueError ? error.code : "REFILL_FAILED";
+    console.warn(`blindgate wallet: refill not done (${code})`);
   }
 }
 
