@@ -143,7 +143,8 @@ describe("refusals in Chromium", () => {
     const first = await proveFirstTime(page, yearsAgo(30));
     await page.waitForSelector("#learned");
     await closed(first);
-    // the 18 tokens are used up (the test removes them from the wallet's storage)
+    // the 18 tokens are used up, and so are the credits (the test removes both from the wallet's storage): with
+    // credits left, the wallet would buy 18 tokens instead (credits.test.ts)
     const walletPage = await context.newPage();
     await walletPage.goto(world.gateway.walletUrl);
     await walletPage.waitForSelector("#wallet-token-list li");
@@ -152,13 +153,14 @@ describe("refusals in Chromium", () => {
         new Promise<void>((resolve, reject) => {
           const open = indexedDB.open("blindgate-wallet");
           open.onsuccess = () => {
-            const tx = open.result.transaction("tokens", "readwrite");
+            const tx = open.result.transaction(["tokens", "facts"], "readwrite");
             const store = tx.objectStore("tokens");
             const all = store.getAll();
             all.onsuccess = () => {
               for (const t of all.result as { id: number; threshold: number }[])
                 if (t.threshold === 18) store.delete(t.id);
             };
+            tx.objectStore("facts").delete("credential");
             tx.oncomplete = () => resolve();
             tx.onerror = () => reject(tx.error);
           };
