@@ -41,7 +41,8 @@ import { addCounts, COUNTERS } from "./report.js";
  *
  * POST /v1/refill — a spend proof for k credits buys k tokens of any thresholds up to the credential's, and the
  * change (an ACT refund: a new credential worth the rest). The proof's nullifier is spent through the same
- * conditional write as tokens (spent table), keeping the answer with it: the same request sent again (the answer
+ * conditional write as tokens and grants (OnceStore.claim, in the issuer's grants table, beside the grants that
+ * bought the credentials: a split deployment keeps it on the issuer's side), keeping the answer with it: the same request sent again (the answer
  * was lost) is answered again, byte for byte; another request with the same nullifier is ERR_CREDIT_SPENT. Nothing
  * identifies the person: the proof reveals only the nullifier, the amount and the key.
  */
@@ -214,7 +215,7 @@ export async function refill(deps: Deps, body: RefillRequestBody, now: number): 
     .update(key.id)
     .update(spent.nullifier)
     .digest("hex");
-  const claim = await stores.spent.claim(id, key.validUntil, now, record);
+  const claim = await stores.grants.claim(id, key.validUntil, now, record);
   if (claim.fresh) {
     await addCounts(deps, now, { [COUNTERS.refills]: 1 });
     metric("Refills", 1, { threshold: String(key.threshold) });

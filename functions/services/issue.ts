@@ -270,7 +270,7 @@ function countIssued(plan: readonly (Planned | undefined)[]): void {
   const counts = new Map<number, number>();
   for (const p of plan)
     if (p !== undefined) counts.set(p.key.threshold, (counts.get(p.key.threshold) ?? 0) + 1);
-  for (const [threshold, count] of counts) metric("Issued", count, { threshold: String(threshold) });
+  for (const [threshold, count] of counts) metric("TokensIssued", count, { threshold: String(threshold) });
 }
 
 /** Step 5 alone, after the payment: the TokenResponses (null where nothing is signed), counted per threshold. */
@@ -281,6 +281,6 @@ export function signPlan(plan: readonly (Planned | undefined)[]): (Uint8Array | 
     counts.set(p.key.threshold, (counts.get(p.key.threshold) ?? 0) + 1);
     return new TokenResponse(p.signer.sign(p.request.blindedMsg)).encode();
   });
-  for (const [threshold, count] of counts) metric("Issued", count, { threshold: String(threshold) });
+  for (const [threshold, count] of counts) metric("TokensIssued", count, { threshold: String(threshold) });
   return responses;
 }

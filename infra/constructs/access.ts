@@ -70,11 +70,11 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
     },
     kms: ["kms:Decrypt"],
   },
-  // A refill: the nullifier's conditional write (and the read of a retried request's answer) in the spent table.
+  // A refill: the nullifier's conditional write (and the read of a retried request's answer) in the grants table.
   refill: {
     tables: {
       keys: KEYS_READ,
-      spent: ["dynamodb:PutItem", "dynamodb:GetItem"],
+      grants: ["dynamodb:PutItem", "dynamodb:GetItem"],
       reports: REPORT_COUNT,
     },
     kms: ["kms:Decrypt"],

@@ -1,6 +1,6 @@
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FUNCTION_HANDLERS, type FunctionId } from "../../functions/routes.js";
+import { FUNCTION_HANDLERS, type FunctionId, HTTP_ROUTES } from "../../functions/routes.js";
 
 /*
  * How every function is bundled: one set of esbuild options, read by the stack (NodejsFunction) and by the
@@ -62,7 +62,9 @@ export const SOURCEMAP_DIR = join(REPO_ROOT, "cdk.out", "sourcemaps");
 export const BUNDLE_AWS_SDK = true;
 
 /** Functions the wallet calls from its own origin: bundled inside the CORS wrapper (wallet-cors.ts). */
-export const WALLET_ROUTE_FUNCTIONS: readonly FunctionId[] = ["directory", "issue", "providers"];
+export const WALLET_ROUTE_FUNCTIONS: readonly FunctionId[] = Object.values(HTTP_ROUTES)
+  .filter((r) => r.wallet)
+  .map((r) => r.fn);
 export const WALLET_CORS_ENTRY = join(REPO_ROOT, "infra", "constructs", "wallet-cors-entry.ts");
 
 /**

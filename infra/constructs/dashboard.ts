@@ -30,6 +30,8 @@ export const GATEWAY_FIGURES: readonly GatewayFigure[] = [
   { title: "Grants used per provider", metric: "Grants", dimension: "provider" },
   { title: "Checks accepted per site", metric: "Checks", dimension: "site" },
   { title: "Checks refused per code", metric: "CheckRefused", dimension: "code" },
+  { title: "Credit credentials issued per threshold", metric: "Credentials", dimension: "threshold" },
+  { title: "Refills per credential threshold", metric: "Refills", dimension: "threshold" },
 ];
 
 const PERIOD = Duration.minutes(5);

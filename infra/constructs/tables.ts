@@ -2,6 +2,13 @@ import { RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
+import {
+  PARTITION_KEY,
+  TABLE_IDS,
+  TABLES,
+  type TableId,
+  TTL_ATTRIBUTE,
+} from "../../functions/stores/schema.js";
 
 /*
  * The six tables of docs/architecture.md. Every table: on-demand, point-in-time recovery, encrypted with the
@@ -10,20 +17,14 @@ import { Construct } from "constructs";
  * key log is append-only (no TTL) and providers/sites hold no expiring items.
  */
 
-export const TABLE_IDS = ["keys", "keyLog", "providers", "sites", "grants", "spent"] as const;
-export type TableId = (typeof TABLE_IDS)[number];
+export type { TableId };
+export { TABLE_IDS };
 
 /** The environment variable that carries each table's name to the functions (functions/config.ts). */
-export const TABLE_ENV: Record<TableId, string> = {
-  keys: "BLINDGATE_TABLE_KEYS",
-  keyLog: "BLINDGATE_TABLE_KEY_LOG",
-  providers: "BLINDGATE_TABLE_PROVIDERS",
-  sites: "BLINDGATE_TABLE_SITES",
-  grants: "BLINDGATE_TABLE_GRANTS",
-  spent: "BLINDGATE_TABLE_SPENT",
-};
-
-const WITH_TTL: ReadonlySet<TableId> = new Set(["keys", "grants", "spent"]);
+export const TABLE_ENV = Object.fromEntries(TABLE_IDS.map((id) => [id, TABLES[id].env])) as Record<
+  TableId,
+  string
+>;
 
 /**
  * Tables whose single use must hold in every region at once: the spent set (token nullifiers; the credit
@@ -65,10 +66,12 @@ export class GatewayTables extends Construct {
       }
       const readers = tableId === "keys" && props.keyReaders.length > 0 ? props.keyReaders : undefined;
       this.tables[tableId] = new dynamodb.Table(this, tableId, {
-        partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
-        ...(tableId === "keyLog" ? { sortKey: { name: "seq", type: dynamodb.AttributeType.NUMBER } } : {}),
+        partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+        ...(TABLES[tableId].sortKey
+          ? { sortKey: { name: TABLES[tableId].sortKey.name, type: dynamodb.AttributeType.NUMBER } }
+          : {}),
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        ...(WITH_TTL.has(tableId) ? { timeToLiveAttribute: "ttl" } : {}),
+        ...(TABLES[tableId].ttl ? { timeToLiveAttribute: TTL_ATTRIBUTE } : {}),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: dynamodb.TableEncryption.AWS_MANAGED,
         deletionProtection: props.protectData,
@@ -98,9 +101,9 @@ export class GatewayTables extends Construct {
    */
   private strongGlobalTable(tableId: TableId, mr: MultiRegionTables, protectData: boolean): dynamodb.TableV2 {
     return new dynamodb.TableV2(this, tableId, {
-      partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
-      ...(WITH_TTL.has(tableId) ? { timeToLiveAttribute: "ttl" } : {}),
+      ...(TABLES[tableId].ttl ? { timeToLiveAttribute: TTL_ATTRIBUTE } : {}),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       deletionProtection: protectData,

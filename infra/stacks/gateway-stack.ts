@@ -58,8 +58,12 @@ export const ROUTES: Record<RouteId, RouteSpec> = Object.fromEntries(
 
 /** What each half of a split deployment runs (docs/deploy.md, "Split deployment"). */
 const CHECKER_FUNCTIONS: readonly FunctionId[] = ["check"];
-// The check function counts accepted checks for the transparency report in the reports table.
-const CHECKER_TABLES: readonly TableId[] = ["sites", "spent", "reports"];
+const CHECKER_TABLES: readonly TableId[] = ["sites", "spent"];
+/**
+ * Tables each half owns its own copy of: the transparency report's counters (the checker counts checks, the issuer
+ * issuance; each half publishes its own report).
+ */
+const BOTH_HALVES: readonly TableId[] = ["reports"];
 
 /** Table names a half does not use: functions/config.ts requires every variable, the code never reads these. */
 const NOT_HERE = "not-in-this-deployment";
@@ -93,7 +97,7 @@ export class GatewayStack extends Stack {
           : !CHECKER_FUNCTIONS.includes(f),
     );
     const tableIds = TABLE_IDS.filter((t) =>
-      config.components === "all"
+      config.components === "all" || BOTH_HALVES.includes(t)
         ? true
         : config.components === "checker"
           ? CHECKER_TABLES.includes(t)

@@ -56,7 +56,7 @@ describe("the gateway cannot link a check to an issuance", () => {
     const issuanceLogs = logs.join("\n");
     // the logs were captured: one "issued" line per grant and the issuance metrics (what the checks below read)
     expect(logs.filter((l) => l.includes('"message":"issued"'))).toHaveLength(2);
-    expect(issuanceLogs).toContain('"Issued"');
+    expect(issuanceLogs).toContain('"TokensIssued"');
 
     for (const token of tokens) expect((await check(gateway, apiKey, token, 18)).status).toBe(200);
 

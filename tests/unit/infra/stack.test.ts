@@ -115,13 +115,15 @@ type FunctionName = (typeof FUNCTIONS)[number];
 /** The least-privilege matrix, written out here independently of infra/constructs/access.ts. */
 const EXPECTED_ACCESS: Record<FunctionName, { tables: Partial<Record<TableName, string[]>>; kms: string[] }> =
   {
-    directory: { tables: { keys: ["dynamodb:Scan"] }, kms: [] },
+    // the directory publishes yesterday's coarse issuance rate from the report's counters
+    directory: { tables: { keys: ["dynamodb:Scan"], reports: ["dynamodb:GetItem"] }, kms: [] },
     issue: {
       tables: {
         keys: ["dynamodb:Scan"],
         providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-        // the grant id's conditional put, and its delete when a refusal gives the grant back
-        grants: ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+        // the grant id's conditional put, its record read back on a retry or replay, its delete when a refusal
+        // gives the grant back
+        grants: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"],
         reports: ["dynamodb:UpdateItem"],
       },
       kms: ["kms:Decrypt"],
@@ -141,12 +143,18 @@ const EXPECTED_ACCESS: Record<FunctionName, { tables: Partial<Record<TableName, 
       tables: {
         keys: ["dynamodb:Scan"],
         providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-        grants: ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+        grants: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"],
+        reports: ["dynamodb:UpdateItem"],
       },
       kms: ["kms:Decrypt"],
     },
+    // the credit nullifier's conditional put (and a retried refill's answer read back), in the grants table
     refill: {
-      tables: { keys: ["dynamodb:Scan"], spent: ["dynamodb:GetItem", "dynamodb:PutItem"] },
+      tables: {
+        keys: ["dynamodb:Scan"],
+        grants: ["dynamodb:GetItem", "dynamodb:PutItem"],
+        reports: ["dynamodb:UpdateItem"],
+      },
       kms: ["kms:Decrypt"],
     },
     rotateKeys: {
@@ -349,7 +357,7 @@ describe("functions", () => {
       expect(text).toContain("createRequire");
       // The CORS wrapper is in the wallet's routes only.
       expect(text.includes("BLINDGATE_WALLET_ORIGIN"), fn).toBe(
-        ["directory", "issue", "providers"].includes(fn),
+        ["directory", "issue", "providers", "credential", "refill"].includes(fn),
       );
       const script = `const m = await import(${JSON.stringify(bundle)}); process.stdout.write(typeof m.handler);`;
       const { stdout } = await run(process.execPath, ["--no-warnings", "--input-type=module", "-e", script], {
@@ -400,11 +408,16 @@ describe("HTTP API", () => {
         "GET /.well-known/private-token-issuer-directory",
         "GET /v1/key-log",
         "GET /v1/providers",
+        "GET /v1/report",
         "OPTIONS /.well-known/private-token-issuer-directory",
         "OPTIONS /token-request",
         "OPTIONS /v1/providers",
+        "OPTIONS /v1/credential",
+        "OPTIONS /v1/refill",
         "POST /token-request",
         "POST /v1/check",
+        "POST /v1/credential",
+        "POST /v1/refill",
       ].sort(),
     );
   });
@@ -749,10 +762,20 @@ describe("split deployment", () => {
       "GET /.well-known/private-token-issuer-directory",
       "GET /v1/key-log",
       "GET /v1/providers",
+      "GET /v1/report",
       "POST /token-request",
+      "POST /v1/credential",
+      "POST /v1/refill",
     ]);
-    expect(Object.keys(issuer.tables.tables).sort()).toEqual(["grants", "keyLog", "keys", "providers"]);
-    issuerT.resourceCountIs("AWS::DynamoDB::Table", 4);
+    // each half keeps its own report counters
+    expect(Object.keys(issuer.tables.tables).sort()).toEqual([
+      "grants",
+      "keyLog",
+      "keys",
+      "providers",
+      "reports",
+    ]);
+    issuerT.resourceCountIs("AWS::DynamoDB::Table", 5);
     expect(issuer.functions.check).toBeUndefined();
     issuerT.resourceCountIs("AWS::CloudFront::Distribution", 1);
   });
@@ -785,7 +808,7 @@ describe("split deployment", () => {
   it("the checker half runs only /v1/check: no KMS key, no wallet, no schedule", () => {
     expect(routeKeys(checkerT)).toEqual(["POST /v1/check"]);
     expect(Object.keys(checker.functions)).toEqual(["check"]);
-    expect(Object.keys(checker.tables.tables).sort()).toEqual(["sites", "spent"]);
+    expect(Object.keys(checker.tables.tables).sort()).toEqual(["reports", "sites", "spent"]);
     checkerT.resourceCountIs("AWS::KMS::Key", 0);
     checkerT.resourceCountIs("AWS::CloudFront::Distribution", 0);
     checkerT.resourceCountIs("AWS::Events::Rule", 0);
@@ -799,6 +822,7 @@ describe("split deployment", () => {
       [JSON.stringify(ISSUER_KEYS)]: ["dynamodb:Scan"],
       [id(checker, checker.tables.get("sites"))]: ["dynamodb:GetItem"],
       [id(checker, checker.tables.get("spent"))]: ["dynamodb:PutItem"],
+      [id(checker, checker.tables.get("reports"))]: ["dynamodb:UpdateItem"],
     });
     const env = (
       (checkerT.toJSON().Resources[id(checker, gf.fn)] as { Properties: Json }).Properties.Environment as {
