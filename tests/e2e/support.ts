@@ -194,7 +194,19 @@ export async function checkAge(providerPage: Page, birthDate: string): Promise<v
 
 /** Wait for the wallet's confirm button to be armed, then press it. */
 export async function confirm(wallet: Page, selector = "#wallet-confirm"): Promise<void> {
-  await wallet.waitForSelector(`${selector}:not([disabled])`, { timeout: 60_000 });
+  await wallet.waitForSelector(`${selector}:not([disabled])`, { timeout: 60_000 }).catch(async (error) => {
+    const state = wallet.isClosed()
+      ? "(closed)"
+      : await wallet
+          .evaluate(
+            (s) =>
+              `visibility ${document.visibilityState}, view ${document.getElementById("wallet-panel")?.dataset.view}, ` +
+              `button ${document.querySelector(s) === null ? "absent" : "present"}, now ${Date.now()}`,
+            selector,
+          )
+          .catch(() => "?");
+    throw new Error(`${selector} was not armed: ${state}`, { cause: error });
+  });
   await wallet.click(selector);
 }
 

@@ -121,6 +121,7 @@ describe("npm start", () => {
     });
     try {
       const context = await browser.newContext();
+      await context.clock.install(); // flows as usual; moved past the wallet's first-use wait below
       const sent: { url: string; cookie: string | undefined }[] = [];
       const pending: Promise<void>[] = [];
       context.on("request", (request: Request) => {
@@ -154,6 +155,12 @@ describe("npm start", () => {
       const providerPage = await providerPromise;
       await providerPage.fill("#birth-date", yearsAgo(30));
       await providerPage.click("#provider-submit");
+      // the first proof after a grant waits up to a minute (the wallet's first-use delay): move the clock past it
+      await walletPage.waitForSelector('#wallet-panel[data-view="first-use-wait"], #wallet-confirm', {
+        timeout: 60_000,
+      });
+      const bar = await walletPage.$("#wallet-first-use");
+      if (bar !== null) await context.clock.fastForward(Number(await bar.getAttribute("data-wait-ms")) + 500);
       await walletPage.waitForSelector("#wallet-confirm:not([disabled])", { timeout: 60_000 });
       await walletPage.click("#wallet-confirm");
       await walletPage.waitForSelector('#wallet-panel[data-view="site-failed"]');
