@@ -37,7 +37,9 @@ export const KEY_LOG_MAX_AGE_SECONDS = 86_400;
 export async function fetchKeyLog(config: WalletConfig, now: number): Promise<KeyLogEntry[]> {
   const entries: KeyLogEntry[] = [];
   for (let from = 0; ; ) {
-    const response = await gatewayFetch(`${config.gatewayUrl}/v1/key-log?from=${from}`, { cache: "no-cache" });
+    const response = await gatewayFetch(`${config.gatewayUrl}/v1/key-log?from=${from}`, {
+      cache: "no-cache",
+    });
     if (!response.ok) throw new IssueError("KEY_LOG_UNAVAILABLE");
     const page = keyLogPageSchema.safeParse(await response.json().catch(() => undefined));
     if (!page.success) throw new IssueError("KEY_LOG_UNAVAILABLE");
