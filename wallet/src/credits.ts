@@ -13,6 +13,7 @@ import {
   fromBase64Url,
   GATEWAY_PATHS,
   gatewayErrorCodeOf,
+  isKeyAnnounced,
   refillAnswerSchema,
   TokenChallenge,
   TokenResponse,
@@ -202,8 +203,13 @@ export function refill(
     }
     if (credential.pending !== undefined) return send(config, credential, credential.pending);
     const keys = await gatewayKeys(config, now);
-    const creditKey = keys.validCreditKeys.get(credential.creditKeyId);
-    if (creditKey === undefined) {
+    // The directory lists the current and next credit keys; a credential outlives its key's issuing epoch (30
+    // days) by its validity (60), so a retired key is found in the key log, which announces every key with its
+    // window. The credential keeps its key's public part (actKey) for the refunds.
+    const announced =
+      keys.validCreditKeys.has(credential.creditKeyId) ||
+      isKeyAnnounced(keys.log, credential.creditKeyId, now);
+    if (!announced) {
       // the credential's key is no longer announced, or has ended: the credential buys nothing any more
       await deleteCredential();
       return { added: [], credential: undefined };
