@@ -12,6 +12,7 @@ const base = {
   BLINDGATE_TABLE_SITES: "sites",
   BLINDGATE_TABLE_GRANTS: "grants",
   BLINDGATE_TABLE_SPENT: "spent",
+  BLINDGATE_TABLE_REPORTS: "reports",
   BLINDGATE_KMS_KEY_ID: "alias/blindgate",
 };
 
