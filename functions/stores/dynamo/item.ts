@@ -2,6 +2,7 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
+  PutItemCommand,
   ScanCommand,
 } from "@aws-sdk/client-dynamodb";
 import { StoreError } from "../errors.js";
@@ -62,6 +63,41 @@ export async function send<O = unknown>(client: DynamoDBClient, command: object)
   } catch (error) {
     if (isConditionFailure(error) || error instanceof StoreError) throw error;
     throw new StoreError("ERR_STORE_UNAVAILABLE", "store: DynamoDB did not answer", { cause: error });
+  }
+}
+
+/**
+ * Put an item unless one with its key exists (`attribute_not_exists(pk)`, or `condition`): true when written, false
+ * when the condition refused it. The add of every store that never overwrites.
+ *
+ * @example
+ * ```ts
+ * const added = await putIfAbsent(client, table, { pk: S(id), ... });
+ * ```
+ */
+export async function putIfAbsent(
+  client: DynamoDBClient,
+  table: string,
+  item: Item,
+  condition: { expression: string; names?: Record<string, string>; values?: Item } = {
+    expression: "attribute_not_exists(pk)",
+  },
+): Promise<boolean> {
+  try {
+    await send(
+      client,
+      new PutItemCommand({
+        TableName: table,
+        Item: item,
+        ConditionExpression: condition.expression,
+        ...(condition.names === undefined ? {} : { ExpressionAttributeNames: condition.names }),
+        ...(condition.values === undefined ? {} : { ExpressionAttributeValues: condition.values }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
   }
 }
 

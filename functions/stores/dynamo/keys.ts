@@ -1,6 +1,6 @@
-import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KeyStore, TokenKeyRecord } from "../types.js";
-import { B, bin, isConditionFailure, N, num, S, scanAll, send, str } from "./item.js";
+import { B, bin, N, num, putIfAbsent, S, scanAll, send, str } from "./item.js";
 
 /* Token keys on DynamoDB: one item per key, added once (conditional on its id), listed by a scan (a few items). */
 
@@ -11,34 +11,21 @@ export class DynamoKeyStore implements KeyStore {
   ) {}
 
   async add(key: TokenKeyRecord): Promise<boolean> {
-    try {
-      await send(
-        this.client,
-        new PutItemCommand({
-          TableName: this.table,
-          Item: {
-            pk: S(key.id),
-            kind: S(key.kind),
-            truncatedId: N(key.truncatedId),
-            threshold: N(key.threshold),
-            spki: B(key.spki),
-            publishAt: N(key.publishAt),
-            notBefore: N(key.notBefore),
-            issueUntil: N(key.issueUntil),
-            validUntil: N(key.validUntil),
-            sealedPrivateKey: B(key.sealedPrivateKey),
-            createdAt: N(key.createdAt),
-            // TTL removes the record a day after its last token expired (code checks validUntil itself).
-            ttl: N(key.validUntil + 86_400),
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return putIfAbsent(this.client, this.table, {
+      pk: S(key.id),
+      kind: S(key.kind),
+      truncatedId: N(key.truncatedId),
+      threshold: N(key.threshold),
+      spki: B(key.spki),
+      publishAt: N(key.publishAt),
+      notBefore: N(key.notBefore),
+      issueUntil: N(key.issueUntil),
+      validUntil: N(key.validUntil),
+      sealedPrivateKey: B(key.sealedPrivateKey),
+      createdAt: N(key.createdAt),
+      // TTL removes the record a day after its last token expired (code checks validUntil itself).
+      ttl: N(key.validUntil + 86_400),
+    });
   }
 
   async list(): Promise<TokenKeyRecord[]> {

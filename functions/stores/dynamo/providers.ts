@@ -2,11 +2,10 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { PartyStatus, ProviderRecord, ProviderStore, QuotaOutcome } from "../types.js";
-import { type Item, isConditionFailure, N, num, S, scanAll, send, str } from "./item.js";
+import { type Item, isConditionFailure, N, num, putIfAbsent, S, scanAll, send, str } from "./item.js";
 
 /* Verification providers on DynamoDB, with their monthly usage as one counter attribute per month. */
 
@@ -23,30 +22,17 @@ export class DynamoProviderStore implements ProviderStore {
   ) {}
 
   async add(p: ProviderRecord): Promise<boolean> {
-    try {
-      await send(
-        this.client,
-        new PutItemCommand({
-          TableName: this.table,
-          Item: {
-            pk: S(p.id),
-            name: S(p.name),
-            verifyUrl: S(p.verifyUrl),
-            jwks: S(JSON.stringify(p.jwks)),
-            status: S(p.status),
-            monthlyQuota: N(p.monthlyQuota),
-            maxThreshold: N(p.maxThreshold),
-            createdAt: N(p.createdAt),
-          },
-          // An id is added once: re-adding never resets a suspension, a quota or a key.
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    // An id is added once: re-adding never resets a suspension, a quota or a key.
+    return putIfAbsent(this.client, this.table, {
+      pk: S(p.id),
+      name: S(p.name),
+      verifyUrl: S(p.verifyUrl),
+      jwks: S(JSON.stringify(p.jwks)),
+      status: S(p.status),
+      monthlyQuota: N(p.monthlyQuota),
+      maxThreshold: N(p.maxThreshold),
+      createdAt: N(p.createdAt),
+    });
   }
 
   async get(id: string): Promise<ProviderRecord | undefined> {

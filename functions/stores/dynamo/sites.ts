@@ -1,6 +1,6 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import type { PartyStatus, SiteRecord, SiteStore } from "../types.js";
-import { type Item, isConditionFailure, N, num, S, scanAll, send, str } from "./item.js";
+import { type Item, N, num, putIfAbsent, S, scanAll, send, str } from "./item.js";
 import { setStatus } from "./providers.js";
 
 /* Sites on DynamoDB, keyed by the SHA-256 of their API key (the key itself is never stored). */
@@ -13,26 +13,13 @@ export class DynamoSiteStore implements SiteStore {
 
   async add(site: SiteRecord): Promise<boolean> {
     if ((await this.list()).some((s) => s.id === site.id)) return false;
-    try {
-      await send(
-        this.client,
-        new PutItemCommand({
-          TableName: this.table,
-          Item: {
-            pk: S(site.apiKeyHash),
-            id: S(site.id),
-            name: S(site.name),
-            status: S(site.status),
-            createdAt: N(site.createdAt),
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return putIfAbsent(this.client, this.table, {
+      pk: S(site.apiKeyHash),
+      id: S(site.id),
+      name: S(site.name),
+      status: S(site.status),
+      createdAt: N(site.createdAt),
+    });
   }
 
   async getByKeyHash(apiKeyHash: string): Promise<SiteRecord | undefined> {
