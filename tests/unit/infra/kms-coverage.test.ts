@@ -113,7 +113,7 @@ beforeAll(async () => {
   });
 
   const key = (await deps.stores.keys.list()).find(
-    (k) => k.threshold === 18 && k.notBefore <= clock && clock < k.issueUntil,
+    (k) => k.kind === "token" && k.threshold === 18 && k.notBefore <= clock && clock < k.issueUntil,
   );
   if (key === undefined) throw new Error("no issuing key after rotation");
   const challenge = TokenChallenge.crossOrigin(gateway.issuerName).encode();
