@@ -2,6 +2,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   checkAge,
+  clickToClose,
   closed,
   confirm,
   expectWellFormed,
@@ -63,11 +64,9 @@ describe("refusals in Chromium", () => {
     await shot(providerPage, "child-provider-refused");
     await shot(wallet, "child-wallet");
     await shot(page, "child-site-not-proven");
-    await providerPage.click("#provider-close");
-    await closed(providerPage);
+    await clickToClose(providerPage, "#provider-close");
     expect(issuances()).toBe(issuedBefore);
-    await wallet.click("#wallet-close");
-    await closed(wallet);
+    await clickToClose(wallet, "#wallet-close");
     await context.close();
   });
 

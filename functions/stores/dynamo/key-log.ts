@@ -13,6 +13,8 @@ function keyLogHash(entry: Omit<KeyLogEntry, "hash">): string {
 }
 
 const LOG_PK = "log";
+const MAX_APPEND_ATTEMPTS = 64;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class DynamoKeyLogStore implements KeyLogStore {
   constructor(
@@ -21,7 +23,10 @@ export class DynamoKeyLogStore implements KeyLogStore {
   ) {}
 
   async append(input: KeyLogEntryInput): Promise<KeyLogEntry> {
-    for (let attempt = 0; attempt < 10; attempt++) {
+    // A lost race means another writer appended: every failed attempt is someone's progress, so n concurrent
+    // writers need at most n attempts each. The bound only stops a runaway; the jitter spreads the retries.
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+      if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** attempt));
       const last = await this.#last();
       const seq = last === undefined ? 0 : last.seq + 1;
       const unhashed = { ...input, seq, prevHash: last?.hash ?? "" };

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createAgeGate } from "@blindgate/sdk/site";
 import { chromium, type Request } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
+import { clickToClose } from "../../e2e/support.js";
 
 /*
  * The README's promise: `npm start` runs the gateway, the wallet, the demo provider and the demo site, each on its
@@ -185,7 +186,7 @@ describe("npm start", () => {
 
       // the demo site's own proof, with the wallet's next token; then the age session cookie travels
       await context.unroute(`${siteUrl}/.well-known/blindgate/proof`);
-      await walletPage.click("#wallet-close");
+      await clickToClose(walletPage, "#wallet-close");
       await page.goto(`${siteUrl}/adult`);
       const again = context.waitForEvent("page");
       await page.click("[data-prove]");
@@ -197,7 +198,7 @@ describe("npm start", () => {
       await walletAgain.click("#wallet-confirm");
       await walletAgain.waitForSelector('#wallet-panel[data-view="site-failed"]');
       expect(await walletAgain.textContent("#wallet-panel")).toContain("TOKEN_REJECTED");
-      await walletAgain.click("#wallet-close");
+      await clickToClose(walletAgain, "#wallet-close");
       const third = context.waitForEvent("page");
       await page.click("[data-prove]");
       const walletThird = await third;
