@@ -41,6 +41,15 @@ const env = z.object({
   BLINDGATE_CREDITS_PER_GRANT: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(255)), 60),
   /** Most tokens one refill buys. */
   BLINDGATE_REFILL_MAX: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
+  /**
+   * Longest wait, in milliseconds, before a container sends the report counts it holds (services/report.ts): they
+   * go out with a request's own write, so a busy container sends one counter write per interval, not per request.
+   * 0: every request sends its own counts.
+   */
+  BLINDGATE_REPORT_FLUSH_MS: z._default(
+    z.coerce.number().check(z.int(), z.minimum(0), z.maximum(60_000)),
+    1000,
+  ),
   /** DynamoDB endpoint override (local mode and tests). */
   BLINDGATE_DYNAMODB_ENDPOINT: z.optional(z.url()),
 });
@@ -62,6 +71,8 @@ export interface GatewayConfig {
   readonly creditValiditySeconds: number;
   readonly creditsPerGrant: number;
   readonly refillMax: number;
+  /** See BLINDGATE_REPORT_FLUSH_MS. */
+  readonly reportFlushMs: number;
   readonly dynamoEndpoint: string | undefined;
 }
 
@@ -90,6 +101,7 @@ export function parseConfig(source: Record<string, string | undefined> = process
     creditValiditySeconds: Math.round(e.BLINDGATE_CREDIT_VALIDITY_DAYS * 86_400),
     creditsPerGrant: e.BLINDGATE_CREDITS_PER_GRANT,
     refillMax: e.BLINDGATE_REFILL_MAX,
+    reportFlushMs: e.BLINDGATE_REPORT_FLUSH_MS,
     dynamoEndpoint: e.BLINDGATE_DYNAMODB_ENDPOINT,
   };
 }
@@ -109,6 +121,7 @@ export function configToEnv(config: GatewayConfig): Record<string, string> {
     BLINDGATE_CREDIT_VALIDITY_DAYS: String(config.creditValiditySeconds / 86_400),
     BLINDGATE_CREDITS_PER_GRANT: String(config.creditsPerGrant),
     BLINDGATE_REFILL_MAX: String(config.refillMax),
+    BLINDGATE_REPORT_FLUSH_MS: String(config.reportFlushMs),
   };
   if (config.kmsKeyId !== undefined) out.BLINDGATE_KMS_KEY_ID = config.kmsKeyId;
   if (config.dataKeyFile !== undefined) out.BLINDGATE_DATA_KEY_FILE = config.dataKeyFile;

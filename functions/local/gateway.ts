@@ -59,6 +59,8 @@ export interface LocalGatewayOptions {
   /** Credits a grant buys (default 60). */
   creditsPerGrant?: number;
   thresholds?: number[];
+  /** Longest wait before the report counts held in memory are sent (default 1000 ms; 0: with every request). */
+  reportFlushMs?: number;
   /** Serve the wallet's pages at /wallet/ (built with esbuild at start). Default true. */
   wallet?: boolean;
   /** Sees the method, URL and headers of every request the gateway receives (the end-to-end tests' recorder). */
@@ -145,6 +147,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       creditValiditySeconds: options.creditValiditySeconds ?? 60 * 86_400,
       creditsPerGrant: options.creditsPerGrant ?? 60,
       refillMax: 10,
+      reportFlushMs: options.reportFlushMs ?? 1000,
       dynamoEndpoint: endpoint,
     };
     const deps: Deps = {

@@ -74,7 +74,7 @@ export async function issueTokens(
   input: { grant: string | undefined; mediaType: string | undefined; body: Uint8Array },
   now: number,
 ): Promise<Issued> {
-  const { config, stores } = deps;
+  const { config } = deps;
   const batch = input.mediaType === GENERIC_BATCH_REQUEST_MEDIA_TYPE;
   if (!batch && input.mediaType !== TOKEN_REQUEST_MEDIA_TYPE) {
     throw new GatewayError("ERR_MEDIA_TYPE", `expected ${TOKEN_REQUEST_MEDIA_TYPE} or a generic batch`);

@@ -20,17 +20,20 @@ import type { ReportKeyRecord, TokenKeyRecord } from "../stores/index.js";
  * in counts that name no person and no site.
  *
  * Counting. Issuance and checks add to per-day counters (stores/dynamo/reports.ts: DynamoDB `ADD` on one of a few
- * shard items) in parallel with the write that decides — the grant's jti and quota for an issuance, the spent-set
- * write for a check — so the accepted path gains no round trip: one more write unit, sent at the same time. The
- * count is optimistic; when the deciding write refuses or fails, one correcting write takes it back (and counts
- * the refusal), on that path only. A counter write that fails never fails the request: it is logged and metered
- * (ReportCountLost), and that day's figures are then low by that much.
+ * shard items). A container holds its counts in memory and sends them, all at once, with a request's own deciding
+ * write (the grant's jti and quota for an issuance, the spent-set write for a check) when the last send is at least
+ * config.reportFlushMs old: the accepted path gains no round trip, and a busy container adds one counter write per
+ * interval instead of one per request (half the write units of a check). The count is optimistic; when the deciding
+ * write refuses or fails, it is taken back (and the refusal counted). A counter write that fails never fails the
+ * request: it is logged and metered (ReportCountLost), and that day's figures are then low by that much; so are they
+ * by what a container held when it was shut down (at most one interval of its traffic).
  *
  * Counter names (attributes of the day's shard items):
  *   issued|<keyId>|<threshold>   accepted|<keyId>|<threshold>   grants|<provider>   tokens|<provider>
  *   refused|<code>               credentials   refills   (the credit-credential routes add to the last two)
  *
- * Reporting. A day's report is made once, after the day has ended (the first request for it seals it, and every
+ * Reporting. A day's report is made once, SEAL_DELAY after the day has ended (counts held across midnight reach
+ * the store with a container's first request of the new day; the first request for the report seals it, and every
  * earlier day not sealed yet, in order): counts bucketed (rounded down to a multiple of REPORT_BUCKET, so 1..9
  * publishes as 0), rows whose counts all round to 0 left out (every provider is listed), no total published (no
  * cell can be recovered by subtraction). Then hashed (canonical JSON), chained to the previous day's hash, signed
@@ -40,6 +43,8 @@ import type { ReportKeyRecord, TokenKeyRecord } from "../stores/index.js";
 const DAY = 86_400;
 /** How long the report key signs reports. */
 export const REPORT_KEY_SIGNS_SECONDS = 5 * 365 * DAY;
+/** How long after midnight (UTC) a day's report is sealed: counts still held by containers arrive meanwhile. */
+export const SEAL_DELAY = 5 * 60;
 /** Longest stretch of unsealed days sealed in one request. */
 const MAX_DAYS_SEALED_AT_ONCE = 400;
 
@@ -83,7 +88,81 @@ export function bucket(count: number): number {
 }
 
 /**
- * Add counts to today's counters without failing the caller: a lost count is logged (by name only) and metered.
+ * The counts one container holds, per day, until they are sent (one `ADD` per day, with every counter at once).
+ * They are sent with a request's own deciding write when the last send is at least config.reportFlushMs old, so a
+ * busy container sends one counter write per interval, not one per request, and a quiet one (a request a second
+ * or less) sends each request's counts with that request. Kept per store set: the handlers of one container (or
+ * of the local gateway) share it.
+ */
+class HeldCounts {
+  readonly #days = new Map<string, Map<string, number>>();
+  /** performance.now() of the last send. */
+  #sentAt = Number.NEGATIVE_INFINITY;
+
+  add(day: string, counts: Readonly<Record<string, number>>): void {
+    let held = this.#days.get(day);
+    if (held === undefined) {
+      held = new Map();
+      this.#days.set(day, held);
+    }
+    for (const [name, n] of Object.entries(counts)) held.set(name, (held.get(name) ?? 0) + n);
+  }
+
+  /** Counts are held and the interval is over (or they span two days: yesterday's go out at once). */
+  due(flushMs: number): boolean {
+    return this.#days.size > 1 || (this.#days.size === 1 && performance.now() - this.#sentAt >= flushMs);
+  }
+
+  /** Everything held, per day (the zeros left out); the holder is empty afterwards. */
+  take(): [string, Record<string, number>][] {
+    this.#sentAt = performance.now();
+    const out: [string, Record<string, number>][] = [];
+    for (const [day, held] of this.#days) {
+      const counts = Object.fromEntries([...held].filter(([, n]) => n !== 0));
+      if (Object.keys(counts).length > 0) out.push([day, counts]);
+    }
+    this.#days.clear();
+    return out;
+  }
+}
+
+const held = new WeakMap<object, HeldCounts>();
+
+function heldCounts(deps: Deps): HeldCounts {
+  let counts = held.get(deps.stores);
+  if (counts === undefined) {
+    counts = new HeldCounts();
+    held.set(deps.stores, counts);
+  }
+  return counts;
+}
+
+/**
+ * Send every count this container holds now, without failing the caller: a lost count is logged (by name only)
+ * and metered. The report seals a day only after doing this, and a container's counts reach the store with its
+ * next request otherwise; what a container holds when it is shut down is lost (at most config.reportFlushMs of its
+ * traffic: docs/operators.md).
+ *
+ * @example
+ * ```ts
+ * await flushCounts(deps);
+ * ```
+ */
+export async function flushCounts(deps: Deps): Promise<void> {
+  await Promise.all(
+    heldCounts(deps)
+      .take()
+      .map(([day, counts]) => deps.stores.reports.count(day, counts).catch(countLost)),
+  );
+}
+
+/** Send the counts held if they are due; never rejects. */
+function flushIfDue(deps: Deps): Promise<void> {
+  return heldCounts(deps).due(deps.config.reportFlushMs) ? flushCounts(deps) : Promise.resolve();
+}
+
+/**
+ * Add counts to today's counters, held and sent when due (see flushCounts); never fails the caller.
  *
  * @example
  * ```ts
@@ -91,11 +170,8 @@ export function bucket(count: number): number {
  * ```
  */
 export async function addCounts(deps: Deps, now: number, counts: Record<string, number>): Promise<void> {
-  try {
-    await deps.stores.reports.count(utcDay(now), counts);
-  } catch (error) {
-    countLost(error);
-  }
+  heldCounts(deps).add(utcDay(now), counts);
+  await flushIfDue(deps);
 }
 
 function countLost(error: unknown): void {
@@ -104,8 +180,9 @@ function countLost(error: unknown): void {
 }
 
 /**
- * A check's spend, counted: `spend` is the spent-set write already sent (true: accepted); the count goes out at the
- * same time. Answers what `spend` answered.
+ * A check's spend, counted: `spend` is the spent-set write already sent (true: accepted). The count is added at
+ * once (optimistically: when counts are due they go out at the same time as the spend, never after it) and taken
+ * back if the spend refuses or fails. Answers what `spend` answered.
  *
  * @example
  * ```ts
@@ -118,17 +195,13 @@ export async function countCheck(
   now: number,
   spend: Promise<boolean>,
 ): Promise<boolean> {
-  const day = utcDay(now);
   const accepted = COUNTERS.accepted(key.id, key.threshold);
-  const [spent, counted] = await Promise.allSettled([
-    spend,
-    deps.stores.reports.count(day, { [accepted]: 1 }),
-  ]);
-  if (counted.status === "rejected") countLost(counted.reason);
+  heldCounts(deps).add(utcDay(now), { [accepted]: 1 });
+  const [spent] = await Promise.allSettled([spend, flushIfDue(deps)]);
   if (spent.status === "fulfilled" && spent.value) return true;
   // Refused (spent already) or not decided (store fault): take the optimistic count back, count the refusal.
   await addCounts(deps, now, {
-    ...(counted.status === "fulfilled" ? { [accepted]: -1 } : {}),
+    [accepted]: -1,
     ...(spent.status === "fulfilled" ? { [COUNTERS.refused("ERR_TOKEN_SPENT")]: 1 } : {}),
   });
   if (spent.status === "rejected") throw spent.reason;
@@ -136,9 +209,9 @@ export async function countCheck(
 }
 
 /**
- * An issuance's spend (the grant's jti and the provider's quota), counted: the grant, the tokens per provider and
- * per key go out with it; taken back if the spend refuses, or resolves "retry" (the same request served again).
- * Resolves or rejects as `spend` does.
+ * An issuance's spend (the grant's jti and the provider's quota), counted as a check is: the grant, the tokens per
+ * provider and per key are added at once and taken back if the spend refuses, or resolves "retry" (the same request
+ * served again was counted when first served). Resolves or rejects as `spend` does.
  *
  * @example
  * ```ts
@@ -161,13 +234,10 @@ export async function countIssue(
     counts[name] = (counts[name] ?? 0) + 1;
   }
   counts[COUNTERS.tokens(providerId)] = tokens;
-  const [spent, counted] = await Promise.allSettled([spend, deps.stores.reports.count(utcDay(now), counts)]);
-  if (counted.status === "rejected") countLost(counted.reason);
-  // A retry of a request already paid for ("retry") was counted when it was first served: take this count back.
+  heldCounts(deps).add(utcDay(now), counts);
+  const [spent] = await Promise.allSettled([spend, flushIfDue(deps)]);
   if (spent.status === "fulfilled" && spent.value !== "retry") return;
-  if (counted.status === "fulfilled") {
-    await addCounts(deps, now, Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, -n])));
-  }
+  await addCounts(deps, now, Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, -n])));
   if (spent.status === "rejected") throw spent.reason;
 }
 
@@ -243,13 +313,15 @@ async function announce(deps: Deps, key: ReportKeyRecord, now: number): Promise<
  */
 export async function reportFor(deps: Deps, day: string, now: number): Promise<ReportAnswer | undefined> {
   const { reports } = deps.stores;
-  if (day < utcDay(now)) {
+  const lastClosed = addDays(utcDay(now - SEAL_DELAY), -1);
+  if (day <= lastClosed) {
     const sealed = await reports.getReport(day);
     if (sealed !== undefined) return parseSealed(sealed.answer);
   }
   // Any request makes sure the key exists and is announced (one read once it is): the first report is of its day.
   const reportKey = await ensureReportKey(deps, now);
-  if (day >= utcDay(now) || day < reportKey.firstDay) return undefined;
+  if (day > lastClosed || day < reportKey.firstDay) return undefined;
+  await flushCounts(deps); // this container's own counts first
 
   // The unsealed days up to `day`, oldest first, and the hash they chain to.
   const pending = [day];

@@ -4,7 +4,6 @@ import {
   expectWellFormed,
   newPerson,
   openWallet,
-  proveFirstTime,
   shot,
   startWorld,
   unexpectedErrors,

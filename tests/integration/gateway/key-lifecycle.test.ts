@@ -64,6 +64,7 @@ async function freshDeps(clock: { now: number }): Promise<Deps> {
     creditValiditySeconds: 2 * E,
     creditsPerGrant: 60,
     refillMax: 10,
+    reportFlushMs: 0,
     dynamoEndpoint: server.endpoint,
   };
   return {

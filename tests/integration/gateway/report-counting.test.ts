@@ -2,7 +2,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
-import { utcDay } from "../../../functions/services/report.js";
+import { SEAL_DELAY, utcDay } from "../../../functions/services/report.js";
 import { type DynamoServer, startDynalite } from "../../support/dynamo.js";
 import { check, currentKey, issue, makeGrant, registerProvider, type TestProvider } from "./client.js";
 
@@ -13,6 +13,8 @@ import { check, currentKey, issue, makeGrant, registerProvider, type TestProvide
  * that waited for the decision before counting would make the proxy give up holding (after 5 s) and the counter
  * request would come after the decision's answer, which the test sees in the recorded order.
  * Refusals decided by that write take the count back: the day's counters hold exactly what was accepted.
+ * A busy container holds its counts and sends them once per interval (BLINDGATE_REPORT_FLUSH_MS), still beside a
+ * request's own write, and the sealed report counts every one of them.
  */
 
 interface Event {
@@ -85,6 +87,7 @@ describe("report counting", () => {
       wallet: false,
       thresholds: [18],
       dynamoEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      reportFlushMs: 0, // every request sends its own counts: the order below is each request's own
     });
     provider = await registerProvider(gateway, "prov-count");
     apiKey = (await gateway.addSite("Counting site")).apiKey;
@@ -134,5 +137,59 @@ describe("report counting", () => {
     expect(counters["refused|ERR_TOKEN_SPENT"]).toBe(1);
     expect(counters["grants|prov-count"]).toBe(2);
     expect(counters["tokens|prov-count"]).toBe(3);
+  });
+
+  it("a busy container sends its counts once per interval, and the sealed report counts them all", async () => {
+    let clock = Date.parse("2030-06-01T12:00:00Z") / 1000;
+    const busy = await startLocalGateway({
+      wallet: false,
+      thresholds: [18],
+      tablePrefix: "busy",
+      now: () => clock,
+      dynamoEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      reportFlushMs: 3_600_000, // an hour: within this test, only the first request's send is due
+    });
+    try {
+      // the report key is made by the first request to the route; reports start on its day
+      expect((await fetch(`${busy.url}/v1/report?day=2030-06-01`)).status).toBe(404);
+      const busyProvider = await registerProvider(busy, "prov-busy");
+      const site = (await busy.addSite("Busy site")).apiKey;
+      const key = await currentKey(busy, 18);
+      const issued = await issue(
+        busy,
+        await makeGrant(busy, busyProvider, { max_tokens: 30 }),
+        Array(30).fill(key),
+      );
+      const tokens = issued.tokens.filter((t) => t !== null);
+      expect(tokens).toHaveLength(30);
+      events.length = 0;
+      const answers = await Promise.all(tokens.map((t) => check(busy, site, t, 18)));
+      expect(answers.map((a) => a.status)).toEqual(Array(30).fill(200));
+      expect((await check(busy, site, tokens[0]!, 18)).status).toBe(409);
+      const sends = events.filter(
+        (e) => e.kind === "request" && e.action === "UpdateItem" && e.table === "busy-reports",
+      );
+      expect(sends).toHaveLength(0); // the issuance's send opened the interval: 31 checks, no counter write
+      expect(events.filter((e) => e.kind === "request" && e.table === "busy-spent")).toHaveLength(31);
+
+      clock = Date.parse("2030-06-02T00:00:00Z") / 1000 + SEAL_DELAY - 1; // not sealed before SEAL_DELAY
+      expect((await fetch(`${busy.url}/v1/report?day=2030-06-01`)).status).toBe(404);
+      clock += 1;
+      const res = await fetch(`${busy.url}/v1/report?day=2030-06-01`);
+      expect(res.status).toBe(200);
+      const { report } = (await res.json()) as {
+        report: {
+          epochs: { issued: number; accepted: number }[];
+          refused: { code: string; count: number }[];
+        };
+      };
+      // 30 issued, 30 accepted (bucketed to tens: exact here); the one replay is below the bucket
+      expect(report.epochs).toEqual([expect.objectContaining({ issued: 30, accepted: 30 })]);
+      const counters = await busy.stores.reports.counters("2030-06-01");
+      expect(Object.entries(counters).find(([n]) => n.startsWith("accepted|"))?.[1]).toBe(30);
+      expect(counters["refused|ERR_TOKEN_SPENT"]).toBe(1);
+    } finally {
+      await busy.close();
+    }
   });
 });
