@@ -196,8 +196,15 @@ export function fmt(n: number): string {
   return n.toFixed(2);
 }
 
+/** How a bench script run by runBundled (http-load.ts) hands a figure to the bench's process: one stdout line. */
+export const FIGURE_LINE = "@figure ";
+
 /** Records and prints one figure, with its baseline, ratio, spread over rounds and PASS/FAIL when given. */
 export function report(input: Figure): void {
+  if (process.env.BENCH_FIGURES === "stdout") {
+    console.log(`${FIGURE_LINE}${JSON.stringify(input)}`);
+    return;
+  }
   const pass = input.target === undefined ? undefined : meets(input);
   const figure: Figure = pass === undefined ? input : { ...input, pass };
   figures.push(figure);

@@ -1,13 +1,18 @@
 import { spawn } from "node:child_process";
 import { Agent, request } from "node:http";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
+import { build } from "esbuild";
+import { esbuildOptions, REPO_ROOT } from "../infra/constructs/bundling.js";
+import { FIGURE_LINE, type Figure, report } from "./harness.js";
 
 /*
  * A lean load generator for the HTTP figures: node:http with a keep-alive Agent (one TCP connection per slot,
  * reused), no fetch/undici layers, bodies as Buffers. Measured at about 0.4 ms of client CPU per request against
  * fetch's 1.2-2.2 ms (issue 14), which matters when the client, the gateway and the store share two cores.
- * And the helper processes the HTTP suites start: dynalite, the gateway (bench/gateway-server.ts).
+ * And the helper processes the HTTP suites start: dynalite, the gateway (bench/gateway-server.ts), the latter
+ * bundled as the stack bundles a function, so that process runs the code as deployed.
  */
 
 export interface Answer {
@@ -124,7 +129,8 @@ export function startDynaliteProcess(): Promise<Helper<{ endpoint: string }>> {
     process.execPath,
     [
       "-e",
-      `const d = require("dynalite")({ createTableMs: 0 }); d.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ endpoint: "http://127.0.0.1:" + d.address().port }))); process.stdin.on("end", () => process.exit(0)).resume();`,
+      // prints its endpoint, answers "cpu" with its process.cpuUsage(), ends with the bench
+      `const d = require("dynalite")({ createTableMs: 0 }); d.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ endpoint: "http://127.0.0.1:" + d.address().port }))); require("node:readline").createInterface({ input: process.stdin }).on("line", (l) => { if (l.trim() === "cpu") console.log(JSON.stringify(process.cpuUsage())); }).on("close", () => process.exit(0));`,
     ],
     { stdio: ["pipe", "pipe", "inherit"] },
   );
@@ -145,26 +151,61 @@ export interface CpuUsage {
 }
 
 /**
- * The local gateway in a process of its own (bench/gateway-server.ts) on the store at `dynamoEndpoint`, with a
- * provider whose public JWKS is given; `ask("cpu")` answers its process.cpuUsage().
+ * A bench script bundled with the stack's esbuild options (infra/constructs/bundling.ts: minified, the slim AWS JSON
+ * clients Lambda runs instead of the SDK's), so the gateway code it measures is the code as deployed; esbuild (the
+ * wallet build, never started here) and dynalite stay outside the bundle. Returns the bundle's path.
  */
-export function startGatewayProcess(jwks: unknown, dynamoEndpoint: string): Promise<Helper<GatewayInfo>> {
+async function bundle(entry: string): Promise<string> {
+  const name = entry.replace(/^.*\//, "").replace(/\.ts$/, ".mjs");
+  const outfile = join(REPO_ROOT, "node_modules", ".cache", "blindgate-bench", name);
+  await build({
+    ...esbuildOptions(join(REPO_ROOT, entry)),
+    outfile,
+    sourcemap: false,
+    ...(process.env.BENCH_PROFILE_DIR === undefined ? {} : { minify: false }), // readable profiles
+    external: ["esbuild", "dynalite"],
+  });
+  return outfile;
+}
+
+/**
+ * Runs a bench script (path from the repository root) bundled as deployed, in a process of its own, with `env`
+ * added; the figures it reports (harness.ts, BENCH_FIGURES=stdout) are reported here.
+ */
+export async function runBundled(entry: string, env: Record<string, string>): Promise<void> {
+  const child = spawn(process.execPath, [await bundle(entry)], {
+    env: { ...process.env, ...env, BENCH_FIGURES: "stdout" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  lines.on("line", (line) => {
+    if (line.startsWith(FIGURE_LINE)) report(JSON.parse(line.slice(FIGURE_LINE.length)) as Figure);
+    else console.log(line);
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`bench: ${entry} exited with ${code}`);
+}
+
+/**
+ * The local gateway in a process of its own (bench/gateway-server.ts, bundled as deployed) on the store at
+ * `dynamoEndpoint`, with a provider whose public JWKS is given; `ask("cpu")` answers its process.cpuUsage().
+ */
+export async function startGatewayProcess(
+  jwks: unknown,
+  dynamoEndpoint: string,
+): Promise<Helper<GatewayInfo>> {
   const profile =
     process.env.BENCH_PROFILE_DIR === undefined
       ? []
       : ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`];
-  const child = spawn(
-    process.execPath,
-    [...profile, "--import", "tsx", "--conditions=blindgate-source", "bench/gateway-server.ts"],
-    {
-      env: {
-        ...process.env,
-        BENCH_PROVIDER_JWKS: JSON.stringify(jwks),
-        BENCH_DYNAMO_ENDPOINT: dynamoEndpoint,
-      },
-      stdio: ["pipe", "pipe", "inherit"],
+  const child = spawn(process.execPath, [...profile, await bundle("bench/gateway-server.ts")], {
+    env: {
+      ...process.env,
+      BENCH_PROVIDER_JWKS: JSON.stringify(jwks),
+      BENCH_DYNAMO_ENDPOINT: dynamoEndpoint,
     },
-  );
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   return helper(child);
 }
 
