@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { SESSIONS_TABLE } from "./table.js";
 
 /*
  * Presentation sessions: one per verify page, holding the request's nonce and state until the answer. Every step
@@ -91,13 +92,14 @@ export class MemorySessionStore implements SessionStore {
 
   /** Drop sessions expired before `now` (call now and then; local mode does it on each new session). */
   sweep(now: number): void {
-    for (const [id, s] of this.#sessions) if (s.expiresAt + 600 < now) this.#sessions.delete(id);
+    for (const [id, s] of this.#sessions)
+      if (s.expiresAt + SESSIONS_TABLE.ttlGraceSeconds < now) this.#sessions.delete(id);
   }
 }
 
 /**
- * Sessions in a DynamoDB table (key `pk`, TTL attribute `ttl`), each transition one conditional write, as the
- * gateway's single-use stores do (functions/stores/dynamo.ts).
+ * Sessions in a DynamoDB table (table.ts: key `pk`, TTL attribute `ttl`), each transition one conditional write,
+ * as the gateway's single-use stores do (functions/stores/dynamo/).
  *
  * @example
  * ```ts
@@ -120,7 +122,7 @@ export class DynamoSessionStore implements SessionStore {
           nonce: { S: s.nonce },
           walletOrigin: { S: s.walletOrigin },
           walletState: { S: s.walletState },
-          ttl: { N: String(s.expiresAt + 600) },
+          [SESSIONS_TABLE.ttlAttribute]: { N: String(s.expiresAt + SESSIONS_TABLE.ttlGraceSeconds) },
           expiresAt: { N: String(s.expiresAt) },
           status: { S: s.status },
         },
