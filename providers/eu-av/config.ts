@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { EuAvConfigError } from "./errors.js";
 import { DEFAULT_THRESHOLDS, type EuAvConfig } from "./service.js";
 
 /*
@@ -11,8 +12,12 @@ import { DEFAULT_THRESHOLDS, type EuAvConfig } from "./service.js";
  *   EU_AV_TRUSTED_IACAS     PEM bundle of trusted IACA certificates
  *   EU_AV_THRESHOLDS        comma-separated thresholds attested (default 13,15,16,18,21)
  *   EU_AV_MAX_TOKENS        tokens per grant (default 30), EU_AV_GRANT_TTL (120 s), EU_AV_SESSION_TTL (300 s)
- *   EU_AV_GRANT_KEY         private JWK of the grant key (inject it from a secret store, never in plain config)
- *   EU_AV_SESSIONS_TABLE    DynamoDB table of presentation sessions (pk, TTL on ttl); DYNAMO_ENDPOINT for local
+ *
+ * and, read by the deployed entry (lambda.ts):
+ *
+ *   EU_AV_GRANT_KEY_SECRET_ARN  ARN of the Secrets Manager secret holding the grant key's private JWK (deployed)
+ *   EU_AV_GRANT_KEY             or the private JWK itself (tests and local runs only: never in a template)
+ *   EU_AV_SESSIONS_TABLE        DynamoDB table of presentation sessions (table.ts); DYNAMO_ENDPOINT for local
  */
 
 const origin = z.string().refine((s) => {
@@ -55,10 +60,22 @@ const list = (s: string | undefined) =>
     .filter((x) => x.length > 0);
 const num = (s: string | undefined) => (s === undefined || s === "" ? undefined : Number(s));
 
-/** The configuration from the environment (Lambda). */
+/** The environment variable of each configuration field. */
+export const CONFIG_ENV: Readonly<Record<keyof EuAvConfig, string>> = {
+  providerId: "EU_AV_PROVIDER_ID",
+  gatewayIssuer: "EU_AV_GATEWAY_ISSUER",
+  walletOrigins: "EU_AV_WALLET_ORIGINS",
+  publicUrl: "EU_AV_PUBLIC_URL",
+  thresholds: "EU_AV_THRESHOLDS",
+  maxTokens: "EU_AV_MAX_TOKENS",
+  grantTtlSeconds: "EU_AV_GRANT_TTL",
+  sessionTtlSeconds: "EU_AV_SESSION_TTL",
+};
+
+/** The configuration from the environment (Lambda); EuAvConfigError naming the first bad variable. */
 export function euAvConfigFromEnv(env: Record<string, string | undefined> = process.env): EuAvConfig {
   const optional = <T>(key: string, value: T | undefined) => (value === undefined ? {} : { [key]: value });
-  return parseEuAvConfig({
+  const result = euAvConfigSchema.safeParse({
     providerId: env.EU_AV_PROVIDER_ID ?? "",
     gatewayIssuer: env.EU_AV_GATEWAY_ISSUER ?? "",
     walletOrigins: list(env.EU_AV_WALLET_ORIGINS),
@@ -68,4 +85,14 @@ export function euAvConfigFromEnv(env: Record<string, string | undefined> = proc
     ...optional("grantTtlSeconds", num(env.EU_AV_GRANT_TTL)),
     ...optional("sessionTtlSeconds", num(env.EU_AV_SESSION_TTL)),
   });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path[0] as keyof EuAvConfig | undefined;
+  const variable = field !== undefined && field in CONFIG_ENV ? CONFIG_ENV[field] : "EU_AV_*";
+  const value = field !== undefined ? env[variable] : undefined;
+  // zod's messages describe the expected shape ("Invalid URL", "Too small: ..."), never the value itself.
+  throw new EuAvConfigError(
+    variable,
+    value === undefined || value === "" ? "is missing" : `is not valid (${issue?.message ?? "bad value"})`,
+  );
 }

@@ -49,3 +49,24 @@ export class EuAvError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * A deployment that cannot start: a variable of the environment is missing or bad. The message names the variable
+ * and what is wrong with it, never its value (one of them is the grant key). Not an EuAvError: no HTTP client
+ * ever sees it (the handler answers a generic 500 and logs the message for the operator).
+ *
+ * @example
+ * ```ts
+ * throw new EuAvConfigError("EU_AV_SESSIONS_TABLE", "is missing");
+ * ```
+ */
+export class EuAvConfigError extends Error {
+  override name = "EuAvConfigError";
+  readonly code = "ERR_CONFIG";
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+  }
+}

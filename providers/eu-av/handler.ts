@@ -1,7 +1,7 @@
 import { exportGrantJwks } from "@blindgate/sdk/provider";
 import middy from "@middy/core";
 import * as z from "zod";
-import { EuAvError, type EuAvErrorCode } from "./errors.js";
+import { EuAvConfigError, EuAvError, type EuAvErrorCode } from "./errors.js";
 import { bodyBytes, type HttpEvent, type HttpResult, json, log, mediaType } from "./http.js";
 import { errorPage, PAGE_CSS, PAGE_HEADERS, PAGE_JS, verifyPage } from "./pages.js";
 import {
@@ -184,7 +184,10 @@ function errorResult(status: number, code: string, message: string) {
   return json(status, { error: { code, message } }, { "x-error-code": code });
 }
 
-/** The error boundary: typed errors become their 4xx; anything else a generic 500, logged by name only. */
+/**
+ * The error boundary: typed errors become their 4xx; anything else a generic 500, logged by name only (a
+ * configuration error by its variable and problem, see EuAvConfigError).
+ */
 function errors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
@@ -194,7 +197,16 @@ function errors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
         request.response = errorResult(STATUS[error.code], error.code, error.message);
         return;
       }
-      log("error", "eu-av unhandled error", { error: error instanceof Error ? error.name : typeof error });
+      if (error instanceof EuAvConfigError) {
+        // The operator's clue: which variable, what is wrong (never its value). The client learns nothing.
+        log("error", "eu-av configuration error", {
+          code: error.code,
+          variable: error.variable,
+          problem: error.message,
+        });
+      } else {
+        log("error", "eu-av unhandled error", { error: error instanceof Error ? error.name : typeof error });
+      }
       request.response = json(500, { error: { code: "ERR_INTERNAL", message: "internal error" } });
     },
   };
