@@ -1,4 +1,5 @@
 import { exportGrantJwks } from "@blindgate/sdk/provider";
+import { pageLang } from "@blindgate/sdk/site";
 import middy from "@middy/core";
 import * as z from "zod";
 import { EuAvConfigError, EuAvError, type EuAvErrorCode } from "./errors.js";
@@ -11,6 +12,7 @@ import {
   receiveDirectPost,
   startPresentation,
 } from "./service.js";
+import { PAGE_STRINGS, type PageLang } from "./strings.js";
 
 /*
  * The provider's one HTTP function (API Gateway HTTP API v2 events), thin: parse with zod, call one service
@@ -111,11 +113,27 @@ const asset = (body: string, type: string): HttpResult => ({
   headers: { ...PAGE_HEADERS, "content-type": type, "cache-control": "public, max-age=300" },
   body,
 });
-const html = (status: number, body: string, extra: Record<string, string> = {}): HttpResult => ({
+const html = (
+  lang: PageLang,
+  status: number,
+  body: string,
+  extra: Record<string, string> = {},
+): HttpResult => ({
   statusCode: status,
-  headers: { ...PAGE_HEADERS, "content-type": "text/html; charset=utf-8", ...extra },
+  headers: {
+    ...PAGE_HEADERS,
+    "content-type": "text/html; charset=utf-8",
+    "content-language": lang,
+    vary: "Accept-Language",
+    ...extra,
+  },
   body,
 });
+
+function header(event: HttpEvent, name: string): string | null {
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === name) return v ?? null;
+  return null;
+}
 
 async function route(event: HttpEvent, deps: EuAvDeps): Promise<HttpResult> {
   const base = new URL(deps.config.publicUrl).pathname.replace(/\/+$/, "");
@@ -127,23 +145,21 @@ async function route(event: HttpEvent, deps: EuAvDeps): Promise<HttpResult> {
   switch (path) {
     case "/verify": {
       allow("GET");
+      const lang = pageLang(header(event, "accept-language"));
+      const t = PAGE_STRINGS[lang];
       const query = verifyQuery.safeParse(event.queryStringParameters ?? {});
       if (!query.success) {
-        return html(400, errorPage("Missing or malformed request from the wallet."), {
-          "x-error-code": "ERR_BAD_REQUEST",
-        });
+        return html(lang, 400, errorPage(lang, t.badRequest), { "x-error-code": "ERR_BAD_REQUEST" });
       }
       try {
         const started = await startPresentation(deps, {
           walletOrigin: query.data.wallet_origin,
           walletState: query.data.state,
         });
-        return html(200, verifyPage({ ...started, walletOrigin: query.data.wallet_origin }));
+        return html(lang, 200, verifyPage({ ...started, walletOrigin: query.data.wallet_origin, lang }));
       } catch (error) {
         if (error instanceof EuAvError && error.code === "ERR_WALLET_ORIGIN") {
-          return html(400, errorPage("This provider does not serve that wallet."), {
-            "x-error-code": error.code,
-          });
+          return html(lang, 400, errorPage(lang, t.wrongWallet), { "x-error-code": error.code });
         }
         throw error;
       }

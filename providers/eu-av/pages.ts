@@ -1,8 +1,12 @@
+import { qrCode } from "./qr.js";
+import { PAGE_STRINGS, type PageLang, type PageStrings } from "./strings.js";
+
 /*
  * The verify page the wallet opens, and its script. The page shows the OpenID4VP request two ways (a link for an
- * app on this device; the request URI itself, to copy or scan, for an app on another device: no QR image is drawn,
- * the URI is shown as text), offers the Digital Credentials API where the browser has it, polls for the result,
- * and posts the result message to the wallet's origin only. Strict CSP: scripts and fetches to this origin only.
+ * app on this device; for an app on another device, a QR code drawn here as inline SVG (qr.ts) and the request
+ * URI itself to copy), offers the Digital Credentials API where the browser has it, polls for the result, and
+ * posts the result message to the wallet's origin only. In English or French (strings.ts). Strict CSP: scripts,
+ * styles and fetches from this origin only; the QR code is markup, not a script or an image request.
  */
 
 export const PAGE_HEADERS = {
@@ -18,13 +22,12 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const TITLE = "Prove your age with your EU age-verification attestation";
-
-function layout(body: string, script: boolean): string {
+function layout(lang: PageLang, body: string, script: boolean): string {
+  const t = PAGE_STRINGS[lang];
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${TITLE}</title><link rel="stylesheet" href="page.css">${script ? '<script src="page.js" defer></script>' : ""}
-</head><body><main><h1>${TITLE}</h1>${body}</main></body></html>`;
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(t.title)}</title><link rel="stylesheet" href="page.css">${script ? '<script src="page.js" defer></script>' : ""}
+</head><body><main><h1>${escapeHtml(t.title)}</h1>${body}</main></body></html>`;
 }
 
 export interface VerifyPageInput {
@@ -33,48 +36,81 @@ export interface VerifyPageInput {
   walletOrigin: string;
   requestUri: string;
   dcApi: unknown;
+  lang: PageLang;
+}
+
+/**
+ * The QR code of `text` as inline SVG, with its text alternative (role="img", aria-label and <title>: what `alt`
+ * is to an <img>).
+ */
+export function qrSvg(text: string, alt: string): string {
+  const { size, path } = qrCode(text);
+  const label = escapeHtml(alt);
+  return (
+    `<svg id="eu-av-qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size}" ` +
+    `shape-rendering="crispEdges" role="img" aria-label="${label}"><title>${label}</title>` +
+    `<rect width="${size}" height="${size}" fill="#fff"/><path fill="#000" d="${path}"/></svg>`
+  );
+}
+
+/** The script's messages, as data-msg-* attributes of the page's root element. */
+function messages(t: PageStrings): string {
+  const m = {
+    done: t.done,
+    "under-age": t.underAge,
+    refused: t.refused,
+    gone: t.gone,
+    "dc-refused": t.dcRefused,
+    "no-credential": t.noCredential,
+  };
+  return Object.entries(m)
+    .map(([k, v]) => `data-msg-${k}="${escapeHtml(v)}"`)
+    .join(" ");
 }
 
 export function verifyPage(input: VerifyPageInput): string {
+  const t = PAGE_STRINGS[input.lang];
   const uri = escapeHtml(input.requestUri);
   return layout(
+    input.lang,
     `<div id="eu-av" data-id="${escapeHtml(input.id)}" data-secret="${escapeHtml(input.pollSecret)}"
- data-wallet-origin="${escapeHtml(input.walletOrigin)}" data-dc-api="${escapeHtml(JSON.stringify(input.dcApi))}">
-<p>Only the answers to "over 13 / 15 / 16 / 18 / 21?" are asked from your attestation: not your name, not your birth
-date, not who issued it. This page never learns which site you are going to.</p>
-<h2>On this device</h2>
-<p><a id="eu-av-same-device" href="${uri}">Open my age-verification app</a></p>
-<p><button type="button" id="eu-av-dc-api" hidden>Use an attestation stored in this browser</button></p>
-<h2>On another device</h2>
-<p>Open your age-verification app there and give it this request (copy it, or scan it with a QR code app: this page
-does not draw a QR code itself):</p>
+ data-wallet-origin="${escapeHtml(input.walletOrigin)}" data-dc-api="${escapeHtml(JSON.stringify(input.dcApi))}"
+ ${messages(t)}>
+<p>${escapeHtml(t.intro)}</p>
+<h2>${escapeHtml(t.sameDevice)}</h2>
+<p><a id="eu-av-same-device" href="${uri}">${escapeHtml(t.openApp)}</a></p>
+<p><button type="button" id="eu-av-dc-api" hidden>${escapeHtml(t.dcApi)}</button></p>
+<h2>${escapeHtml(t.otherDevice)}</h2>
+<p>${escapeHtml(t.scan)}</p>
+<figure>${qrSvg(input.requestUri, t.qrAlt)}</figure>
+<label for="eu-av-request">${escapeHtml(t.requestLabel)}</label>
 <textarea id="eu-av-request" readonly rows="4">${uri}</textarea>
-<p id="eu-av-status" role="status">Waiting for your app…</p>
+<p id="eu-av-status" role="status">${escapeHtml(t.waiting)}</p>
 </div>`,
     true,
   );
 }
 
-export function errorPage(message: string): string {
-  return layout(`<p class="refused" id="eu-av-refused">${escapeHtml(message)}</p>`, false);
+export function errorPage(lang: PageLang, message: string): string {
+  return layout(lang, `<p class="refused" id="eu-av-refused">${escapeHtml(message)}</p>`, false);
 }
 
 export const PAGE_CSS = `body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
 h1{font-size:1.3rem}h2{font-size:1.05rem;margin-top:1.5rem}textarea{width:100%;font-family:monospace;font-size:.75rem}
-button,a{font-size:1rem}.refused{color:#b91c1c}`;
+button,a{font-size:1rem}.refused{color:#b91c1c}figure{margin:1rem 0}
+#eu-av-qr{display:block;width:100%;max-width:24rem;height:auto}label{display:block;font-size:.9rem}`;
 
 export const PAGE_JS = `"use strict";
 const d = document.getElementById("eu-av").dataset;
 const status = document.getElementById("eu-av-status");
 let done = false;
+const say = (text, code) => text.replace("{code}", () => code);
 function finish(answer) {
   done = true;
   const m = answer.message;
   const granted = m.type === "blindgate:grant";
   status.dataset.result = granted ? "granted" : m.code;
-  status.textContent = granted ? "Done. Returning to your wallet…"
-    : m.code === "UNDER_AGE" ? "Sorry: your attestation meets none of the age thresholds. No grant was signed."
-    : "Your attestation was refused (" + m.code + "). No grant was signed.";
+  status.textContent = granted ? d.msgDone : m.code === "UNDER_AGE" ? d.msgUnderAge : say(d.msgRefused, m.code);
   if (window.opener) { window.opener.postMessage(m, d.walletOrigin); setTimeout(() => window.close(), 300); }
 }
 async function post(path, body) {
@@ -87,8 +123,7 @@ async function poll() {
     const r = await post("result", { id: d.id, secret: d.secret }).catch(() => ({ status: 0, body: {} }));
     if (r.status === 200 && r.body.message) return finish(r.body);
     if (r.status !== 202 && r.status !== 0) {
-      status.textContent = "This request cannot be answered any more (" + ((r.body.error || {}).code || r.status) +
-        "). Close this window and start again from your wallet.";
+      status.textContent = say(d.msgGone, String((r.body.error || {}).code || r.status));
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -103,9 +138,9 @@ if (typeof DigitalCredential !== "undefined" && navigator.credentials) {
       const data = typeof credential.data === "string" ? JSON.parse(credential.data) : credential.data;
       const r = await post("dc-api", { id: d.id, secret: d.secret, vp_token: data.vp_token });
       if (r.body.message) finish(r.body);
-      else status.textContent = "Refused (" + ((r.body.error || {}).code || r.status) + ").";
+      else status.textContent = say(d.msgDcRefused, String((r.body.error || {}).code || r.status));
     } catch {
-      status.textContent = "The browser returned no attestation. You can use your app instead.";
+      status.textContent = d.msgNoCredential;
     }
   };
 }

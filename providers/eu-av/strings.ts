@@ -1,0 +1,83 @@
+import type { RefusalPageLang } from "@blindgate/sdk/site";
+
+/*
+ * The verify page's words, in the two languages every blindgate page speaks (French and English): the browser's
+ * Accept-Language decides (the SDK's pageLang, as the gateway's own pages), English when neither is offered.
+ * Messages the page's script shows travel as data-msg-* attributes (no inline script under the CSP); `{code}`
+ * stands for an error code.
+ */
+
+export type PageLang = RefusalPageLang;
+export const PAGE_LANGS: readonly PageLang[] = ["en", "fr"];
+
+export interface PageStrings {
+  title: string;
+  intro: string;
+  sameDevice: string;
+  openApp: string;
+  dcApi: string;
+  otherDevice: string;
+  scan: string;
+  /** The QR code's text alternative. */
+  qrAlt: string;
+  requestLabel: string;
+  waiting: string;
+  done: string;
+  underAge: string;
+  refused: string;
+  gone: string;
+  dcRefused: string;
+  noCredential: string;
+  badRequest: string;
+  wrongWallet: string;
+}
+
+export const PAGE_STRINGS: Readonly<Record<PageLang, PageStrings>> = {
+  en: {
+    title: "Prove your age with your EU age-verification attestation",
+    intro:
+      'Only the answers to "over 13 / 15 / 16 / 18 / 21?" are asked from your attestation: not your name, not your ' +
+      "birth date, not who issued it. This page never learns which site you are going to.",
+    sameDevice: "On this device",
+    openApp: "Open my age-verification app",
+    dcApi: "Use an attestation stored in this browser",
+    otherDevice: "On another device",
+    scan: "Scan this QR code with your age-verification app, or copy the request below into it.",
+    qrAlt: "QR code of the age-verification request, for your app on another device",
+    requestLabel: "The request (openid4vp:// link)",
+    waiting: "Waiting for your app…",
+    done: "Done. Returning to your wallet…",
+    underAge: "Sorry: your attestation meets none of the age thresholds. No grant was signed.",
+    refused: "Your attestation was refused ({code}). No grant was signed.",
+    gone: "This request cannot be answered any more ({code}). Close this window and start again from your wallet.",
+    dcRefused: "Refused ({code}).",
+    noCredential: "The browser returned no attestation. You can use your app instead.",
+    badRequest: "Missing or malformed request from the wallet.",
+    wrongWallet: "This provider does not serve that wallet.",
+  },
+  fr: {
+    title: "Prouvez votre âge avec votre attestation européenne de vérification d’âge",
+    intro:
+      "Seules les réponses à « plus de 13 / 15 / 16 / 18 / 21 ans ? » sont demandées à votre attestation : ni votre " +
+      "nom, ni votre date de naissance, ni qui l’a délivrée. Cette page ne sait jamais vers quel site vous allez.",
+    sameDevice: "Sur cet appareil",
+    openApp: "Ouvrir mon application de vérification d’âge",
+    dcApi: "Utiliser une attestation enregistrée dans ce navigateur",
+    otherDevice: "Sur un autre appareil",
+    scan: "Scannez ce code QR avec votre application de vérification d’âge, ou copiez-y la requête ci-dessous.",
+    qrAlt: "Code QR de la requête de vérification d’âge, pour votre application sur un autre appareil",
+    requestLabel: "La requête (lien openid4vp://)",
+    waiting: "En attente de votre application…",
+    done: "C’est fait. Retour à votre portefeuille…",
+    underAge:
+      "Désolé : votre attestation n’atteint aucun des seuils d’âge. Aucune autorisation n’a été signée.",
+    refused: "Votre attestation a été refusée ({code}). Aucune autorisation n’a été signée.",
+    gone:
+      "Cette requête ne peut plus recevoir de réponse ({code}). Fermez cette fenêtre et recommencez depuis votre " +
+      "portefeuille.",
+    dcRefused: "Refusée ({code}).",
+    noCredential: "Le navigateur n’a renvoyé aucune attestation. Vous pouvez utiliser votre application.",
+    badRequest: "Requête du portefeuille absente ou mal formée.",
+    wrongWallet: "Ce fournisseur ne sert pas ce portefeuille.",
+  },
+};
