@@ -17,6 +17,7 @@ import { DEFAULT_THRESHOLDS, type EuAvConfig } from "./service.js";
  *
  *   EU_AV_GRANT_KEY_SECRET_ARN  ARN of the Secrets Manager secret holding the grant key's private JWK (deployed)
  *   EU_AV_GRANT_KEY             or the private JWK itself (tests and local runs only: never in a template)
+ *   EU_AV_TRUSTED_IACAS_FILE    instead of EU_AV_TRUSTED_IACAS: a PEM bundle file in the function's package
  *   EU_AV_SESSIONS_TABLE        DynamoDB table of presentation sessions (table.ts); DYNAMO_ENDPOINT for local
  */
 

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { euAvConfigFromEnv } from "./config.js";
 import { EuAvConfigError } from "./errors.js";
@@ -22,7 +24,7 @@ export async function euAvDepsFromEnv(
   env: Record<string, string | undefined> = process.env,
 ): Promise<EuAvDeps> {
   const config = euAvConfigFromEnv(env);
-  const trust = trustFromEnv(env.EU_AV_TRUSTED_IACAS);
+  const trust = trustFromEnv(env);
   const table = env[SESSIONS_TABLE.env];
   if (table === undefined || table === "") throw new EuAvConfigError(SESSIONS_TABLE.env, "is missing");
   if (!TABLE_NAME.test(table)) throw new EuAvConfigError(SESSIONS_TABLE.env, "is not a DynamoDB table name");
@@ -36,15 +38,43 @@ export async function euAvDepsFromEnv(
   };
 }
 
-function trustFromEnv(bundle: string | undefined): TrustedIacas {
-  if (bundle === undefined || bundle.trim() === "")
-    throw new EuAvConfigError("EU_AV_TRUSTED_IACAS", "is missing");
+/**
+ * The trusted IACAs: EU_AV_TRUSTED_IACAS (the PEM bundle itself), or EU_AV_TRUSTED_IACAS_FILE (a PEM bundle file,
+ * relative to the function's package: the deployment ships it there, as Lambda's 4 KB of environment holds only a
+ * few certificates).
+ */
+function trustFromEnv(env: Record<string, string | undefined>): TrustedIacas {
+  const inline = env.EU_AV_TRUSTED_IACAS;
+  const file = env.EU_AV_TRUSTED_IACAS_FILE;
+  const has = (v: string | undefined): v is string => v !== undefined && v.trim() !== "";
+  if (has(inline) && has(file)) {
+    throw new EuAvConfigError(
+      "EU_AV_TRUSTED_IACAS",
+      "must not be set together with EU_AV_TRUSTED_IACAS_FILE",
+    );
+  }
+  const variable = has(file) ? "EU_AV_TRUSTED_IACAS_FILE" : "EU_AV_TRUSTED_IACAS";
+  let bundle: string;
+  if (has(file)) {
+    try {
+      bundle = readFileSync(
+        isAbsolute(file) ? file : join(env.LAMBDA_TASK_ROOT ?? process.cwd(), file),
+        "utf8",
+      );
+    } catch {
+      throw new EuAvConfigError(variable, "names a file that cannot be read");
+    }
+  } else if (has(inline)) {
+    bundle = inline;
+  } else {
+    throw new EuAvConfigError("EU_AV_TRUSTED_IACAS", "is missing (or set EU_AV_TRUSTED_IACAS_FILE)");
+  }
   try {
     return parseTrustedIacas(splitPemBundle(bundle));
   } catch (error) {
     // parseTrustedIacas says what is wrong ("not a CA certificate", "the list is empty"), never the bytes.
     const why = error instanceof TypeError ? error.message : "a certificate does not parse";
-    throw new EuAvConfigError("EU_AV_TRUSTED_IACAS", `is not a PEM bundle of IACA certificates (${why})`);
+    throw new EuAvConfigError(variable, `is not a PEM bundle of IACA certificates (${why})`);
   }
 }
 

@@ -1,5 +1,8 @@
 import "../../support/reflect-metadata.js";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { exportGrantPrivateJwk, generateGrantKey } from "@blindgate/sdk/provider";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { createLocalJWKSet, decodeJwt, type JWK, jwtVerify } from "jose";
@@ -109,7 +112,7 @@ describe("euAvDepsFromEnv", () => {
     ["public URL not a URL", "EU_AV_PUBLIC_URL", () => "eu-av.example", /^EU_AV_PUBLIC_URL is not valid/],
     ["thresholds not numbers", "EU_AV_THRESHOLDS", () => "18,adult", /^EU_AV_THRESHOLDS is not valid/],
     ["session TTL too long", "EU_AV_SESSION_TTL", () => "86400", /^EU_AV_SESSION_TTL is not valid/],
-    ["no trusted IACA", "EU_AV_TRUSTED_IACAS", () => undefined, /^EU_AV_TRUSTED_IACAS is missing$/],
+    ["no trusted IACA", "EU_AV_TRUSTED_IACAS", () => undefined, /^EU_AV_TRUSTED_IACAS is missing/],
     [
       "trusted IACAs without a certificate",
       "EU_AV_TRUSTED_IACAS",
@@ -152,6 +155,24 @@ describe("euAvDepsFromEnv", () => {
     expect(e.message).toContain(e.variable);
     expect(e.cause).toBeUndefined();
     expectNoKey(`${e.message} ${e.stack ?? ""} ${JSON.stringify(e)}`);
+  });
+
+  it("the trusted IACAs from a file of the package (EU_AV_TRUSTED_IACAS_FILE, relative to LAMBDA_TASK_ROOT)", async () => {
+    const root = mkdtempSync(join(tmpdir(), "eu-av-task-"));
+    try {
+      writeFileSync(join(root, "trusted-iacas.pem"), `${iacaPem}\n${(await createTestIaca()).pem}`);
+      const fromFile = { ...env, EU_AV_TRUSTED_IACAS: undefined, LAMBDA_TASK_ROOT: root };
+      const deps = await euAvDepsFromEnv({ ...fromFile, EU_AV_TRUSTED_IACAS_FILE: "trusted-iacas.pem" });
+      expect(deps.trust.certificates).toHaveLength(2);
+      await expect(euAvDepsFromEnv({ ...fromFile, EU_AV_TRUSTED_IACAS_FILE: "missing.pem" })).rejects.toThrow(
+        /^EU_AV_TRUSTED_IACAS_FILE names a file that cannot be read$/,
+      );
+      await expect(
+        euAvDepsFromEnv({ ...env, EU_AV_TRUSTED_IACAS_FILE: "trusted-iacas.pem" }),
+      ).rejects.toThrow(/^EU_AV_TRUSTED_IACAS must not be set together with EU_AV_TRUSTED_IACAS_FILE$/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("a secret ARN and an inline key together are refused", async () => {
