@@ -41,7 +41,16 @@ beforeAll(async () => {
   if (packed === undefined) throw new Error("npm pack printed nothing");
   tarballFiles = packed.files.map((f) => f.path);
   consumer = join(work, "consumer");
-  const link = (name: string) => `file:${join(root, "node_modules", name)}`;
+  // The copy Node would load from sdk/ (its own node_modules first: npm nests a version the root cannot share,
+  // as @noble/curves 2.x beside the 1.x other packages need), so every range of the SDK is met offline.
+  const link = async (name: string) => {
+    const nested = join(sdk, "node_modules", name);
+    const found = await stat(nested).then(
+      () => true,
+      () => false,
+    );
+    return `file:${found ? nested : join(root, "node_modules", name)}`;
+  };
   await run("mkdir", ["-p", consumer]);
   await writeFile(
     join(consumer, "package.json"),
@@ -51,11 +60,11 @@ beforeAll(async () => {
       type: "module",
       dependencies: {
         "@blindgate/sdk": `file:${join(work, packed.filename)}`,
-        jose: link("jose"),
-        zod: link("zod"),
-        "@noble/curves": link("@noble/curves"),
-        "@noble/hashes": link("@noble/hashes"),
-        hono: link("hono"),
+        jose: await link("jose"),
+        zod: await link("zod"),
+        "@noble/curves": await link("@noble/curves"),
+        "@noble/hashes": await link("@noble/hashes"),
+        hono: await link("hono"),
       },
     }),
   );

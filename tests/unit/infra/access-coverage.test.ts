@@ -88,6 +88,7 @@ beforeAll(async () => {
     dynamoEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     tablePrefix: "coverage-",
     now: () => clock,
+    reportFlushMs: 0, // every request sends its own report counts: each function's counter write is recorded
   });
   const provider = await registerProvider(gateway, "coverage-provider");
   const { apiKey } = await gateway.addSite("coverage-site");
