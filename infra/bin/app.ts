@@ -1,4 +1,5 @@
 import { App } from "aws-cdk-lib";
+import { addEuAvStack } from "../stacks/eu-av-stack.js";
 import { addGatewayStack } from "../stacks/gateway-app.js";
 
 /*
@@ -12,6 +13,11 @@ const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
 // The region alone is enough for the edge firewall's cross-region reference and the multi-region tables.
 addGatewayStack(
+  app,
+  region !== undefined ? { env: { ...(account !== undefined ? { account } : {}), region } } : {},
+);
+// The EU age-verification provider, only when the context configures it (`euAv`, docs/provider-guide.md).
+addEuAvStack(
   app,
   region !== undefined ? { env: { ...(account !== undefined ? { account } : {}), region } } : {},
 );

@@ -1,0 +1,190 @@
+import { join } from "node:path";
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { GRANT_KEY_SECRET_ENV } from "../../providers/eu-av/grant-key-source.js";
+import { SESSIONS_TABLE } from "../../providers/eu-av/table.js";
+import type { EuAvStackConfig } from "../eu-av-config.js";
+import {
+  ALIASES,
+  BUNDLE_AWS_SDK,
+  ESBUILD_CONDITIONS,
+  type FunctionId,
+  MAIN_FIELDS,
+  NODE_TARGET,
+  REPO_ROOT,
+  REQUIRE_SHIM,
+} from "./bundling.js";
+import { stashSourceMap } from "./gateway-function.js";
+
+/*
+ * The EU age-verification provider (providers/eu-av) on AWS: one Lambda function behind an HTTP API, its sessions
+ * in one DynamoDB table, its grant key in Secrets Manager.
+ *
+ * - Function: Node 22 on arm64, ESM, bundled with the gateway functions' esbuild options (bundling.ts: target,
+ *   conditions, main fields, require shim, the slim DynamoDB client and credential aliases, source maps stashed
+ *   out of the package). The trusted IACA bundle is copied into the package (EU_AV_TRUSTED_IACAS_FILE): the
+ *   environment's 4 KB hold only a few certificates.
+ * - Grant key: the environment holds the secret's ARN only; the function reads the JWK once per container
+ *   (grant-key-source.ts). The template never contains the key.
+ * - Table: table.ts's definition (key pk, TTL on ttl), on demand, point-in-time recovery, encrypted with the AWS
+ *   managed key (as the gateway's tables).
+ * - IAM: its own log group; exactly SESSIONS_TABLE.actions on this table; GetSecretValue on this secret. A secret
+ *   encrypted with a customer managed KMS key also needs kms:Decrypt for the role (docs/provider-guide.md).
+ */
+
+/** The routes of providers/eu-av/handler.ts. */
+export const EU_AV_ROUTES: readonly { method: apigwv2.HttpMethod; path: string }[] = [
+  { method: apigwv2.HttpMethod.GET, path: "/verify" },
+  { method: apigwv2.HttpMethod.GET, path: "/page.js" },
+  { method: apigwv2.HttpMethod.GET, path: "/page.css" },
+  { method: apigwv2.HttpMethod.GET, path: "/jwks.json" },
+  { method: apigwv2.HttpMethod.POST, path: "/response" },
+  { method: apigwv2.HttpMethod.POST, path: "/result" },
+  { method: apigwv2.HttpMethod.POST, path: "/dc-api" },
+];
+
+export const EU_AV_ENTRY = join(REPO_ROOT, "providers", "eu-av", "lambda.ts");
+/** The IACA bundle's name inside the function's package. */
+export const TRUSTED_IACAS_FILE = "trusted-iacas.pem";
+
+export interface EuAvProviderProps {
+  readonly config: EuAvStackConfig;
+}
+
+export class EuAvProvider extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly table: dynamodb.Table;
+  readonly api: apigwv2.HttpApi;
+  readonly logGroup: logs.LogGroup;
+  /** Where browsers and wallet apps reach the provider (the configured public URL, or the API's endpoint). */
+  readonly publicUrl: string;
+
+  constructor(scope: Construct, id: string, props: EuAvProviderProps) {
+    super(scope, id);
+    const { config } = props;
+    const removalPolicy = config.protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.table = new dynamodb.Table(this, "Sessions", {
+      partitionKey: { name: SESSIONS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: SESSIONS_TABLE.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: config.protectData,
+      removalPolicy,
+    });
+
+    this.api = new apigwv2.HttpApi(this, "Api", {
+      description: `blindgate EU age-verification provider (${config.stage})`,
+      createDefaultStage: false,
+    });
+    // One person's presentation is a handful of requests (page, assets, answer, ~1 poll a second until done).
+    new apigwv2.HttpStage(this, "Stage", {
+      httpApi: this.api,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: { rateLimit: config.rateLimit, burstLimit: config.burstLimit },
+    });
+    this.publicUrl = config.publicUrl ?? this.api.apiEndpoint;
+
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy,
+    });
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `blindgate eu-av provider function (${Stack.of(this).stackName})`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "WriteOwnLogs",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "Sessions",
+        actions: [...SESSIONS_TABLE.actions],
+        resources: [this.table.tableArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "ReadGrantKey",
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [config.grantKeySecretArn],
+      }),
+    );
+
+    const sourceMaps = "eu-av" as FunctionId; // only names the directory of the stashed maps
+    this.fn = new nodejs.NodejsFunction(this, "Function", {
+      entry: EU_AV_ENTRY,
+      handler: "handler",
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: config.memoryMb,
+      timeout: Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.TEXT,
+      environment: {
+        EU_AV_PROVIDER_ID: config.providerId,
+        EU_AV_GATEWAY_ISSUER: config.gatewayIssuer,
+        EU_AV_WALLET_ORIGINS: config.walletOrigins.join(","),
+        EU_AV_PUBLIC_URL: this.publicUrl,
+        EU_AV_TRUSTED_IACAS_FILE: TRUSTED_IACAS_FILE,
+        [GRANT_KEY_SECRET_ENV]: config.grantKeySecretArn,
+        [SESSIONS_TABLE.env]: this.table.tableName,
+        ...config.tuning,
+      },
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: NODE_TARGET,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: nodejs.SourceMapMode.EXTERNAL,
+        sourcesContent: false,
+        mainFields: [...MAIN_FIELDS],
+        banner: REQUIRE_SHIM,
+        bundleAwsSDK: BUNDLE_AWS_SDK,
+        esbuildArgs: {
+          "--conditions": ESBUILD_CONDITIONS.join(","),
+          ...Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
+        },
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_input: string, output: string) => [
+            copyFile(config.trustedIacasFile, join(output, TRUSTED_IACAS_FILE)),
+            stashSourceMap(output, sourceMaps),
+          ],
+        },
+        forceDockerBundling: false,
+        logLevel: nodejs.LogLevel.ERROR,
+      },
+    });
+
+    const integration = new HttpLambdaIntegration("Integration", this.fn);
+    for (const route of EU_AV_ROUTES) {
+      this.api.addRoutes({ path: route.path, methods: [route.method], integration });
+    }
+  }
+}
+
+/** A shell command copying `from` to `to` with node (as stashSourceMap: no reliance on the shell's cp). */
+function copyFile(from: string, to: string): string {
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  const script = 'require("node:fs").copyFileSync(process.argv[1], process.argv[2]);';
+  return [process.execPath, "-e", script, from, to].map(quote).join(" ");
+}
