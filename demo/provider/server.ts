@@ -87,7 +87,7 @@ h1{font-size:1.2rem;line-height:1.35;margin:.25rem 0 1rem}
 .standin{border:2px dashed #b45309;background:#fff;padding:.75rem 1rem;border-radius:.6rem;margin:0 0 1rem}
 .card{background:#fff;border:1px solid #e7e5e4;border-radius:.75rem;padding:1rem 1.1rem;box-shadow:0 1px 2px rgb(0 0 0 / .05)}
 label{display:block;margin:.25rem 0 .35rem;font-weight:600}
-input{font:inherit;padding:.5rem .6rem;border:1px solid #a8a29e;border-radius:.45rem}
+input{font:inherit;padding:.5rem .6rem;border:1px solid #78716c;border-radius:.45rem}
 input[aria-invalid=true]{border-color:#b91c1c;outline:2px solid #fecaca}
 button{font:inherit;font-weight:600;margin-top:1rem;padding:.6rem 1rem;border-radius:.5rem;border:1px solid #b45309;background:#b45309;color:#fff;cursor:pointer}
 button:focus-visible,input:focus-visible{outline:3px solid #2563eb;outline-offset:2px}

@@ -62,7 +62,8 @@ a{color:#5b21b6}.card{background:#fff;border:1px solid #e2e8f0;border-radius:.8r
 .locked{border-left:4px solid #6d28d9;background:#fff;border-radius:.8rem;padding:1rem 1.2rem;box-shadow:0 1px 3px rgb(0 0 0 / .08)}
 .locked p:first-child{margin-top:0}
 button{font:inherit;font-weight:600;padding:.6rem 1.1rem;border-radius:.5rem;border:1px solid #6d28d9;background:#6d28d9;color:#fff;cursor:pointer}
-button:disabled{opacity:.5;cursor:default}button:focus-visible,a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+button:disabled{opacity:.5;cursor:default}button:focus-visible,a:focus-visible{outline:3px solid #c2410c;outline-offset:2px}
+.top a:focus-visible{outline-color:#fcd34d}
 [role=status]{min-height:1.5rem;color:#9a3412}
 ol.how{padding-left:1.3rem}ol.how li{margin:.3rem 0}
 age-gate{display:block;border:1px dashed #a78bfa;background:#faf5ff;border-radius:.8rem;padding:1rem 1.2rem;margin:1rem 0}

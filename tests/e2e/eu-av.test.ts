@@ -13,6 +13,7 @@ import {
   createTestIaca,
   issueAttestation,
 } from "../support/eu-av-holder.js";
+import { SHOTS, shot } from "./support.js";
 
 /*
  * The whole flow in real Chromium with the EU age-verification provider: the site asks for "over 18", the wallet
@@ -23,7 +24,6 @@ import {
  */
 
 process.env.BLINDGATE_QUIET = "1";
-const SHOTS = "test-results/e2e";
 const NAME = "EU age verification (mdoc)";
 
 let gateway: LocalGateway;
@@ -98,7 +98,7 @@ describe("EU AV provider in Chromium", () => {
     await wallet.click(`[data-provider-id="${provider.providerId}"]`);
     const providerPage = await providerPromise;
     await providerPage.waitForSelector("#eu-av-request");
-    await providerPage.screenshot({ path: `${SHOTS}/eu-av-provider.png` });
+    await shot(providerPage, "eu-av-provider");
     expect(await providerPage.getAttribute("#eu-av-same-device", "href")).toMatch(/^openid4vp:\/\/\?/);
 
     // the holder's app, on another device, reads the request shown and answers it
@@ -114,11 +114,11 @@ describe("EU AV provider in Chromium", () => {
     expect(answer.status).toBe(200);
 
     const confirm = await wallet.waitForSelector("#wallet-confirm:not([disabled])", { timeout: 90_000 });
-    await wallet.screenshot({ path: `${SHOTS}/eu-av-wallet-confirm.png` });
+    await shot(wallet, "eu-av-wallet-confirm");
     await confirm.click();
     await page.waitForSelector("#learned", { timeout: 90_000 });
     expect(await page.textContent("#learned")).toContain("over 18");
-    await page.screenshot({ path: `${SHOTS}/eu-av-adult-room.png` });
+    await shot(page, "eu-av-adult-room");
     await context.close();
   });
 

@@ -6,12 +6,14 @@ import type { RecordedRequest } from "../../demo/http.js";
 import { type DemoProvider, startDemoProvider } from "../../demo/provider/server.js";
 import { type DemoSite, startDemoSite } from "../../demo/site/server.js";
 import { type LocalGateway, startLocalGateway } from "../../functions/local/gateway.js";
+import { expectAccessible } from "./a11y.js";
 
 /*
  * What the end-to-end tests share: a world of three parties, each on its own host (gateway.localhost,
  * provider.localhost, site.localhost: Chromium maps *.localhost to loopback and treats them as secure contexts), every
  * request each party receives recorded, Chromium, and the steps a person takes (prove, the provider's form, the
- * wallet's confirm). Screenshots of every state go to test-results/e2e/ (git-ignored).
+ * wallet's confirm). Screenshots of every state go to test-results/e2e/ (git-ignored), and each state screenshot
+ * must pass axe-core's WCAG 2 A/AA and best-practice rules (a11y.ts).
  */
 
 export const SHOTS = "test-results/e2e";
@@ -122,8 +124,10 @@ export async function newPerson(world: World, locale = "en-GB"): Promise<Browser
   return context;
 }
 
+/** A screenshot of a state the person sees, which must pass axe's accessibility rules (a11y.ts). */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  await expectAccessible(page, name);
 }
 
 /** Every page: one <main> landmark, a favicon, a lang. */
