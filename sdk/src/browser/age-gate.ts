@@ -9,8 +9,12 @@ import { describeError, type Lang, pickLang, STRINGS } from "./strings.js";
  * shows a prompt and a button, runs prove() on click, then fetches `src` again and shows it. A server that already
  * knows there is no session may say so (`session="none"`): the element then skips that first request (whose 401
  * the browser would log). English or French: the browser's languages decide, the element's `lang` (or the page's)
- * only when none of them is offered.
+ * only when none of them is offered. A site whose operator accepts the risk may lift the wallet's first-use wait
+ * with `skip-first-use-delay` (prove()'s `skipFirstUseDelay`); without it the wallet waits, as with prove().
  */
+
+/** The attribute of a site's opt-out of the wallet's first-use wait. */
+const SKIP_FIRST_USE_DELAY = "skip-first-use-delay";
 
 export interface AgeGateElementOptions {
   /** Custom element name (default "age-gate"). */
@@ -24,12 +28,18 @@ export interface AgeGateElementOptions {
 /**
  * Register the <age-gate> element. Call once per page; later calls are ignored. Attributes: `min-age`, `src` (the
  * gated HTML, served only with an age session), `wallet` (the wallet's URL), `session="none"` (the server saw no
- * age session: do not try `src` before the proof).
+ * age session: do not try `src` before the proof), `skip-first-use-delay` (ask the wallet not to hold back a first
+ * proof right after a fresh age check, prove()'s `skipFirstUseDelay`: present with no value or `"true"`; any other
+ * value, `"false"` included, keeps the wait, which is also the default). Skipping the wait lets a gateway that
+ * colludes with the site link the person's age check to this visit (docs/threat-model.md): set it only where the
+ * site's operator accepts that.
  *
  * @example
  * ```ts
  * import { defineAgeGate } from "@blindgate/sdk/browser";
  * defineAgeGate({ walletUrl: "https://gateway.example/wallet/" });
+ * // <age-gate min-age="18" src="/fragments/adults-only"></age-gate>: the wallet keeps its first-use wait
+ * // <age-gate min-age="18" src="/fragments/adults-only" skip-first-use-delay></age-gate>: the site lifts it
  * ```
  */
 export function defineAgeGate(options: AgeGateElementOptions = {}): void {
@@ -86,6 +96,7 @@ export function defineAgeGate(options: AgeGateElementOptions = {}): void {
           minAge,
           walletUrl: this.getAttribute("wallet") ?? options.walletUrl ?? "",
           ...(options.proofPath === undefined ? {} : { proofPath: options.proofPath }),
+          ...(skipsFirstUseDelay(this) ? { skipFirstUseDelay: true } : {}),
         });
         if (!(await this.#open()))
           throw new BrowserError("PROOF_REFUSED", "age-gate: the section stayed closed");
@@ -98,4 +109,10 @@ export function defineAgeGate(options: AgeGateElementOptions = {}): void {
     }
   }
   customElements.define(name, AgeGateElement);
+}
+
+/** The element lifts the first-use wait: the attribute present, empty or "true"; anything else keeps the wait. */
+function skipsFirstUseDelay(element: Element): boolean {
+  const value = element.getAttribute(SKIP_FIRST_USE_DELAY);
+  return value !== null && (value === "" || value.toLowerCase() === "true");
 }
