@@ -98,7 +98,7 @@ export function errorPage(lang: PageLang, message: string): string {
 export const PAGE_CSS = `body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
 h1{font-size:1.3rem}h2{font-size:1.05rem;margin-top:1.5rem}textarea{width:100%;font-family:monospace;font-size:.75rem}
 button,a{font-size:1rem}.refused{color:#b91c1c}figure{margin:1rem 0}
-#eu-av-qr{display:block;width:100%;max-width:24rem;height:auto}label{display:block;font-size:.9rem}`;
+#eu-av-qr{display:block;width:100%;height:auto}label{display:block;font-size:.9rem}`;
 
 export const PAGE_JS = `"use strict";
 const d = document.getElementById("eu-av").dataset;

@@ -72,7 +72,7 @@ export interface RequestInput {
   thresholds: readonly number[];
 }
 
-/** The openid4vp:// request URI (same device: a link; other device: shown to copy or scan) and its payload. */
+/** The openid4vp:// request URI (same device: a link; other device: a QR code and the text, pages.ts) and its payload. */
 export async function redirectRequest(input: RequestInput) {
   const authorizationRequestPayload = {
     response_type: "vp_token" as const,

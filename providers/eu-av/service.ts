@@ -21,7 +21,7 @@ import { verifyAgePresentation } from "./verify-presentation.js";
  * handler, the local server and the tests run the same code. The flow:
  *
  *   startPresentation   the wallet opened /verify: a session with a fresh nonce and state, the openid4vp:// request
- *                       (same device: a link; other device: the URI to copy or scan) and the DC API request
+ *                       (same device: a link; other device: a QR code of it, or the URI to copy) and the DC API request
  *   receiveDirectPost   the holder's wallet app POSTs vp_token + state: claim the session (once), verify, settle
  *   receiveDcApi        the page got vp_token from navigator.credentials.get: the same, with the DC API transcript
  *   collectResult       the page polls; once settled it gets the message for the wallet, once: a grant signed now
