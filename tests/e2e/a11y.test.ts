@@ -88,7 +88,7 @@ describe("accessibility in Chromium", () => {
 
     const standalone = await context.newPage();
     await standalone.goto(world.gateway.walletUrl);
-    await standalone.waitForFunction(() => document.getElementById("wallet-token-list")?.textContent !== "");
+    await standalone.waitForSelector('#wallet-panel[data-view="home"] #wallet-delete'); // its buttons drawn
     await expectFocusVisible(standalone, "wallet on its own");
     await context.close();
   });
