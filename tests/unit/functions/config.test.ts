@@ -22,7 +22,9 @@ describe("functions configuration", () => {
     expect(config.issuerUrl).toBe("https://gateway.example");
     expect(config.thresholds).toEqual([13, 15, 16, 18, 21]);
     expect(config.keyEpochSeconds).toBe(7 * 86_400);
+    expect(config.reportFlushMs).toBe(1000);
     expect(parseConfig(configToEnv(config))).toEqual(config);
+    expect(parseConfig({ ...base, BLINDGATE_REPORT_FLUSH_MS: "0" }).reportFlushMs).toBe(0);
   });
 
   it("sorts and dedupes thresholds", () => {
@@ -35,6 +37,9 @@ describe("functions configuration", () => {
     ["BLINDGATE_THRESHOLDS", "0"],
     ["BLINDGATE_KEY_EPOCH_HOURS", "-1"],
     ["BLINDGATE_TABLE_SPENT", ""],
+    ["BLINDGATE_REPORT_FLUSH_MS", "-1"],
+    ["BLINDGATE_REPORT_FLUSH_MS", "1.5"],
+    ["BLINDGATE_REPORT_FLUSH_MS", "600000"],
   ])("names the bad variable %s=%j", (name, value) => {
     expect(() => parseConfig({ ...base, [name]: value })).toThrow(name);
   });
