@@ -101,18 +101,20 @@ export async function compare(
 }
 
 /**
- * Runs `round` rounds + 1 times (the first a warm-up, dropped) and pairs candidate and baseline figures round by
- * round. Both are "higher is better" (rates); for durations pass their inverses or use {@link pairedDurations}.
+ * Runs `round` rounds + `warmUp` times (the first `warmUp` dropped: the JIT and connection pools settle) and pairs
+ * candidate and baseline figures round by round. Both are "higher is better" (rates); for durations pass their
+ * inverses or use {@link pairedDurations}.
  */
 export async function pairedRounds(
   rounds: number,
   round: (index: number) => Promise<{ candidate: number; baseline: number }>,
+  warmUp = 1,
 ): Promise<Comparison> {
   const a: number[] = [];
   const b: number[] = [];
-  for (let i = 0; i <= rounds; i++) {
+  for (let i = 0; i < rounds + warmUp; i++) {
     const r = await round(i);
-    if (i === 0) continue; // warm-up
+    if (i < warmUp) continue;
     a.push(r.candidate);
     b.push(r.baseline);
   }
