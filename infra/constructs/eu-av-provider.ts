@@ -11,17 +11,8 @@ import { Construct } from "constructs";
 import { GRANT_KEY_SECRET_ENV } from "../../providers/eu-av/grant-key-source.js";
 import { SESSIONS_TABLE } from "../../providers/eu-av/table.js";
 import type { EuAvStackConfig } from "../eu-av-config.js";
-import {
-  ALIASES,
-  BUNDLE_AWS_SDK,
-  ESBUILD_CONDITIONS,
-  type FunctionId,
-  MAIN_FIELDS,
-  NODE_TARGET,
-  REPO_ROOT,
-  REQUIRE_SHIM,
-} from "./bundling.js";
-import { stashSourceMap } from "./gateway-function.js";
+import { ALIASES, REPO_ROOT } from "./bundling.js";
+import { functionBundling } from "./gateway-function.js";
 
 /*
  * The EU age-verification provider (providers/eu-av) on AWS: one Lambda function behind an HTTP API, its sessions
@@ -125,7 +116,6 @@ export class EuAvProvider extends Construct {
       }),
     );
 
-    const sourceMaps = "eu-av" as FunctionId; // only names the directory of the stashed maps
     this.fn = new nodejs.NodejsFunction(this, "Function", {
       entry: EU_AV_ENTRY,
       handler: "handler",
@@ -148,31 +138,10 @@ export class EuAvProvider extends Construct {
       },
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: NODE_TARGET,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: nodejs.SourceMapMode.EXTERNAL,
-        sourcesContent: false,
-        mainFields: [...MAIN_FIELDS],
-        banner: REQUIRE_SHIM,
-        bundleAwsSDK: BUNDLE_AWS_SDK,
-        esbuildArgs: {
-          "--conditions": ESBUILD_CONDITIONS.join(","),
-          ...Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
-        },
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_input: string, output: string) => [
-            copyFile(config.trustedIacasFile, join(output, TRUSTED_IACAS_FILE)),
-            stashSourceMap(output, sourceMaps),
-          ],
-        },
-        forceDockerBundling: false,
-        logLevel: nodejs.LogLevel.ERROR,
-      },
+      // the gateway functions' bundling; the trust list copied into the package; maps stashed under "eu-av"
+      bundling: functionBundling("eu-av", ALIASES, (output) => [
+        copyFile(config.trustedIacasFile, join(output, TRUSTED_IACAS_FILE)),
+      ]),
     });
 
     const integration = new HttpLambdaIntegration("Integration", this.fn);

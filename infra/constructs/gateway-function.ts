@@ -74,31 +74,47 @@ export class GatewayFunction extends Construct {
       environment: props.environment,
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: NODE_TARGET,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: nodejs.SourceMapMode.EXTERNAL,
-        sourcesContent: false,
-        mainFields: [...MAIN_FIELDS],
-        banner: REQUIRE_SHIM,
-        bundleAwsSDK: BUNDLE_AWS_SDK,
-        esbuildArgs: {
-          "--conditions": ESBUILD_CONDITIONS.join(","),
-          // esbuild runs in the project root, where the alias paths are relative to.
-          ...Object.fromEntries(Object.entries(aliases).map(([from, to]) => [`--alias:${from}`, to])),
-        },
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_input: string, output: string) => [stashSourceMap(output, props.id)],
-        },
-        forceDockerBundling: false,
-        logLevel: nodejs.LogLevel.ERROR,
-      },
+      bundling: functionBundling(props.id, aliases),
     });
   }
+}
+
+/**
+ * How every blindgate function is bundled by NodejsFunction: bundling.ts's esbuild options (ESM for Node 22,
+ * minified, the "blindgate-source" condition, the slim AWS clients), the source map moved out of the package
+ * (stashSourceMap, under `mapId`), then `afterBundling`'s extra commands in the output directory.
+ */
+export function functionBundling(
+  mapId: string,
+  aliases: Readonly<Record<string, string>> = ALIASES,
+  afterBundling: (outputDir: string) => string[] = () => [],
+): nodejs.BundlingOptions {
+  return {
+    format: nodejs.OutputFormat.ESM,
+    target: NODE_TARGET,
+    minify: true,
+    sourceMap: true,
+    sourceMapMode: nodejs.SourceMapMode.EXTERNAL,
+    sourcesContent: false,
+    mainFields: [...MAIN_FIELDS],
+    banner: REQUIRE_SHIM,
+    bundleAwsSDK: BUNDLE_AWS_SDK,
+    esbuildArgs: {
+      "--conditions": ESBUILD_CONDITIONS.join(","),
+      // esbuild runs in the project root, where the alias paths are relative to.
+      ...Object.fromEntries(Object.entries(aliases).map(([from, to]) => [`--alias:${from}`, to])),
+    },
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_input: string, output: string) => [
+        ...afterBundling(output),
+        stashSourceMap(output, mapId),
+      ],
+    },
+    forceDockerBundling: false,
+    logLevel: nodejs.LogLevel.ERROR,
+  };
 }
 
 /**
@@ -106,7 +122,7 @@ export class GatewayFunction extends Construct {
  * Lambda package to SOURCEMAP_DIR/<function>/<sha256 of index.mjs>.map: the package holds only the code, and the
  * map that matches a deployed bundle is found from the bundle's own hash.
  */
-export function stashSourceMap(outputDir: string, fnId: FunctionId): string {
+export function stashSourceMap(outputDir: string, fnId: string): string {
   const script = [
     'const { createHash } = require("node:crypto");',
     'const { mkdirSync, readFileSync, renameSync } = require("node:fs");',
