@@ -30,14 +30,12 @@ import {
 } from "../http-load.js";
 
 /*
- * The gateway's hot paths, each beside a baseline measured in alternating rounds of the same run (the first round
- * a warm-up left out), the store (dynalite) in a process of its own as DynamoDB is a service of its own:
- * - (bench/gateway-inprocess.ts, bundled as deployed) the issue handler in-process, batches of 20 and 100 (grant check, single use and quota, signatures) vs 20 / 100
- *   raw RSA-2048 private operations (issue 14: >= 0.5x and >= 0.85x);
- * - the check handler in-process (no HTTP) vs raw conditional puts on the same store;
+ * The gateway's hot paths, each beside a baseline measured in alternating rounds of the same run (warm-up rounds
+ * left out), the store (dynalite) in a process of its own as DynamoDB is a service of its own:
+ * - in-process figures, issue batches and checks: bench/gateway-inprocess.ts, run bundled as deployed;
  * - checks over HTTP (keep-alive node:http client, 32 connections) against the gateway in a process of its own,
- *   bundled as deployed (the slim AWS client), with the gateway's CPU per check read from its process.cpuUsage, vs
- *   raw conditional puts from here with the same client;
+ *   bundled as deployed (the slim AWS client), with the CPU per check of each process, vs raw conditional puts
+ *   from here with the same client;
  * - a 20-token batch end to end over HTTP as the wallet does it (SDK batch API, POST, finalize).
  */
 
