@@ -99,7 +99,8 @@ export function toEvent(req: IncomingMessage, body: Buffer): HttpEvent {
   });
 }
 
-const context = (name: string): Context => ({
+/** A Lambda context for a local invocation of the function `name` (10 s left, as the stack's timeout). */
+export const lambdaContext = (name: string): Context => ({
   callbackWaitsForEmptyEventLoop: false,
   functionName: name,
   functionVersion: "$LATEST",
@@ -122,7 +123,7 @@ export async function invoke(
   res: ServerResponse,
 ): Promise<void> {
   const body = await readBody(req);
-  const result = await handler(toEvent(req, body), context(name));
+  const result = await handler(toEvent(req, body), lambdaContext(name));
   writeResult(res, result);
 }
 

@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportGrantPrivateJwk, generateGrantKey } from "@blindgate/sdk/provider";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { createLocalJWKSet, decodeJwt, type JWK, jwtVerify } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { lambdaContext } from "../../../functions/local/adapter.js";
 import { EuAvConfigError } from "../../../providers/eu-av/errors.js";
 import { euAvDepsFromEnv, handler } from "../../../providers/eu-av/lambda.js";
 import { createSessionsTable } from "../../../providers/eu-av/table.js";
@@ -240,20 +241,7 @@ describe("the grant key from Secrets Manager, by ARN", () => {
   });
 });
 
-const context = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: "eu-av",
-  functionVersion: "$LATEST",
-  invokedFunctionArn: "arn:aws:lambda:eu-west-3:123456789012:function:eu-av",
-  memoryLimitInMB: "512",
-  awsRequestId: "test",
-  logGroupName: "/aws/lambda/eu-av",
-  logStreamName: "test",
-  getRemainingTimeInMillis: () => 10_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} satisfies Context;
+const context = lambdaContext("eu-av");
 
 /** An API Gateway HTTP API v2 event, as the HTTP API's $default stage sends it to the function. */
 function event(method: string, url: string, body?: { type: string; text: string }): APIGatewayProxyEventV2 {

@@ -1,9 +1,10 @@
 import "../../support/reflect-metadata.js";
 import { randomUUID } from "node:crypto";
 import { generateGrantKey } from "@blindgate/sdk/provider";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { encode } from "uqr";
 import { beforeAll, describe, expect, it } from "vitest";
+import { lambdaContext } from "../../../functions/local/adapter.js";
 import { parseEuAvConfig } from "../../../providers/eu-av/config.js";
 import { createEuAvHandler } from "../../../providers/eu-av/handler.js";
 import { escapeHtml, PAGE_HEADERS, qrSvg } from "../../../providers/eu-av/pages.js";
@@ -81,20 +82,7 @@ describe("qrCode", () => {
   });
 });
 
-const context = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: "eu-av",
-  functionVersion: "$LATEST",
-  invokedFunctionArn: "arn:aws:lambda:eu-west-3:123456789012:function:eu-av",
-  memoryLimitInMB: "512",
-  awsRequestId: "test",
-  logGroupName: "/aws/lambda/eu-av",
-  logStreamName: "test",
-  getRemainingTimeInMillis: () => 10_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} satisfies Context;
+const context = lambdaContext("eu-av");
 
 async function openPage(acceptLanguage?: string) {
   const state = randomUUID().replace(/-/g, "");
