@@ -141,7 +141,7 @@ function heldCounts(deps: Deps): HeldCounts {
  * Send every count this container holds now, without failing the caller: a lost count is logged (by name only)
  * and metered. The report seals a day only after doing this, and a container's counts reach the store with its
  * next request otherwise; what a container holds when it is shut down is lost (at most config.reportFlushMs of its
- * traffic: docs/operators.md).
+ * traffic: docs/operator-guide.md).
  *
  * @example
  * ```ts
