@@ -35,6 +35,8 @@ describe("report counting", () => {
   let release: (() => void) | undefined;
   /** The counter's UpdateItem has arrived since `hold` was set. */
   let counted = false;
+  /** Answer every counter write with a 500, as a failing DynamoDB would. */
+  let failCounts = false;
 
   beforeAll(async () => {
     server = await startDynalite();
@@ -54,6 +56,11 @@ describe("report counting", () => {
         if (action === "UpdateItem" && table.endsWith("-reports")) {
           counted = true;
           release?.();
+          if (failCounts) {
+            res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
+            res.end('{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"test"}');
+            return;
+          }
         }
         const up = request(
           `${server.endpoint}${req.url ?? "/"}`,
@@ -137,6 +144,23 @@ describe("report counting", () => {
     expect(counters["refused|ERR_TOKEN_SPENT"]).toBe(1);
     expect(counters["grants|prov-count"]).toBe(2);
     expect(counters["tokens|prov-count"]).toBe(3);
+  });
+
+  it("a counter write that fails never fails the check, nor changes what it decided", async () => {
+    const key = await currentKey(gateway, 18);
+    const { tokens } = await issue(gateway, await makeGrant(gateway, provider), [key]);
+    const token = tokens[0];
+    if (token === null || token === undefined) throw new Error("no token");
+    failCounts = true;
+    try {
+      events.length = 0;
+      expect((await check(gateway, apiKey, token, 18)).status).toBe(200);
+      expect((await check(gateway, apiKey, token, 18)).status).toBe(409);
+      // the counter writes were sent (and refused): the answers did not wait on them to succeed
+      expect(events.some((e) => e.action === "UpdateItem" && e.table.endsWith("-reports"))).toBe(true);
+    } finally {
+      failCounts = false;
+    }
   });
 
   it("a busy container sends its counts once per interval, and the sealed report counts them all", async () => {
