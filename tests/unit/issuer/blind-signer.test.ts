@@ -157,3 +157,84 @@ describe("BlindSigner with our client", () => {
     expect(() => BlindSigner.fromPkcs8(new Uint8Array([1, 2, 3]))).toThrow(IssuerError);
   });
 });
+
+/*
+ * RFC 9474 §4.3 steps 3-4, the fault check: a signer whose RSASP1 is faulty stands in for a glitching CPU. The
+ * classic fault (Boneh, DeMillo, Lipton) leaves s correct mod p and wrong mod q, and such a signature would give
+ * p = gcd(s'^e - m, n) to whoever receives it; sign() must never return one.
+ */
+describe("BlindSigner under faults", () => {
+  let pkcs8: Uint8Array;
+  let n: bigint;
+  let p: bigint;
+  const e = 65537n;
+  const modPow = (b: bigint, x: bigint, m: bigint) => {
+    let acc = 1n;
+    let base = b % m;
+    for (let k = x; k > 0n; k >>= 1n) {
+      if (k & 1n) acc = (acc * base) % m;
+      base = (base * base) % m;
+    }
+    return acc;
+  };
+  const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
+
+  /** A signer whose RSASP1 output goes through `fault`. */
+  class FaultySigner extends BlindSigner {
+    calls = 0;
+    constructor(readonly fault: (s: bigint) => bigint) {
+      super(createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" }));
+    }
+    protected override rsasp1(m: Buffer): Buffer {
+      this.calls++;
+      return Buffer.from(i2osp(this.fault(os2ip(super.rsasp1(m))), 256));
+    }
+  }
+  /** Correct mod p, wrong mod q: what a fault in the mod-q half of a CRT exponentiation gives. */
+  const crtFault = (s: bigint) => (s + p * 12345n) % n;
+  const codeOf = (f: () => unknown) => {
+    try {
+      f();
+    } catch (error) {
+      return error instanceof IssuerError
+        ? `${error.code} ${error.isClientError ? "4xx" : "5xx"}`
+        : String(error);
+    }
+    return "no error";
+  };
+
+  beforeAll(async () => {
+    const key = await generateTokenKey();
+    pkcs8 = key.pkcs8;
+    n = parseRsaSpki(key.spki).n;
+    const jwk = createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" }).export({
+      format: "jwk",
+    });
+    p = os2ip(Buffer.from(jwk.p as string, "base64url"));
+  });
+
+  it("the fault the check exists for: a CRT-faulty signature would give away p, and sign() refuses it", () => {
+    const m = 0x1234567890abcdefn;
+    const honest = new FaultySigner((s) => s);
+    const faulty = crtFault(os2ip(honest.sign(i2osp(m, 256))));
+    expect(gcd((modPow(faulty, e, n) - m + n) % n, n)).toBe(p); // what releasing it would cost
+    expect(codeOf(() => new FaultySigner(crtFault).sign(i2osp(m, 256)))).toBe("ERR_SIGNATURE_FAULT 5xx");
+  });
+
+  it("any faulty RSASP1 output (CRT faults, bit flips) is refused as a server error (property)", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: n - 1n }), fc.boolean(), fc.nat({ max: 2046 }), (m, crt, bit) => {
+        const signer = new FaultySigner(crt ? crtFault : (s) => (s ^ (1n << BigInt(bit))) % n);
+        expect(codeOf(() => signer.sign(i2osp(m, 256)))).toBe("ERR_SIGNATURE_FAULT 5xx");
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("input errors come before the private key is used", () => {
+    const signer = new FaultySigner((s) => s);
+    expect(codeOf(() => signer.sign(new Uint8Array(256)))).toBe("ERR_BLINDED_MSG_RANGE 4xx");
+    expect(codeOf(() => signer.sign(new Uint8Array(255)))).toBe("ERR_BLINDED_MSG_LENGTH 4xx");
+    expect(signer.calls).toBe(0);
+  });
+});
