@@ -1,20 +1,23 @@
-import { Sha256 } from "@smithy/core/checksum";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { defaultProvider } from "./lambda-credentials.js";
+import { SigV4Signer } from "./lambda-sigv4.js";
 
 /*
  * One signed AWS JSON-protocol call, for the slim clients that stand in for the SDK's inside the Lambda bundles
- * (lambda-kms.ts, lambda-dynamodb.ts; esbuild aliases in bundling.ts). Signing and transport are the SDK's own
- * (SignatureV4, NodeHttpHandler, already in every bundle); what the full clients add is the models, schemas and
- * error classes of every operation of the service, which the functions never use.
+ * (lambda-kms.ts, lambda-dynamodb.ts; esbuild aliases in bundling.ts). What the full clients add is the models,
+ * schemas and error classes of every operation of the service, which the functions never use. Signing is SigV4 on
+ * node:crypto (lambda-sigv4.ts) and transport node:http(s) over keep-alive connections, one timer per attempt:
+ * the SDK's SignatureV4 and NodeHttpHandler cost about 0.1 ms of CPU per call more (bench/suites/gateway.ts,
+ * "CPU µs per put"), and a check is one call.
  *
  *   request:  POST / with X-Amz-Target: <prefix>.<Operation>, the input as JSON (Uint8Array -> base64)
  *   answer:   JSON (the service's blob fields base64 -> Uint8Array); errors as { __type, message }
  *
  * Region: the client's, else AWS_REGION. Endpoint: the client's, else AWS_ENDPOINT_URL_<SERVICE>, else
  * AWS_ENDPOINT_URL, else the regional one, as the SDK resolves them. Credentials: the client's, else the
- * environment (lambda-credentials.ts). Retries: up to maxAttempts (3) on network errors, 5xx and throttling.
+ * environment (lambda-credentials.ts), read again every minute. Retries: up to maxAttempts (3) on network errors,
+ * 5xx and throttling. Timeouts: 3 s to connect, 10 s for the whole answer.
  */
 
 export interface AwsCredentials {
@@ -65,12 +68,25 @@ const NOT_SENT = Symbol("not sent");
 const RETRYABLE =
   /Throttl|LimitExceeded|ProvisionedThroughputExceeded|RequestLimitExceeded|InternalServer|KMSInternal|DependencyTimeout|ServiceUnavailable/;
 
+const CONNECT_TIMEOUT_MS = 3000;
+const REQUEST_TIMEOUT_MS = 10_000;
+const CREDENTIALS_TTL_MS = 60_000;
+
 export class AwsJsonClient {
   readonly config: { readonly region: string };
   private readonly endpoint: URL;
   private readonly maxAttempts: number;
-  private readonly signer: SignatureV4;
-  private readonly http = new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 10_000 });
+  readonly #signer: SigV4Signer;
+  readonly #credentials: () => Promise<AwsCredentials>;
+  #cached: { readonly at: number; readonly value: Promise<AwsCredentials> } | undefined;
+  readonly #agent: HttpAgent;
+  readonly #request: typeof httpRequest;
+  readonly #target: {
+    readonly host: string;
+    readonly hostname: string;
+    readonly port?: number;
+    readonly path: string;
+  };
 
   constructor(
     private readonly service: AwsJsonService,
@@ -88,12 +104,18 @@ export class AwsJsonClient {
     );
     this.maxAttempts = config.maxAttempts ?? 3;
     const credentials = config.credentials;
-    this.signer = new SignatureV4({
-      service: service.name,
-      region,
-      credentials: credentials !== undefined ? async () => credentials : defaultProvider(),
-      sha256: Sha256,
-    });
+    this.#credentials = credentials !== undefined ? async () => credentials : defaultProvider();
+    this.#signer = new SigV4Signer(service.name, region);
+    const https = this.endpoint.protocol === "https:";
+    const agentOptions = { keepAlive: true, maxSockets: 50 };
+    this.#agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.#request = https ? (httpsRequest as typeof httpRequest) : httpRequest;
+    this.#target = {
+      host: this.endpoint.host,
+      hostname: this.endpoint.hostname.replace(/^\[|\]$/g, ""),
+      ...(this.endpoint.port !== "" ? { port: Number(this.endpoint.port) } : {}),
+      path: this.endpoint.pathname,
+    };
   }
 
   /** One operation: the output object (with $metadata), or the service's error (AwsServiceError or `toError`). */
@@ -122,35 +144,40 @@ export class AwsJsonClient {
   }
 
   destroy(): void {
-    this.http.destroy();
+    this.#agent.destroy();
+  }
+
+  /** The credentials, resolved at most once a minute (a failed resolution is not kept). */
+  #resolveCredentials(): Promise<AwsCredentials> {
+    const now = Date.now();
+    const cached = this.#cached;
+    if (cached !== undefined && now - cached.at < CREDENTIALS_TTL_MS) return cached.value;
+    const value = this.#credentials();
+    this.#cached = { at: now, value };
+    value.catch(() => {
+      if (this.#cached?.value === value) this.#cached = undefined;
+    });
+    return value;
   }
 
   private async once(operation: string, body: string): Promise<Record<string, unknown>> {
-    const request = await this.signer
-      .sign({
-        method: "POST",
-        protocol: this.endpoint.protocol,
-        hostname: this.endpoint.hostname,
-        ...(this.endpoint.port !== "" ? { port: Number(this.endpoint.port) } : {}),
-        path: this.endpoint.pathname,
-        query: {},
-        headers: {
-          host: this.endpoint.host,
-          "content-type": this.service.contentType,
-          "x-amz-target": `${this.service.targetPrefix}.${operation}`,
-          "content-length": String(Buffer.byteLength(body)),
-        },
-        body,
-      } as Parameters<SignatureV4["sign"]>[0])
-      .catch((error: unknown) => {
-        throw typeof error === "object" && error !== null
-          ? Object.assign(error, { [NOT_SENT]: true })
-          : error;
-      });
-    const { response } = await this.http.handle(request as Parameters<NodeHttpHandler["handle"]>[0]);
-    const chunks: Buffer[] = [];
-    for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);
-    const text = Buffer.concat(chunks).toString("utf8");
+    const target = this.#target;
+    const headers: Record<string, string> = {
+      "content-length": String(Buffer.byteLength(body)),
+      "content-type": this.service.contentType,
+      host: target.host,
+      "x-amz-target": `${this.service.targetPrefix}.${operation}`,
+    };
+    let signed: Record<string, string>;
+    try {
+      signed = this.#signer.sign(
+        { method: "POST", path: target.path, headers, body },
+        await this.#resolveCredentials(),
+      );
+    } catch (error) {
+      throw typeof error === "object" && error !== null ? Object.assign(error, { [NOT_SENT]: true }) : error;
+    }
+    const { status, headers: answerHeaders, text } = await this.#post({ ...headers, ...signed }, body);
     const blobs = this.service.blobFields;
     const json = (
       text === ""
@@ -165,16 +192,68 @@ export class AwsJsonClient {
                   : value,
           )
     ) as Record<string, unknown>;
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      const type = String(json.__type ?? response.headers["x-amzn-errortype"] ?? "UnknownError");
+    if (status < 200 || status >= 300) {
+      const type = String(json.__type ?? answerHeaders["x-amzn-errortype"] ?? "UnknownError");
       const { __type: _t, message, Message, ...fields } = json;
       throw new AwsServiceError(
         type.split("#").pop()?.split(":")[0] ?? "UnknownError",
-        String(message ?? Message ?? `${this.service.name} answered ${response.statusCode}`),
-        response.statusCode,
+        String(message ?? Message ?? `${this.service.name} answered ${status}`),
+        status,
         fields,
       );
     }
-    return { ...json, $metadata: { httpStatusCode: response.statusCode } };
+    return { ...json, $metadata: { httpStatusCode: status } };
+  }
+
+  /** One POST on a kept-alive connection: status, headers and body text; network failures and timeouts reject. */
+  #post(
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<{ status: number; headers: IncomingMessage["headers"]; text: string }> {
+    const target = this.#target;
+    return new Promise((resolve, reject) => {
+      const req = this.#request(
+        {
+          agent: this.#agent,
+          hostname: target.hostname,
+          ...(target.port !== undefined ? { port: target.port } : {}),
+          method: "POST",
+          path: target.path,
+          headers,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => {
+            clearTimeout(timer);
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text: Buffer.concat(chunks).toString("utf8"),
+            });
+          });
+          res.on("error", fail);
+        },
+      );
+      const timer = setTimeout(
+        () => req.destroy(new Error(`${this.service.name}: no answer within ${REQUEST_TIMEOUT_MS} ms`)),
+        REQUEST_TIMEOUT_MS,
+      );
+      function fail(error: Error) {
+        clearTimeout(timer);
+        reject(error);
+      }
+      req.on("error", fail);
+      req.on("socket", (socket) => {
+        if (!socket.connecting) return;
+        const connecting = setTimeout(
+          () => req.destroy(new Error(`${this.service.name}: no connection within ${CONNECT_TIMEOUT_MS} ms`)),
+          CONNECT_TIMEOUT_MS,
+        );
+        socket.once("connect", () => clearTimeout(connecting));
+        socket.once("close", () => clearTimeout(connecting));
+      });
+      req.end(body);
+    });
   }
 }
