@@ -187,26 +187,42 @@ export async function runBundled(entry: string, env: Record<string, string>): Pr
 }
 
 /**
- * The local gateway in a process of its own (bench/gateway-server.ts, bundled as deployed) on the store at
- * `dynamoEndpoint`, with a provider whose public JWKS is given; `ask("cpu")` answers its process.cpuUsage().
+ * A bench script (path from the repository root) bundled as deployed, started as a helper process with `env` added:
+ * its first JSON line is its address, and `ask("cpu")` answers its process.cpuUsage(). BENCH_PROFILE_DIR adds
+ * --cpu-prof.
  */
-export async function startGatewayProcess(
-  jwks: unknown,
-  dynamoEndpoint: string,
-): Promise<Helper<GatewayInfo>> {
+async function startBundledHelper<T>(entry: string, env: Record<string, string>): Promise<Helper<T>> {
   const profile =
     process.env.BENCH_PROFILE_DIR === undefined
       ? []
       : ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`];
-  const child = spawn(process.execPath, [...profile, await bundle("bench/gateway-server.ts")], {
-    env: {
-      ...process.env,
-      BENCH_PROVIDER_JWKS: JSON.stringify(jwks),
-      BENCH_DYNAMO_ENDPOINT: dynamoEndpoint,
-    },
+  const child = spawn(process.execPath, [...profile, await bundle(entry)], {
+    env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "inherit"],
   });
   return helper(child);
+}
+
+/**
+ * The local gateway in a process of its own (bench/gateway-server.ts, bundled as deployed) on the store at
+ * `dynamoEndpoint`, with a provider whose public JWKS is given.
+ */
+export function startGatewayProcess(jwks: unknown, dynamoEndpoint: string): Promise<Helper<GatewayInfo>> {
+  return startBundledHelper("bench/gateway-server.ts", {
+    BENCH_PROVIDER_JWKS: JSON.stringify(jwks),
+    BENCH_DYNAMO_ENDPOINT: dynamoEndpoint,
+  });
+}
+
+/**
+ * The bare HTTP-to-DynamoDB relay (bench/relay-server.ts, bundled as deployed): one conditional put on `table` per
+ * POST, nothing else.
+ */
+export function startRelayProcess(dynamoEndpoint: string, table: string): Promise<Helper<{ url: string }>> {
+  return startBundledHelper("bench/relay-server.ts", {
+    BENCH_DYNAMO_ENDPOINT: dynamoEndpoint,
+    BENCH_SPENT_TABLE: table,
+  });
 }
 
 /** CPU microseconds spent between two readings. */

@@ -17,7 +17,7 @@ import {
   PutItemCommand as SlimPutItem,
 } from "../../infra/constructs/lambda-dynamodb.js";
 import { currentKey } from "../../tests/integration/gateway/client.js";
-import { fmt, median, pairedDurations, pairedRounds, percentile, report } from "../harness.js";
+import { fmt, median, pairedDurations, percentile, report, spreadOf } from "../harness.js";
 import {
   type CpuUsage,
   concurrently,
@@ -27,6 +27,7 @@ import {
   runBundled,
   startDynaliteProcess,
   startGatewayProcess,
+  startRelayProcess,
 } from "../http-load.js";
 
 /*
@@ -35,7 +36,9 @@ import {
  * - in-process figures, issue batches and checks: bench/gateway-inprocess.ts, run bundled as deployed;
  * - checks over HTTP (keep-alive node:http client, 32 connections) against the gateway in a process of its own,
  *   bundled as deployed (the slim AWS client), with the CPU per check of each process, vs raw conditional puts
- *   from here with the same client;
+ *   from here with the same client, and vs the same puts relayed by a bare node:http server (bench/relay-server.ts):
+ *   on two cores shared by load generator, gateway and store, the first comparison is bounded by the HTTP hop
+ *   itself (the "free gateway" ceiling it prints), the second measures what the gateway adds to that hop;
  * - a 20-token batch end to end over HTTP as the wallet does it (SDK batch API, POST, finalize).
  */
 
@@ -62,6 +65,7 @@ async function overHttp(store: Helper<{ endpoint: string }>): Promise<void> {
   const dynamoEndpoint = store.info.endpoint;
   const key = await generateGrantKey({ kid: "bench-1" });
   const gateway = await startGatewayProcess(await exportGrantJwks(key), dynamoEndpoint);
+  const relay = await startRelayProcess(dynamoEndpoint, localTableNames().spent);
   const { url, apiKey } = gateway.info;
   const http = new KeepAliveClient(url, CONCURRENCY);
   const slim = new SlimDynamoClient({
@@ -90,10 +94,12 @@ async function overHttp(store: Helper<{ endpoint: string }>): Promise<void> {
       );
     };
 
-    // 3. Checks over HTTP, rounds of (puts, checks); the gateway's CPU read around each round of checks.
+    // 3. Checks over HTTP, rounds of (raw puts, relayed puts, checks), each process's CPU read around each phase.
     const perRound = 400;
     const rounds = 5;
-    const warmUp = 2; // a warm gateway process: its first rounds run while the JIT settles
+    // A warm gateway process: its CPU per check falls from ~1.4 ms to ~0.4 ms over its first ~4,000 checks while
+    // the JIT settles (measured round by round); the first round is reported on a line of its own.
+    const warmUp = 8;
     const tokens: string[] = [];
     while (tokens.length < perRound * (rounds + warmUp)) {
       for (const t of await issueOverHttp(100)) if (t !== null) tokens.push(toBase64Url(t.encode()));
@@ -111,75 +117,105 @@ async function overHttp(store: Helper<{ endpoint: string }>): Promise<void> {
           ExpressionAttributeValues: { ":now": { N: String(now) } },
         }),
       );
-    const latencies: number[] = [];
-    // CPU per operation (µs) of each process, per round: where two cores go (see the note printed below)
-    const cpu = { gateway: [] as number[], storePut: [] as number[], storeCheck: [] as number[] };
-    const cpuHere = { put: [] as number[], check: [] as number[] };
-    const r = await pairedRounds(
-      rounds,
-      async (round) => {
-        const ids = Array.from({ length: perRound }, () => randomBytes(32).toString("hex"));
-        const storeBefore = await store.ask<CpuUsage>("cpu");
-        const hereBefore = process.cpuUsage();
-        let start = performance.now();
-        await concurrently(ids, CONCURRENCY, spendOnce);
-        const baseline = (perRound * 1000) / (performance.now() - start);
-        const hereBetween = process.cpuUsage();
-        const storeBetween = await store.ask<CpuUsage>("cpu");
-        const slice = tokens.slice(round * perRound, (round + 1) * perRound);
-        const before = await gateway.ask<CpuUsage>("cpu");
-        start = performance.now();
-        const l = await concurrently(slice, CONCURRENCY, async (token) => {
-          const answer = await http.post("/v1/check", JSON.stringify({ token, minAge: 18 }), {
-            "content-type": "application/json",
-            authorization: `Bearer ${apiKey}`,
-          });
-          if (answer.status !== 200) throw new Error(`bench: check answered ${answer.status}`);
+    const relayed = new KeepAliveClient(relay.info.url, CONCURRENCY);
+    const servers = { store, gateway, relay } as const;
+    /** Runs one phase; its rate (per s) and the CPU (µs per operation) of this process and of each server. */
+    const phase = async <T>(items: readonly T[], op: (item: T) => Promise<unknown>) => {
+      const before = await Promise.all(Object.values(servers).map((h) => h.ask<CpuUsage>("cpu")));
+      const here = process.cpuUsage();
+      const start = performance.now();
+      const latencies = await concurrently(items, CONCURRENCY, op);
+      const rate = (items.length * 1000) / (performance.now() - start);
+      const hereCpu = cpuSpent(here, process.cpuUsage()) / items.length;
+      const after = await Promise.all(Object.values(servers).map((h) => h.ask<CpuUsage>("cpu")));
+      const [storeCpu, gatewayCpu, relayCpu] = after.map((a, i) => cpuSpent(before[i]!, a) / items.length);
+      return {
+        rate,
+        latencies,
+        cpu: { here: hereCpu, store: storeCpu!, gateway: gatewayCpu!, relay: relayCpu! },
+      };
+    };
+    type Phase = Awaited<ReturnType<typeof phase>>;
+    const measured: { puts: Phase; relay: Phase; checks: Phase }[] = [];
+    let first: { puts: Phase; relay: Phase; checks: Phase } | undefined;
+    for (let round = 0; round < rounds + warmUp; round++) {
+      const ids = () => Array.from({ length: perRound }, () => randomBytes(32).toString("hex"));
+      const puts = await phase(ids(), spendOnce);
+      const relay = await phase(ids(), async (id) => {
+        const answer = await relayed.post("/", id, { "content-type": "text/plain" });
+        if (answer.status !== 200) throw new Error(`bench: the relay answered ${answer.status}`);
+      });
+      const checks = await phase(tokens.slice(round * perRound, (round + 1) * perRound), async (token) => {
+        const answer = await http.post("/v1/check", JSON.stringify({ token, minAge: 18 }), {
+          "content-type": "application/json",
+          authorization: `Bearer ${apiKey}`,
         });
-        const candidate = (perRound * 1000) / (performance.now() - start);
-        const hereAfter = process.cpuUsage();
-        const after = await gateway.ask<CpuUsage>("cpu");
-        const storeAfter = await store.ask<CpuUsage>("cpu");
-        if (round >= warmUp) {
-          latencies.push(...l);
-          cpu.gateway.push(cpuSpent(before, after) / perRound);
-          cpu.storePut.push(cpuSpent(storeBefore, storeBetween) / perRound);
-          cpu.storeCheck.push(cpuSpent(storeBetween, storeAfter) / perRound);
-          cpuHere.put.push(cpuSpent(hereBefore, hereBetween) / perRound);
-          cpuHere.check.push(cpuSpent(hereBetween, hereAfter) / perRound);
-        }
-        return { candidate, baseline };
-      },
-      warmUp,
-    );
-    const gatewayCpu = median(cpu.gateway);
-    const [storePut, storeCheck, clientPut, clientCheck] = [
-      median(cpu.storePut),
-      median(cpu.storeCheck),
-      median(cpuHere.put),
-      median(cpuHere.check),
-    ];
+        if (answer.status !== 200) throw new Error(`bench: check answered ${answer.status}`);
+      });
+      if (round === 0) first = { puts, relay, checks };
+      if (round >= warmUp) measured.push({ puts, relay, checks });
+    }
+    relayed.close();
+    const med = (f: (r: (typeof measured)[number]) => number) => median(measured.map(f));
+    const ratios = (f: (r: (typeof measured)[number]) => number) => measured.map(f);
+    const cpu = {
+      gateway: med((r) => r.checks.cpu.gateway),
+      storeCheck: med((r) => r.checks.cpu.store),
+      clientCheck: med((r) => r.checks.cpu.here),
+      storePut: med((r) => r.puts.cpu.store),
+      clientPut: med((r) => r.puts.cpu.here),
+      relay: med((r) => r.relay.cpu.relay),
+    };
     // With every core busy, rate ~ cores / CPU per operation summed over the processes: a gateway costing nothing
     // would still leave the checks at (client + store per put) / (client + store per check) of the puts' rate.
-    const ceiling = (clientPut + storePut) / (clientCheck + storeCheck);
+    const ceiling = (cpu.clientPut + cpu.storePut) / (cpu.clientCheck + cpu.storeCheck);
+    const checkVsPut = ratios((r) => r.checks.rate / r.puts.rate);
     report({
       suite: SUITE,
       name: `checks over HTTP, ${CONCURRENCY} keep-alive connections (gateway in its own process)`,
-      value: r.candidate,
+      value: med((r) => r.checks.rate),
       unit: "checks/s",
       baseline: {
         name: `raw conditional puts (the bundle's client), same store, ${CONCURRENCY} concurrent`,
-        value: r.baseline,
+        value: med((r) => r.puts.rate),
         unit: "puts/s",
       },
-      ratio: r.ratio,
-      spread: r.spread,
+      ratio: median(checkVsPut),
+      spread: spreadOf(checkVsPut),
       note:
-        `CPU µs per check: gateway ${fmt(gatewayCpu)} (${fmt(1e6 / gatewayCpu)} checks per CPU-second), ` +
-        `store ${fmt(storeCheck)}, load generator ${fmt(clientCheck)}; per put: store ${fmt(storePut)}, ` +
-        `load generator ${fmt(clientPut)} (a free gateway would reach ${ceiling.toFixed(2)}x here)`,
+        `CPU µs per check: gateway ${fmt(cpu.gateway)} (${fmt(1e6 / cpu.gateway)} checks per CPU-second), ` +
+        `store ${fmt(cpu.storeCheck)}, load generator ${fmt(cpu.clientCheck)}; per put: store ${fmt(cpu.storePut)}, ` +
+        `load generator ${fmt(cpu.clientPut)} (a free gateway would reach ${ceiling.toFixed(2)}x here; ` +
+        `the bare relay below costs ${fmt(cpu.relay)} µs per put)`,
       target: ">= 0.7x",
     });
+    const checkVsRelay = ratios((r) => r.checks.rate / r.relay.rate);
+    report({
+      suite: SUITE,
+      name: "checks over HTTP vs the least an HTTP gateway does (bench/relay-server.ts: node:http, one conditional put)",
+      value: med((r) => r.checks.rate),
+      unit: "checks/s",
+      baseline: {
+        name: `relayed puts, same client, same store, ${CONCURRENCY} keep-alive connections`,
+        value: med((r) => r.relay.rate),
+        unit: "puts/s",
+      },
+      ratio: median(checkVsRelay),
+      spread: spreadOf(checkVsRelay),
+      note: `CPU µs per request: gateway ${fmt(cpu.gateway)}, relay ${fmt(cpu.relay)}`,
+    });
+    if (first !== undefined) {
+      report({
+        suite: SUITE,
+        name: `checks over HTTP, the first ${perRound} of a fresh gateway process (JIT not settled)`,
+        value: first.checks.rate,
+        unit: "checks/s",
+        baseline: { name: "raw conditional puts, same round", value: first.puts.rate, unit: "puts/s" },
+        ratio: first.checks.rate / first.puts.rate,
+        note: `gateway CPU ${fmt(first.checks.cpu.gateway)} µs per check`,
+      });
+    }
+    const latencies = measured.flatMap((r) => r.checks.latencies);
     report({
       suite: SUITE,
       name: `check latency p50 / p99 (${CONCURRENCY} concurrent, warm-up rounds left out)`,
@@ -213,6 +249,6 @@ async function overHttp(store: Helper<{ endpoint: string }>): Promise<void> {
   } finally {
     http.close();
     slim.destroy();
-    await gateway.stop();
+    await Promise.all([gateway.stop(), relay.stop()]);
   }
 }
