@@ -102,17 +102,20 @@ async function main(): Promise<void> {
   el("wallet-tokens-title").textContent = S.tokensTitle;
   status(S.loading);
   config = (await (await fetch("config.json", { credentials: "omit" })).json()) as WalletConfig;
-  await renderTokens();
-  status("");
   if (window.opener === null) {
+    await renderTokens();
+    status("");
     el("wallet-standalone").textContent = S.standalone;
     el("wallet-standalone").hidden = false;
     showHome();
     scheduleRefills();
     return;
   }
+  // Opened by a site: ready first, the list of tokens meanwhile (it is not on the way to Confirm)
   window.addEventListener("message", onMessage);
   window.opener.postMessage({ type: "blindgate:wallet-ready" }, "*");
+  await renderTokens();
+  if (el("wallet-status").textContent === S.loading) status("");
 }
 
 /** Opened on its own: refill a few seconds after opening, then on a random timer while the page stays open. */

@@ -87,8 +87,15 @@ const FIRST_USE = "first-use";
 const USED = "used-thresholds";
 const KEY_LOG = "key-log";
 
+/**
+ * One connection for the page's life, opened at the first use (opening one per operation cost a few ms each, a
+ * dozen times on the way to Confirm). A newer wallet in another tab that upgrades the database makes this page
+ * let go of it (versionchange), and the next operation opens it again.
+ */
+let connection: Promise<IDBDatabase> | undefined;
+
 function open(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
+  connection ??= new Promise<IDBDatabase>((resolve, reject) => {
     const request = indexedDB.open(DB, 2);
     request.onupgradeneeded = (event) => {
       const db = request.result;
@@ -98,9 +105,24 @@ function open(): Promise<IDBDatabase> {
       }
       if (event.oldVersion < 2) db.createObjectStore(FACTS);
     };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const db = request.result;
+      const forget = () => {
+        db.close();
+        connection = undefined;
+      };
+      db.onversionchange = forget;
+      db.onclose = () => {
+        connection = undefined;
+      };
+      resolve(db);
+    };
+    request.onerror = () => {
+      connection = undefined;
+      reject(request.error);
+    };
   });
+  return connection;
 }
 
 function done(tx: IDBTransaction): Promise<void> {
@@ -117,26 +139,16 @@ async function write(store: string, act: (s: IDBObjectStore) => void): Promise<v
 
 /** One transaction over several stores: all of it lands, or none. */
 async function writeMany(stores: string[], act: (tx: IDBTransaction) => void): Promise<void> {
-  const db = await open();
-  try {
-    const tx = db.transaction(stores, "readwrite");
-    act(tx);
-    await done(tx);
-  } finally {
-    db.close();
-  }
+  const tx = (await open()).transaction(stores, "readwrite");
+  act(tx);
+  await done(tx);
 }
 
 async function read<T>(store: string, act: (s: IDBObjectStore) => IDBRequest): Promise<T> {
-  const db = await open();
-  try {
-    const tx = db.transaction(store, "readonly");
-    const request = act(tx.objectStore(store));
-    await done(tx);
-    return request.result as T;
-  } finally {
-    db.close();
-  }
+  const tx = (await open()).transaction(store, "readonly");
+  const request = act(tx.objectStore(store));
+  await done(tx);
+  return request.result as T;
 }
 
 export function addTokens(tokens: readonly StoredToken[]): Promise<void> {
