@@ -102,7 +102,6 @@ export default async function actSuite(): Promise<void> {
     ],
   ];
 
-  const verdicts: string[] = [];
   for (const [name, op, count, unit] of figures) {
     const r = await compare(op, raw(count), { rounds: 5, roundMs: 400 });
     report({
@@ -118,14 +117,15 @@ export default async function actSuite(): Promise<void> {
       ratio: r.ratio,
       target: ">= 0.7x",
     });
-    verdicts.push(
-      `${r.ratio >= 0.7 ? "PASS" : "FAIL"} ${name}: ${r.ratio.toFixed(2)}x of the floor (target >= 0.7x)`,
-    );
     if (name.startsWith("gateway spend verification")) {
-      verdicts.push(
-        `${r.candidate >= 100 ? "PASS" : "FAIL"} ${name}: ${r.candidate.toFixed(1)}/s on this machine (target >= 100/s)`,
-      );
+      // the absolute target as a figure of its own, so that the run's summary counts it
+      report({
+        suite: SUITE,
+        name: `${name}, rate on this machine`,
+        value: r.candidate,
+        unit,
+        target: ">= 100/s",
+      });
     }
   }
-  for (const v of verdicts) console.log(`${SUITE} | ${v}`);
 }
