@@ -6,6 +6,7 @@ import {
   fromHex,
   i2osp,
   modInverse,
+  modPow,
   os2ip,
   parseRsaSpki,
   TOKEN_AUTHENTICATOR_INPUT_LENGTH,
@@ -168,15 +169,6 @@ describe("BlindSigner under faults", () => {
   let n: bigint;
   let p: bigint;
   const e = 65537n;
-  const modPow = (b: bigint, x: bigint, m: bigint) => {
-    let acc = 1n;
-    let base = b % m;
-    for (let k = x; k > 0n; k >>= 1n) {
-      if (k & 1n) acc = (acc * base) % m;
-      base = (base * base) % m;
-    }
-    return acc;
-  };
   const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
 
   /** A signer whose RSASP1 output goes through `fault`. */
