@@ -11,10 +11,10 @@ import {
   toBase64Url,
 } from "@blindgate/sdk/protocol";
 import type { Context } from "aws-lambda";
+import { httpEvent } from "../dev/lambda-http.js";
 import { createCheckHandler } from "../functions/handlers/check.js";
 import { createIssueHandler } from "../functions/handlers/issue.js";
 import type { HttpEvent } from "../functions/http/index.js";
-import { httpEvent } from "../functions/local/adapter.js";
 import { startLocalGateway } from "../functions/local/gateway.js";
 import { currentKey, makeGrant, registerProvider } from "../tests/integration/gateway/client.js";
 import { pairedDurations, pairedRounds, report } from "./harness.js";

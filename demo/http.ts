@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { BodyTooLarge, closeServer, listenLoopback, readBody } from "../dev/lambda-http.js";
 
 /*
  * What both demo servers share: HTML escaping, a page frame with strict security headers (no inline script or
- * style), body reading with a limit, and an optional recorder of every request (the end-to-end tests use it to
- * prove what each party received).
+ * style), and an optional recorder of every request (the end-to-end tests use it to prove what each party
+ * received). Reading bodies and binding ports is the local adapter's (dev/lambda-http.ts), as for every local
+ * server.
  */
 
 export interface RecordedRequest {
@@ -104,24 +105,9 @@ export function send(
   res.end(bytes);
 }
 
-/** Thrown by {@link readBody} past its limit (answered 413). */
-export class BodyTooLarge extends Error {
-  override name = "BodyTooLarge";
-}
-
-export async function readBody(req: IncomingMessage, limit = 16_384): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge("body too large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 /**
- * A node:http server on 127.0.0.1 (reached by browsers as `publicHost`, by this machine's code at `localUrl`) whose handler gets the body already read (and recorded). Every answer carries
+ * A node:http server on 127.0.0.1 (reached by browsers as `publicHost`, by this machine's code at `localUrl`)
+ * whose handler gets the body (at most 16 KiB) already read and recorded. Every answer carries
  * SECURITY_HEADERS, also those written by middleware that does not go through {@link send}. An oversized body
  * gets a 413, a handler failure a generic 500 (never its message: it could hold input).
  */
@@ -133,7 +119,7 @@ export async function listen(
 ): Promise<{ server: Server; url: string; localUrl: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    readBody(req)
+    readBody(req, 16_384)
       .then(async (body) => {
         record?.({
           method: req.method ?? "",
@@ -150,19 +136,11 @@ export async function listen(
         send(res, 500, "internal error", "text/plain; charset=utf-8");
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
+  const bound = await listenLoopback(server, port);
   return {
     server,
     url: `http://${publicHost}:${bound}`,
     localUrl: `http://127.0.0.1:${bound}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -1,10 +1,17 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  closeServer,
+  invoke,
+  type LambdaHttpHandler,
+  listenLoopback,
+  writeFailure,
+  writeResult,
+} from "../../dev/lambda-http.js";
 import { walletHeaders } from "../../wallet/headers.js";
 import { addProvider, addSite, type ProviderInput } from "../admin/operations.js";
 import type { GatewayConfig } from "../config.js";
@@ -23,7 +30,6 @@ import { type FunctionId, HTTP_ROUTES } from "../routes.js";
 import { type Deps, dynamoClient, systemClock } from "../runtime.js";
 import { createTables, dynamoStores, localTableNames } from "../stores/index.js";
 import type { ProviderRecord, SiteRecord, Stores } from "../stores/types.js";
-import { BodyTooLarge, invoke, type LambdaHttpHandler, writeResult } from "./adapter.js";
 import { startDynalite } from "./dynalite.js";
 
 /*
@@ -119,12 +125,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     }
 
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-    });
+    const port = await listenLoopback(server, options.port ?? 0);
     cleanup.push(() => closeServer(server));
-    const port = (server.address() as AddressInfo).port;
     const url = `http://${options.publicHost ?? "127.0.0.1"}:${port}`;
     const issuerName = options.issuerName ?? "localhost";
 
@@ -189,14 +191,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       options.onRequest?.({ method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers } });
       const path = new URL(req.url ?? "/", "http://local").pathname;
       const route = routes.get(path);
-      const done = (error: unknown) => {
-        if (res.headersSent) return res.destroy();
-        const status = error instanceof BodyTooLarge ? 413 : 500;
-        const code = error instanceof BodyTooLarge ? "ERR_BODY_TOO_LARGE" : "ERR_INTERNAL";
-        writeResult(res, json(status, { error: { code, message: code.toLowerCase() } }));
-      };
       if (route !== undefined) {
-        invoke(route.handler, route.name, req, res).catch(done);
+        invoke(route.handler, route.name, req, res).catch((error: unknown) => writeFailure(res, error));
       } else if (path === "/wallet" || path.startsWith("/wallet/")) {
         serveWallet(walletFiles, path, url, req, res);
       } else {
@@ -222,13 +218,6 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     await close();
     throw error;
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 type WalletFiles = Map<string, { body: Buffer; type: string }>;

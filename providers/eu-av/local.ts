@@ -1,11 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import { exportGrantJwks, type GrantJwks, type GrantKey, generateGrantKey } from "@blindgate/sdk/provider";
 import { setGlobalConfig } from "@openid4vc/utils";
-import type { Context } from "aws-lambda";
+import { closeServer, invoke, listenLoopback, writeFailure } from "../../dev/lambda-http.js";
 import { type EuAvConfigInput, parseEuAvConfig } from "./config.js";
 import { createEuAvHandler } from "./handler.js";
-import type { HttpEvent } from "./http.js";
 import { MemorySessionStore } from "./sessions.js";
 import { parseTrustedIacas } from "./trust.js";
 
@@ -77,12 +75,7 @@ const MAX_BODY = 128 * 1024;
  */
 export async function startEuAvProvider(options: EuAvProviderOptions): Promise<EuAvProvider> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
+  const port = await listenLoopback(server, options.port ?? 0);
   const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
   // @openid4vc refuses http:// response URIs unless told; local mode only ever serves loopback hosts.
   setGlobalConfig({ allowInsecureUrls: true });
@@ -110,44 +103,19 @@ export async function startEuAvProvider(options: EuAvProviderOptions): Promise<E
     now,
   });
 
-  server.on("request", async (req, res) => {
-    try {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of req) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_BODY) {
-          res.writeHead(413, { "content-type": "application/json", "x-error-code": "ERR_BODY_TOO_LARGE" });
-          res.end(
-            JSON.stringify({ error: { code: "ERR_BODY_TOO_LARGE", message: "request body too large" } }),
-          );
-          return;
-        }
-        chunks.push(chunk as Buffer);
-      }
-      const body = Buffer.concat(chunks);
-      const target = new URL(req.url ?? "/", "http://local");
-      options.onRequest?.({
-        method: req.method ?? "",
-        url: req.url ?? "",
-        headers: { ...req.headers },
-        body: body.toString("utf8"),
-      });
-      sessions.sweep(Math.floor(now().getTime() / 1000));
-      const result = await handler(toEvent(req, target, body), context);
-      const headers: Record<string, string | number> = {};
-      for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
-      const out =
-        result.body === undefined
-          ? Buffer.alloc(0)
-          : Buffer.from(result.body, result.isBase64Encoded ? "base64" : "utf8");
-      headers["content-length"] = out.length;
-      res.writeHead(result.statusCode ?? 200, headers);
-      res.end(out);
-    } catch {
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { code: "ERR_INTERNAL", message: "internal error" } }));
-    }
+  server.on("request", (req, res) => {
+    sessions.sweep(Math.floor(now().getTime() / 1000));
+    invoke(handler, "eu-av", req, res, {
+      maxBody: MAX_BODY,
+      routeKey: "$default",
+      onBody: (request, body) =>
+        options.onRequest?.({
+          method: request.method ?? "",
+          url: request.url ?? "",
+          headers: { ...request.headers },
+          body: body.toString("utf8"),
+        }),
+    }).catch((error: unknown) => writeFailure(res, error));
   });
 
   return {
@@ -156,62 +124,6 @@ export async function startEuAvProvider(options: EuAvProviderOptions): Promise<E
     verifyUrl: `${url}/verify`,
     providerId: config.providerId,
     jwks: await exportGrantJwks(grantKey),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
-
-function toEvent(req: IncomingMessage, url: URL, body: Buffer): HttpEvent {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = String(v);
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
-  const method = (req.method ?? "GET").toUpperCase();
-  const now = new Date();
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    headers,
-    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-    requestContext: {
-      accountId: "local",
-      apiId: "local",
-      domainName: headers.host ?? "localhost",
-      domainPrefix: "local",
-      http: {
-        method,
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: "127.0.0.1",
-        userAgent: headers["user-agent"] ?? "",
-      },
-      requestId: randomUUID(),
-      routeKey: "$default",
-      stage: "$default",
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    body: body.toString("base64"),
-    isBase64Encoded: true,
-  };
-}
-
-const context = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: "eu-av",
-  functionVersion: "$LATEST",
-  invokedFunctionArn: "arn:aws:lambda:local:000000000000:function:eu-av",
-  memoryLimitInMB: "512",
-  awsRequestId: "local",
-  logGroupName: "/aws/lambda/eu-av",
-  logStreamName: "local",
-  getRemainingTimeInMillis: () => 10_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} satisfies Context;

@@ -21,11 +21,11 @@ import {
 } from "@blindgate/sdk/protocol";
 import { exportGrantJwks } from "@blindgate/sdk/provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpEvent } from "../../../dev/lambda-http.js";
 import { createCheckHandler } from "../../../functions/handlers/check.js";
 import { createIssueHandler } from "../../../functions/handlers/issue.js";
 import { createKmsKeyVault } from "../../../functions/issuer/key-vault.js";
 import { rotateKeys } from "../../../functions/issuer/rotation.js";
-import { httpEvent } from "../../../functions/local/adapter.js";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
 import type { Deps } from "../../../functions/runtime.js";
 import { type DynamoServer, startDynalite } from "../../support/dynamo.js";

@@ -28,9 +28,9 @@ import { exportGrantJwks, generateGrantKey, signGrant } from "@blindgate/sdk/pro
 import { App, type CfnElement } from "aws-cdk-lib";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpEvent } from "../../../dev/lambda-http.js";
 import { addProvider, addSite } from "../../../functions/admin/operations.js";
 import type { HttpResult } from "../../../functions/http/index.js";
-import { httpEvent } from "../../../functions/local/adapter.js";
 import { dynamoClient } from "../../../functions/runtime.js";
 import { createTables, dynamoStores, localTableNames } from "../../../functions/stores/index.js";
 import { TABLE_IDS, TABLES } from "../../../functions/stores/schema.js";

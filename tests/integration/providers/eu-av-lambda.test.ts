@@ -7,7 +7,7 @@ import { exportGrantPrivateJwk, generateGrantKey } from "@blindgate/sdk/provider
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { createLocalJWKSet, decodeJwt, type JWK, jwtVerify } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { lambdaContext } from "../../../functions/local/adapter.js";
+import { lambdaContext } from "../../../dev/lambda-http.js";
 import { EuAvConfigError } from "../../../providers/eu-av/errors.js";
 import { euAvDepsFromEnv, handler } from "../../../providers/eu-av/lambda.js";
 import { createSessionsTable } from "../../../providers/eu-av/table.js";

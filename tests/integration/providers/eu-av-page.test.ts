@@ -4,7 +4,7 @@ import { generateGrantKey } from "@blindgate/sdk/provider";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { encode } from "uqr";
 import { beforeAll, describe, expect, it } from "vitest";
-import { lambdaContext } from "../../../functions/local/adapter.js";
+import { lambdaContext } from "../../../dev/lambda-http.js";
 import { parseEuAvConfig } from "../../../providers/eu-av/config.js";
 import { createEuAvHandler } from "../../../providers/eu-av/handler.js";
 import { escapeHtml, PAGE_HEADERS, qrSvg } from "../../../providers/eu-av/pages.js";
