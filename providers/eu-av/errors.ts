@@ -29,6 +29,14 @@ export type EuAvErrorCode =
   | "ERR_UNDER_AGE"; // valid, but no configured threshold is met
 
 /**
+ * The outcome codes of an Authorization Error Response from the holder's app (OpenID4VP 1.0 §8.2). Not HTTP
+ * refusals (the app is answered 200): they are what the page shows and the wallet receives instead of a grant.
+ */
+export type WalletAnswerCode =
+  | "ERR_WALLET_DECLINED" // the app answered access_denied: the person declined to share
+  | "ERR_WALLET_ERROR"; // the app answered another error (its OAuth error code is shown beside)
+
+/**
  * Base class of every error the EU AV provider throws on purpose. Messages never carry input bytes, keys or grants.
  *
  * @example

@@ -8,8 +8,10 @@ import { errorPage, PAGE_CSS, PAGE_HEADERS, PAGE_JS, verifyPage } from "./pages.
 import {
   collectResult,
   type EuAvDeps,
+  OAUTH_TEXT,
   receiveDcApi,
   receiveDirectPost,
+  receiveWalletError,
   startPresentation,
 } from "./service.js";
 import { PAGE_STRINGS, type PageLang } from "./strings.js";
@@ -21,7 +23,8 @@ import { PAGE_STRINGS, type PageLang } from "./strings.js";
  *   GET  /verify?wallet_origin&state   the page the wallet opens (HTML)
  *   GET  /page.js, /page.css           its script and style
  *   GET  /jwks.json                    the grant key's public JWKS (what the gateway operator registers)
- *   POST /response                     OpenID4VP direct_post (form: vp_token, state), from the holder's app
+ *   POST /response                     OpenID4VP direct_post (form: vp_token and state, or an Authorization Error
+ *                                      Response: error, error_description, state), from the holder's app
  *   POST /result                       the page polls (JSON: id, secret): 202 pending, 200 the wallet message
  *   POST /dc-api                       the page's Digital Credentials API answer (JSON: id, secret, vp_token)
  *
@@ -29,7 +32,8 @@ import { PAGE_STRINGS, type PageLang } from "./strings.js";
  * unexpected is a 500 with a generic body. Nothing from the request is echoed, and nothing is logged but codes.
  */
 
-const STATUS: Record<EuAvErrorCode, number> = {
+/** The HTTP status of each refusal: the one table of it (docs/errors.md lists it, a test holds the two together). */
+export const EU_AV_ERROR_STATUS: Readonly<Record<EuAvErrorCode, number>> = {
   ERR_BAD_REQUEST: 400,
   ERR_MEDIA_TYPE: 415,
   ERR_BODY_TOO_LARGE: 413,
@@ -56,8 +60,20 @@ const STATUS: Record<EuAvErrorCode, number> = {
 const STATE = /^[A-Za-z0-9_-]{8,128}$/;
 const id = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
 const verifyQuery = z.object({ wallet_origin: z.string().max(256), state: z.string().regex(STATE) });
-const directPost = z.strictObject({
+/*
+ * The direct_post body (OpenID4VP 1.0 §8.2), as a form. §8.1: "The Client MUST ignore any unrecognized
+ * parameters" (e.g. RFC 9207's `iss`), so these objects are not strict; what we read is still typed and bounded.
+ * Either a response (vp_token) or an Authorization Error Response (RFC 6749 §4.1.2.1: error, optional
+ * error_description), never both. RFC 6749's charsets for error and error_description: printable ASCII
+ * without `"` and `\`.
+ */
+const directPost = z.object({
   vp_token: z.string().min(2).max(64_000),
+  state: id,
+});
+const errorResponse = z.object({
+  error: z.string().min(1).max(64).regex(OAUTH_TEXT),
+  error_description: z.string().max(2000).optional(),
   state: id,
 });
 const pollBody = z.strictObject({ id, secret: id });
@@ -175,8 +191,14 @@ async function route(event: HttpEvent, deps: EuAvDeps): Promise<HttpResult> {
       return json(200, await exportGrantJwks(deps.grantKey));
     case "/response": {
       allow("POST");
-      const body = parse(directPost, formOf(event));
-      await receiveDirectPost(deps, body);
+      const form = formOf(event);
+      if ("error" in form) {
+        if ("vp_token" in form) throw new EuAvError("ERR_BAD_REQUEST", "vp_token and error together");
+        // §8.2: an Authorization Error Response is answered 200 with a JSON object, like a response.
+        await receiveWalletError(deps, parse(errorResponse, form));
+        return json(200, {});
+      }
+      await receiveDirectPost(deps, parse(directPost, form));
       // OpenID4VP §8.2: 200 with a JSON object; no redirect_uri, the page that started the request polls.
       return json(200, {});
     }
@@ -210,7 +232,7 @@ function errors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
       const error = request.error;
       if (error instanceof EuAvError) {
         log("info", "eu-av refused", { code: error.code });
-        request.response = errorResult(STATUS[error.code], error.code, error.message);
+        request.response = errorResult(EU_AV_ERROR_STATUS[error.code], error.code, error.message);
         return;
       }
       if (error instanceof EuAvConfigError) {

@@ -61,6 +61,8 @@ function messages(t: PageStrings): string {
     refused: t.refused,
     gone: t.gone,
     "dc-refused": t.dcRefused,
+    declined: t.declined,
+    "wallet-error": t.walletError,
     "no-credential": t.noCredential,
   };
   return Object.entries(m)
@@ -105,12 +107,23 @@ const d = document.getElementById("eu-av").dataset;
 const status = document.getElementById("eu-av-status");
 let done = false;
 const say = (text, code) => text.replace("{code}", () => code);
+function words(answer) {
+  const m = answer.message;
+  if (m.type === "blindgate:grant") return d.msgDone;
+  if (m.code === "UNDER_AGE") return d.msgUnderAge;
+  if (m.code === "ERR_WALLET_DECLINED") return say(d.msgDeclined, m.code);
+  if (m.code === "ERR_WALLET_ERROR") {
+    const e = answer.walletError || { error: "?" };
+    const text = say(d.msgWalletError, m.code).replace("{error}", () => e.error);
+    return e.description ? text + " — " + e.description : text;
+  }
+  return say(d.msgRefused, m.code);
+}
 function finish(answer) {
   done = true;
   const m = answer.message;
-  const granted = m.type === "blindgate:grant";
-  status.dataset.result = granted ? "granted" : m.code;
-  status.textContent = granted ? d.msgDone : m.code === "UNDER_AGE" ? d.msgUnderAge : say(d.msgRefused, m.code);
+  status.dataset.result = m.type === "blindgate:grant" ? "granted" : m.code;
+  status.textContent = words(answer);
   if (window.opener) { window.opener.postMessage(m, d.walletOrigin); setTimeout(() => window.close(), 300); }
 }
 async function post(path, body) {

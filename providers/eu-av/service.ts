@@ -9,7 +9,7 @@ import {
 } from "@blindgate/sdk/provider";
 import { parseOpenid4vpAuthorizationResponse } from "@openid4vc/openid4vp";
 import { AV_CREDENTIAL_ID } from "./constants.js";
-import { EuAvError } from "./errors.js";
+import { EuAvError, type WalletAnswerCode } from "./errors.js";
 import { dcApiRequest, redirectClientId, redirectRequest } from "./request.js";
 import { dcApiSessionTranscript, redirectSessionTranscript } from "./session-transcript.js";
 import type { PresentationSession, SessionStore } from "./sessions.js";
@@ -61,6 +61,8 @@ export interface EuAvDeps {
 export interface Handoff {
   readonly walletOrigin: string;
   readonly message: GrantMessage | GrantErrorMessage;
+  /** For the page only, when the holder's app answered an error: its OAuth error code and description. */
+  readonly walletError?: { readonly error: string; readonly description?: string };
 }
 
 export const DEFAULT_THRESHOLDS = [13, 15, 16, 18, 21] as const;
@@ -154,6 +156,32 @@ export async function receiveDirectPost(
   });
 }
 
+/**
+ * The holder's Authorization Error Response (error, optional error_description, state): the session ends refused
+ * at once, so the page can tell the person (and the wallet) now instead of waiting for the request to expire.
+ * `access_denied` (RFC 6749 §4.1.2.1, what wallets send when the person declines) is ERR_WALLET_DECLINED; any other
+ * error is ERR_WALLET_ERROR with the app's error code kept beside it for the page.
+ */
+export async function receiveWalletError(
+  deps: EuAvDeps,
+  body: { error: string; error_description?: string | undefined; state: string },
+): Promise<void> {
+  const session = await claim(deps, body.state);
+  const code: WalletAnswerCode = body.error === "access_denied" ? "ERR_WALLET_DECLINED" : "ERR_WALLET_ERROR";
+  // The description is the app's free text: kept only when it is RFC 6749's charset, shortened, shown as text.
+  const description = body.error_description?.slice(0, 300);
+  await deps.sessions.settle(session.id, {
+    code,
+    walletError: body.error,
+    ...(description !== undefined && OAUTH_TEXT.test(description)
+      ? { walletErrorDescription: description }
+      : {}),
+  });
+}
+
+/** RFC 6749's charset of error and error_description: printable ASCII without `"` and `\`. */
+export const OAUTH_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
+
 /** The page's Digital Credentials API answer; returns the wallet handoff at once (the page is waiting). */
 export async function receiveDcApi(
   deps: EuAvDeps,
@@ -209,7 +237,13 @@ export async function collectResult(
     });
     return { walletOrigin, message: grantMessageFor(walletState, grant) };
   }
-  return { walletOrigin, message: grantErrorFor(walletState, walletCode(session.code ?? "ERR_REFUSED")) };
+  const message = grantErrorFor(walletState, walletCode(session.code ?? "ERR_REFUSED"));
+  if (session.walletError === undefined) return { walletOrigin, message };
+  const walletError = {
+    error: session.walletError,
+    ...(session.walletErrorDescription !== undefined ? { description: session.walletErrorDescription } : {}),
+  };
+  return { walletOrigin, message, walletError };
 }
 
 /** The code the wallet gets: UNDER_AGE as the wallet knows it, the provider's own code otherwise. */

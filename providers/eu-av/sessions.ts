@@ -35,9 +35,15 @@ export interface PresentationSession {
   readonly ageOver?: number;
   /** When refused: the error code. */
   readonly code?: string;
+  /** When the holder's app answered an Authorization Error Response: its `error` (RFC 6749 charset, <= 64). */
+  readonly walletError?: string;
+  /** ... and its `error_description`, when it had one in that charset (<= 300). */
+  readonly walletErrorDescription?: string;
 }
 
-export type SessionOutcome = { ageOver: number } | { code: string };
+export type SessionOutcome =
+  | { ageOver: number }
+  | { code: string; walletError?: string; walletErrorDescription?: string };
 
 export interface SessionStore {
   create(session: PresentationSession): Promise<void>;
@@ -148,6 +154,10 @@ export class DynamoSessionStore implements SessionStore {
       status: str("status") as SessionStatus,
       ...(item.ageOver?.N !== undefined ? { ageOver: Number(item.ageOver.N) } : {}),
       ...(item.code?.S !== undefined ? { code: item.code.S } : {}),
+      ...(item.walletError?.S !== undefined ? { walletError: item.walletError.S } : {}),
+      ...(item.walletErrorDescription?.S !== undefined
+        ? { walletErrorDescription: item.walletErrorDescription.S }
+        : {}),
     };
   }
 
@@ -160,19 +170,29 @@ export class DynamoSessionStore implements SessionStore {
 
   async settle(id: string, outcome: SessionOutcome): Promise<void> {
     const verified = "ageOver" in outcome;
+    const sets = ["#s = :to", verified ? "ageOver = :v" : "code = :v"];
+    const values: Record<string, { S: string } | { N: string }> = {
+      ":to": { S: verified ? "verified" : "refused" },
+      ":v": verified ? { N: String(outcome.ageOver) } : { S: outcome.code },
+      ":checking": { S: "checking" },
+    };
+    if (!verified && outcome.walletError !== undefined) {
+      sets.push("walletError = :we");
+      values[":we"] = { S: outcome.walletError };
+    }
+    if (!verified && outcome.walletErrorDescription !== undefined) {
+      sets.push("walletErrorDescription = :wd");
+      values[":wd"] = { S: outcome.walletErrorDescription };
+    }
     await this.client
       .send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: id } },
-          UpdateExpression: verified ? "SET #s = :to, ageOver = :v" : "SET #s = :to, code = :v",
+          UpdateExpression: `SET ${sets.join(", ")}`,
           ConditionExpression: "#s = :checking",
           ExpressionAttributeNames: { "#s": "status" },
-          ExpressionAttributeValues: {
-            ":to": { S: verified ? "verified" : "refused" },
-            ":v": verified ? { N: String(outcome.ageOver) } : { S: outcome.code },
-            ":checking": { S: "checking" },
-          },
+          ExpressionAttributeValues: values,
         }),
       )
       .catch((error: unknown) => {

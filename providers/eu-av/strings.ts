@@ -27,6 +27,10 @@ export interface PageStrings {
   refused: string;
   gone: string;
   dcRefused: string;
+  /** The person declined in their app (`{code}`). */
+  declined: string;
+  /** The app answered an error: `{error}` is its OAuth error code, `{code}` ours. */
+  walletError: string;
   noCredential: string;
   badRequest: string;
   wrongWallet: string;
@@ -51,6 +55,11 @@ export const PAGE_STRINGS: Readonly<Record<PageLang, PageStrings>> = {
     refused: "Your attestation was refused ({code}). No grant was signed.",
     gone: "This request cannot be answered any more ({code}). Close this window and start again from your wallet.",
     dcRefused: "Refused ({code}).",
+    declined:
+      "You declined to share your age in your app ({code}). No grant was signed. Close this window to go back to " +
+      "your wallet, or start again.",
+    walletError:
+      "Your age-verification app could not answer: it reported the error “{error}” ({code}). No grant was signed.",
     noCredential: "The browser returned no attestation. You can use your app instead.",
     badRequest: "Missing or malformed request from the wallet.",
     wrongWallet: "This provider does not serve that wallet.",
@@ -76,6 +85,12 @@ export const PAGE_STRINGS: Readonly<Record<PageLang, PageStrings>> = {
       "Cette requête ne peut plus recevoir de réponse ({code}). Fermez cette fenêtre et recommencez depuis votre " +
       "portefeuille.",
     dcRefused: "Refusée ({code}).",
+    declined:
+      "Vous avez refusé de partager votre âge dans votre application ({code}). Aucune autorisation n’a été signée. " +
+      "Fermez cette fenêtre pour revenir à votre portefeuille, ou recommencez.",
+    walletError:
+      "Votre application de vérification d’âge n’a pas pu répondre : elle a signalé l’erreur « {error} » ({code}). " +
+      "Aucune autorisation n’a été signée.",
     noCredential: "Le navigateur n’a renvoyé aucune attestation. Vous pouvez utiliser votre application.",
     badRequest: "Requête du portefeuille absente ou mal formée.",
     wrongWallet: "Ce fournisseur ne sert pas ce portefeuille.",

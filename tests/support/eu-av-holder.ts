@@ -199,13 +199,42 @@ export async function answerRequest(
   requestUri: string,
   attestation: Uint8Array,
   device: DeviceKey,
-  options: PresentOptions & { fetch?: typeof fetch } = {},
-): Promise<{ status: number; body: unknown; form: URLSearchParams }> {
+  options: PresentOptions & { fetch?: typeof fetch; extra?: Record<string, string> } = {},
+): Promise<{ status: number; body: unknown; form: URLSearchParams; contentType: string | null }> {
   const request = readRequestUri(requestUri);
   const transcript = await redirectSessionTranscript(request);
   const deviceResponse = await presentAttestation(attestation, device, transcript, options);
   const form = new URLSearchParams({
     vp_token: JSON.stringify({ [AV_CREDENTIAL_ID]: [uint8ArrayToBase64Url(deviceResponse)] }),
+    state: request.state,
+    ...options.extra,
+  });
+  const response = await (options.fetch ?? fetch)(request.responseUri, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: form,
+  });
+  return {
+    status: response.status,
+    body: await response.json().catch(() => undefined),
+    form,
+    contentType: response.headers.get("content-type"),
+  };
+}
+
+/**
+ * What a wallet app posts when it does not answer (OpenID4VP 1.0 §8.2, RFC 6749 §4.1.2.1): an Authorization Error
+ * Response, e.g. `access_denied` when the person declines.
+ */
+export async function declineRequest(
+  requestUri: string,
+  error: string,
+  options: { description?: string; fetch?: typeof fetch } = {},
+): Promise<{ status: number; body: unknown; contentType: string | null }> {
+  const request = readRequestUri(requestUri);
+  const form = new URLSearchParams({
+    error,
+    ...(options.description !== undefined ? { error_description: options.description } : {}),
     state: request.state,
   });
   const response = await (options.fetch ?? fetch)(request.responseUri, {
@@ -213,7 +242,11 @@ export async function answerRequest(
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: form,
   });
-  return { status: response.status, body: await response.json().catch(() => undefined), form };
+  return {
+    status: response.status,
+    body: await response.json().catch(() => undefined),
+    contentType: response.headers.get("content-type"),
+  };
 }
 
 /** A DC API answer (vp_token object) for a page of `origin` and the request's nonce. */

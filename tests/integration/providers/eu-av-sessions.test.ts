@@ -118,6 +118,19 @@ describe.each(backends)("session store: $kind", ({ open, dynamo }) => {
     expect(await store.collect(s.id)).toBe(false);
   });
 
+  it("a wallet's error answer keeps the app's error and description beside the code", async () => {
+    const s = session();
+    await store.create(s);
+    expect(await store.claim(s.id, NOW)).toBe(true);
+    const outcome = {
+      code: "ERR_WALLET_ERROR",
+      walletError: "invalid_request",
+      walletErrorDescription: "no",
+    };
+    await store.settle(s.id, outcome);
+    expect(await store.get(s.id)).toEqual({ ...s, ...outcome, status: "refused" });
+  });
+
   it("settle before any claim changes nothing (only a checking session settles)", async () => {
     const s = session();
     await store.create(s);

@@ -11,6 +11,7 @@ import {
   createTestIaca,
   type DeviceKey,
   dcApiVpToken,
+  declineRequest,
   issueAttestation,
   type TestSigner,
 } from "../../support/eu-av-holder.js";
@@ -176,6 +177,66 @@ describe("EU AV provider over HTTP", () => {
     expect(again).toMatchObject({ status: 409, body: { error: { code: "ERR_SESSION_USED" } } });
   });
 
+  it("an answer with parameters it does not know (RFC 9207 iss, anything) is taken, the extras ignored", async () => {
+    const page = await openVerifyPage();
+    const { device, mdoc } = await attestation(ADULT);
+    const answer = await answerRequest(page.requestUri, mdoc, device, {
+      extra: { iss: "https://wallet.example", presentation_submission: "{}", x_unknown: "1" },
+    });
+    expect(answer).toMatchObject({ status: 200, body: {} });
+    expect(decodeJwt((await poll(page)).body.message.grant).age_over).toBe(18);
+  });
+
+  it("a person who declines in the app: 200 {} to the app, and the page learns it at once (no wait for expiry)", async () => {
+    const page = await openVerifyPage();
+    expect((await poll(page)).status).toBe(202);
+    const declined = await declineRequest(page.requestUri, "access_denied", { description: "User declined" });
+    expect(declined).toEqual({ status: 200, body: {}, contentType: "application/json" });
+    const result = await poll(page);
+    expect(result.status).toBe(200);
+    expect(result.body.message).toEqual({
+      type: "blindgate:grant-error",
+      state: page.state,
+      code: "ERR_WALLET_DECLINED",
+    });
+    expect(result.body).toMatchObject({
+      walletError: { error: "access_denied", description: "User declined" },
+    });
+    // the request is over: a late answer to it is refused as a replay
+    const { device, mdoc } = await attestation(ADULT);
+    const late = await answerRequest(page.requestUri, mdoc, device);
+    expect(late).toMatchObject({ status: 409, body: { error: { code: "ERR_SESSION_USED" } } });
+  });
+
+  it("another error of the app is ERR_WALLET_ERROR with the app's code; a description outside RFC 6749's charset is dropped", async () => {
+    const page = await openVerifyPage();
+    const answer = await declineRequest(page.requestUri, "invalid_request", { description: 'bad "quote"' });
+    expect(answer.status).toBe(200);
+    const result = await poll(page);
+    expect(result.body.message).toMatchObject({ code: "ERR_WALLET_ERROR" });
+    expect(result.body).toMatchObject({ walletError: { error: "invalid_request" } });
+    expect(JSON.stringify(result.body)).not.toContain("quote");
+  });
+
+  it("an error response must be well formed: error and vp_token together, or an error outside the charset, is 400", async () => {
+    const page = await openVerifyPage();
+    const state = new URL(page.requestUri).searchParams.get("state") ?? "";
+    for (const form of [
+      { error: "access_denied", vp_token: "{}", state },
+      { error: 'bad"code', state },
+      { error: "", state },
+    ]) {
+      const res = await fetch(`${provider.localUrl}/response`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(form),
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get("x-error-code")).toBe("ERR_BAD_REQUEST");
+    }
+    expect((await poll(page)).status).toBe(202);
+  });
+
   it("a 16-year-old whose attestation has only age_over_18 (false) is refused UNDER_AGE", async () => {
     await expectRefused("ERR_UNDER_AGE", { age_over_18: false });
   });
@@ -317,7 +378,7 @@ describe("EU AV provider over HTTP", () => {
           fc.json().map((j) => j),
           fc
             .dictionary(
-              fc.constantFrom("vp_token", "state", "id", "secret", "x"),
+              fc.constantFrom("vp_token", "state", "id", "secret", "x", "error", "error_description"),
               fc.string({ maxLength: 80 }),
             )
             .map((d) => new URLSearchParams(d).toString()),
