@@ -1,9 +1,5 @@
-import {
-  DIRECTORY_MEDIA_TYPE,
-  DIRECTORY_PATH,
-  type IssuerDirectory,
-  parseDirectoryText,
-} from "../protocol/index.js";
+import { type GatewayClient, GatewayClientError } from "../client/index.js";
+import type { IssuerDirectory } from "../protocol/index.js";
 import { GateError } from "./errors.js";
 
 /*
@@ -31,11 +27,10 @@ export interface CachedDirectory {
 
 /** Options of {@link DirectoryCache}. */
 export interface DirectoryCacheOptions {
-  /** The gateway's base URL, without a trailing slash. */
-  baseUrl: string;
-  fetch: typeof fetch;
+  /** The issuer's gateway (fetch and time budget are its client's). */
+  gateway: GatewayClient;
+  /** Clock in milliseconds. */
   now: () => number;
-  timeoutMs: number;
 }
 
 /**
@@ -43,7 +38,8 @@ export interface DirectoryCacheOptions {
  *
  * @example
  * ```ts
- * const cache = new DirectoryCache({ baseUrl: "https://gateway.example", fetch, now: Date.now, timeoutMs: 5000 });
+ * const gateway = new GatewayClient({ url: "https://gateway.example" });
+ * const cache = new DirectoryCache({ gateway, now: Date.now });
  * const { directory } = await cache.get();
  * ```
  */
@@ -103,42 +99,23 @@ export class DirectoryCache {
   }
 
   async #fetch(): Promise<CachedDirectory> {
-    const { baseUrl, fetch, now, timeoutMs } = this.#options;
-    let response: Response;
-    let text: string;
+    const { gateway, now } = this.#options;
+    let read: Awaited<ReturnType<GatewayClient["directory"]>>;
     try {
-      response = await fetch(`${baseUrl}${DIRECTORY_PATH}`, {
-        headers: { Accept: DIRECTORY_MEDIA_TYPE },
-        redirect: "error",
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
+      // Not retried inside a visitor's request beyond the client's budget: a stale copy serves meanwhile.
+      read = await gateway.directory();
     } catch (cause) {
-      throw new GateError("ERR_GATEWAY_UNAVAILABLE", "issuer directory: the gateway cannot be reached", {
-        cause,
-      });
-    }
-    if (response.status !== 200) {
-      throw new GateError(
-        "ERR_GATEWAY_UNAVAILABLE",
-        `issuer directory: the gateway answered ${response.status}`,
-      );
-    }
-    let directory: IssuerDirectory;
-    try {
-      directory = parseDirectoryText(text);
-    } catch (cause) {
-      throw new GateError(
-        "ERR_GATEWAY_UNAVAILABLE",
-        "issuer directory: the gateway served an invalid directory",
-        {
-          cause,
-        },
-      );
+      const detail =
+        cause instanceof GatewayClientError && cause.code === "ERR_ANSWER"
+          ? "the gateway served an invalid directory"
+          : cause instanceof GatewayClientError && cause.code === "ERR_STATUS"
+            ? `the gateway answered ${cause.status}`
+            : "the gateway cannot be reached";
+      throw new GateError("ERR_GATEWAY_UNAVAILABLE", `issuer directory: ${detail}`, { cause });
     }
     const fetchedAtMs = now();
-    const ttl = cacheSeconds(response.headers.get("Cache-Control"));
-    return { directory, fetchedAtMs, expiresAtMs: fetchedAtMs + ttl * 1000 };
+    const ttl = cacheSeconds(read.cacheControl);
+    return { directory: read.directory, fetchedAtMs, expiresAtMs: fetchedAtMs + ttl * 1000 };
   }
 }
 

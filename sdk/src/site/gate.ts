@@ -85,12 +85,7 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
   const factory = options.verifier ?? defaultVerifierFactory;
   const ring = new IssuerKeys(resolved.issuers, factory);
   const loggedKeys = new LoggedKeys(factory);
-  const keyLog = new KeyLogCheck({
-    fetch: resolved.fetch,
-    timeoutMs: resolved.timeoutMs,
-    now,
-    minEpochSeconds: resolved.minKeyEpochSeconds,
-  });
+  const keyLog = new KeyLogCheck({ now, minEpochSeconds: resolved.minKeyEpochSeconds });
 
   /** Tell the operator (logger) and the onError hook; neither may break the answer. */
   const report = (error: GateError): void => {
@@ -111,8 +106,6 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
       loggedKeys,
       minAge,
       nowMs: now(),
-      fetch: resolved.fetch,
-      timeoutMs: resolved.timeoutMs,
     });
 
   const refuse = async (error: GateError, staleCookie: boolean, request: Request): Promise<GateResult> => {

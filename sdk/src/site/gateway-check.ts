@@ -1,13 +1,5 @@
-import {
-  type CheckAnswer,
-  type CheckRequestBody,
-  checkAnswerSchema,
-  GATEWAY_ERRORS,
-  GATEWAY_PATHS,
-  type GatewayErrorCode,
-  gatewayErrorCodeOf,
-  toBase64Url,
-} from "../protocol/index.js";
+import { type GatewayClient, GatewayClientError } from "../client/index.js";
+import { type CheckAnswer, GATEWAY_ERRORS, GATEWAY_PATHS, type GatewayErrorCode } from "../protocol/index.js";
 import { GateError, type GateErrorCode } from "./errors.js";
 
 /*
@@ -21,7 +13,7 @@ import { GateError, type GateErrorCode } from "./errors.js";
  *   -> 4xx { "error": { "code", "message" } }
  *
  * Request and answer are the contract of sdk/src/protocol/gateway-api.ts, which the gateway's handler parses with
- * too. Fail closed: anything but a well-formed 200 with valid: true and ageOver >= minAge is a refusal.
+ * too; the call goes through the SDK's one gateway client (sdk/src/client/), which never retries a check. Fail closed: anything but a well-formed 200 with valid: true and ageOver >= minAge is a refusal.
  */
 
 /**
@@ -49,93 +41,79 @@ export interface CheckResult {
 
 /** Parameters of {@link checkWithGateway}. */
 export interface CheckRequest {
-  baseUrl: string;
+  /** The issuer's gateway (its client carries the fetch and the time budget). */
+  gateway: GatewayClient;
   siteKey: string;
   token: Uint8Array;
   minAge: number;
   /** Encoded TokenChallenge, when the token answers another challenge than the issuer's cross-origin one. */
   challenge?: Uint8Array;
-  fetch: typeof fetch;
-  timeoutMs: number;
 }
 
 /**
  * Ask the gateway to mark a token spent. Resolves only when the gateway accepted it; otherwise throws GateError:
  * a token refusal ({@link TOKEN_REFUSALS}: ERR_TOKEN_REJECTED when spent, ERR_UNKNOWN_KEY, ERR_INVALID_TOKEN,
- * ERR_THRESHOLD_TOO_LOW, ERR_MALFORMED_TOKEN), or ERR_GATEWAY_UNAVAILABLE (unreachable, slow, 5xx/429, a refusal of the site itself, or an answer outside the
- * contract). The gateway's own code is kept in `gatewayCode`.
+ * ERR_THRESHOLD_TOO_LOW, ERR_MALFORMED_TOKEN), or ERR_GATEWAY_UNAVAILABLE (unreachable, slow, 5xx/429, a refusal
+ * of the site itself, or an answer outside the contract). The gateway's own code is kept in `gatewayCode`.
  *
  * @example
  * ```ts
- * const { ageOver } = await checkWithGateway({
- *   baseUrl: "https://gateway.example", siteKey, token, minAge: 18, fetch, timeoutMs: 5000,
- * });
+ * const gateway = new GatewayClient({ url: "https://gateway.example", timeoutMs: 5000 });
+ * const { ageOver } = await checkWithGateway({ gateway, siteKey, token, minAge: 18 });
  * ```
  */
 export async function checkWithGateway(request: CheckRequest): Promise<CheckResult> {
-  const body: CheckRequestBody = { token: toBase64Url(request.token), minAge: request.minAge };
-  if (request.challenge !== undefined) body.challenge = toBase64Url(request.challenge);
-  let response: Response;
-  let text: string;
+  let answer: CheckAnswer;
   try {
-    response = await request.fetch(`${request.baseUrl}${CHECK_PATH}`, {
-      method: "POST",
-      headers: {
-        Authorization: `Bearer ${request.siteKey}`,
-        "Content-Type": "application/json",
-        Accept: "application/json",
-      },
-      body: JSON.stringify(body),
-      redirect: "error",
-      signal: AbortSignal.timeout(request.timeoutMs),
+    answer = await request.gateway.check({
+      siteKey: request.siteKey,
+      token: request.token,
+      minAge: request.minAge,
+      ...(request.challenge === undefined ? {} : { challenge: request.challenge }),
     });
-    text = await response.text();
-  } catch (cause) {
-    throw new GateError("ERR_GATEWAY_UNAVAILABLE", "check: the gateway cannot be reached", { cause });
+  } catch (error) {
+    throw refusalOf(error);
   }
-  const status = response.status;
-  if (status !== 200) {
-    const code = gatewayErrorCodeOf(text);
-    // Only a refusal the contract defines, with its own status, about the token, is the visitor's token's fault.
-    // Everything else (the site's key refused or suspended, rate limits, 5xx, unknown codes) fails closed as the
-    // gateway being unavailable to this site.
-    if (
-      code !== undefined &&
-      GATEWAY_ERRORS[code].status === status &&
-      GATEWAY_ERRORS[code].party === "token"
-    ) {
-      throw new GateError(
-        TOKEN_REFUSALS[code] ?? "ERR_TOKEN_REJECTED",
-        `check: ${GATEWAY_ERRORS[code].meaning}`,
-        {
-          gatewayCode: code,
-        },
-      );
-    }
-    if (code !== undefined && GATEWAY_ERRORS[code].party === "site") {
-      // Said plainly, for the operator's log (the key itself is never written anywhere).
-      throw new GateError(
-        "ERR_GATEWAY_UNAVAILABLE",
-        `check: the gateway refused this site (${code}: ${GATEWAY_ERRORS[code].meaning}); check the issuer's siteKey`,
-        { gatewayCode: code },
-      );
-    }
-    throw new GateError(
-      "ERR_GATEWAY_UNAVAILABLE",
-      `check: the gateway answered ${status}${code === undefined ? "" : ` ${code}`}`,
-      code === undefined ? {} : { gatewayCode: code },
-    );
-  }
-  let parsed: CheckAnswer;
-  try {
-    parsed = checkAnswerSchema.parse(JSON.parse(text));
-  } catch (cause) {
-    throw new GateError("ERR_GATEWAY_UNAVAILABLE", "check: the gateway answered an unexpected body", {
-      cause,
-    });
-  }
-  if (parsed.ageOver < request.minAge) {
+  if (answer.ageOver < request.minAge) {
     throw new GateError("ERR_THRESHOLD_TOO_LOW", "check: the gateway reports a lower threshold than asked");
   }
-  return { ageOver: parsed.ageOver, issuer: parsed.issuer, keyExpiresAt: parsed.keyExpiresAt };
+  return { ageOver: answer.ageOver, issuer: answer.issuer, keyExpiresAt: answer.keyExpiresAt };
+}
+
+/** The gate's error for a failed check: the token's fault only when the contract says so, else fail closed. */
+function refusalOf(error: unknown): GateError {
+  if (!(error instanceof GatewayClientError)) {
+    return new GateError("ERR_GATEWAY_UNAVAILABLE", "check: the gateway cannot be reached", { cause: error });
+  }
+  const code = error.gatewayCode;
+  // Only a refusal the contract defines, with its own status, about the token, is the visitor's token's fault.
+  // Everything else (the site's key refused or suspended, rate limits, 5xx, unknown codes) fails closed as the
+  // gateway being unavailable to this site.
+  if (code !== undefined && error.isContractRefusal && GATEWAY_ERRORS[code].party === "token") {
+    return new GateError(
+      TOKEN_REFUSALS[code] ?? "ERR_TOKEN_REJECTED",
+      `check: ${GATEWAY_ERRORS[code].meaning}`,
+      {
+        gatewayCode: code,
+      },
+    );
+  }
+  if (code !== undefined && GATEWAY_ERRORS[code].party === "site") {
+    // Said plainly, for the operator's log (the key itself is never written anywhere).
+    return new GateError(
+      "ERR_GATEWAY_UNAVAILABLE",
+      `check: the gateway refused this site (${code}: ${GATEWAY_ERRORS[code].meaning}); check the issuer's siteKey`,
+      { gatewayCode: code },
+    );
+  }
+  if (error.code === "ERR_ANSWER") {
+    return new GateError("ERR_GATEWAY_UNAVAILABLE", "check: the gateway answered an unexpected body", {
+      cause: error,
+    });
+  }
+  return new GateError(
+    "ERR_GATEWAY_UNAVAILABLE",
+    error.message,
+    code === undefined ? { cause: error } : { gatewayCode: code, cause: error },
+  );
 }

@@ -1,10 +1,14 @@
 import {
+  type GatewayClient,
+  GatewayClientError,
+  type KeyLogRead,
+  RETRYABLE_STATUSES,
+} from "../client/index.js";
+import {
   checkKeySet,
   GATEWAY_PATHS,
   isKeyAnnounced,
   type KeyLogEntry,
-  type KeyLogPage,
-  keyLogPageSchema,
   verifyKeyLog,
 } from "../protocol/index.js";
 import { cacheSeconds, MIN_DIRECTORY_TTL } from "./directory-cache.js";
@@ -22,8 +26,8 @@ import { GateError } from "./errors.js";
  *   - a confirmed key is remembered until its validity ends: the log is read once per key, not per token;
  *   - the log itself is cached for its Cache-Control max-age (30 s .. 1 day) and refreshed incrementally
  *     (`?from=<entries held>`, it is append-only), at most once per 30 s when a key is missing from it;
- *   - a 429, 502, 503, 504 or a network failure is retried with exponential backoff and jitter (Retry-After
- *     honoured), within the gate's timeout;
+ *   - a 429, 502, 503, 504 or a network failure is retried by the gateway client (sdk/src/client/) with
+ *     exponential backoff and jitter (Retry-After honoured), within the gate's timeout;
  *   - when a refresh still fails, a cached copy that announces the key keeps serving, and the log is left alone
  *     for 5 s (or its Retry-After, up to a minute) rather than asked again by every request.
  * Fail closed otherwise: no copy and no answer is GATEWAY_UNAVAILABLE; a broken chain or an unannounced key is
@@ -32,30 +36,16 @@ import { GateError } from "./errors.js";
 
 /** Path of the key log under a gateway's base URL. */
 export const KEY_LOG_PATH = GATEWAY_PATHS.keyLog;
-/** Most entries read from one key log. */
-const MAX_ENTRIES = 100_000;
-/** Attempts per key-log page (the first and the retries). */
-export const KEY_LOG_ATTEMPTS = 4;
-/** First backoff delay, milliseconds (then doubled; each delay drawn in [half, whole]). */
-const BACKOFF_BASE_MS = 100;
-/** Longest Retry-After the gate waits for, in milliseconds (beyond it, the attempt is given up). */
-const MAX_RETRY_AFTER_MS = 2000;
-const RETRYABLE = new Set([429, 502, 503, 504]);
 /** After a read that failed for good, no new read for this long (or the gateway's Retry-After, up to a minute). */
 export const KEY_LOG_FAILURE_PAUSE_MS = 5000;
 const MAX_FAILURE_PAUSE_MS = 60_000;
 
 /** Options of {@link KeyLogCheck}. */
 export interface KeyLogCheckOptions {
-  fetch: typeof fetch;
-  /** Budget of one log read, retries included, in milliseconds. */
-  timeoutMs: number;
   /** Clock in milliseconds. */
   now: () => number;
   /** Shortest key epoch accepted (checkKeySet's minEpochSeconds). */
   minEpochSeconds: number;
-  /** Waits between retries (default setTimeout); for tests. */
-  sleep?: (ms: number) => Promise<void>;
 }
 
 interface CachedLog {
@@ -68,13 +58,13 @@ interface CachedLog {
  *
  * @example
  * ```ts
- * const logs = new KeyLogCheck({ fetch, timeoutMs: 5000, now: Date.now, minEpochSeconds: 3600 });
- * await logs.assertAnnounced("https://gateway.example", keyIdHex); // throws GateError when not
+ * const logs = new KeyLogCheck({ now: Date.now, minEpochSeconds: 3600 });
+ * const gateway = new GatewayClient({ url: "https://gateway.example" });
+ * await logs.assertAnnounced(gateway, keyIdHex); // throws GateError when not
  * ```
  */
 export class KeyLogCheck {
   readonly #options: KeyLogCheckOptions;
-  readonly #sleep: (ms: number) => Promise<void>;
   readonly #confirmed = new Map<string, number>();
   readonly #logs = new Map<string, CachedLog>();
   readonly #lastAttemptMs = new Map<string, number>();
@@ -84,16 +74,15 @@ export class KeyLogCheck {
 
   constructor(options: KeyLogCheckOptions) {
     this.#options = options;
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** Resolves when the issuer's log announces the key and its key set is bounded; throws GateError otherwise. */
-  async assertAnnounced(baseUrl: string, keyIdHex: string): Promise<void> {
+  async assertAnnounced(gateway: GatewayClient, keyIdHex: string): Promise<void> {
     const nowSeconds = Math.floor(this.#options.now() / 1000);
-    const id = `${baseUrl} ${keyIdHex}`;
+    const id = `${gateway.baseUrl} ${keyIdHex}`;
     const until = this.#confirmed.get(id);
     if (until !== undefined && nowSeconds < until) return;
-    const entry = await this.#announced(baseUrl, keyIdHex, { refreshMissing: true });
+    const entry = await this.#announced(gateway, keyIdHex, { refreshMissing: true });
     if (entry === undefined) {
       throw new GateError("ERR_KEY_NOT_ANNOUNCED", "token: its key is not announced in the issuer's key log");
     }
@@ -105,15 +94,16 @@ export class KeyLogCheck {
    * announce it. Reads the log at most once per 30 s for keys it lacks, so junk key ids cost the gateway nothing.
    * Throws GateError: KEY_SET, KEY_NOT_ANNOUNCED (broken chain), GATEWAY_UNAVAILABLE (no copy and no answer).
    */
-  findAnnounced(baseUrl: string, keyIdHex: string): Promise<KeyLogEntry | undefined> {
-    return this.#announced(baseUrl, keyIdHex, { refreshMissing: false });
+  findAnnounced(gateway: GatewayClient, keyIdHex: string): Promise<KeyLogEntry | undefined> {
+    return this.#announced(gateway, keyIdHex, { refreshMissing: false });
   }
 
   async #announced(
-    baseUrl: string,
+    gateway: GatewayClient,
     keyIdHex: string,
     { refreshMissing }: { refreshMissing: boolean },
   ): Promise<KeyLogEntry | undefined> {
+    const baseUrl = gateway.baseUrl;
     const nowMs = this.#options.now();
     const cached = this.#logs.get(baseUrl);
     const holds = cached !== undefined && announces(cached, keyIdHex, nowMs);
@@ -134,7 +124,7 @@ export class KeyLogCheck {
       log = cached;
     } else {
       try {
-        log = await this.#refresh(baseUrl);
+        log = await this.#refresh(gateway);
       } catch (error) {
         // A throttled or unreachable log: a copy that announces the key keeps serving; nothing else does.
         if (cached === undefined || !holds || !(error instanceof GateError)) throw error;
@@ -158,115 +148,67 @@ export class KeyLogCheck {
   }
 
   /** One refresh per issuer at a time, shared by concurrent callers. */
-  #refresh(baseUrl: string): Promise<CachedLog> {
+  #refresh(gateway: GatewayClient): Promise<CachedLog> {
+    const baseUrl = gateway.baseUrl;
     let reading = this.#reading.get(baseUrl);
     if (reading === undefined) {
       this.#lastAttemptMs.set(baseUrl, this.#options.now());
-      reading = this.#read(baseUrl).finally(() => this.#reading.delete(baseUrl));
+      reading = this.#read(gateway).finally(() => this.#reading.delete(baseUrl));
       this.#reading.set(baseUrl, reading);
     }
     return reading;
   }
 
-  async #read(baseUrl: string): Promise<CachedLog> {
-    const held = this.#logs.get(baseUrl)?.entries ?? [];
+  async #read(gateway: GatewayClient): Promise<CachedLog> {
+    const held = this.#logs.get(gateway.baseUrl)?.entries ?? [];
     // Append-only: ask only for what is new, and check it extends what we hold; read it all again if it does not.
-    let read = await this.#readFrom(baseUrl, held.length);
+    let read = await this.#readFrom(gateway, held.length);
     let entries = [...held, ...read.entries];
     if (!(await verifyKeyLog(entries)) && held.length > 0) {
-      read = await this.#readFrom(baseUrl, 0);
+      read = await this.#readFrom(gateway, 0);
       entries = read.entries;
     }
     if (!(await verifyKeyLog(entries))) {
       throw new GateError("ERR_KEY_NOT_ANNOUNCED", "key log: the hash chain does not verify");
     }
-    const log = { entries, expiresAtMs: this.#options.now() + read.maxAgeSeconds * 1000 };
-    this.#logs.set(baseUrl, log);
+    const log = { entries, expiresAtMs: this.#options.now() + cacheSeconds(read.cacheControl) * 1000 };
+    this.#logs.set(gateway.baseUrl, log);
     return log;
   }
 
-  async #readFrom(
-    baseUrl: string,
-    start: number,
-  ): Promise<{ entries: KeyLogEntry[]; maxAgeSeconds: number }> {
-    const entries: KeyLogEntry[] = [];
-    let maxAgeSeconds: number | undefined;
-    const deadline = this.#options.now() + this.#options.timeoutMs;
-    for (let from = start; entries.length < MAX_ENTRIES; ) {
-      const { page, cacheControl } = await this.#page(baseUrl, from, deadline);
-      maxAgeSeconds ??= cacheSeconds(cacheControl);
-      entries.push(...page.entries);
-      if (page.next === undefined || page.next <= from) return { entries, maxAgeSeconds };
-      from = page.next;
+  /**
+   * The entries from `start` on, through the gateway client (its paging and its retries, within the gate's
+   * timeout). A read that failed for good pauses this issuer's log (see KEY_LOG_FAILURE_PAUSE_MS).
+   */
+  async #readFrom(gateway: GatewayClient, start: number): Promise<KeyLogRead> {
+    try {
+      return await gateway.keyLog({ from: start });
+    } catch (error) {
+      if (!(error instanceof GatewayClientError)) throw error;
+      const throttled =
+        error.code === "ERR_UNREACHABLE" ||
+        (error.code === "ERR_STATUS" && error.status !== undefined && RETRYABLE_STATUSES.has(error.status));
+      if (throttled) {
+        const pause = Math.min(
+          MAX_FAILURE_PAUSE_MS,
+          Math.max(KEY_LOG_FAILURE_PAUSE_MS, error.retryAfterMs ?? 0),
+        );
+        this.#pausedUntil.set(gateway.baseUrl, this.#options.now() + pause);
+      }
+      const detail =
+        error.code === "ERR_ANSWER" ? "the gateway answered outside the contract" : error.message;
+      throw new GateError(
+        "ERR_GATEWAY_UNAVAILABLE",
+        detail.startsWith("key log") ? detail : `key log: ${detail}`,
+        {
+          cause: error,
+        },
+      );
     }
-    throw new GateError("ERR_GATEWAY_UNAVAILABLE", "key log: too long");
-  }
-
-  /** One page, retried with backoff on throttling and transient faults until `deadline`. */
-  async #page(
-    baseUrl: string,
-    from: number,
-    deadline: number,
-  ): Promise<{ page: KeyLogPage; cacheControl: string | null }> {
-    let last: unknown;
-    for (let attempt = 0; attempt < KEY_LOG_ATTEMPTS; attempt++) {
-      if (attempt > 0) {
-        const step = BACKOFF_BASE_MS * 2 ** (attempt - 1);
-        const backoff = step / 2 + (Math.random() * step) / 2;
-        const wait = Math.max(backoff, retryAfterMs(last) ?? 0);
-        if (wait > MAX_RETRY_AFTER_MS || this.#options.now() + wait >= deadline) break;
-        await this.#sleep(wait);
-      }
-      const remaining = deadline - this.#options.now();
-      if (remaining <= 0) break;
-      let response: Response;
-      try {
-        response = await this.#options.fetch(`${baseUrl}${KEY_LOG_PATH}?from=${from}`, {
-          headers: { Accept: "application/json" },
-          redirect: "error",
-          signal: AbortSignal.timeout(remaining),
-        });
-      } catch (cause) {
-        last = cause;
-        continue;
-      }
-      if (RETRYABLE.has(response.status)) {
-        await response.body?.cancel().catch(() => undefined);
-        last = response;
-        continue;
-      }
-      if (response.status !== 200) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new GateError("ERR_GATEWAY_UNAVAILABLE", `key log: the gateway answered ${response.status}`);
-      }
-      try {
-        const page = keyLogPageSchema.parse(await response.json());
-        return { page, cacheControl: response.headers.get("Cache-Control") };
-      } catch (cause) {
-        throw new GateError("ERR_GATEWAY_UNAVAILABLE", "key log: the gateway answered outside the contract", {
-          cause,
-        });
-      }
-    }
-    const detail =
-      last instanceof Response ? `the gateway answered ${last.status}` : "the gateway cannot be reached";
-    const pause = Math.min(MAX_FAILURE_PAUSE_MS, Math.max(KEY_LOG_FAILURE_PAUSE_MS, retryAfterMs(last) ?? 0));
-    this.#pausedUntil.set(baseUrl, this.#options.now() + pause);
-    throw new GateError("ERR_GATEWAY_UNAVAILABLE", `key log: ${detail}`, {
-      cause: last instanceof Response ? undefined : last,
-    });
   }
 }
 
 /** Does a cached log announce the key at `nowMs`? */
 function announces(log: CachedLog, keyIdHex: string, nowMs: number): boolean {
   return isKeyAnnounced(log.entries, keyIdHex, Math.floor(nowMs / 1000));
-}
-
-/** A Retry-After in delta-seconds, in milliseconds; undefined when absent or a date. */
-function retryAfterMs(last: unknown): number | undefined {
-  if (!(last instanceof Response)) return undefined;
-  const value = last.headers.get("Retry-After");
-  if (value === null || !/^[0-9]{1,6}$/.test(value.trim())) return undefined;
-  return Number(value.trim()) * 1000;
 }

@@ -1,3 +1,4 @@
+import type { GatewayClient } from "../client/index.js";
 import {
   type DirectoryTokenKey,
   TOKEN_TYPE_BLIND_RSA,
@@ -24,6 +25,8 @@ export interface IssuerState {
   readonly siteKey: string;
   /** Whether tokens of its keys are checked against its key log. */
   readonly keyLog: boolean;
+  /** The SDK's client of this issuer's gateway: directory, key log and check all go through it. */
+  readonly gateway: GatewayClient;
   readonly directory: DirectoryCache;
 }
 

@@ -1,3 +1,4 @@
+import { GatewayClient } from "../client/index.js";
 import type { TokenVerifierFactory } from "../protocol/index.js";
 import { DEFAULT_MIN_KEY_EPOCH_SECONDS, isServerName } from "../protocol/index.js";
 import { DirectoryCache } from "./directory-cache.js";
@@ -120,12 +121,14 @@ export function resolveOptions(options: AgeGateOptions): ResolvedOptions {
     const issuerName = issuer.issuerName ?? new URL(baseUrl).host;
     if (!isServerName(issuerName))
       throw new GateError("ERR_CONFIG", `issuers[${i}].issuerName: not a server name`);
+    const gateway = new GatewayClient({ url: baseUrl, fetch: fetchImpl, timeoutMs, now });
     return {
       baseUrl,
       issuerName,
       siteKey: issuer.siteKey,
       keyLog: issuer.keyLog ?? true,
-      directory: new DirectoryCache({ baseUrl, fetch: fetchImpl, now, timeoutMs }),
+      gateway,
+      directory: new DirectoryCache({ gateway, now }),
     };
   });
   const logger = options.logger === false ? SILENT_LOGGER : (options.logger ?? console);

@@ -44,8 +44,6 @@ export interface RedeemContext {
   loggedKeys: LoggedKeys;
   minAge: number;
   nowMs: number;
-  fetch: typeof fetch;
-  timeoutMs: number;
 }
 
 /**
@@ -54,7 +52,7 @@ export interface RedeemContext {
  * @example
  * ```ts
  * const { ageOver } = await redeemToken(tokenBytes, {
- *   ring, keyLog, loggedKeys, minAge: 18, nowMs: Date.now(), fetch, timeoutMs: 5000,
+ *   ring, keyLog, loggedKeys, minAge: 18, nowMs: Date.now(),
  * });
  * ```
  */
@@ -100,18 +98,11 @@ export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Pr
     );
   }
   // 3b. key consistency: the key is announced in the issuer's key log (read once per key)
-  if (issuer.keyLog) await context.keyLog.assertAnnounced(issuer.baseUrl, keyId);
+  if (issuer.keyLog) await context.keyLog.assertAnnounced(issuer.gateway, keyId);
   // 4.
   await verifyOffline(verifier, token, issuer.issuerName);
   // 5.
-  await checkWithGateway({
-    baseUrl: issuer.baseUrl,
-    siteKey: issuer.siteKey,
-    token: bytes,
-    minAge,
-    fetch: context.fetch,
-    timeoutMs: context.timeoutMs,
-  });
+  await checkWithGateway({ gateway: issuer.gateway, siteKey: issuer.siteKey, token: bytes, minAge });
   return { ageOver: key.ageOver, issuer: issuer.issuerName };
 }
 
@@ -133,7 +124,7 @@ async function redeemUnlisted(
     if (!issuer.keyLog) continue;
     let entry: KeyLogEntry | undefined;
     try {
-      entry = await context.keyLog.findAnnounced(issuer.baseUrl, keyId);
+      entry = await context.keyLog.findAnnounced(issuer.gateway, keyId);
     } catch (error) {
       failure ??= error;
       continue;
@@ -148,12 +139,10 @@ async function redeemUnlisted(
     const verifier = await context.loggedKeys.verifier(entry);
     await verifyOffline(verifier, token, issuer.issuerName);
     const result = await checkWithGateway({
-      baseUrl: issuer.baseUrl,
+      gateway: issuer.gateway,
       siteKey: issuer.siteKey,
       token: bytes,
       minAge: context.minAge,
-      fetch: context.fetch,
-      timeoutMs: context.timeoutMs,
     });
     return { ageOver: result.ageOver, issuer: issuer.issuerName };
   }

@@ -184,6 +184,7 @@ describe("@blindgate/sdk as npm packs it", () => {
     const entries = Object.keys(pkg.exports).filter((e) => e !== "./package.json");
     expect(entries.sort()).toEqual([
       "./browser",
+      "./client",
       "./node",
       "./protocol",
       "./provider",

@@ -1,3 +1,4 @@
+import { GatewayClient } from "@blindgate/sdk/client";
 import { GATEWAY_ERROR_CODES, GATEWAY_ERRORS, gatewayErrorAnswer } from "@blindgate/sdk/protocol";
 import { checkWithGateway, GateError, TOKEN_REFUSALS } from "@blindgate/sdk/site";
 import { describe, expect, it } from "vitest";
@@ -19,12 +20,14 @@ const token = new Uint8Array([1, 2, 3, 250]);
 async function outcome(status: number, body: unknown): Promise<string> {
   try {
     const r = await checkWithGateway({
-      baseUrl: "https://gw.example",
+      gateway: new GatewayClient({
+        url: "https://gw.example",
+        fetch: answering(status, body),
+        timeoutMs: 1000,
+      }),
       siteKey: "sk",
       token,
       minAge: 18,
-      fetch: answering(status, body),
-      timeoutMs: 1000,
     });
     return `ok ${r.ageOver}`;
   } catch (e) {
@@ -39,12 +42,14 @@ describe("checkWithGateway", () => {
   it("sends the site key as Bearer and { token, minAge } as JSON", async () => {
     const seen: RequestInit[] = [];
     await checkWithGateway({
-      baseUrl: "https://gw.example",
+      gateway: new GatewayClient({
+        url: "https://gw.example",
+        fetch: answering(200, ok, seen),
+        timeoutMs: 1000,
+      }),
       siteKey: "sk",
       token,
       minAge: 18,
-      fetch: answering(200, ok, seen),
-      timeoutMs: 1000,
     });
     const [init] = seen;
     expect(new Headers(init?.headers).get("Authorization")).toBe("Bearer sk");
@@ -95,12 +100,14 @@ describe("checkWithGateway", () => {
   it("says plainly that the gateway refused the site key, without writing the key", async () => {
     const { status, body } = gatewayErrorAnswer("ERR_SITE_KEY_INVALID", "unknown site API key");
     const error = await checkWithGateway({
-      baseUrl: "https://gw.example",
+      gateway: new GatewayClient({
+        url: "https://gw.example",
+        fetch: answering(status, body),
+        timeoutMs: 1000,
+      }),
       siteKey: "site-key-s3cr3t-value",
       token,
       minAge: 18,
-      fetch: answering(status, body),
-      timeoutMs: 1000,
     }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "ERR_GATEWAY_UNAVAILABLE", gatewayCode: "ERR_SITE_KEY_INVALID" });
     expect((error as GateError).message).toMatch(/refused this site.*siteKey/);
@@ -111,12 +118,14 @@ describe("checkWithGateway", () => {
     const { status, body } = gatewayErrorAnswer("ERR_TOKEN_SPENT", "spent");
     await expect(
       checkWithGateway({
-        baseUrl: "https://gw.example",
+        gateway: new GatewayClient({
+          url: "https://gw.example",
+          fetch: answering(status, body),
+          timeoutMs: 1000,
+        }),
         siteKey: "sk",
         token,
         minAge: 18,
-        fetch: answering(status, body),
-        timeoutMs: 1000,
       }),
     ).rejects.toMatchObject({ code: "ERR_TOKEN_REJECTED", gatewayCode: "ERR_TOKEN_SPENT" });
   });
@@ -127,12 +136,10 @@ describe("checkWithGateway", () => {
     }) as typeof fetch;
     await expect(
       checkWithGateway({
-        baseUrl: "https://gw.example",
+        gateway: new GatewayClient({ url: "https://gw.example", fetch: failing, timeoutMs: 10 }),
         siteKey: "sk",
         token,
         minAge: 18,
-        fetch: failing,
-        timeoutMs: 10,
       }),
     ).rejects.toMatchObject({ code: "ERR_GATEWAY_UNAVAILABLE" });
   });
