@@ -31,15 +31,17 @@ const en = {
     "Your tokens for this age are used up. Check your age again with a provider: it never learns which site asked.",
   useProvider: (name: string) => `Check my age with ${name}`,
   belowTitle: "Your age check does not reach this age",
-  belowText: (checked: number, asked: number, date: string) =>
+  belowText: (checked: number, asked: number, date: string, lowest: number | undefined) =>
     checked === 0
-      ? `Your last age check, on ${date}, did not confirm you are 13 or older. This site asks for ${asked} or older.`
+      ? lowest === undefined
+        ? `Your last age check, on ${date}, did not confirm your age. This site asks for ${asked} or older.`
+        : `Your last age check, on ${date}, did not confirm you are ${lowest} or older. This site asks for ${asked} or older.`
       : `Your last age check, on ${date}, showed you are ${checked} or older. This site asks for ${asked} or older.`,
   notProven: "Tell the site “not proven”",
   birthday: "I have had a birthday since: check again",
-  underAgeNow: (checked: number, asked: number) =>
+  underAgeNow: (checked: number, asked: number | undefined, lowest: number | undefined) =>
     checked === 0
-      ? "The provider could not confirm you are 13 or older, so no token was made and nothing was kept. The site is told only “not proven”."
+      ? `The provider could not confirm ${lowest === undefined ? "your age" : `you are ${lowest} or older`}, so no token was made and nothing was kept. The site is told only “not proven”.`
       : `The provider checked your age: ${checked} or older, not ${asked}. Your tokens are kept for sites that ask for less. The site is told only “not proven”.`,
   waitingProvider: "Finish the age check in the provider’s window…",
   providerClosed:
@@ -143,15 +145,17 @@ const fr: WalletStringsShape = {
     "Vos jetons pour cet âge sont épuisés. Revérifiez votre âge auprès d’un prestataire : il ne saura jamais quel site l’a demandé.",
   useProvider: (name) => `Vérifier mon âge avec ${name}`,
   belowTitle: "Votre vérification d’âge n’atteint pas cet âge",
-  belowText: (checked, asked, date) =>
+  belowText: (checked, asked, date, lowest) =>
     checked === 0
-      ? `Votre dernière vérification d’âge, le ${date}, n’a pas confirmé que vous avez 13 ans ou plus. Ce site demande ${asked} ans ou plus.`
+      ? lowest === undefined
+        ? `Votre dernière vérification d’âge, le ${date}, n’a pas confirmé votre âge. Ce site demande ${asked} ans ou plus.`
+        : `Votre dernière vérification d’âge, le ${date}, n’a pas confirmé que vous avez ${lowest} ans ou plus. Ce site demande ${asked} ans ou plus.`
       : `Votre dernière vérification d’âge, le ${date}, a montré que vous avez ${checked} ans ou plus. Ce site demande ${asked} ans ou plus.`,
   notProven: "Répondre au site « non prouvé »",
   birthday: "J’ai eu un anniversaire depuis : revérifier",
-  underAgeNow: (checked, asked) =>
+  underAgeNow: (checked, asked, lowest) =>
     checked === 0
-      ? "Le prestataire n’a pas pu confirmer que vous avez 13 ans ou plus : aucun jeton n’a été créé et rien n’a été conservé. Le site apprend seulement « non prouvé »."
+      ? `Le prestataire n’a pas pu confirmer ${lowest === undefined ? "votre âge" : `que vous avez ${lowest} ans ou plus`} : aucun jeton n’a été créé et rien n’a été conservé. Le site apprend seulement « non prouvé ».`
       : `Le prestataire a vérifié votre âge : ${checked} ans ou plus, pas ${asked}. Vos jetons sont gardés pour les sites qui demandent moins. Le site apprend seulement « non prouvé ».`,
   waitingProvider: "Terminez la vérification dans la fenêtre du prestataire…",
   providerClosed:

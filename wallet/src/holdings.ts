@@ -1,0 +1,46 @@
+import type { App } from "./app.js";
+import { now } from "./app.js";
+import { allTokens, getCredential, lastCheck } from "./store.js";
+import { dateText, el } from "./ui.js";
+
+/*
+ * What the wallet holds, shown under every step: tokens per threshold, the credits left and up to which age they buy
+ * tokens, when the age must be checked again (the credential's end), and the last check.
+ */
+
+export async function renderTokens(app: App): Promise<void> {
+  const { S, lang } = app;
+  const counts = new Map<number, number>();
+  for (const t of await allTokens())
+    if (t.notAfter > now()) counts.set(t.threshold, (counts.get(t.threshold) ?? 0) + 1);
+  const list = el("wallet-token-list");
+  const items = [...counts.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, n]) => {
+      const li = document.createElement("li");
+      li.textContent = S.tokensLine(t, n);
+      return li;
+    });
+  if (items.length === 0) {
+    const li = document.createElement("li");
+    li.textContent = S.none;
+    items.push(li);
+  }
+  list.replaceChildren(...items);
+  const check = await lastCheck();
+  el("wallet-last-check").textContent =
+    check === undefined ? "" : S.lastCheck(check.ageOver, dateText(lang, check.at));
+  const credential = await getCredential();
+  const live = credential !== undefined && credential.notAfter > now();
+  el("wallet-credits").textContent = !live
+    ? check === undefined
+      ? ""
+      : S.noCredits
+    : credential.credits > 0
+      ? S.credits(credential.credits, credential.ageOver)
+      : S.noCredits;
+  el("wallet-credits").dataset.credits = live ? String(credential.credits) : "0";
+  el("wallet-due").textContent = live ? S.due(dateText(lang, credential.notAfter)) : "";
+  if (live) el("wallet-due").dataset.notAfter = String(credential.notAfter);
+  else delete el("wallet-due").dataset.notAfter;
+}

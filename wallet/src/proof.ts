@@ -1,0 +1,242 @@
+import { isKeyAnnounced, type KeyLogEntry } from "@blindgate/sdk/protocol";
+import type { App } from "./app.js";
+import { now } from "./app.js";
+import { armAfterVisible } from "./arm.js";
+import { expectedIssuances, waitProgress } from "./first-use.js";
+import { renderTokens } from "./holdings.js";
+import { IssueError } from "./issue.js";
+import { keyLogForProof, tokenThresholds } from "./keys.js";
+import { postToOpener } from "./opener.js";
+import { afterOutcome, type ProofPlan, planProof, wantedThreshold } from "./plan.js";
+import { markUsed } from "./pool.js";
+import { lowestAge, showProviders } from "./provider-flow.js";
+import { refillAfterProof } from "./refill-timers.js";
+import { answerError, cancelButton, isOpen, type PendingRequest, showMessage } from "./request.js";
+import {
+  allTokens,
+  getCredential,
+  getFirstUse,
+  getKeyLogCache,
+  holdToken,
+  lastCheck,
+  putUsedThresholds,
+  removeTokens,
+  type StoredToken,
+  usedThresholds,
+} from "./store.js";
+import { randomDelay } from "./supply.js";
+import { actions, button, dateText, heading, para, setStatus, show } from "./ui.js";
+
+/*
+ * The proof flow: find the token that answers the request on screen (never more than asked: plan.ts), wait out the
+ * first use after a fresh grant, ask the person, hand one token to the asking origin only, and keep it held for that
+ * origin until its page reports what its proof endpoint did with it.
+ */
+
+/** Tokens left of a threshold under which, with no credits, the person is told the next proof needs a new check. */
+const LOW_TOKENS = 3;
+
+/** Find the answer to the current request: a token to confirm, a question, or the providers. */
+export async function prepare(app: App): Promise<void> {
+  const { S } = app;
+  const current = app.request;
+  if (current === undefined || current.answered) return;
+  setStatus(S.checkingKeys);
+  let log: KeyLogEntry[];
+  try {
+    // the log kept from the last refill when young enough: answering from the pool asks the gateway nothing
+    log = await keyLogForProof(app.config, now());
+  } catch (error) {
+    if (app.request !== current) return;
+    const code = error instanceof IssueError ? error.code : "KEY_LOG_UNAVAILABLE";
+    setStatus("");
+    return show(
+      "key-log",
+      para(code === "KEY_SET_REFUSED" ? S.keySet(code) : S.keyLog(code), "refusal"),
+      actions(
+        button("wallet-retry", S.tryAgain, () => void prepare(app)),
+        cancelButton(app),
+      ),
+    );
+  }
+  const usable = (t: StoredToken) => t.notAfter > now() && isKeyAnnounced(log, t.keyId, now());
+  const tokens = await allTokens();
+  await removeTokens(tokens.filter((t) => !usable(t)).map((t) => t.id as number));
+  const thresholds = tokenThresholds(log, now());
+  current.wanted = wantedThreshold(current.minAge, thresholds);
+  const plan = async (): Promise<ProofPlan> => planProof(await allTokens(), current, thresholds, usable);
+  let answer = await plan();
+  let refilled = false;
+  // Never more than asked: no token of the wanted threshold left, buy some with credits before anything else.
+  if (answer.kind !== "exact") {
+    const credential = await getCredential();
+    if (credential !== undefined && credential.ageOver >= answer.wanted && credential.notAfter > now()) {
+      setStatus(S.refilling(answer.wanted));
+      if (await app.supply.refill(answer.wanted)) {
+        log = (await getKeyLogCache())?.entries ?? log; // the refill verified a fresh log
+        answer = await plan();
+        refilled = true;
+        await renderTokens(app);
+      }
+    }
+  }
+  if (app.request !== current) return;
+  setStatus("");
+  if (answer.kind === "exact") {
+    if (!current.noDelay && !(await waitFirstUse(app, current))) return;
+    if (refilled) {
+      // tokens bought during this proof: a refill and a check seconds apart; a little random noise at least
+      setStatus(S.timingWait);
+      await new Promise((resolve) => setTimeout(resolve, randomDelay(500, 2000)));
+      if (app.request !== current) return;
+      setStatus("");
+    }
+    return showConfirm(app, answer.token, current);
+  }
+  if (answer.kind === "higher") return showHigher(app, answer.token, answer.wanted, current);
+  const check = await lastCheck();
+  if (check !== undefined && check.ageOver < current.minAge) {
+    return showBelow(app, check.ageOver, check.at, current);
+  }
+  return showProviders(app, check === undefined ? S.providersHelp : S.providersUsedUp);
+}
+
+/**
+ * The first proof after a fresh grant waits (first-use.ts), with a progress bar and the reason; no request leaves
+ * the wallet meanwhile. False when the request was replaced or answered during the wait.
+ */
+async function waitFirstUse(app: App, current: PendingRequest): Promise<boolean> {
+  const { S } = app;
+  const firstUse = await getFirstUse();
+  if (firstUse === undefined || Date.now() >= firstUse.until) return true;
+  const bar = document.createElement("progress");
+  bar.id = "wallet-first-use";
+  bar.max = 100;
+  bar.setAttribute("aria-label", S.firstUseProgress);
+  bar.dataset.until = String(firstUse.until);
+  bar.dataset.waitMs = String(Math.max(0, firstUse.until - Date.now()));
+  const left = para("", "hint");
+  show(
+    "first-use-wait",
+    heading(S.firstUseTitle),
+    para(S.firstUseText(firstUse.k, expectedIssuances(firstUse.rate, firstUse.waitMs))),
+    bar,
+    left,
+    actions(cancelButton(app)),
+  );
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const nowMs = Date.now();
+      bar.value = Math.round(waitProgress(firstUse, nowMs) * 100);
+      left.textContent = S.firstUseLeft(Math.max(0, Math.ceil((firstUse.until - nowMs) / 1000)));
+      if (nowMs >= firstUse.until || !isOpen(app, current)) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(tick, 250);
+    tick();
+  });
+  return isOpen(app, current);
+}
+
+function showConfirm(app: App, token: StoredToken, current: PendingRequest): void {
+  const { S } = app;
+  const confirm = button("wallet-confirm", S.confirm(token.threshold), () => void send(app, token, current));
+  armAfterVisible(confirm);
+  show(
+    "confirm",
+    para(S.reveal(token.threshold)),
+    actions(confirm, cancelButton(app)),
+    para(S.arming, "hint"),
+  );
+}
+
+/** Only higher tokens: say what revealing more means; the default (and every key press) does nothing. */
+function showHigher(app: App, token: StoredToken, wanted: number, current: PendingRequest): void {
+  const { S } = app;
+  const reveal = button(
+    "wallet-reveal-higher",
+    S.revealHigher(token.threshold),
+    () => void send(app, token, current),
+    true,
+  );
+  armAfterVisible(reveal);
+  show(
+    "higher",
+    heading(S.higherTitle(wanted)),
+    para(S.higherText(wanted, token.threshold)),
+    actions(
+      button("wallet-recheck", S.recheck, () => void showProviders(app, S.providersUsedUp)),
+      reveal,
+      cancelButton(app),
+    ),
+  );
+}
+
+/** The last check says younger than asked: say so, and let the person re-check (a birthday) or answer "not proven". */
+async function showBelow(app: App, checked: number, at: number, current: PendingRequest): Promise<void> {
+  const { S } = app;
+  const lowest = await lowestAge(app);
+  if (app.request !== current) return;
+  show(
+    "below",
+    heading(S.belowTitle),
+    para(S.belowText(checked, current.minAge, dateText(app.lang, at), lowest)),
+    actions(
+      button("wallet-not-proven", S.notProven, () => {
+        answerError(app, "UNDER_AGE");
+        window.close();
+      }),
+      button("wallet-recheck", S.birthday, () => void showProviders(app, S.providersHelp), true),
+    ),
+  );
+}
+
+async function send(app: App, token: StoredToken, current: PendingRequest): Promise<void> {
+  if (!isOpen(app, current) || window.opener === null) return;
+  current.answered = true;
+  // Held for this site until it reports: a proof endpoint that fails must not cost the token.
+  await holdToken(token, current.origin);
+  // the threshold asked (not a higher one revealed by consent) keeps a pool from now on; no site is kept
+  await putUsedThresholds(markUsed(await usedThresholds(), current.wanted ?? token.threshold, now()));
+  app.held.set(current.nonce, { token, origin: current.origin });
+  postToOpener(
+    { type: "blindgate:token", nonce: current.nonce, token: token.token, ageOver: token.threshold },
+    current.origin,
+  );
+  show("sending");
+  setStatus(app.S.sending);
+}
+
+/** The asking page reports what its proof endpoint did with the token handed to it. */
+export async function onOutcome(
+  app: App,
+  origin: string,
+  outcome: { nonce: string; ok: boolean; code: string | undefined },
+): Promise<void> {
+  const { S } = app;
+  const { nonce, ok, code } = outcome;
+  const entry = app.held.get(nonce);
+  if (entry === undefined || entry.origin !== origin) return;
+  app.held.delete(nonce);
+  if (afterOutcome({ ok, code }) === "forget") await removeTokens([entry.token.id as number]);
+  await renderTokens(app);
+  if (app.request !== undefined && app.request.nonce !== nonce) return; // a newer request is on screen
+  setStatus("");
+  if (ok) {
+    const left = (await allTokens()).filter((t) => t.threshold === entry.token.threshold).length;
+    const credits = (await getCredential())?.credits ?? 0;
+    const low = left < LOW_TOKENS && credits === 0;
+    show("done", para(S.done(entry.token.threshold), "success"), ...(low ? [para(S.lowTokens, "hint")] : []));
+    refillAfterProof(app, nonce, low ? 1500 : 0);
+    return;
+  }
+  const reason = code ?? "ERROR";
+  showMessage(
+    app,
+    "site-failed",
+    afterOutcome({ ok, code }) === "keep" ? S.siteKept(reason) : S.siteRefused(reason),
+    "refusal",
+  );
+}

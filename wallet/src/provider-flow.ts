@@ -1,0 +1,176 @@
+import type { App } from "./app.js";
+import { now } from "./app.js";
+import { obtainCredential } from "./credits.js";
+import { DEFAULT_ANONYMITY_SET, firstUseDelayMs } from "./first-use.js";
+import { getGrant } from "./grant.js";
+import { renderTokens } from "./holdings.js";
+import { showHome } from "./home.js";
+import { gatewayFetch, IssueError, issueTokens } from "./issue.js";
+import { keyLogForProof, tokenThresholds } from "./keys.js";
+import { readGrant } from "./plan.js";
+import { prepare } from "./proof.js";
+import { answerError, cancelButton, showMessage } from "./request.js";
+import {
+  addTokens,
+  type FirstUse,
+  lastCheck,
+  putCredential,
+  putFirstUse,
+  recordCheck,
+  type StoredToken,
+} from "./store.js";
+import { actions, button, el, heading, para, setStatus, show } from "./ui.js";
+
+/*
+ * The provider flow: the person picks a provider, checks their age in its window (grant.ts), and the grant is
+ * spent at the gateway for a credential and a first batch. Every way it can end is told here in words: the
+ * providers are offered again after a refusal or a closed window; a check below the age asked ends the request
+ * ("not proven" for the site) in one place, `underAge`.
+ */
+
+interface ProviderEntry {
+  id: string;
+  name: string;
+  verifyUrl: string;
+}
+
+/** The providers the gateway lists, to pick one; `help` says why the person is here, `notice` what just failed. */
+export async function showProviders(app: App, help: string, notice?: string): Promise<void> {
+  const { S } = app;
+  const current = app.request;
+  let providers: ProviderEntry[] = [];
+  try {
+    const response = await gatewayFetch(`${app.config.gatewayUrl}/v1/providers`);
+    providers = ((await response.json()) as { providers: ProviderEntry[] }).providers;
+  } catch {
+    providers = [];
+  }
+  if (app.request !== current) return;
+  if (providers.length === 0) {
+    answerError(app, "NO_PROVIDER");
+    return showMessage(app, "no-provider", S.noProvider, "refusal");
+  }
+  const list = document.createElement("ul");
+  list.id = "wallet-provider-list";
+  list.append(
+    ...providers.map((p) => {
+      const li = document.createElement("li");
+      const b = button(
+        `wallet-provider-${p.id}`,
+        S.useProvider(p.name),
+        () => void useProvider(app, p.verifyUrl),
+      );
+      b.dataset.providerId = p.id;
+      li.append(b);
+      return li;
+    }),
+  );
+  show(
+    "providers",
+    ...(notice === undefined ? [] : [para(notice, "refusal")]),
+    heading(S.providersTitle),
+    para(help),
+    list,
+    actions(cancelButton(app)),
+  );
+}
+
+async function useProvider(app: App, verifyUrl: string): Promise<void> {
+  const { S } = app;
+  const providersAgain = (notice: string) =>
+    showProviders(app, app.request === undefined ? S.providersStandalone : S.providersHelp, notice);
+  setStatus(S.waitingProvider);
+  el("wallet-panel").dataset.view = "waiting-provider";
+  for (const b of el("wallet-panel").querySelectorAll<HTMLButtonElement>("[data-provider-id]"))
+    b.disabled = true;
+  let grant: string;
+  try {
+    grant = await getGrant(verifyUrl);
+  } catch (error) {
+    setStatus("");
+    const code = error instanceof IssueError ? error.code : "PROVIDER_ERROR";
+    if (code === "UNDER_AGE") return underAge(app, 0);
+    return providersAgain(
+      code === "PROVIDER_CLOSED"
+        ? S.providerClosed
+        : code === "POPUP_BLOCKED"
+          ? S.popupBlocked
+          : S.issuanceRefused(code),
+    );
+  }
+  setStatus(S.issuing);
+  let received: number;
+  try {
+    received = await issue(app, grant);
+  } catch (error) {
+    setStatus("");
+    const code = error instanceof IssueError ? error.code : "ISSUANCE_FAILED";
+    // the grant attests less than any threshold the gateway issues
+    if (code === "UNDER_AGE") return underAge(app, readGrant(grant)?.ageOver ?? 0);
+    return providersAgain(S.issuanceRefused(code));
+  }
+  setStatus(S.issued(received));
+  await renderTokens(app);
+  if (app.request === undefined) {
+    setStatus("");
+    return showHome(app, S.readyNow(received));
+  }
+  const check = await lastCheck();
+  if (check !== undefined && check.ageOver < app.request.minAge) return underAge(app, check.ageOver);
+  await prepare(app);
+}
+
+/**
+ * The check says younger than asked (or younger than any age the gateway issues for): remember it, so the person is
+ * not sent to a provider at every attempt; the site is answered "not proven", and the person told why.
+ */
+async function underAge(app: App, ageOver: number): Promise<void> {
+  const { S } = app;
+  await recordCheck({ ageOver, at: now() });
+  await renderTokens(app);
+  const lowest = await lowestAge(app);
+  if (app.request === undefined) return showHome(app, S.underAgeNow(ageOver, lowest, lowest));
+  answerError(app, "UNDER_AGE");
+  return showMessage(app, "under-age", S.underAgeNow(ageOver, app.request.minAge, lowest), "refusal");
+}
+
+/** The lowest age the gateway issues tokens for (undefined when its key log cannot be read). */
+export async function lowestAge(app: App): Promise<number | undefined> {
+  try {
+    const ages = [...tokenThresholds(await keyLogForProof(app.config, now()), now())];
+    return ages.length === 0 ? undefined : Math.min(...ages);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Spend a grant: a credential and a first batch (a gateway without credit keys: a plain batch), the age check
+ * recorded, and the first-use wait drawn. The number of tokens received.
+ */
+async function issue(app: App, grant: string): Promise<number> {
+  const { config } = app;
+  const claims = readGrant(grant);
+  const obtained = await obtainCredential(config, grant, now());
+  let tokens: StoredToken[];
+  let rate: number | undefined;
+  if (obtained === undefined) {
+    tokens = await issueTokens(config, grant, now());
+  } else {
+    tokens = obtained.tokens;
+    rate = obtained.issuancesPerHour;
+    await putCredential(obtained.credential);
+  }
+  await addTokens(tokens);
+  if (claims !== undefined) await recordCheck({ ageOver: claims.ageOver, at: now() });
+  const k = config.firstUseAnonymitySet ?? DEFAULT_ANONYMITY_SET;
+  const waitMs = firstUseDelayMs(rate, k);
+  const firstUse: FirstUse = {
+    until: Date.now() + waitMs,
+    waitMs,
+    k,
+    ...(rate === undefined ? {} : { rate }),
+  };
+  await putFirstUse(firstUse);
+  return tokens.length;
+}

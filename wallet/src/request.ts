@@ -1,0 +1,92 @@
+import type { TokenRequestMessage, WalletErrorCode } from "@blindgate/sdk/browser";
+import type { App } from "./app.js";
+import { showHome } from "./home.js";
+import { postToOpener } from "./opener.js";
+import { actions, button, el, para, show } from "./ui.js";
+
+/*
+ * The request state machine. A site page's request is shown, then answered exactly once — a token (proof.ts) or an
+ * error — and from then on the page's actions are for the person only (`answered`). A newer request (the person
+ * clicked again, on this site or after navigating) replaces the one shown, which is answered CANCELLED first.
+ */
+
+export interface PendingRequest {
+  origin: string;
+  minAge: number;
+  nonce: string;
+  /** The site asked not to wait after a fresh grant (prove's skipFirstUseDelay). */
+  noDelay: boolean;
+  /** The threshold that answers the request exactly (set once the key log is read). */
+  wanted?: number;
+  /** The site has its answer (token, or error); later actions of this page are for the person only. */
+  answered: boolean;
+}
+
+/** Take a site's request; the new request when it is one to work on, undefined for a repeat of the one shown. */
+export function beginRequest(
+  app: App,
+  origin: string,
+  asked: TokenRequestMessage,
+): PendingRequest | undefined {
+  const { nonce } = asked;
+  const ack = () => postToOpener({ type: "blindgate:request-received", nonce }, origin);
+  if (app.request?.nonce === nonce) {
+    ack(); // the same request, sent again ("ready" after the first send)
+    return undefined;
+  }
+  if (app.request !== undefined && !app.request.answered) answerError(app, "CANCELLED");
+  const request: PendingRequest = {
+    origin,
+    minAge: asked.minAge,
+    nonce,
+    noDelay: asked.noDelay === true,
+    answered: false,
+  };
+  app.request = request;
+  ack();
+  const text = el("wallet-request-text");
+  const who = document.createElement("span");
+  who.className = "origin";
+  who.textContent = origin;
+  text.replaceChildren(who, document.createTextNode(app.S.asks(asked.minAge)));
+  el("wallet-request").hidden = false;
+  text.hidden = false;
+  text.focus(); // not the confirm button: a key press meant for the site must not send anything
+  return request;
+}
+
+/** Whether `request` is still the one on screen and still waits for its answer. */
+export function isOpen(app: App, request: PendingRequest): boolean {
+  return app.request === request && !request.answered;
+}
+
+/** Answer the request on screen without a token (once). */
+export function answerError(app: App, code: WalletErrorCode): void {
+  const request = app.request;
+  if (request === undefined || request.answered) return;
+  request.answered = true;
+  postToOpener({ type: "blindgate:error", nonce: request.nonce, code }, request.origin);
+}
+
+/** The way out of a step: Cancel (the site is told) while a request is shown, Back on the wallet's own page. */
+export function cancelButton(app: App): HTMLButtonElement {
+  if (app.request === undefined) return button("wallet-cancel", app.S.back, () => showHome(app), true);
+  return button(
+    "wallet-cancel",
+    app.S.cancel,
+    () => {
+      answerError(app, "CANCELLED");
+      window.close();
+    },
+    true,
+  );
+}
+
+export function closeButton(app: App): HTMLButtonElement {
+  return button("wallet-close", app.S.close, () => window.close(), true);
+}
+
+/** A step where only the person can act now (the site has its answer): words, and a way out. */
+export function showMessage(app: App, view: string, text: string, className = "notice"): void {
+  show(view, para(text, className), actions(closeButton(app)));
+}
