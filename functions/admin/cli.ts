@@ -12,6 +12,8 @@ import { resolveSettings } from "./settings.js";
  */
 
 async function main(argv: string[]): Promise<number> {
+  // The AWS SDK's notice about Node 20 is for Lambda operators (Lambda runs Node 22), not for each admin command.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const { positionals, values } = parseCommandLine(argv);
   if (values.help === true || positionals.length === 0) {
     console.log(USAGE);
@@ -22,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
     outputsFile: values.outputs,
     stack: values.stack,
   });
+  // Which gateway a command changes, on stderr so --json output stays one document; `where` says it itself.
+  if (positionals[0] !== "where") console.error(`gateway: ${settings.source}`);
   if (process.env.AWS_REGION === undefined && settings.region !== undefined) {
     process.env.AWS_REGION = settings.region;
   }

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import * as z from "zod/mini";
@@ -8,18 +8,58 @@ import { configToEnv, type GatewayConfig } from "../config.js";
  * The local gateway's state file: what `npm start` tells `npm run admin` so the CLI finds the gateway by itself.
  * It holds the functions' environment (DynamoDB endpoint, table names, issuer name and URL, key windows) and the
  * path of the local master-key file — a path, never a key: nothing in it is secret. Written with mode 0600 next to
- * the master key (~/.config/blindgate/local-state.json, or $XDG_CONFIG_HOME/blindgate/), removed when the gateway
- * stops; the pid tells a CLI whether the gateway that wrote it still runs.
+ * the master key, one file per port (~/.config/blindgate/local-state-<port>.json, or under $XDG_CONFIG_HOME),
+ * removed when the gateway stops; the pid tells a CLI whether the gateway that wrote it still runs.
  */
 
-/** Where the state file lives (BLINDGATE_LOCAL_STATE overrides). */
-export function localStateFile(env: Record<string, string | undefined> = process.env): string {
+/** The port `npm start` takes when BLINDGATE_PORT is not set. */
+export const DEFAULT_LOCAL_PORT = 8787;
+
+/** The folder of the state files (and of the local master key): $XDG_CONFIG_HOME/blindgate or ~/.config/blindgate. */
+export function localStateDir(env: Record<string, string | undefined> = process.env): string {
+  return join(env.XDG_CONFIG_HOME ?? join(homedir(), ".config"), "blindgate");
+}
+
+const STATE_NAME = /^local-state-(\d{1,5})\.json$/;
+
+/**
+ * Where the state file of the gateway on `port` lives: one file per port, so two `npm start`s on one machine
+ * (BLINDGATE_PORT apart) never overwrite each other's and the CLI can tell them apart. BLINDGATE_LOCAL_STATE names
+ * the file outright.
+ */
+export function localStateFile(
+  env: Record<string, string | undefined> = process.env,
+  port: number = Number(env.BLINDGATE_PORT ?? DEFAULT_LOCAL_PORT),
+): string {
   if (env.BLINDGATE_LOCAL_STATE !== undefined && env.BLINDGATE_LOCAL_STATE !== "") {
     return env.BLINDGATE_LOCAL_STATE;
   }
-  const base = env.XDG_CONFIG_HOME ?? join(homedir(), ".config");
-  return join(base, "blindgate", "local-state.json");
+  return join(localStateDir(env), `local-state-${port}.json`);
 }
+
+/** A state file found in {@link localStateDir}, with whether its gateway still runs. */
+export interface FoundLocalState {
+  readonly file: string;
+  readonly state: LocalState;
+  readonly running: boolean;
+}
+
+/** Every readable per-port state file in {@link localStateDir}, lowest port first. */
+export async function findLocalStates(
+  env: Record<string, string | undefined> = process.env,
+): Promise<FoundLocalState[]> {
+  const dir = localStateDir(env);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const found: FoundLocalState[] = [];
+  for (const name of names.filter((n) => STATE_NAME.test(n)).sort(byPort)) {
+    const file = join(dir, name);
+    const state = await readLocalState(file).catch(() => undefined);
+    if (state !== undefined) found.push({ file, state, running: isRunning(state.pid) });
+  }
+  return found;
+}
+
+const byPort = (a: string, b: string) => Number(STATE_NAME.exec(a)?.[1]) - Number(STATE_NAME.exec(b)?.[1]);
 
 const stateSchema = z.strictObject({
   version: z.literal(1),

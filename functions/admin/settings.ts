@@ -2,7 +2,15 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { TABLE_IDS, TABLES } from "../stores/schema.js";
-import { isRunning, localStateFile, readLocalState } from "./local-state.js";
+import {
+  type FoundLocalState,
+  findLocalStates,
+  isRunning,
+  type LocalState,
+  localStateDir,
+  localStateFile,
+  readLocalState,
+} from "./local-state.js";
 import { AdminError } from "./operations.js";
 
 /*
@@ -11,7 +19,9 @@ import { AdminError } from "./operations.js";
  *   1. the environment, when it names any table (BLINDGATE_TABLE_*): the functions' own variables;
  *   2. a deployed stack's outputs, from the JSON file `cdk deploy --outputs-file <file>` writes (--outputs <file>,
  *      BLINDGATE_CDK_OUTPUTS, or ./cdk-outputs.json): its AdminEnv output is the functions' environment;
- *   3. the state file of a local gateway `npm start` runs (functions/admin/local-state.ts).
+ *   3. the state file of a local gateway `npm start` runs (functions/admin/local-state.ts): the one named by
+ *      BLINDGATE_LOCAL_STATE or BLINDGATE_PORT, else the only one running; with several running it names them all
+ *      and how to pick one rather than guess (an admin command changes the gateway it talks to).
  *
  * Why an outputs file and not CloudFormation DescribeStacks: it needs no new dependency (no AWS SDK client beside
  * the DynamoDB and KMS ones, no lock-file change), works where the operator deployed from, and is the same data
@@ -79,29 +89,13 @@ export async function resolveSettings(options: {
       options.stack ?? env.BLINDGATE_STACK,
     );
   }
-  if (settings === undefined) {
-    const file = localStateFile(env);
-    const state = await readLocalState(file).catch((error: unknown) => {
-      throw new AdminError((error as Error).message);
-    });
-    if (state !== undefined) {
-      if (!isRunning(state.pid)) {
-        throw new AdminError(
-          `the local gateway that wrote ${file} (pid ${state.pid}) is not running: start it with \`npm start\``,
-        );
-      }
-      settings = {
-        env: { ...state.env, ...fromEnv },
-        source: `local gateway (npm start, pid ${state.pid}, state file ${file})`,
-        gatewayUrl: state.gatewayUrl,
-      };
-    }
-  }
+  if (settings === undefined) settings = await fromLocalState(env, fromEnv);
   const found = settings ?? { env: fromEnv, source: "environment", gatewayUrl: undefined };
   const missing = missingSettings(found.env);
   if (missing.length > 0) {
     throw new AdminError(
-      `no gateway to administer: missing ${missing.join(", ")} (from ${found.source}); ${HOW}`,
+      `no gateway to administer: missing ${missing.join(", ")} (from ${found.source}); ${HOW} (a running ` +
+        `\`npm start\` is found through its state file in ${localStateDir(env)}/, or the file BLINDGATE_LOCAL_STATE names)`,
     );
   }
   return found;
@@ -133,4 +127,58 @@ async function fromOutputs(file: string, stack: string | undefined): Promise<Adm
   // The DynamoDB and KMS clients need a region: the one in the KMS key's ARN.
   const region = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(parsed.BLINDGATE_KMS_KEY_ID ?? "")?.[1];
   return { env: parsed, source: `stack ${name} (outputs file ${file})`, gatewayUrl: out.ApiUrl, region };
+}
+
+const portOf = (state: LocalState) => new URL(state.gatewayUrl).port || "80";
+
+/** The settings of a running `npm start`, or undefined when there is none to find. */
+async function fromLocalState(
+  env: Record<string, string | undefined>,
+  fromEnv: Record<string, string>,
+): Promise<AdminSettings | undefined> {
+  const settingsOf = (found: FoundLocalState, others: readonly FoundLocalState[]): AdminSettings => {
+    const pick =
+      others.length === 0
+        ? "another one: BLINDGATE_PORT=<its port> or BLINDGATE_LOCAL_STATE=<its state file>"
+        : `others running: ${others.map((o) => `BLINDGATE_PORT=${portOf(o.state)}`).join(", ")}`;
+    return {
+      env: { ...found.state.env, ...fromEnv },
+      source: `local gateway ${found.state.gatewayUrl} (npm start, pid ${found.state.pid}, state file ${found.file}; ${pick})`,
+      gatewayUrl: found.state.gatewayUrl,
+    };
+  };
+  const named = (env.BLINDGATE_LOCAL_STATE ?? "") !== "" || (env.BLINDGATE_PORT ?? "") !== "";
+  if (named) {
+    const file = localStateFile(env);
+    const state = await readLocalState(file).catch((error: unknown) => {
+      throw new AdminError((error as Error).message);
+    });
+    if (state === undefined) return undefined;
+    if (!isRunning(state.pid)) {
+      throw new AdminError(
+        `the local gateway that wrote ${file} (pid ${state.pid}) is not running: start it with \`npm start\``,
+      );
+    }
+    return settingsOf({ file, state, running: true }, []);
+  }
+  const all = await findLocalStates(env);
+  const running = all.filter((f) => f.running);
+  if (running.length > 1) {
+    throw new AdminError(
+      `${running.length} local gateways are running: ${running
+        .map((f) => `${f.state.gatewayUrl} (BLINDGATE_PORT=${portOf(f.state)})`)
+        .join(
+          ", ",
+        )}; pick one: BLINDGATE_PORT=<port> npm run admin -- ... (or BLINDGATE_LOCAL_STATE=<state file>)`,
+    );
+  }
+  const only = running[0];
+  if (only !== undefined) return settingsOf(only, []);
+  const stopped = all[0];
+  if (stopped !== undefined) {
+    throw new AdminError(
+      `the local gateway that wrote ${stopped.file} (pid ${stopped.state.pid}) is not running: start it with \`npm start\``,
+    );
+  }
+  return undefined;
 }

@@ -1,11 +1,22 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, readFile, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { exportGrantJwks, generateGrantKey } from "@blindgate/sdk/provider";
 import { startDemoProvider } from "../../demo/provider/server.js";
 import { startDemoSite } from "../../demo/site/server.js";
+import { PortInUse } from "../../dev/lambda-http.js";
 import { startEuAvProvider } from "../../providers/eu-av/local.js";
 import { splitPemBundle } from "../../providers/eu-av/trust.js";
-import { removeLocalState, writeLocalState } from "../admin/local-state.js";
+import {
+  DEFAULT_LOCAL_PORT,
+  isRunning,
+  localStateFile,
+  readLocalState,
+  removeLocalState,
+  writeLocalState,
+} from "../admin/local-state.js";
 import { defaultDataKeyFile, startLocalGateway } from "./gateway.js";
+import { siteSnippet } from "./site-snippet.js";
 
 /*
  * `npm start`: the gateway with its wallet, a demo provider and a demo site, with no AWS account.
@@ -21,6 +32,9 @@ import { defaultDataKeyFile, startLocalGateway } from "./gateway.js";
  * Storage is dynalite in memory (every start is a fresh world: new keys, new demo credentials); the key vault's
  * master key lives outside the repository (~/.config/blindgate/data-key, or BLINDGATE_DATA_KEY_FILE).
  * Ports: BLINDGATE_PORT (gateway, default 8787), the demo provider on the next port, the demo site on the one after.
+ * Each start keeps its own state file (one per port, or BLINDGATE_LOCAL_STATE) for `npm run admin`, and writes the
+ * demo site's API key once, to a file only its owner can read: the key never goes to the terminal, whose
+ * scrollback, recordings and CI logs outlive the demo.
  */
 
 // Quiet by default: the gateway's JSON log and EMF metric lines are for CloudWatch; `npm start -- --verbose` shows
@@ -29,36 +43,65 @@ const verbose = process.argv.includes("--verbose") || process.env.BLINDGATE_VERB
 if (!verbose) process.env.BLINDGATE_QUIET = "1";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const basePort = Number(process.env.BLINDGATE_PORT ?? 8787);
-if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65_533) {
-  console.error("BLINDGATE_PORT must be a port number");
+const basePort = Number(process.env.BLINDGATE_PORT ?? DEFAULT_LOCAL_PORT);
+if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65_532) {
+  console.error(
+    "BLINDGATE_PORT must be a port number (1 to 65532: the demo provider and site take the next two)",
+  );
   process.exit(2);
+}
+const stateFile = localStateFile(process.env, basePort);
+const earlier = await readLocalState(stateFile).catch(() => undefined);
+if (earlier !== undefined && earlier.pid !== process.pid && isRunning(earlier.pid)) {
+  console.error(
+    `npm start: ${stateFile} belongs to the gateway still running at ${earlier.gatewayUrl} (pid ${earlier.pid}).\n` +
+      "Give this one its own: BLINDGATE_LOCAL_STATE=<another file> (or unset it: each port gets its own file).",
+  );
+  process.exit(1);
+}
+// A port in use is the likeliest first-run failure (8787 is also wrangler's default): name the setting that moves
+// it instead of a stack trace.
+async function bound<T>(starting: Promise<T>): Promise<T> {
+  try {
+    return await starting;
+  } catch (error) {
+    if (!(error instanceof PortInUse)) throw error;
+    console.error(
+      `npm start: ${error.message} (another npm start? \`wrangler dev\` uses 8787 too).\n` +
+        `Pick free ports with BLINDGATE_PORT: the gateway takes it, the demo provider and the demo site the next two${
+          process.env.BLINDGATE_EU_AV_IACAS === undefined ? "" : ", the EU AV provider the third"
+        }, e.g.\n  BLINDGATE_PORT=${basePort < 60_000 ? basePort + 1000 : 9787} npm start`,
+    );
+    process.exit(1);
+  }
 }
 
 /** The gateway as servers on this machine reach it; its host is the issuer name. */
 const gatewayLocalUrl = `http://127.0.0.1:${basePort}`;
 const issuerName = new URL(gatewayLocalUrl).host;
 
-const gateway = await startLocalGateway({
-  port: basePort,
-  publicHost: "gateway.localhost",
-  issuerName,
-  dataKeyFile: process.env.BLINDGATE_DATA_KEY_FILE ?? defaultDataKeyFile(),
-});
+const gateway = await bound(
+  startLocalGateway({
+    port: basePort,
+    publicHost: "gateway.localhost",
+    issuerName,
+    dataKeyFile: process.env.BLINDGATE_DATA_KEY_FILE ?? defaultDataKeyFile(),
+  }),
+);
 if (gateway.localUrl !== gatewayLocalUrl) throw new Error(`gateway listens on ${gateway.localUrl}`);
-// `npm run admin` finds this gateway by the state file (endpoint, tables, issuer; no secret), removed on stop.
-const stateFile = await writeLocalState({ config: gateway.config, gatewayUrl: gateway.localUrl });
 const walletOrigin = new URL(gateway.walletUrl).origin;
 
 const grantKey = await generateGrantKey({ kid: "demo-1" });
-const provider = await startDemoProvider({
-  port: basePort + 1,
-  publicHost: "provider.localhost",
-  providerId: "demo-provider",
-  issuerName: gateway.issuerName,
-  walletOrigins: [walletOrigin],
-  grantKey,
-});
+const provider = await bound(
+  startDemoProvider({
+    port: basePort + 1,
+    publicHost: "provider.localhost",
+    providerId: "demo-provider",
+    issuerName: gateway.issuerName,
+    walletOrigins: [walletOrigin],
+    grantKey,
+  }),
+);
 await gateway.addProvider({
   id: "demo-provider",
   name: "Demo provider (stand-in age check)",
@@ -73,13 +116,15 @@ const euAvIacas = process.env.BLINDGATE_EU_AV_IACAS;
 const euAv =
   euAvIacas === undefined
     ? undefined
-    : await startEuAvProvider({
-        port: basePort + 3,
-        host: "eu-av.localhost",
-        gatewayIssuer: gateway.issuerName,
-        walletOrigin,
-        trustedIacas: splitPemBundle(await readFile(euAvIacas, "utf8")),
-      });
+    : await bound(
+        startEuAvProvider({
+          port: basePort + 3,
+          host: "eu-av.localhost",
+          gatewayIssuer: gateway.issuerName,
+          walletOrigin,
+          trustedIacas: splitPemBundle(await readFile(euAvIacas, "utf8")),
+        }),
+      );
 if (euAv !== undefined) {
   await gateway.addProvider({
     id: euAv.providerId,
@@ -91,14 +136,21 @@ if (euAv !== undefined) {
   });
 }
 const { site, apiKey } = await gateway.addSite("Demo site");
-const demoSite = await startDemoSite({
-  port: basePort + 2,
-  publicHost: "site.localhost",
-  gatewayUrl: gateway.localUrl,
-  siteKey: apiKey,
-  issuerName: gateway.issuerName,
-  walletUrl: gateway.walletUrl,
-});
+const siteKeyFile = process.env.BLINDGATE_SITE_KEY_FILE ?? join(dirname(stateFile), `site-key-${basePort}`);
+await writeSecretFile(siteKeyFile, `${apiKey}\n`);
+const demoSite = await bound(
+  startDemoSite({
+    port: basePort + 2,
+    publicHost: "site.localhost",
+    gatewayUrl: gateway.localUrl,
+    siteKey: apiKey,
+    issuerName: gateway.issuerName,
+    walletUrl: gateway.walletUrl,
+  }),
+);
+
+// `npm run admin` finds this gateway by the state file (endpoint, tables, issuer; no secret), removed on stop.
+await writeLocalState({ config: gateway.config, gatewayUrl: gateway.localUrl, file: stateFile });
 
 console.log(`
 blindgate is running (local mode: dynalite in memory, the same handlers as on Lambda)
@@ -115,15 +167,21 @@ Each party has its own host name, so no cookie of one reaches another.
 For your own site's server on this machine (docs/site-guide.md):
   gateway URL  ${gateway.localUrl}
   issuer name  ${gateway.issuerName}   (the host of that URL: the SDK's default)
-  site API key ${apiKey}   (demo site ${site.id}; shown once)
+  site API key in ${siteKeyFile}   (demo site ${site.id}; readable by you only, gone on stop)
   wallet URL   ${gateway.walletUrl}   (for prove() and <age-gate> in your pages)
 
-  createAgeGate({ issuers: { url: "${gateway.localUrl}", siteKey: process.env.BLINDGATE_SITE_KEY },
-    minAge: 18, session: { secret: process.env.AGE_SESSION_SECRET, secure: false } })
+${siteSnippet(gateway.localUrl, siteKeyFile)}
 
 Open ${demoSite.url} in a browser. Ctrl-C stops everything.${verbose ? "" : "\n(Log and metric lines are off: npm start -- --verbose shows them.)"}
 `);
-console.log(`Admin: npm run admin -- where   (finds this gateway through ${stateFile})\n`);
+// The exact command that finds this gateway: its state file is named by the variable that chose it.
+const adminEnv =
+  (process.env.BLINDGATE_LOCAL_STATE ?? "") !== ""
+    ? `BLINDGATE_LOCAL_STATE=${stateFile} `
+    : basePort !== DEFAULT_LOCAL_PORT
+      ? `BLINDGATE_PORT=${basePort} `
+      : "";
+console.log(`Admin: ${adminEnv}npm run admin -- where   (finds this gateway through ${stateFile})\n`);
 
 let stopping = false;
 async function stop() {
@@ -133,8 +191,27 @@ async function stop() {
   await provider.close();
   await euAv?.close();
   await removeLocalState(stateFile);
+  await rm(siteKeyFile, { force: true });
   await gateway.close();
   process.exit(0);
 }
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
+
+/**
+ * Write a secret to a new file only its owner can read: a file (or a symlink someone planted) already at that path
+ * is removed first and the new one is created exclusively, never followed.
+ */
+async function writeSecretFile(file: string, text: string): Promise<void> {
+  await rm(file, { force: true });
+  const handle = await open(
+    file,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
+}

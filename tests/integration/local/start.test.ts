@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,8 +90,18 @@ describe("npm start", () => {
     expect(out).toContain(`provider   http://provider.localhost:${base + 1}`);
     expect(out).toContain(`gateway URL  ${gatewayLocal}`);
     expect(out).toContain(`issuer name  127.0.0.1:${base}`);
-    const apiKey = /site API key (bgs_[A-Za-z0-9_-]{20,})/.exec(out)?.[1];
+    // the site API key: once, in a file only its owner reads, never on the terminal
+    const keyFile = /site API key in (\S+)/.exec(out)?.[1] ?? "";
+    expect(keyFile).toBe(join(dir, `site-key-${base}`));
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    const apiKey = /^bgs_[A-Za-z0-9_-]{20,}$/.exec((await readFile(keyFile, "utf8")).trim())?.[0];
     expect(apiKey).toBeDefined();
+    expect(out).not.toContain(apiKey);
+    // the printed server code names that file and compiles as it is (tests/unit/docs/snippets.test.ts)
+    expect(out).toContain(`BLINDGATE_SITE_KEY="$(cat ${keyFile})"`);
+    expect(out).toContain(
+      `Admin: BLINDGATE_LOCAL_STATE=${join(dir, "local-state.json")} npm run admin -- where`,
+    );
 
     // the servers, from this machine
     const directory = await fetch(`${gatewayLocal}/.well-known/private-token-issuer-directory`);
@@ -225,5 +236,41 @@ describe("npm start", () => {
     const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
     proc.kill("SIGINT");
     expect(await exited).toBe(0);
+    await expect(stat(keyFile)).rejects.toThrow(/ENOENT/); // the key dies with the demo
+  });
+
+  it("says which setting to change when its port is taken, without a stack trace", async () => {
+    const base = await freeBase();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(base, "127.0.0.1", resolve));
+    try {
+      const busy = spawn(
+        process.execPath,
+        ["--import", "tsx", "--conditions=blindgate-source", "functions/local/start.ts"],
+        {
+          cwd: new URL("../../../", import.meta.url).pathname,
+          env: {
+            ...process.env,
+            BLINDGATE_PORT: String(base),
+            BLINDGATE_DATA_KEY_FILE: join(dir, "data-key"),
+            BLINDGATE_LOCAL_STATE: join(dir, "busy-state.json"),
+          },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let err = "";
+      busy.stderr.on("data", (c: Buffer) => {
+        err += c.toString();
+      });
+      const [code] = (await once(busy, "exit")) as [number | null];
+      expect(code).toBe(1);
+      expect(err).toContain(`npm start: port ${base} on 127.0.0.1 is already in use`);
+      expect(err).toContain(`BLINDGATE_PORT=${base + 1000} npm start`);
+      expect(err).not.toContain("EADDRINUSE");
+      expect(err).not.toMatch(/^\s+at /m);
+      await expect(stat(join(dir, "busy-state.json"))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   });
 });

@@ -114,9 +114,9 @@ describe("the state file of npm start", () => {
   const config = () => parseConfig(localEnv());
 
   it("is written 0600 with the functions' environment and no key material, and found by itself", async () => {
-    expect(localStateFile({ XDG_CONFIG_HOME: "/x" })).toBe("/x/blindgate/local-state.json");
+    expect(localStateFile({ XDG_CONFIG_HOME: "/x" })).toBe("/x/blindgate/local-state-8787.json");
     expect(localStateFile({ XDG_CONFIG_HOME: "/x", BLINDGATE_LOCAL_STATE: "/y.json" })).toBe("/y.json");
-    const own = join(dir, "blindgate", "local-state.json");
+    const own = join(dir, "blindgate", "local-state-8787.json");
     await writeLocalState({ config: config(), gatewayUrl: "http://127.0.0.1:8787", file: own });
     expect((await stat(own)).mode & 0o777).toBe(0o600);
     const state = await readLocalState(own);
@@ -126,6 +126,39 @@ describe("the state file of npm start", () => {
     expect(settings.source).toContain(`pid ${process.pid}`);
     expect(settings.gatewayUrl).toBe("http://127.0.0.1:8787");
     expect(parseConfig(settings.env).issuerName).toBe("127.0.0.1:8787");
+  });
+
+  it("is one file per port, so two npm starts keep their own, and the CLI says which it found and how to pick another", async () => {
+    expect(localStateFile({ XDG_CONFIG_HOME: "/x" }, 9700)).toBe("/x/blindgate/local-state-9700.json");
+    expect(localStateFile({ XDG_CONFIG_HOME: "/x", BLINDGATE_PORT: "9700" })).toBe(
+      "/x/blindgate/local-state-9700.json",
+    );
+    const env = { XDG_CONFIG_HOME: dir };
+    // two running gateways (this test's process and its parent stand for the two npm starts)
+    await writeLocalState({
+      config: config(),
+      gatewayUrl: "http://127.0.0.1:8787",
+      file: localStateFile(env, 8787),
+    });
+    const one = await resolveSettings({ env, cwd: dir });
+    expect(one.gatewayUrl).toBe("http://127.0.0.1:8787");
+    expect(one.source).toContain("local gateway http://127.0.0.1:8787");
+    expect(one.source).toContain("BLINDGATE_PORT=<its port>");
+    await writeLocalState({
+      config: parseConfig({ ...localEnv(), BLINDGATE_ISSUER_NAME: "127.0.0.1:9700" }),
+      gatewayUrl: "http://127.0.0.1:9700",
+      file: localStateFile(env, 9700),
+      pid: process.ppid,
+    });
+    expect((await readLocalState(localStateFile(env, 8787)))?.gatewayUrl).toBe("http://127.0.0.1:8787");
+    const both = await resolveSettings({ env, cwd: dir }).catch((e: unknown) => e);
+    expect(both).toBeInstanceOf(AdminError);
+    expect((both as AdminError).message).toContain(
+      "2 local gateways are running: http://127.0.0.1:8787 (BLINDGATE_PORT=8787), http://127.0.0.1:9700 (BLINDGATE_PORT=9700)",
+    );
+    const picked = await resolveSettings({ env: { ...env, BLINDGATE_PORT: "9700" }, cwd: dir });
+    expect(picked.gatewayUrl).toBe("http://127.0.0.1:9700");
+    expect(parseConfig(picked.env).issuerName).toBe("127.0.0.1:9700");
   });
 
   it("says the local gateway is not running when its process is gone", async () => {
