@@ -4,6 +4,7 @@ import {
   usableTokenKeys,
   type WwwAuthenticateEntry,
 } from "../protocol/index.js";
+import { type GateInterval, intervalText, within } from "./age-requirement.js";
 import { GateError } from "./errors.js";
 import type { IssuerState } from "./key-ring.js";
 
@@ -11,42 +12,59 @@ import type { IssuerState } from "./key-ring.js";
  * The 401 of an ungated request (RFC 9577 §2.1):
  *
  *   WWW-Authenticate: PrivateToken challenge="<cross-origin TokenChallenge for the issuer>",
- *                     token-key="<the threshold's current key>", max-age="<seconds>"
+ *                     token-key="<the interval's current key>", max-age="<seconds>"
  *
- * one challenge per trusted issuer that can answer. The key pins the threshold: for minAge N it is the issuer's
- * first usable key (RFC 9578 §4 order) whose "age-over" is the smallest threshold >= N that the issuer has. A
- * standard Privacy Pass client redeems a token of that key; blindgate's wallet reads the same header.
+ * one challenge per trusted issuer that can answer. The key pins the age interval, the way the wallet chooses:
+ * for a threshold N, the issuer's first usable key (RFC 9578 §4 order) of the smallest threshold >= N it has, never
+ * a band; for a band [a, b), the widest band key inside it (lowest start, then highest end), never a threshold.
+ * A standard Privacy Pass client redeems a token of that key; blindgate's wallet reads the same header.
  */
 
-/** The key a site asking for `minAge` pins for one directory, or undefined when the issuer has no such threshold. */
-export function pinnedKey(keys: readonly DirectoryTokenKey[], minAge: number, nowSeconds: number) {
-  const usable = usableTokenKeys({ issuerRequestUri: "/", tokenKeys: [...keys] }, { now: nowSeconds });
-  let threshold: number | undefined;
-  for (const k of usable) {
-    if (
-      k.ageOver !== undefined &&
-      k.ageOver >= minAge &&
-      (threshold === undefined || k.ageOver < threshold)
-    ) {
-      threshold = k.ageOver;
-    }
-  }
-  return threshold === undefined ? undefined : usable.find((k) => k.ageOver === threshold);
+/** The interval a directory key proves, or undefined for a key without "age-over" (not blindgate's). */
+export function keyInterval(key: DirectoryTokenKey): GateInterval | undefined {
+  if (key.ageOver === undefined) return undefined;
+  return { from: key.ageOver };
 }
 
 /**
- * The challenges for `minAge`, one per issuer that has a suitable key. Throws GateError("ERR_GATEWAY_UNAVAILABLE")
- * when no directory could be fetched, and GateError("ERR_NO_THRESHOLD") when none has a threshold >= minAge.
+ * The key a site asking for `asked` pins for one directory, or undefined when the issuer has no key inside it.
  *
  * @example
  * ```ts
- * const entries = await buildChallenges(issuers, 18, Date.now());
+ * const key = pinnedKey(directory.tokenKeys, { from: 13, below: 18 }, nowSeconds); // the widest 13–17 band key
+ * ```
+ */
+export function pinnedKey(keys: readonly DirectoryTokenKey[], asked: GateInterval, nowSeconds: number) {
+  const usable = usableTokenKeys({ issuerRequestUri: "/", tokenKeys: [...keys] }, { now: nowSeconds });
+  let best: { key: DirectoryTokenKey; interval: GateInterval } | undefined;
+  for (const key of usable) {
+    const interval = keyInterval(key);
+    if (interval === undefined || !within(asked, interval)) continue;
+    if (best === undefined || wider(interval, best.interval, asked)) best = { key, interval };
+  }
+  return best?.key;
+}
+
+/** Is `a` a better pin than `b` for `asked`: a lower threshold, or a wider band (earlier start, later end)? */
+function wider(a: GateInterval, b: GateInterval, asked: GateInterval): boolean {
+  if (asked.below === undefined) return a.from < b.from;
+  if (a.from !== b.from) return a.from < b.from;
+  return (a.below ?? 0) > (b.below ?? 0);
+}
+
+/**
+ * The challenges for `asked`, one per issuer that has a key inside it. Throws GateError("ERR_GATEWAY_UNAVAILABLE")
+ * when no directory could be fetched, and GateError("ERR_NO_THRESHOLD") when no issuer has a key inside it.
+ *
+ * @example
+ * ```ts
+ * const entries = await buildChallenges(issuers, { from: 18 }, Date.now());
  * headers.set("WWW-Authenticate", formatWwwAuthenticate(entries));
  * ```
  */
 export async function buildChallenges(
   issuers: readonly IssuerState[],
-  minAge: number,
+  asked: GateInterval,
   nowMs: number,
 ): Promise<WwwAuthenticateEntry[]> {
   const loads = await Promise.allSettled(issuers.map((i) => i.directory.get()));
@@ -58,7 +76,7 @@ export async function buildChallenges(
       continue;
     }
     const nowSeconds = Math.floor(nowMs / 1000);
-    const key = pinnedKey(result.value.directory.tokenKeys, minAge, nowSeconds);
+    const key = pinnedKey(result.value.directory.tokenKeys, asked, nowSeconds);
     if (key === undefined) continue;
     let maxAge = Math.max(0, Math.floor((result.value.expiresAtMs - nowMs) / 1000));
     if (key.notAfter !== undefined) maxAge = Math.min(maxAge, Math.max(0, key.notAfter - nowSeconds));
@@ -74,5 +92,6 @@ export async function buildChallenges(
       cause: failure,
     });
   }
-  throw new GateError("ERR_NO_THRESHOLD", `challenge: no trusted issuer has a key for age ${minAge} or more`);
+  const what = asked.below === undefined ? `age ${asked.from} or more` : `ages ${intervalText(asked)}`;
+  throw new GateError("ERR_NO_THRESHOLD", `challenge: no trusted issuer has a key for ${what}`);
 }

@@ -15,6 +15,7 @@ export type GateErrorCode =
   | "ERR_KEY_NOT_ANNOUNCED" // the issuer's key log does not announce the token's key, or its chain is broken
   | "ERR_KEY_SET" // the issuer's key log announces more than two live keys per threshold, or too short key epochs
   | "ERR_THRESHOLD_TOO_LOW" // the token's key proves a lower age than the gate asks
+  | "ERR_OUTSIDE_BAND" // a band gate (13 to 17): the token's key reaches above the band (a threshold, or a wider band)
   | "ERR_INVALID_TOKEN" // the signature or the challenge digest does not verify
   | "ERR_TOKEN_REJECTED" // the gateway refused the token (already spent, or unknown to it)
   | "ERR_AGE_REQUIRED" // no proof and no valid age session: the 401 challenge
@@ -34,6 +35,7 @@ export const GATE_ERROR_STATUS: Readonly<Record<GateErrorCode, number>> = {
   ERR_KEY_NOT_ANNOUNCED: 403,
   ERR_KEY_SET: 403,
   ERR_THRESHOLD_TOO_LOW: 403,
+  ERR_OUTSIDE_BAND: 403,
   ERR_INVALID_TOKEN: 403,
   ERR_TOKEN_REJECTED: 403,
   ERR_AGE_REQUIRED: 401,

@@ -35,6 +35,8 @@ export const CHECK_PATH = GATEWAY_PATHS.check;
 /** What the gateway confirmed about a spent token. */
 export interface CheckResult {
   ageOver: number;
+  /** Band tokens only: the upper end (exclusive) of the interval the token proves. */
+  ageBelow?: number;
   issuer: string;
   keyExpiresAt: string;
 }
@@ -46,6 +48,8 @@ export interface CheckRequest {
   siteKey: string;
   token: Uint8Array;
   minAge: number;
+  /** For a band gate: the upper end (exclusive) the token's interval must stay below. */
+  ageBelow?: number;
   /** Encoded TokenChallenge, when the token answers another challenge than the issuer's cross-origin one. */
   challenge?: Uint8Array;
 }
@@ -77,7 +81,12 @@ export async function checkWithGateway(request: CheckRequest): Promise<CheckResu
   if (answer.ageOver < request.minAge) {
     throw new GateError("ERR_THRESHOLD_TOO_LOW", "check: the gateway reports a lower threshold than asked");
   }
-  return { ageOver: answer.ageOver, issuer: answer.issuer, keyExpiresAt: answer.keyExpiresAt };
+  const result: CheckResult = {
+    ageOver: answer.ageOver,
+    issuer: answer.issuer,
+    keyExpiresAt: answer.keyExpiresAt,
+  };
+  return result;
 }
 
 /** The gate's error for a failed check: the token's fault only when the contract says so, else fail closed. */

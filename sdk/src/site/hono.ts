@@ -8,11 +8,13 @@ import { type AgeGate, pathOf } from "./gate.js";
  * optional peer dependency.
  */
 
-/** What the middleware adds to Hono's context: `c.get("ageOver")`, the threshold met. */
+/** What the middleware adds to Hono's context: `c.get("ageOver")` and, behind a band gate, `c.get("ageBelow")`. */
 export interface AgeGateEnv {
   Variables: {
-    /** The threshold met (>= the gate's minAge). */
+    /** The lower age proved (>= the gate's minAge). */
     ageOver: number;
+    /** Band gates only: the person is younger than this (undefined behind a threshold gate). */
+    ageBelow: number | undefined;
   };
 }
 
@@ -41,6 +43,7 @@ export function honoAgeGate(gate: AgeGate): MiddlewareHandler<AgeGateEnv> {
     const result = await gate.check(request);
     if (!result.ok) return result.response;
     c.set("ageOver", result.ageOver);
+    c.set("ageBelow", result.ageBelow);
     await next();
     if (result.setCookie !== undefined) c.header("Set-Cookie", result.setCookie, { append: true });
     return undefined;

@@ -1,4 +1,5 @@
 export { defaultVerifierFactory } from "#default-verifier";
+export type { AgeRequirement, GateInterval } from "./age-requirement.js";
 export type { CachedDirectory, DirectoryCacheOptions } from "./directory-cache.js";
 export {
   cacheSeconds,
@@ -25,7 +26,12 @@ export {
 } from "./node-middleware.js";
 export type { AgeGateOptions, TrustedIssuer } from "./options.js";
 export { DEFAULT_PROOF_PATH, MAX_PROOF_BODY } from "./proof-request.js";
-export type { RefusalPageContext, RefusalPageLang, RefusalPageOptions } from "./refusal-page.js";
+export type {
+  RefusalPageContext,
+  RefusalPageLang,
+  RefusalPageOptions,
+  RefusalReason,
+} from "./refusal-page.js";
 export { pageLang, prefersHtml, refusalPageCsp, renderRefusalPage } from "./refusal-page.js";
 export type { SessionCodec, SessionOptions } from "./session.js";
 export {

@@ -61,7 +61,11 @@ export function toLambdaHandler<E extends LambdaHttpEvent, C>(
     if (event.rawPath === gate.proofPath) return toLambdaResult(await gate.handleProof(request));
     const result = await gate.check(request);
     if (!result.ok) return toLambdaResult(result.response);
-    const answer = await handler(event, context, { ageOver: result.ageOver });
+    const age: AgeContext =
+      result.ageBelow === undefined
+        ? { ageOver: result.ageOver }
+        : { ageOver: result.ageOver, ageBelow: result.ageBelow };
+    const answer = await handler(event, context, age);
     if (result.setCookie === undefined) return answer;
     return { ...answer, cookies: [...(answer.cookies ?? []), result.setCookie] };
   };

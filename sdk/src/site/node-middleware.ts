@@ -17,8 +17,10 @@ declare global {
   // Express's Request extends Express.Request: this adds the threshold the gate sets on a pass.
   namespace Express {
     interface Request {
-      /** Set by `toNodeMiddleware(gate)` on a request that passed the age gate: the threshold met. */
+      /** Set by `toNodeMiddleware(gate)` on a request that passed the age gate: the lower age proved. */
       ageOver?: number;
+      /** Set on a pass of a band gate: the person is younger than this. */
+      ageBelow?: number;
     }
   }
 }
@@ -32,8 +34,10 @@ export interface NodeRequestLike extends AsyncIterable<unknown> {
   originalUrl?: string | undefined;
   /** Set by an Express body parser that ran before the gate. */
   body?: unknown;
-  /** Set by the gate on a pass: the threshold met. */
+  /** Set by the gate on a pass: the lower age proved. */
   ageOver?: number;
+  /** Set by a band gate on a pass: the person is younger than this. */
+  ageBelow?: number;
 }
 
 /** The parts of node:http's ServerResponse (or Express's Response) the middleware writes. */
@@ -85,6 +89,7 @@ export function toNodeMiddleware(gate: AgeGate): NodeMiddleware {
         const result = await gate.check(request);
         if (result.ok) {
           req.ageOver = result.ageOver;
+          if (result.ageBelow !== undefined) req.ageBelow = result.ageBelow;
           if (result.setCookie !== undefined) appendSetCookie(res, result.setCookie);
         } else {
           answer = result.response;

@@ -1,6 +1,7 @@
 import { GatewayClient } from "../client/index.js";
 import type { TokenVerifierFactory } from "../protocol/index.js";
 import { DEFAULT_MIN_KEY_EPOCH_SECONDS, isServerName } from "../protocol/index.js";
+import { type GateInterval, requirementInterval } from "./age-requirement.js";
 import { DirectoryCache } from "./directory-cache.js";
 import { GateError } from "./errors.js";
 import type { IssuerState } from "./key-ring.js";
@@ -31,6 +32,12 @@ export interface AgeGateOptions {
   issuers: TrustedIssuer | readonly TrustedIssuer[];
   /** The age the gate asks for: 13, 15, 16, 18, 21 or any threshold your issuers publish (1..150). */
   minAge: number;
+  /**
+   * For a band: the age (exclusive) the person must be younger than, e.g. `minAge: 13, ageBelow: 18` for 13 to 17.
+   * Such a gate accepts only band tokens inside [minAge, ageBelow): it refuses every adult and every threshold
+   * token. Omit it for a threshold ("minAge or over").
+   */
+  ageBelow?: number;
   /** The age session cookie. */
   session: SessionOptions;
   /** Path of the proof endpoint the browser posts tokens to (default "/.well-known/blindgate/proof"). */
@@ -72,7 +79,8 @@ export interface AgeGateOptions {
 /** Options after checking, with defaults filled in. */
 export interface ResolvedOptions {
   issuers: IssuerState[];
-  minAge: number;
+  /** What the gate asks for: [minAge, ageBelow). */
+  interval: GateInterval;
   proofPath: string;
   fetch: typeof fetch;
   now: () => number;
@@ -94,10 +102,14 @@ const SITE_KEY = /^[\x21-\x7e]{1,512}$/;
  * ```
  */
 export function resolveOptions(options: AgeGateOptions): ResolvedOptions {
-  const { minAge } = options;
+  const { minAge, ageBelow } = options;
   if (!Number.isInteger(minAge) || minAge < 1 || minAge > 150) {
     throw new GateError("ERR_CONFIG", "minAge must be an integer in 1..150");
   }
+  if (ageBelow !== undefined && (!Number.isInteger(ageBelow) || ageBelow <= minAge || ageBelow > 150)) {
+    throw new GateError("ERR_CONFIG", "ageBelow must be an integer above minAge, at most 150");
+  }
+  const interval = requirementInterval({ from: minAge, below: ageBelow });
   const proofPath = options.proofPath ?? DEFAULT_PROOF_PATH;
   if (!/^\/[\x21-\x7e]*$/.test(proofPath) || proofPath.includes("?") || proofPath.includes("#")) {
     throw new GateError("ERR_CONFIG", "proofPath must be an absolute path");
@@ -148,7 +160,7 @@ export function resolveOptions(options: AgeGateOptions): ResolvedOptions {
   }
   return {
     issuers,
-    minAge,
+    interval,
     proofPath,
     fetch: fetchImpl,
     now,

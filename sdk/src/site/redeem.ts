@@ -9,6 +9,8 @@ import {
   toHex,
   VerificationError,
 } from "../protocol/index.js";
+import { type GateInterval, intervalText, within } from "./age-requirement.js";
+import { keyInterval } from "./challenge.js";
 import { GateError } from "./errors.js";
 import { checkWithGateway } from "./gateway-check.js";
 import type { KeyLogCheck } from "./key-log-check.js";
@@ -19,8 +21,8 @@ import type { LoggedKeys } from "./logged-keys.js";
  * Accepting a token, in order (cheapest refusals first, the network last):
  *   1. type 0x0002 and the right length; read token_key_id
  *   2. find the key among the trusted issuers' directories (one rate-limited refresh for an unknown id)
- *   3. the key proves a threshold >= minAge ("age-over"), and is not past its "not-after"; the issuer's key log
- *      announces it (key consistency, read once per key)
+ *   3. the key's age interval ("age-over", and "age-below" for a band) lies inside one the gate accepts, and the
+ *      key is not past its "not-after"; the issuer's key log announces it (key consistency, read once per key)
  *   4. the signature verifies against the key, for the issuer's cross-origin TokenChallenge
  *   5. the issuer's gateway marks the token spent (/v1/check): single use everywhere, fail closed
  *
@@ -30,10 +32,13 @@ import type { LoggedKeys } from "./logged-keys.js";
  * steps 3 and 4 against the logged key; no other gateway ever sees it. A key no log announces is UNKNOWN_KEY.
  */
 
-/** What the site learns from an accepted token: the issuer and the threshold met. Nothing else. */
+/** What the site learns from an accepted token: the issuer and the age interval proved. Nothing else. */
 export interface Redeemed {
-  ageOver: number;
+  /** The interval the token's key proves. */
+  interval: GateInterval;
   issuer: string;
+  /** When the token's key stops being accepted (milliseconds): a band's age session ends there at the latest. */
+  keyExpiresAtMs: number | undefined;
 }
 
 /** What {@link redeemToken} needs. */
@@ -42,7 +47,8 @@ export interface RedeemContext {
   keyLog: KeyLogCheck;
   /** Verifiers of keys known from key logs only (retired keys). */
   loggedKeys: LoggedKeys;
-  minAge: number;
+  /** The intervals a token may prove (the gate's own, or every gate's at the shared proof endpoint). */
+  accepts: readonly GateInterval[];
   nowMs: number;
 }
 
@@ -52,12 +58,12 @@ export interface RedeemContext {
  * @example
  * ```ts
  * const { ageOver } = await redeemToken(tokenBytes, {
- *   ring, keyLog, loggedKeys, minAge: 18, nowMs: Date.now(),
+ *   ring, keyLog, loggedKeys, accepts: [{ from: 18 }], nowMs: Date.now(),
  * });
  * ```
  */
 export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Promise<Redeemed> {
-  const { ring, minAge, nowMs } = context;
+  const { ring, nowMs } = context;
   // 1.
   let token: Token;
   try {
@@ -77,9 +83,8 @@ export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Pr
   }
   const { issuer, key, verifier } = found;
   // 3.
-  if (key.ageOver === undefined || key.ageOver < minAge) {
-    throw new GateError("ERR_THRESHOLD_TOO_LOW", `token: its key does not prove age ${minAge} or more`);
-  }
+  const interval = keyInterval(key);
+  const asked = fitting(interval, context.accepts);
   if (key.notAfter !== undefined && key.notAfter <= Math.floor(nowMs / 1000)) {
     throw new GateError("ERR_KEY_EXPIRED", "token: its key has expired");
   }
@@ -94,7 +99,7 @@ export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Pr
   if (siblings.length > MAX_LIVE_KEYS) {
     throw new GateError(
       "ERR_KEY_SET",
-      `issuer directory: ${siblings.length} keys for threshold ${key.ageOver}, more than ${MAX_LIVE_KEYS}`,
+      `issuer directory: ${siblings.length} keys for ages ${intervalText(asked.proved)}, more than ${MAX_LIVE_KEYS}`,
     );
   }
   // 3b. key consistency: the key is announced in the issuer's key log (read once per key)
@@ -102,8 +107,38 @@ export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Pr
   // 4.
   await verifyOffline(verifier, token, issuer.issuerName);
   // 5.
-  await checkWithGateway({ gateway: issuer.gateway, siteKey: issuer.siteKey, token: bytes, minAge });
-  return { ageOver: key.ageOver, issuer: issuer.issuerName };
+  await checkWithGateway({ gateway: issuer.gateway, siteKey: issuer.siteKey, token: bytes, ...asked.wire });
+  return {
+    interval: asked.proved,
+    issuer: issuer.issuerName,
+    keyExpiresAtMs: key.notAfter === undefined ? undefined : key.notAfter * 1000,
+  };
+}
+
+/**
+ * The accepted interval a key's interval fits in, with the check's wire fields for it. Throws GateError:
+ * THRESHOLD_TOO_LOW when the key starts below every accepted interval (or proves no age), OUTSIDE_BAND when it
+ * starts high enough for some but reaches above each of them (a threshold or an adult's key at a teen band).
+ */
+function fitting(
+  interval: GateInterval | undefined,
+  accepts: readonly GateInterval[],
+): { proved: GateInterval; wire: { minAge: number; ageBelow?: number } } {
+  const fit = interval === undefined ? undefined : accepts.find((a) => within(a, interval));
+  if (interval !== undefined && fit !== undefined) {
+    return {
+      proved: interval,
+      wire: fit.below === undefined ? { minAge: fit.from } : { minAge: fit.from, ageBelow: fit.below },
+    };
+  }
+  const asked = accepts.map(intervalText).join(", ");
+  if (interval !== undefined && accepts.some((a) => a.from <= interval.from)) {
+    throw new GateError(
+      "ERR_OUTSIDE_BAND",
+      `token: its key proves ${intervalText(interval)}, not inside ${asked}`,
+    );
+  }
+  throw new GateError("ERR_THRESHOLD_TOO_LOW", `token: its key does not prove ${asked}`);
 }
 
 /**
@@ -130,21 +165,11 @@ async function redeemUnlisted(
       continue;
     }
     if (entry === undefined || (entry.kind ?? "token") !== "token") continue;
-    if (entry.threshold < context.minAge) {
-      throw new GateError(
-        "ERR_THRESHOLD_TOO_LOW",
-        `token: its key does not prove age ${context.minAge} or more`,
-      );
-    }
+    const asked = fitting({ from: entry.threshold }, context.accepts);
     const verifier = await context.loggedKeys.verifier(entry);
     await verifyOffline(verifier, token, issuer.issuerName);
-    const result = await checkWithGateway({
-      gateway: issuer.gateway,
-      siteKey: issuer.siteKey,
-      token: bytes,
-      minAge: context.minAge,
-    });
-    return { ageOver: result.ageOver, issuer: issuer.issuerName };
+    await checkWithGateway({ gateway: issuer.gateway, siteKey: issuer.siteKey, token: bytes, ...asked.wire });
+    return { interval: asked.proved, issuer: issuer.issuerName, keyExpiresAtMs: entry.validUntil * 1000 };
   }
   // No log announces the key. When a log could not be read, say so rather than blame the token.
   throw failure ?? unknown;

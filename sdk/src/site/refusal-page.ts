@@ -29,9 +29,22 @@ export interface RefusalPageOptions {
   render?: (context: RefusalPageContext) => string;
 }
 
+/** Why the page is shown, in the person's terms. */
+export type RefusalReason =
+  /** No proof yet, or one that did not do: the page offers the button. */
+  | "proof-required"
+  /** A band section, and the person's own age session says they are past its upper end (an adult at a teen room). */
+  | "too-old"
+  /** The check is unavailable (5xx): no button. */
+  | "unavailable";
+
 /** What a refusal page shows. */
 export interface RefusalPageContext {
+  /** The lower age of the section. */
   minAge: number;
+  /** Band sections only: the age (exclusive) the person must be younger than. */
+  ageBelow?: number | undefined;
+  reason: RefusalReason;
   /** 401 (a proof is wanted) or 5xx (the check is unavailable: no button). */
   status: number;
   /** The refusal code (ERR_AGE_REQUIRED, ERR_TOKEN_REJECTED, ..., ERR_GATEWAY_UNAVAILABLE). */
@@ -48,8 +61,15 @@ const TEXT = {
   en: {
     title: (n: number) => `Age check: ${n} or over`,
     heading: (n: number) => `This page is for people aged ${n} or over`,
+    bandTitle: (a: number, b: number) => `Age check: ${a} to ${b}`,
+    bandHeading: (a: number, b: number) => `This section is only for people aged ${a} to ${b}`,
     explain:
       "Prove your age with your age wallet. This site learns only that you are old enough: not who you are, not your birth date.",
+    bandExplain:
+      "Prove your age with your age wallet. This site learns only that you are in this age range: not who you are, not your birth date.",
+    tooOld: (b: number) =>
+      `Your age proof says you are ${b} or over, so this section is closed to you. Nothing went wrong: it keeps adults out, to protect the younger people who meet here.`,
+    details: "Details",
     button: "Prove my age",
     working: "Waiting for your wallet…",
     unavailable: "The age check is unavailable right now. Please try again in a few minutes.",
@@ -59,8 +79,15 @@ const TEXT = {
   fr: {
     title: (n: number) => `Vérification d'âge : ${n} ans ou plus`,
     heading: (n: number) => `Cette page est réservée aux personnes de ${n} ans ou plus`,
+    bandTitle: (a: number, b: number) => `Vérification d'âge : ${a} à ${b} ans`,
+    bandHeading: (a: number, b: number) => `Cet espace est réservé aux personnes de ${a} à ${b} ans`,
     explain:
       "Prouvez votre âge avec votre portefeuille d'âge. Ce site apprend seulement que vous avez l'âge requis : ni qui vous êtes, ni votre date de naissance.",
+    bandExplain:
+      "Prouvez votre âge avec votre portefeuille d'âge. Ce site apprend seulement que votre âge est dans cette tranche : ni qui vous êtes, ni votre date de naissance.",
+    tooOld: (b: number) =>
+      `Votre preuve d'âge indique que vous avez ${b} ans ou plus : cet espace vous est donc fermé. Ce n'est pas une erreur : il tient les adultes à l'écart pour protéger les plus jeunes qui s'y retrouvent.`,
+    details: "Détails",
     button: "Prouver mon âge",
     working: "En attente de votre portefeuille…",
     unavailable: "La vérification d'âge est indisponible pour le moment. Réessayez dans quelques minutes.",
@@ -117,14 +144,18 @@ export function pageLang(acceptLanguage: string | null): RefusalPageLang {
  *
  * @example
  * ```ts
- * const html = renderRefusalPage({ minAge: 18, status: 401, code: "ERR_AGE_REQUIRED", lang: "en",
+ * const html = renderRefusalPage({ minAge: 18, reason: "proof-required", status: 401, code: "ERR_AGE_REQUIRED", lang: "en",
  *   proofPath: "/.well-known/blindgate/proof", walletUrl, browserModuleUrl: "/assets/blindgate-browser.js", nonce });
  * ```
  */
 export function renderRefusalPage(c: RefusalPageContext): string {
   const t = TEXT[c.lang];
-  const canProve = c.status < 500;
-  const config = { minAge: c.minAge, walletUrl: c.walletUrl, proofPath: c.proofPath, lang: c.lang };
+  const canProve = c.status < 500 && c.reason !== "too-old";
+  const band = c.ageBelow;
+  const title = band === undefined ? t.title(c.minAge) : t.bandTitle(c.minAge, band - 1);
+  const heading = band === undefined ? t.heading(c.minAge) : t.bandHeading(c.minAge, band - 1);
+  const ages = band === undefined ? { minAge: c.minAge } : { minAge: c.minAge, ageBelow: band };
+  const config = { ages, walletUrl: c.walletUrl, proofPath: c.proofPath, lang: c.lang };
   const script = `
 import { describeError, prove } from ${scriptString(c.browserModuleUrl)};
 const config = ${scriptString(config)};
@@ -135,7 +166,7 @@ button.addEventListener("click", async () => {
   button.disabled = true;
   status.textContent = ${scriptString(t.working)};
   try {
-    await prove({ minAge: config.minAge, walletUrl: config.walletUrl, proofPath: config.proofPath });
+    await prove({ ...config.ages, walletUrl: config.walletUrl, proofPath: config.proofPath });
     location.reload();
   } catch (error) {
     status.textContent = describeError(error, config.lang);
@@ -148,7 +179,7 @@ button.addEventListener("click", async () => {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${html(t.title(c.minAge))}</title>
+<title>${html(title)}</title>
 <style nonce="${c.nonce}">
 body { font: 16px/1.5 system-ui, sans-serif; margin: 0; display: grid; place-items: center; min-height: 100vh; background: #f6f7f9; color: #1d2433; }
 main { max-width: 32rem; padding: 2rem; background: #fff; border-radius: 12px; box-shadow: 0 1px 4px #0002; }
@@ -159,15 +190,17 @@ button:disabled { opacity: .6; cursor: wait; }
 </head>
 <body>
 <main>
-<h1>${html(t.heading(c.minAge))}</h1>
+<h1>${html(heading)}</h1>
 ${
   canProve
-    ? `<p>${html(t.explain)}</p>
+    ? `<p>${html(band === undefined ? t.explain : t.bandExplain)}</p>
 <button id="blindgate-prove" type="button" hidden>${html(t.button)}</button>
 <p id="blindgate-status" role="status"></p>
 <noscript><p>${html(t.noscript)}</p></noscript>
-<p class="code">${html(t.code)}: ${html(c.code)}</p>`
-    : `<p>${html(t.unavailable)}</p>`
+<details class="code"><summary>${html(t.details)}</summary>${html(t.code)}: ${html(c.code)}</details>`
+    : c.reason === "too-old" && band !== undefined
+      ? `<p>${html(t.tooOld(band))}</p>`
+      : `<p>${html(t.unavailable)}</p>`
 }
 </main>
 ${canProve ? `<script type="module" nonce="${c.nonce}">${script}\n</script>\n` : ""}</body>

@@ -1,11 +1,14 @@
 import { jwtVerify, SignJWT } from "jose";
+import type { GateInterval } from "./age-requirement.js";
 import { GateError } from "./errors.js";
 import type { GateLogger } from "./logger.js";
 
 /*
  * The age session: after a token is accepted, the site remembers "over N" for a short while in a cookie.
- * The cookie is an HS256 JWT whose payload is exactly { age_over, exp }: the threshold met and an expiry,
- * nothing that could identify the person, the token or the issuer. It is HttpOnly, Secure, SameSite=Lax and
+ * The cookie is an HS256 JWT whose payload is exactly { age_over, exp }, or { age_over, age_below, exp } for a band:
+ * the age interval proved and an expiry, nothing that could identify the person, the token or the issuer. A band's
+ * session ends no later than the key of the token that proved it, so no session proves a band after its holder
+ * has left it (band keys die before their holders' birthdays). It is HttpOnly, Secure, SameSite=Lax and
  * Path=/; with the default name the "__Host-" prefix makes browsers refuse it from any other host or path.
  */
 
@@ -45,13 +48,16 @@ export interface SessionOptions {
   secure?: boolean;
 }
 
-/** A session cookie codec: issues and reads the signed "over N" cookie. */
+/** A session cookie codec: issues and reads the signed age cookie. */
 export interface SessionCodec {
   readonly cookieName: string;
-  /** The Set-Cookie value of a new session for `ageOver`, signed at `nowMs`. */
-  issue(ageOver: number, nowMs: number): Promise<string>;
-  /** The threshold of a valid, unexpired session cookie in a Cookie header, or undefined. Never throws. */
-  read(cookieHeader: string | null, nowMs: number): Promise<number | undefined>;
+  /**
+   * The Set-Cookie value of a new session for an age (a threshold) or an interval, signed at `nowMs`; with
+   * `endsBeforeMs`, the session ends then at the latest (a band's key expiry).
+   */
+  issue(proved: number | GateInterval, nowMs: number, endsBeforeMs?: number): Promise<string>;
+  /** The interval of a valid, unexpired session cookie in a Cookie header, or undefined. Never throws. */
+  read(cookieHeader: string | null, nowMs: number): Promise<GateInterval | undefined>;
   /** A Set-Cookie value that deletes the session. */
   clear(): string;
 }
@@ -65,7 +71,7 @@ export interface SessionCodec {
  * ```ts
  * const session = createSessionCodec({ secret: process.env.AGE_SESSION_SECRET ?? "" });
  * response.headers.append("Set-Cookie", await session.issue(18, Date.now()));
- * const ageOver = await session.read(request.headers.get("Cookie"), Date.now()); // 18
+ * const proved = await session.read(request.headers.get("Cookie"), Date.now()); // { from: 18 }
  * ```
  */
 export function createSessionCodec(
@@ -92,13 +98,22 @@ export function createSessionCodec(
 
   return {
     cookieName,
-    async issue(ageOver, nowMs) {
-      const exp = Math.floor(nowMs / 1000) + lifetime;
-      const jwt = await new SignJWT({ age_over: ageOver })
+    async issue(proved, nowMs, endsBeforeMs) {
+      const interval = typeof proved === "number" ? { from: proved } : proved;
+      const nowSeconds = Math.floor(nowMs / 1000);
+      let exp = nowSeconds + lifetime;
+      if (endsBeforeMs !== undefined) exp = Math.min(exp, Math.floor(endsBeforeMs / 1000));
+      const claims =
+        interval.below === undefined
+          ? { age_over: interval.from }
+          : { age_over: interval.from, age_below: interval.below };
+      const jwt = await new SignJWT(claims)
         .setProtectedHeader({ alg: "HS256" })
         .setExpirationTime(exp)
         .sign(await key);
-      return `${cookieName}=${jwt}; ${attributes}${maxAge === 0 ? "" : `; Max-Age=${maxAge}`}`;
+      const cookieMaxAge =
+        maxAge === 0 && exp === nowSeconds + lifetime ? undefined : Math.max(0, exp - nowSeconds);
+      return `${cookieName}=${jwt}; ${attributes}${cookieMaxAge === undefined ? "" : `; Max-Age=${cookieMaxAge}`}`;
     },
     async read(cookieHeader, nowMs) {
       const jwt = findCookie(cookieHeader, cookieName);
@@ -109,8 +124,8 @@ export function createSessionCodec(
           currentDate: new Date(nowMs),
           requiredClaims: ["exp"],
         });
-        const names = Object.keys(payload).sort();
-        if (names.length !== 2 || names[0] !== "age_over" || names[1] !== "exp") return undefined;
+        const names = Object.keys(payload).sort().join(",");
+        if (names !== "age_over,exp" && names !== "age_below,age_over,exp") return undefined;
         // A cookie never outlives the configured session: an expiry further off than a fresh session's is not ours
         // to honour (a cookie signed under a longer setting, or forged with a leaked secret, ends here).
         const exp = payload.exp as number;
@@ -119,7 +134,17 @@ export function createSessionCodec(
         if (typeof ageOver !== "number" || !Number.isInteger(ageOver) || ageOver < 1 || ageOver > 150) {
           return undefined;
         }
-        return ageOver;
+        if (payload.age_below === undefined) return { from: ageOver };
+        const ageBelow = payload.age_below;
+        if (
+          typeof ageBelow !== "number" ||
+          !Number.isInteger(ageBelow) ||
+          ageBelow <= ageOver ||
+          ageBelow > 150
+        ) {
+          return undefined;
+        }
+        return { from: ageOver, below: ageBelow };
       } catch {
         // Tampered, expired, or signed with another secret: no session. Nothing about the cookie is reported.
         return undefined;

@@ -90,6 +90,7 @@ describe("refusal page", () => {
   it("cannot be broken out of: the module URL is a JS string, text is escaped", () => {
     const html = renderRefusalPage({
       minAge: 18,
+      reason: "proof-required",
       status: 401,
       code: "ERR_AGE_REQUIRED",
       lang: "en",

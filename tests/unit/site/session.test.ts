@@ -36,8 +36,8 @@ describe("age session cookie", () => {
   it("reads back its own cookie and refuses it once expired", async () => {
     const session = createSessionCodec({ secret: SECRET, maxAgeSeconds: 60 });
     const cookie = `other=1; ${(await session.issue(18, NOW)).split(";")[0]}; more=2`;
-    expect(await session.read(cookie, NOW)).toBe(18);
-    expect(await session.read(cookie, NOW + 59_000)).toBe(18);
+    expect(await session.read(cookie, NOW)).toEqual({ from: 18 });
+    expect(await session.read(cookie, NOW + 59_000)).toEqual({ from: 18 });
     expect(await session.read(cookie, NOW + 60_000)).toBeUndefined();
     expect(await session.read(cookie, NOW + 3_600_000)).toBeUndefined();
   });
@@ -79,7 +79,7 @@ describe("age session cookie", () => {
       .setProtectedHeader({ alg: "HS256" })
       .setExpirationTime(NOW / 1000 + 60)
       .sign(key);
-    expect(await session.read(`${session.cookieName}=${good}`, NOW)).toBe(18);
+    expect(await session.read(`${session.cookieName}=${good}`, NOW)).toEqual({ from: 18 });
   });
 
   it("maxAgeSeconds 0 gives a browser-session cookie whose signed expiry is one hour", async () => {
@@ -116,7 +116,7 @@ describe("age session cookie", () => {
     const key = await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
     const session = createSessionCodec({ secret: key });
     const cookie = (await session.issue(21, NOW)).split(";")[0] ?? "";
-    expect(await session.read(cookie, NOW)).toBe(21);
+    expect(await session.read(cookie, NOW)).toEqual({ from: 21 });
     const aes = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt"]);
     expect(() => createSessionCodec({ secret: aes })).toThrow(GateError);
   });
@@ -151,14 +151,14 @@ describe("age session hardening", () => {
     expect(await session.read(`${name}=${await forge(nowS + 10 * 365 * 86400)}`, NOW)).toBeUndefined();
     expect(await session.read(`${name}=${await forge(nowS + 900 + 61)}`, NOW)).toBeUndefined();
     // A fresh session's expiry, and one a server with a clock up to a minute ahead signed, are read back.
-    expect(await session.read(`${name}=${await forge(nowS + 900)}`, NOW)).toBe(18);
-    expect(await session.read(`${name}=${await forge(nowS + 900 + 60)}`, NOW)).toBe(18);
+    expect(await session.read(`${name}=${await forge(nowS + 900)}`, NOW)).toEqual({ from: 18 });
+    expect(await session.read(`${name}=${await forge(nowS + 900 + 60)}`, NOW)).toEqual({ from: 18 });
   });
 
   it("caps a browser-session cookie (maxAgeSeconds 0) at its one-hour signed expiry", async () => {
     const session = createSessionCodec({ secret: SECRET, maxAgeSeconds: 0 });
     const name = "__Host-blindgate-age";
-    expect(await session.read(`${name}=${await forge(NOW / 1000 + 3600)}`, NOW)).toBe(18);
+    expect(await session.read(`${name}=${await forge(NOW / 1000 + 3600)}`, NOW)).toEqual({ from: 18 });
     expect(await session.read(`${name}=${await forge(NOW / 1000 + 86400)}`, NOW)).toBeUndefined();
   });
 
@@ -168,7 +168,7 @@ describe("age session hardening", () => {
       const session = createSessionCodec({ secret: SECRET });
       for (let i = 0; i < 5; i++) {
         const cookie = (await session.issue(18, NOW)).split(";")[0] ?? "";
-        expect(await session.read(cookie, NOW)).toBe(18);
+        expect(await session.read(cookie, NOW)).toEqual({ from: 18 });
       }
       expect(importKey).toHaveBeenCalledTimes(1);
     } finally {
@@ -188,7 +188,7 @@ describe("age session hardening", () => {
     expect(JSON.stringify(lines)).toMatch(/session\.secret looks guessable/);
     expect(JSON.stringify(lines)).not.toContain(weak);
     // Still works: a warning, not a refusal.
-    expect(await session.read((await session.issue(18, NOW)).split(";")[0] ?? "", NOW)).toBe(18);
+    expect(await session.read((await session.issue(18, NOW)).split(";")[0] ?? "", NOW)).toEqual({ from: 18 });
     for (const secret of ["ab".repeat(16), "password".repeat(4)]) {
       createSessionCodec({ secret }, { logger });
     }
@@ -210,5 +210,37 @@ describe("age session hardening", () => {
     expect(warned).toEqual([]);
     expect(estimatedEntropyBits(new TextEncoder().encode("k".repeat(32)))).toBe(0);
     expect(MIN_SECRET_ENTROPY_BITS).toBe(128);
+  });
+});
+
+describe("age session of a band", () => {
+  it("holds the interval proved, and reads it back", async () => {
+    const session = createSessionCodec({ secret: SECRET });
+    const setCookie = await session.issue({ from: 13, below: 18 }, NOW);
+    expect(decodeJwt(cookieValue(setCookie))).toEqual({ age_over: 13, age_below: 18, exp: NOW / 1000 + 900 });
+    expect(await session.read(setCookie.split(";")[0] ?? "", NOW)).toEqual({ from: 13, below: 18 });
+  });
+
+  it("ends no later than the band key's expiry: no session proves a band after its holder left it", async () => {
+    const session = createSessionCodec({ secret: SECRET, maxAgeSeconds: 3600 });
+    const keyDiesMs = NOW + 120_000;
+    const setCookie = await session.issue({ from: 13, below: 16 }, NOW, keyDiesMs);
+    expect(decodeJwt(cookieValue(setCookie)).exp).toBe(keyDiesMs / 1000);
+    expect(setCookie).toContain("Max-Age=120");
+    const cookie = setCookie.split(";")[0] ?? "";
+    expect(await session.read(cookie, keyDiesMs - 1000)).toEqual({ from: 13, below: 16 });
+    expect(await session.read(cookie, keyDiesMs)).toBeUndefined();
+  });
+
+  it("refuses an upper age that is not an integer above the lower one, at most 150", async () => {
+    const session = createSessionCodec({ secret: SECRET });
+    const key = new TextEncoder().encode(SECRET);
+    for (const age_below of [13, 12, 15.5, 151, "18", null]) {
+      const jwt = await new SignJWT({ age_over: 13, age_below })
+        .setProtectedHeader({ alg: "HS256" })
+        .setExpirationTime(NOW / 1000 + 60)
+        .sign(key);
+      expect(await session.read(`${session.cookieName}=${jwt}`, NOW), String(age_below)).toBeUndefined();
+    }
   });
 });

@@ -1,0 +1,185 @@
+import { parseWwwAuthenticate } from "@blindgate/sdk/protocol";
+import {
+  type AgeGate,
+  createAgeGate,
+  GateError,
+  type GateResult,
+  toLambdaHandler,
+  toNodeMiddleware,
+} from "@blindgate/sdk/site";
+import { honoAgeGate } from "@blindgate/sdk/site/hono";
+import fc from "fast-check";
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  b64,
+  CapturingLogger,
+  Clock,
+  defaultKeys,
+  FakeGateway,
+  fetchFor,
+  mintToken,
+  SECRET,
+} from "./fixtures.js";
+
+/*
+ * One site, several ages: gates made with `require()` share the first gate's proof endpoint, session and caches.
+ * The endpoint accepts a token for any age a gate of the site asks for and records what it proved; each gate
+ * opens only for what lies inside its own interval. A band gate refuses every threshold token and every adult.
+ */
+
+const SITE = "https://site.example";
+
+let clock: Clock;
+let gateway: FakeGateway;
+
+beforeEach(() => {
+  clock = new Clock();
+  gateway = new FakeGateway("gateway.example", defaultKeys(clock));
+});
+
+function lobbyGate(minAge = 13, ageBelow?: number) {
+  return createAgeGate({
+    issuers: { url: gateway.baseUrl, siteKey: gateway.siteKey },
+    minAge,
+    ...(ageBelow === undefined ? {} : { ageBelow }),
+    session: { secret: SECRET },
+    fetch: fetchFor(gateway),
+    now: clock.now,
+    timeoutMs: 500,
+    logger: new CapturingLogger(),
+    refusalPage: { walletUrl: "https://gateway.example/wallet/", browserModuleUrl: "/blindgate.js" },
+  });
+}
+
+function tokenOf(age: number): Uint8Array {
+  const key = gateway.keys.find((k) => k.ageOver === age);
+  if (key === undefined) throw new Error(`no key for ${age}`);
+  return mintToken(key, gateway.issuerName);
+}
+
+function proof(token: Uint8Array): Request {
+  return new Request(`${SITE}/.well-known/blindgate/proof`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token: b64(token) }),
+  });
+}
+
+function page(path: string, cookie = "", accept = "application/json"): Request {
+  return new Request(`${SITE}${path}`, { headers: { Cookie: cookie, Accept: accept } });
+}
+
+async function cookieFrom(response: Response): Promise<string> {
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (response.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+}
+
+const passed = (r: GateResult) =>
+  r.ok ? `ok ${r.ageOver}${r.ageBelow === undefined ? "" : `-${r.ageBelow}`}` : r.error.code;
+
+describe("gate.require()", () => {
+  it("gives gates of other ages that share the proof endpoint, and the same gate for the same age", () => {
+    const lobby = lobbyGate();
+    const adults = lobby.require(18);
+    const teens = lobby.require({ from: 13, below: 18 });
+    expect([adults.minAge, adults.ageBelow]).toEqual([18, undefined]);
+    expect([teens.minAge, teens.ageBelow]).toEqual([13, 18]);
+    expect(lobby.require(13)).toBe(lobby);
+    expect(teens.require(18)).toBe(adults);
+    expect(lobby.require({ from: 18 })).toBe(adults);
+    expect(new Set([lobby.proofPath, adults.proofPath, teens.proofPath]).size).toBe(1);
+  });
+
+  it("the shared proof endpoint takes a 13+ token for the lobby; the adult room then still asks for 18", async () => {
+    const lobby = lobbyGate();
+    const adults = lobby.require(18);
+    // Posted through the adult gate's handleProof: the endpoint is one, whichever gate mounts it.
+    const answer = await adults.handleProof(proof(tokenOf(13)));
+    const cookie = await cookieFrom(answer.clone());
+    expect(await answer.json()).toEqual({ ok: true, ageOver: 13 });
+    expect(passed(await lobby.check(page("/lobby", cookie)))).toBe("ok 13");
+    expect(passed(await adults.check(page("/adults", cookie)))).toBe("ERR_AGE_REQUIRED");
+  });
+
+  it("an 18+ proof opens the lobby and the adult room, and the adult room's challenge pins the 18 key", async () => {
+    const lobby = lobbyGate();
+    const adults = lobby.require(18);
+    const refused = await adults.check(page("/adults"));
+    expect(refused.ok).toBe(false);
+    if (refused.ok) return;
+    const [challenge] = parseWwwAuthenticate(refused.response.headers.get("WWW-Authenticate") ?? "");
+    const key18 = gateway.keys.find((k) => k.ageOver === 18);
+    expect(Buffer.from(challenge?.tokenKey ?? []).equals(Buffer.from(key18?.spki ?? []))).toBe(true);
+    const cookie = await cookieFrom(await lobby.handleProof(proof(tokenOf(18))));
+    expect(passed(await lobby.check(page("/lobby", cookie)))).toBe("ok 18");
+    expect(passed(await adults.check(page("/adults", cookie)))).toBe("ok 18");
+  });
+
+  it("a token in Authorization answers only the gate it is sent to", async () => {
+    const lobby = lobbyGate();
+    const adults = lobby.require(18);
+    const request = new Request(`${SITE}/adults`, {
+      headers: { Authorization: `PrivateToken token="${b64(tokenOf(13))}"` },
+    });
+    expect(passed(await adults.check(request))).toBe("ERR_THRESHOLD_TOO_LOW");
+    expect(gateway.checks).toHaveLength(0); // refused offline: the gateway never saw it
+  });
+
+  it("a proof for an age no gate of the site asks for is refused", async () => {
+    const adults = lobbyGate(18);
+    const answer = await adults.handleProof(proof(tokenOf(13)));
+    expect(answer.status).toBe(403);
+    expect(await answer.json()).toMatchObject({ error: { code: "ERR_THRESHOLD_TOO_LOW" } });
+  });
+
+  it("fits every adapter without a cast", () => {
+    const adults: AgeGate = lobbyGate().require(18);
+    expect(typeof toNodeMiddleware(adults)).toBe("function");
+    expect(typeof honoAgeGate(adults)).toBe("function");
+    expect(typeof toLambdaHandler(adults, async () => ({ statusCode: 200 }))).toBe("function");
+  });
+
+  it("refuses any requirement that is not an age or an interval, with ERR_CONFIG, before any request", () => {
+    const lobby = lobbyGate();
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double(),
+          fc.integer(),
+          fc.record({ from: fc.anything(), below: fc.anything() }),
+          fc.record({ from: fc.integer({ min: 1, max: 150 }), below: fc.integer() }),
+        ),
+        (requirement) => {
+          const from = typeof requirement === "number" ? requirement : requirement.from;
+          const below = typeof requirement === "number" ? undefined : requirement.below;
+          const valid =
+            Number.isInteger(from) &&
+            (from as number) >= 1 &&
+            (from as number) <= 150 &&
+            (below === undefined ||
+              (Number.isInteger(below) && (below as number) > (from as number) && (below as number) <= 150));
+          try {
+            // Garbage on purpose: what a JavaScript caller (no types) might pass.
+            lobby.require(requirement as Parameters<AgeGate["require"]>[0]);
+            return valid;
+          } catch (error) {
+            return !valid && error instanceof GateError && error.code === "ERR_CONFIG";
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("a band gate (13 to 17)", () => {
+  it("refuses every threshold token at the proof endpoint: an 18+ or a 13+ token proves no upper age", async () => {
+    const teens = lobbyGate(13, 18);
+    for (const age of [13, 16, 18, 21]) {
+      const answer = await teens.handleProof(proof(tokenOf(age)));
+      expect(answer.status, String(age)).toBe(403);
+      expect(await answer.json()).toMatchObject({ error: { code: "ERR_OUTSIDE_BAND" } });
+    }
+    expect(gateway.checks).toHaveLength(0);
+  });
+});
