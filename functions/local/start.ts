@@ -1,12 +1,13 @@
 import { constants } from "node:fs";
-import { open, readFile, rm } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { exportGrantJwks, generateGrantKey } from "@blindgate/sdk/provider";
 import { startDemoProvider } from "../../demo/provider/server.js";
 import { startDemoSite } from "../../demo/site/server.js";
 import { PortInUse } from "../../dev/lambda-http.js";
+import { EuAvConfigError } from "../../providers/eu-av/errors.js";
+import { readIacaSetting } from "../../providers/eu-av/iaca-setting.js";
 import { startEuAvProvider } from "../../providers/eu-av/local.js";
-import { splitPemBundle } from "../../providers/eu-av/trust.js";
 import {
   DEFAULT_LOCAL_PORT,
   isRunning,
@@ -59,6 +60,19 @@ if (earlier !== undefined && earlier.pid !== process.pid && isRunning(earlier.pi
   );
   process.exit(1);
 }
+// The EU age-verification provider (providers/eu-av), when a trusted issuer list is given: BLINDGATE_EU_AV_IACAS,
+// the path of a PEM file of IACA certificates or the PEM text itself (docs/provider-guide.md). Without one it has
+// nothing to trust, so it is off. A bad value stops the start, before anything listens, with one line saying
+// what to do.
+const euAvIacas = process.env.BLINDGATE_EU_AV_IACAS;
+let euAvTrust: string[] | undefined;
+try {
+  euAvTrust = euAvIacas === undefined ? undefined : readIacaSetting(euAvIacas, "BLINDGATE_EU_AV_IACAS");
+} catch (error) {
+  if (!(error instanceof EuAvConfigError)) throw error;
+  console.error(`blindgate: ${error.message}`);
+  process.exit(2);
+}
 // A port in use is the likeliest first-run failure (8787 is also wrangler's default): name the setting that moves
 // it instead of a stack trace.
 async function bound<T>(starting: Promise<T>): Promise<T> {
@@ -110,11 +124,8 @@ await gateway.addProvider({
   monthlyQuota: 100_000,
   maxThreshold: 21, // the demo provider attests every threshold, 21 included
 });
-// The EU age-verification provider (providers/eu-av), when a trusted issuer list is given: a PEM bundle of IACA
-// certificates in BLINDGATE_EU_AV_IACAS (docs/provider-guide.md). Without one it has nothing to trust, so it is off.
-const euAvIacas = process.env.BLINDGATE_EU_AV_IACAS;
 const euAv =
-  euAvIacas === undefined
+  euAvTrust === undefined
     ? undefined
     : await bound(
         startEuAvProvider({
@@ -122,7 +133,7 @@ const euAv =
           host: "eu-av.localhost",
           gatewayIssuer: gateway.issuerName,
           walletOrigin,
-          trustedIacas: splitPemBundle(await readFile(euAvIacas, "utf8")),
+          trustedIacas: euAvTrust,
         }),
       );
 if (euAv !== undefined) {
@@ -159,7 +170,7 @@ Each party has its own host name, so no cookie of one reaches another.
   demo site  ${demoSite.url}   (open page, /teen gated at 13, /adult at 18, /mixed with a gated section)
   wallet     ${gateway.walletUrl}
   provider   ${provider.url}   (demo: a birth date stands in for a real age check)
-  EU AV      ${euAv === undefined ? "off (set BLINDGATE_EU_AV_IACAS to a PEM bundle of trusted IACAs)" : euAv.verifyUrl}
+  EU AV      ${euAv === undefined ? "off (set BLINDGATE_EU_AV_IACAS to a PEM file of trusted IACAs, or the PEM text)" : euAv.verifyUrl}
   gateway    ${gateway.url}   (what browsers use)
     directory  ${gateway.url}/.well-known/private-token-issuer-directory
     key log    ${gateway.url}/v1/key-log

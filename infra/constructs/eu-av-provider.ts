@@ -7,10 +7,12 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as wafv2 from "aws-cdk-lib/aws-wafv2";
 import { Construct } from "constructs";
 import { GRANT_KEY_SECRET_ENV } from "../../providers/eu-av/grant-key-source.js";
 import { SESSIONS_TABLE } from "../../providers/eu-av/table.js";
 import type { EuAvStackConfig } from "../eu-av-config.js";
+import { ApiEdge } from "./api-edge.js";
 import { ALIASES, REPO_ROOT } from "./bundling.js";
 import { functionBundling } from "./gateway-function.js";
 
@@ -33,6 +35,9 @@ import { functionBundling } from "./gateway-function.js";
 /** The routes of providers/eu-av/handler.ts. */
 export const EU_AV_ROUTES: readonly { method: apigwv2.HttpMethod; path: string }[] = [
   { method: apigwv2.HttpMethod.GET, path: "/verify" },
+  { method: apigwv2.HttpMethod.POST, path: "/session" },
+  { method: apigwv2.HttpMethod.GET, path: "/r/{id}" },
+  { method: apigwv2.HttpMethod.GET, path: "/request/{id}" },
   { method: apigwv2.HttpMethod.GET, path: "/page.js" },
   { method: apigwv2.HttpMethod.GET, path: "/page.css" },
   { method: apigwv2.HttpMethod.GET, path: "/jwks.json" },
@@ -47,6 +52,86 @@ export const TRUSTED_IACAS_FILE = "trusted-iacas.pem";
 
 export interface EuAvProviderProps {
   readonly config: EuAvStackConfig;
+  /**
+   * Per-address limits at the edge: CloudFront carrying the web ACL of {@link EuAvFirewall} (made in us-east-1)
+   * in front of the HTTP API, which then answers only requests that came through it (api-edge.ts).
+   */
+  readonly edge?: { readonly webAclArn: string };
+}
+
+/** Requests per client address per 5-minute window, for each rule of {@link EuAvFirewall}. */
+export interface EuAvFirewallLimits {
+  /** Every route (page, assets, the page's polls at ~1/s while it waits, answers). */
+  readonly perIp: number;
+  /** POST /session: each one a session and a nonce. One person needs one or two. */
+  readonly sessionPerIp: number;
+  /** The answers (POST /response, /dc-api): each one a verification's CPU. */
+  readonly answerPerIp: number;
+}
+
+export const EU_AV_FIREWALL_DEFAULTS: EuAvFirewallLimits = { perIp: 1500, sessionPerIp: 30, answerPerIp: 30 };
+export const EU_AV_FIREWALL_RULES = ["PerIp", "SessionPerIp", "AnswerPerIp"] as const;
+
+const exactPath = (p: string): wafv2.CfnWebACL.StatementProperty => ({
+  byteMatchStatement: {
+    fieldToMatch: { uriPath: {} },
+    positionalConstraint: "EXACTLY",
+    searchString: p,
+    textTransformations: [{ priority: 0, type: "NONE" }],
+  },
+});
+
+/**
+ * The provider's per-address rate limits, as the gateway's (api-firewall.ts): an AWS WAF web ACL of CLOUDFRONT
+ * scope, so it must be created in a us-east-1 stack; its ARN goes to {@link EuAvProvider}'s `edge`. Blocked
+ * requests get 429. No WAF logging and no sampled requests (they would keep addresses and times); only the
+ * per-rule CloudWatch counts.
+ */
+export class EuAvFirewall extends Construct {
+  readonly acl: wafv2.CfnWebACL;
+
+  constructor(scope: Construct, id: string, props: { name: string; limits?: EuAvFirewallLimits }) {
+    super(scope, id);
+    const limits = props.limits ?? EU_AV_FIREWALL_DEFAULTS;
+    const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: false,
+    });
+    const rule = (
+      name: (typeof EU_AV_FIREWALL_RULES)[number],
+      priority: number,
+      limit: number,
+      scopeDown?: wafv2.CfnWebACL.StatementProperty,
+    ): wafv2.CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      action: { block: { customResponse: { responseCode: 429 } } },
+      visibilityConfig: visibility(name),
+      statement: {
+        rateBasedStatement: {
+          limit,
+          evaluationWindowSec: 300,
+          aggregateKeyType: "IP",
+          ...(scopeDown !== undefined ? { scopeDownStatement: scopeDown } : {}),
+        },
+      },
+    });
+    this.acl = new wafv2.CfnWebACL(this, "Acl", {
+      name: props.name,
+      description: "blindgate EU AV provider per-address rate limits, see docs/provider-guide.md",
+      scope: "CLOUDFRONT",
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility(props.name),
+      rules: [
+        rule("PerIp", 0, limits.perIp),
+        rule("SessionPerIp", 1, limits.sessionPerIp, exactPath("/session")),
+        rule("AnswerPerIp", 2, limits.answerPerIp, {
+          orStatement: { statements: [exactPath("/response"), exactPath("/dc-api")] },
+        }),
+      ],
+    });
+  }
 }
 
 export class EuAvProvider extends Construct {
@@ -55,8 +140,9 @@ export class EuAvProvider extends Construct {
   readonly table: dynamodb.Table;
   readonly api: apigwv2.HttpApi;
   readonly logGroup: logs.LogGroup;
-  /** Where browsers and wallet apps reach the provider (the configured public URL, or the API's endpoint). */
+  /** Where browsers and wallet apps reach the provider (the configured public URL, the edge, or the API). */
   readonly publicUrl: string;
+  readonly edge: ApiEdge | undefined;
 
   constructor(scope: Construct, id: string, props: EuAvProviderProps) {
     super(scope, id);
@@ -84,7 +170,17 @@ export class EuAvProvider extends Construct {
       autoDeploy: true,
       throttle: { rateLimit: config.rateLimit, burstLimit: config.burstLimit },
     });
-    this.publicUrl = config.publicUrl ?? this.api.apiEndpoint;
+    this.edge =
+      props.edge !== undefined
+        ? new ApiEdge(this, "Edge", {
+            apiHost: `${this.api.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`,
+            webAclArn: props.edge.webAclArn,
+            domain: undefined,
+            logRetentionDays: config.logRetentionDays,
+            removalPolicy,
+          })
+        : undefined;
+    this.publicUrl = config.publicUrl ?? this.edge?.url ?? this.api.apiEndpoint;
 
     this.logGroup = new logs.LogGroup(this, "Logs", {
       retention: config.logRetentionDays as logs.RetentionDays,
@@ -146,7 +242,12 @@ export class EuAvProvider extends Construct {
 
     const integration = new HttpLambdaIntegration("Integration", this.fn);
     for (const route of EU_AV_ROUTES) {
-      this.api.addRoutes({ path: route.path, methods: [route.method], integration });
+      this.api.addRoutes({
+        path: route.path,
+        methods: [route.method],
+        integration,
+        ...(this.edge !== undefined ? { authorizer: this.edge.authorizer } : {}),
+      });
     }
   }
 }

@@ -12,6 +12,7 @@ import { DEFAULT_THRESHOLDS, type EuAvConfig } from "./service.js";
  *   EU_AV_TRUSTED_IACAS     PEM bundle of trusted IACA certificates
  *   EU_AV_THRESHOLDS        comma-separated thresholds attested (default 13,15,16,18,21)
  *   EU_AV_MAX_TOKENS        tokens per grant (default 30), EU_AV_GRANT_TTL (120 s), EU_AV_SESSION_TTL (300 s)
+ *   EU_AV_SESSIONS_PER_MINUTE  sessions one client address may open per minute (default 10)
  *
  * and, read by the deployed entry (lambda.ts):
  *
@@ -45,6 +46,7 @@ export const euAvConfigSchema = z.strictObject({
   maxTokens: z.int().min(1).max(1000).default(30),
   grantTtlSeconds: z.int().min(1).max(600).default(120),
   sessionTtlSeconds: z.int().min(30).max(3600).default(300),
+  sessionsPerMinute: z.int().min(1).max(10_000).default(10),
 });
 
 export type EuAvConfigInput = z.input<typeof euAvConfigSchema>;
@@ -71,6 +73,7 @@ export const CONFIG_ENV: Readonly<Record<keyof EuAvConfig, string>> = {
   maxTokens: "EU_AV_MAX_TOKENS",
   grantTtlSeconds: "EU_AV_GRANT_TTL",
   sessionTtlSeconds: "EU_AV_SESSION_TTL",
+  sessionsPerMinute: "EU_AV_SESSIONS_PER_MINUTE",
 };
 
 /** The configuration from the environment (Lambda); EuAvConfigError naming the first bad variable. */
@@ -85,6 +88,7 @@ export function euAvConfigFromEnv(env: Record<string, string | undefined> = proc
     ...optional("maxTokens", num(env.EU_AV_MAX_TOKENS)),
     ...optional("grantTtlSeconds", num(env.EU_AV_GRANT_TTL)),
     ...optional("sessionTtlSeconds", num(env.EU_AV_SESSION_TTL)),
+    ...optional("sessionsPerMinute", num(env.EU_AV_SESSIONS_PER_MINUTE)),
   });
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -5,14 +5,18 @@ import * as z from "zod";
 import { EuAvConfigError, EuAvError, type EuAvErrorCode } from "./errors.js";
 import { bodyBytes, type HttpEvent, type HttpResult, json, log, mediaType } from "./http.js";
 import { errorPage, PAGE_CSS, PAGE_HEADERS, PAGE_JS, verifyPage } from "./pages.js";
+import { qrCode } from "./qr.js";
+import { REQUEST_OBJECT_TYPE } from "./request.js";
 import {
   collectResult,
+  crossDeviceTarget,
   type EuAvDeps,
   OAUTH_TEXT,
+  openSession,
   receiveDcApi,
   receiveDirectPost,
   receiveWalletError,
-  startPresentation,
+  requestObject,
 } from "./service.js";
 import { PAGE_STRINGS, type PageLang } from "./strings.js";
 
@@ -20,7 +24,11 @@ import { PAGE_STRINGS, type PageLang } from "./strings.js";
  * The provider's one HTTP function (API Gateway HTTP API v2 events), thin: parse with zod, call one service
  * function, answer. Routes, relative to the public URL's path:
  *
- *   GET  /verify?wallet_origin&state   the page the wallet opens (HTML)
+ *   GET  /verify?wallet_origin&state   the page the wallet opens (HTML; no session yet)
+ *   POST /session                      the page's script opens the session (JSON: wallet_origin, state), at most
+ *                                      sessionsPerMinute per client address: the links, the QR code, the DC API
+ *   GET  /r/<id>                       the QR code's short link: 303 to the av:// request by value
+ *   GET  /request/<id>                 the request object of request_uri (unsigned JWT)
  *   GET  /page.js, /page.css           its script and style
  *   GET  /jwks.json                    the grant key's public JWKS (what the gateway operator registers)
  *   POST /response                     OpenID4VP direct_post (form: vp_token and state, or an Authorization Error
@@ -40,6 +48,7 @@ export const EU_AV_ERROR_STATUS: Readonly<Record<EuAvErrorCode, number>> = {
   ERR_METHOD: 405,
   ERR_NOT_FOUND: 404,
   ERR_WALLET_ORIGIN: 400,
+  ERR_RATE_LIMITED: 429,
   ERR_SESSION_UNKNOWN: 404,
   ERR_SESSION_EXPIRED: 410,
   ERR_SESSION_USED: 409,
@@ -60,6 +69,9 @@ export const EU_AV_ERROR_STATUS: Readonly<Record<EuAvErrorCode, number>> = {
 const STATE = /^[A-Za-z0-9_-]{8,128}$/;
 const id = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
 const verifyQuery = z.object({ wallet_origin: z.string().max(256), state: z.string().regex(STATE) });
+const sessionBody = z.strictObject({ wallet_origin: z.string().max(256), state: z.string().regex(STATE) });
+const SHORT_LINK = /^\/r\/([A-Za-z0-9_-]{16,64})$/;
+const REQUEST_OBJECT = /^\/request\/([A-Za-z0-9_-]{16,64})$/;
 /*
  * The direct_post body (OpenID4VP 1.0 §8.2), as a form. §8.1: "The Client MUST ignore any unrecognized
  * parameters" (e.g. RFC 9207's `iss`), so these objects are not strict; what we read is still typed and bounded.
@@ -77,10 +89,12 @@ const errorResponse = z.object({
   state: id,
 });
 const pollBody = z.strictObject({ id, secret: id });
+/** The page's Digital Credentials API answer: the protocol the browser chose and its data (service.ts reads it). */
 const dcApiBody = z.strictObject({
   id,
   secret: id,
-  vp_token: z.record(z.string().max(64), z.union([z.string(), z.array(z.string())])),
+  protocol: z.string().max(64),
+  data: z.unknown(),
 });
 
 const MAX_BODY = 96_000;
@@ -160,6 +174,8 @@ async function route(event: HttpEvent, deps: EuAvDeps): Promise<HttpResult> {
   };
   switch (path) {
     case "/verify": {
+      // The page only: its script opens the session (POST /session), so a crawler, a prefetch or a reload storm
+      // costs no session and no nonce.
       allow("GET");
       const lang = pageLang(header(event, "accept-language"));
       const t = PAGE_STRINGS[lang];
@@ -167,18 +183,31 @@ async function route(event: HttpEvent, deps: EuAvDeps): Promise<HttpResult> {
       if (!query.success) {
         return html(lang, 400, errorPage(lang, t.badRequest), { "x-error-code": "ERR_BAD_REQUEST" });
       }
-      try {
-        const started = await startPresentation(deps, {
-          walletOrigin: query.data.wallet_origin,
-          walletState: query.data.state,
-        });
-        return html(lang, 200, verifyPage({ ...started, walletOrigin: query.data.wallet_origin, lang }));
-      } catch (error) {
-        if (error instanceof EuAvError && error.code === "ERR_WALLET_ORIGIN") {
-          return html(lang, 400, errorPage(lang, t.wrongWallet), { "x-error-code": error.code });
-        }
-        throw error;
+      if (!deps.config.walletOrigins.includes(query.data.wallet_origin)) {
+        return html(lang, 400, errorPage(lang, t.wrongWallet), { "x-error-code": "ERR_WALLET_ORIGIN" });
       }
+      return html(
+        lang,
+        200,
+        verifyPage({ walletOrigin: query.data.wallet_origin, walletState: query.data.state, lang }),
+      );
+    }
+    case "/session": {
+      allow("POST");
+      const body = parse(sessionBody, jsonOf(event));
+      const opened = await openSession(deps, {
+        walletOrigin: body.wallet_origin,
+        walletState: body.state,
+        address: event.requestContext?.http?.sourceIp ?? "",
+      });
+      const qr = qrCode(opened.links.crossDevice);
+      return json(200, {
+        id: opened.id,
+        secret: opened.pollSecret,
+        links: opened.links,
+        qr: { size: qr.size, path: qr.path, version: qr.version },
+        dcApi: opened.dcApi,
+      });
     }
     case "/page.js":
       allow("GET");
@@ -213,8 +242,33 @@ async function route(event: HttpEvent, deps: EuAvDeps): Promise<HttpResult> {
       const result = await receiveDcApi(deps, parse(dcApiBody, jsonOf(event)));
       return json(200, { status: "done", ...result });
     }
-    default:
+    default: {
+      const short = SHORT_LINK.exec(path);
+      if (short?.[1] !== undefined) {
+        // A phone's camera opened the QR code's link: on to the app, with the request by value.
+        allow("GET");
+        const lang = pageLang(header(event, "accept-language"));
+        try {
+          const target = await crossDeviceTarget(deps, short[1]);
+          return { statusCode: 303, headers: { ...PAGE_HEADERS, location: target }, body: "" };
+        } catch (error) {
+          if (!(error instanceof EuAvError)) throw error;
+          return html(lang, EU_AV_ERROR_STATUS[error.code], errorPage(lang, PAGE_STRINGS[lang].linkGone), {
+            "x-error-code": error.code,
+          });
+        }
+      }
+      const reference = REQUEST_OBJECT.exec(path);
+      if (reference?.[1] !== undefined) {
+        allow("GET");
+        return {
+          statusCode: 200,
+          headers: { "content-type": REQUEST_OBJECT_TYPE, "cache-control": "no-store" },
+          body: await requestObject(deps, reference[1]),
+        };
+      }
       throw new EuAvError("ERR_NOT_FOUND", "no such route");
+    }
   }
 }
 
@@ -233,6 +287,8 @@ function errors(): middy.MiddlewareObj<HttpEvent, HttpResult> {
       if (error instanceof EuAvError) {
         log("info", "eu-av refused", { code: error.code });
         request.response = errorResult(EU_AV_ERROR_STATUS[error.code], error.code, error.message);
+        if (error.code === "ERR_RATE_LIMITED")
+          request.response.headers = { ...request.response.headers, "retry-after": "60" };
         return;
       }
       if (error instanceof EuAvConfigError) {

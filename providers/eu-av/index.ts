@@ -8,14 +8,17 @@ export { createEuAvHandler } from "./handler.js";
 export type { EuAvProvider, EuAvProviderOptions } from "./local.js";
 export { startEuAvProvider } from "./local.js";
 export { mdocContext } from "./mdoc-context.js";
+export type { RateLimiter } from "./rate-limit.js";
+export { WindowRateLimiter } from "./rate-limit.js";
 export { dcApiRequest, dcqlQuery, redirectRequest } from "./request.js";
 export type { EuAvConfig, EuAvDeps, Handoff } from "./service.js";
 export {
   collectResult,
   DEFAULT_THRESHOLDS,
+  openSession,
   receiveDcApi,
   receiveDirectPost,
-  startPresentation,
+  receiveWalletError,
 } from "./service.js";
 export { dcApiSessionTranscript, redirectSessionTranscript } from "./session-transcript.js";
 export type { PresentationSession, SessionStore } from "./sessions.js";

@@ -5,6 +5,7 @@ import { euAvConfigFromEnv } from "./config.js";
 import { EuAvConfigError } from "./errors.js";
 import { grantKeyFromEnv } from "./grant-key-source.js";
 import { createEuAvHandler } from "./handler.js";
+import { WindowRateLimiter } from "./rate-limit.js";
 import type { EuAvDeps } from "./service.js";
 import { DynamoSessionStore } from "./sessions.js";
 import { SESSIONS_TABLE } from "./table.js";
@@ -34,6 +35,7 @@ export async function euAvDepsFromEnv(
     trust,
     sessions: new DynamoSessionStore(client, table),
     grantKey: await grantKeyFromEnv(env),
+    sessionLimiter: new WindowRateLimiter({ limit: config.sessionsPerMinute, windowSeconds: 60 }),
     now: () => new Date(),
   };
 }

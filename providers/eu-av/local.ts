@@ -4,6 +4,7 @@ import { setGlobalConfig } from "@openid4vc/utils";
 import { closeServer, invoke, listenLoopback, writeFailure } from "../../dev/lambda-http.js";
 import { type EuAvConfigInput, parseEuAvConfig } from "./config.js";
 import { createEuAvHandler } from "./handler.js";
+import { WindowRateLimiter } from "./rate-limit.js";
 import { MemorySessionStore } from "./sessions.js";
 import { parseTrustedIacas } from "./trust.js";
 
@@ -32,6 +33,8 @@ export interface EuAvProviderOptions {
   maxTokens?: number;
   grantTtlSeconds?: number;
   sessionTtlSeconds?: number;
+  /** Sessions one client address may open per minute (default 10). */
+  sessionsPerMinute?: number;
   /** Clock (tests). */
   now?: () => Date;
   /** Sees every request (tests: what the provider learns). */
@@ -90,6 +93,7 @@ export async function startEuAvProvider(options: EuAvProviderOptions): Promise<E
     ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
     ...(options.grantTtlSeconds !== undefined ? { grantTtlSeconds: options.grantTtlSeconds } : {}),
     ...(options.sessionTtlSeconds !== undefined ? { sessionTtlSeconds: options.sessionTtlSeconds } : {}),
+    ...(options.sessionsPerMinute !== undefined ? { sessionsPerMinute: options.sessionsPerMinute } : {}),
   };
   const config = parseEuAvConfig(input);
   const grantKey = options.grantKey ?? (await generateGrantKey());
@@ -100,6 +104,7 @@ export async function startEuAvProvider(options: EuAvProviderOptions): Promise<E
     trust: parseTrustedIacas(options.trustedIacas),
     sessions,
     grantKey,
+    sessionLimiter: new WindowRateLimiter({ limit: config.sessionsPerMinute, windowSeconds: 60 }),
     now,
   });
 

@@ -1,4 +1,3 @@
-import { qrCode } from "./qr.js";
 import { PAGE_STRINGS, type PageLang, type PageStrings } from "./strings.js";
 
 /*
@@ -27,30 +26,15 @@ function layout(lang: PageLang, body: string, script: boolean): string {
   return `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(t.title)}</title><link rel="stylesheet" href="page.css">${script ? '<script src="page.js" defer></script>' : ""}
-</head><body><main><h1>${escapeHtml(t.title)}</h1>${body}</main></body></html>`;
+</head><body><header class="top"><div class="wrap"><strong>${escapeHtml(t.brand)}</strong></div></header>
+<main><h1>${escapeHtml(t.title)}</h1>${body}</main></body></html>`;
 }
 
 export interface VerifyPageInput {
-  id: string;
-  pollSecret: string;
   walletOrigin: string;
-  requestUri: string;
-  dcApi: unknown;
+  /** The wallet's state, sent back with the session request and, through it, with the grant. */
+  walletState: string;
   lang: PageLang;
-}
-
-/**
- * The QR code of `text` as inline SVG, with its text alternative (role="img", aria-label and <title>: what `alt`
- * is to an <img>).
- */
-export function qrSvg(text: string, alt: string): string {
-  const { size, path } = qrCode(text);
-  const label = escapeHtml(alt);
-  return (
-    `<svg id="eu-av-qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size}" ` +
-    `shape-rendering="crispEdges" role="img" aria-label="${label}"><title>${label}</title>` +
-    `<rect width="${size}" height="${size}" fill="#fff"/><path fill="#000" d="${path}"/></svg>`
-  );
 }
 
 /** The script's messages, as data-msg-* attributes of the page's root element. */
@@ -64,30 +48,36 @@ function messages(t: PageStrings): string {
     declined: t.declined,
     "wallet-error": t.walletError,
     "no-credential": t.noCredential,
+    "qr-alt": t.qrAlt,
+    busy: t.busy,
   };
   return Object.entries(m)
     .map(([k, v]) => `data-msg-${k}="${escapeHtml(v)}"`)
     .join(" ");
 }
 
+/**
+ * The verify page: static until its script has opened the session (POST /session) and filled in the links, the
+ * QR code and the Digital Credentials API button. The page holds no session of its own.
+ */
 export function verifyPage(input: VerifyPageInput): string {
   const t = PAGE_STRINGS[input.lang];
-  const uri = escapeHtml(input.requestUri);
   return layout(
     input.lang,
-    `<div id="eu-av" data-id="${escapeHtml(input.id)}" data-secret="${escapeHtml(input.pollSecret)}"
- data-wallet-origin="${escapeHtml(input.walletOrigin)}" data-dc-api="${escapeHtml(JSON.stringify(input.dcApi))}"
+    `<div id="eu-av" data-wallet-origin="${escapeHtml(input.walletOrigin)}" data-state="${escapeHtml(input.walletState)}"
  ${messages(t)}>
-<p>${escapeHtml(t.intro)}</p>
-<h2>${escapeHtml(t.sameDevice)}</h2>
-<p><a id="eu-av-same-device" href="${uri}">${escapeHtml(t.openApp)}</a></p>
-<p><button type="button" id="eu-av-dc-api" hidden>${escapeHtml(t.dcApi)}</button></p>
-<h2>${escapeHtml(t.otherDevice)}</h2>
+<p class="intro">${escapeHtml(t.intro)}</p>
+<section class="card"><h2>${escapeHtml(t.sameDevice)}</h2>
+<p><a class="button" id="eu-av-same-device" hidden>${escapeHtml(t.openApp)}</a></p>
+<p class="hint"><a id="eu-av-openid4vp" hidden>${escapeHtml(t.openOpenid4vp)}</a></p>
+<p><button type="button" id="eu-av-dc-api" hidden>${escapeHtml(t.dcApi)}</button></p></section>
+<section class="card"><h2>${escapeHtml(t.otherDevice)}</h2>
 <p>${escapeHtml(t.scan)}</p>
-<figure>${qrSvg(input.requestUri, t.qrAlt)}</figure>
+<figure id="eu-av-qr-box"></figure>
 <label for="eu-av-request">${escapeHtml(t.requestLabel)}</label>
-<textarea id="eu-av-request" readonly rows="4">${uri}</textarea>
-<p id="eu-av-status" role="status">${escapeHtml(t.waiting)}</p>
+<textarea id="eu-av-request" readonly rows="3"></textarea></section>
+<p id="eu-av-status" role="status" aria-live="polite">${escapeHtml(t.waiting)}</p>
+<p><a id="eu-av-back" class="back" href="${escapeHtml(input.walletOrigin)}/">${escapeHtml(t.back)}</a></p>
 </div>`,
     true,
   );
@@ -97,15 +87,30 @@ export function errorPage(lang: PageLang, message: string): string {
   return layout(lang, `<p class="refused" id="eu-av-refused">${escapeHtml(message)}</p>`, false);
 }
 
-export const PAGE_CSS = `body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-h1{font-size:1.3rem}h2{font-size:1.05rem;margin-top:1.5rem}textarea{width:100%;font-family:monospace;font-size:.75rem}
-button,a{font-size:1rem}.refused{color:#b91c1c}figure{margin:1rem 0}
-#eu-av-qr{display:block;width:100%;height:auto}label{display:block;font-size:.9rem}`;
+/* The look of blindgate's own pages (the wallet's palette, cards and buttons), so the person sees one service. */
+export const PAGE_CSS = `*{box-sizing:border-box}body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;
+background:#f1f5f9;color:#0f172a;line-height:1.5}
+.top{background:#1e3a8a;color:#fff}.wrap,main{max-width:36rem;margin:0 auto;padding:0 1rem}.top .wrap{padding:.8rem 1rem}
+main{padding-top:1.25rem;padding-bottom:2rem}h1{font-size:1.25rem;color:#1e3a8a;margin:.25rem 0 .75rem}
+h2{font-size:1.05rem;margin:.1rem 0 .5rem}.intro{color:#475569}
+.card{background:#fff;border:1px solid #cbd5e1;border-radius:.75rem;padding:1rem 1.1rem;margin:1rem 0;
+box-shadow:0 1px 2px rgb(15 23 42 / .06)}
+button,a.button{font:inherit;font-weight:600;display:inline-block;padding:.6rem 1rem;border-radius:.5rem;
+border:1px solid #2563eb;background:#2563eb;color:#fff;cursor:pointer;text-decoration:none}
+button:focus-visible,a:focus-visible{outline:3px solid #c2410c;outline-offset:2px}
+a{color:#1d4ed8}.hint{font-size:.9rem;color:#475569}.back{font-weight:600}
+textarea{width:100%;font-family:monospace;font-size:.75rem}.refused{color:#b91c1c}figure{margin:1rem 0}
+#eu-av-qr{display:block;width:100%;max-width:18rem;height:auto;margin:0 auto}label{display:block;font-size:.9rem}
+#eu-av-status{font-weight:600;min-height:1.5rem}#eu-av-status[data-result=granted]{color:#166534}
+#eu-av-status[data-result^=ERR],#eu-av-status[data-result=UNDER_AGE]{color:#b91c1c}`;
 
 export const PAGE_JS = `"use strict";
-const d = document.getElementById("eu-av").dataset;
+const root = document.getElementById("eu-av");
+const d = root.dataset;
 const status = document.getElementById("eu-av-status");
+const SVG = "http://www.w3.org/2000/svg";
 let done = false;
+let session;
 const say = (text, code) => text.replace("{code}", () => code);
 function words(answer) {
   const m = answer.message;
@@ -131,31 +136,78 @@ async function post(path, body) {
     body: JSON.stringify(body) });
   return { status: r.status, body: await r.json().catch(() => ({})) };
 }
+const code = (r) => String((r.body.error || {}).code || r.status);
 async function poll() {
   while (!done) {
-    const r = await post("result", { id: d.id, secret: d.secret }).catch(() => ({ status: 0, body: {} }));
+    const r = await post("result", { id: session.id, secret: session.secret }).catch(() => ({ status: 0, body: {} }));
     if (r.status === 200 && r.body.message) return finish(r.body);
     if (r.status !== 202 && r.status !== 0) {
-      status.textContent = say(d.msgGone, String((r.body.error || {}).code || r.status));
+      status.dataset.result = code(r);
+      status.textContent = say(d.msgGone, code(r));
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
-const dc = document.getElementById("eu-av-dc-api");
-if (typeof DigitalCredential !== "undefined" && navigator.credentials) {
+function drawQr(qr) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.id = "eu-av-qr";
+  svg.setAttribute("viewBox", "0 0 " + qr.size + " " + qr.size);
+  svg.setAttribute("shape-rendering", "crispEdges");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", d.msgQrAlt);
+  svg.dataset.version = String(qr.version);
+  const title = document.createElementNS(SVG, "title");
+  title.textContent = d.msgQrAlt;
+  const rect = document.createElementNS(SVG, "rect");
+  rect.setAttribute("width", String(qr.size));
+  rect.setAttribute("height", String(qr.size));
+  rect.setAttribute("fill", "#fff");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("fill", "#000");
+  path.setAttribute("d", qr.path);
+  svg.append(title, rect, path);
+  document.getElementById("eu-av-qr-box").append(svg);
+}
+function offerDcApi() {
+  const dc = document.getElementById("eu-av-dc-api");
+  if (typeof DigitalCredential === "undefined" || !navigator.credentials) return;
   dc.hidden = false;
   dc.onclick = async () => {
     try {
-      const credential = await navigator.credentials.get({ digital: { requests: [JSON.parse(d.dcApi)] } });
+      const credential = await navigator.credentials.get({ mediation: "required", digital: { requests: session.dcApi } });
       const data = typeof credential.data === "string" ? JSON.parse(credential.data) : credential.data;
-      const r = await post("dc-api", { id: d.id, secret: d.secret, vp_token: data.vp_token });
+      const r = await post("dc-api", { id: session.id, secret: session.secret, protocol: credential.protocol, data });
       if (r.body.message) finish(r.body);
-      else status.textContent = say(d.msgDcRefused, String((r.body.error || {}).code || r.status));
+      else status.textContent = say(d.msgDcRefused, code(r));
     } catch {
       status.textContent = d.msgNoCredential;
     }
   };
 }
-poll();
+document.getElementById("eu-av-back").addEventListener("click", (event) => {
+  // opened by the wallet: closing this window is the way back (the wallet sees it closed)
+  if (window.opener) { event.preventDefault(); window.close(); }
+});
+(async () => {
+  const r = await post("session", { wallet_origin: d.walletOrigin, state: d.state }).catch(() => ({ status: 0, body: {} }));
+  if (r.status !== 200) {
+    status.dataset.result = code(r);
+    status.textContent = r.status === 429 ? say(d.msgBusy, code(r)) : say(d.msgGone, code(r));
+    return;
+  }
+  session = r.body;
+  const same = document.getElementById("eu-av-same-device");
+  same.href = session.links.av;
+  same.hidden = false;
+  const other = document.getElementById("eu-av-openid4vp");
+  other.href = session.links.openid4vp;
+  other.hidden = false;
+  document.getElementById("eu-av-request").value = session.links.byReference;
+  drawQr(session.qr);
+  root.dataset.crossDevice = session.links.crossDevice;
+  offerDcApi();
+  root.dataset.ready = "true";
+  poll();
+})();
 `;

@@ -29,8 +29,8 @@ export const QR_QUIET_ZONE = 4;
  * const svg = `<svg viewBox="0 0 ${size} ${size}"><path d="${path}"/></svg>`;
  * ```
  */
-export function qrCode(text: string): { size: number; path: string } {
-  const { data, size } = encode(text, { ecc: "M", border: QR_QUIET_ZONE });
+export function qrCode(text: string): { size: number; path: string; version: number } {
+  const { data, size, version } = encode(text, { ecc: "M", border: QR_QUIET_ZONE });
   let path = "";
   for (let y = 0; y < size; y++) {
     const row = data[y] ?? [];
@@ -41,5 +41,5 @@ export function qrCode(text: string): { size: number; path: string } {
       path += `M${start} ${y}h${x - start + 1}v1h-${x - start + 1}z`;
     }
   }
-  return { size, path };
+  return { size, path, version };
 }

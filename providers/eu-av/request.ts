@@ -20,6 +20,41 @@ import { AV_CREDENTIAL_ID, AV_DOCTYPE, AV_NAMESPACE, COSE_ES256 } from "./consta
 
 export const DC_API_PROTOCOL = "openid4vp-v1-unsigned";
 
+/**
+ * The EU AV profile's scheme (av-doc-technical-specification, Annex A.5: "at least a custom URL scheme av:// MUST
+ * be supported"), carrying the same request by value as `openid4vp://`.
+ */
+export const AV_SCHEME = "av://";
+const OPENID4VP_SCHEME = "openid4vp://";
+
+/** The same request under another scheme (`av://`): only the part before the query changes. */
+export function withScheme(openid4vpUri: string, scheme: string): string {
+  if (!openid4vpUri.startsWith(OPENID4VP_SCHEME)) throw new TypeError("not an openid4vp:// request");
+  return scheme + openid4vpUri.slice(OPENID4VP_SCHEME.length);
+}
+
+/**
+ * The request by reference (RFC 9101 §5.2, OpenID4VP 1.0 §5.10): client_id and request_uri only; the app GETs the
+ * request object there. The client_id must equal the object's (a redirect_uri: client id prefix).
+ */
+export function byReferenceUri(responseUri: string, requestUri: string): string {
+  const query = new URLSearchParams({ client_id: redirectClientId(responseUri), request_uri: requestUri });
+  return `${OPENID4VP_SCHEME}?${query}`;
+}
+
+/** Media type of a request object (RFC 9101 §10.2). */
+export const REQUEST_OBJECT_TYPE = "application/oauth-authz-req+jwt";
+
+/**
+ * The request object for `request_uri`: an unsecured JWT (RFC 7519 §6, alg "none"), because a redirect_uri: client
+ * id cannot sign (OpenID4VP 1.0 §5.9.3: the wallet has no key to check it with); what protects the request is the
+ * TLS of request_uri, as for the request by value. The payload is exactly the by-value request's.
+ */
+export function unsignedRequestObject(payload: object): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  return `${part({ alg: "none", typ: "oauth-authz-req+jwt" })}.${part(payload)}.`;
+}
+
 /** The DCQL query for the configured thresholds. */
 export function dcqlQuery(thresholds: readonly number[]) {
   const sorted = [...new Set(thresholds)].sort((a, b) => b - a);

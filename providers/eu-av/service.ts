@@ -8,9 +8,20 @@ import {
   signGrant,
 } from "@blindgate/sdk/provider";
 import { parseOpenid4vpAuthorizationResponse } from "@openid4vc/openid4vp";
+import * as z from "zod";
 import { AV_CREDENTIAL_ID } from "./constants.js";
 import { EuAvError, type WalletAnswerCode } from "./errors.js";
-import { dcApiRequest, redirectClientId, redirectRequest } from "./request.js";
+import type { RateLimiter } from "./rate-limit.js";
+import {
+  AV_SCHEME,
+  byReferenceUri,
+  DC_API_PROTOCOL,
+  dcApiRequest,
+  redirectClientId,
+  redirectRequest,
+  unsignedRequestObject,
+  withScheme,
+} from "./request.js";
 import { dcApiSessionTranscript, redirectSessionTranscript } from "./session-transcript.js";
 import type { PresentationSession, SessionStore } from "./sessions.js";
 import type { TrustedIacas } from "./trust.js";
@@ -46,6 +57,8 @@ export interface EuAvConfig {
   readonly grantTtlSeconds: number;
   /** How long a presentation request may be answered. */
   readonly sessionTtlSeconds: number;
+  /** Verification sessions one client address may open per minute. */
+  readonly sessionsPerMinute: number;
 }
 
 export interface EuAvDeps {
@@ -53,6 +66,8 @@ export interface EuAvDeps {
   readonly trust: TrustedIacas;
   readonly sessions: SessionStore;
   readonly grantKey: GrantKey;
+  /** Session creation per client address (rate-limit.ts), made once per process or container. */
+  readonly sessionLimiter: RateLimiter;
   /** Current time (tests move it). */
   readonly now: () => Date;
 }
@@ -74,14 +89,31 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 export const responseUri = (config: EuAvConfig) => `${config.publicUrl}/response`;
 export const publicOrigin = (config: EuAvConfig) => new URL(config.publicUrl).origin;
 
-/** A new presentation session for a wallet's verify request. */
-export async function startPresentation(
+/** Where a wallet app on this device, or on another one, finds the request (see request.ts). */
+export interface RequestLinks {
+  /** Same device, the profile's custom scheme: `av://?<request by value>`. */
+  readonly av: string;
+  /** The same request under OpenID4VP's own scheme, for apps that register only that. */
+  readonly openid4vp: string;
+  /** The request by reference (`request_uri`, an unsigned request object), for apps that fetch it. */
+  readonly byReference: string;
+  /** Other device: a short https link (the QR code) that sends the phone's browser on to the `av://` request. */
+  readonly crossDevice: string;
+}
+
+/** A new presentation session for a wallet's verify page: refused past the per-address rate. */
+export async function openSession(
   deps: EuAvDeps,
-  input: { walletOrigin: string; walletState: string },
-): Promise<{ id: string; pollSecret: string; requestUri: string; dcApi: ReturnType<typeof dcApiRequest> }> {
+  input: { walletOrigin: string; walletState: string; address: string },
+): Promise<{ id: string; pollSecret: string; links: RequestLinks; dcApi: DcApiRequest[] }> {
   const { config } = deps;
-  if (!config.walletOrigins.includes(input.walletOrigin)) {
-    throw new EuAvError("ERR_WALLET_ORIGIN", "this provider does not serve that wallet");
+  checkWalletOrigin(config, input.walletOrigin);
+  const now = seconds(deps.now());
+  if (!deps.sessionLimiter.take(input.address, now)) {
+    throw new EuAvError(
+      "ERR_RATE_LIMITED",
+      "too many verification requests from this address; wait a minute",
+    );
   }
   const id = random();
   const pollSecret = random();
@@ -92,22 +124,73 @@ export async function startPresentation(
     nonce,
     walletOrigin: input.walletOrigin,
     walletState: input.walletState,
-    expiresAt: seconds(deps.now()) + config.sessionTtlSeconds,
+    expiresAt: now + config.sessionTtlSeconds,
     status: "pending",
   };
   await deps.sessions.create(session);
-  const request = await redirectRequest({
-    responseUri: responseUri(config),
-    nonce,
-    state: id,
-    thresholds: config.thresholds,
-  });
   return {
     id,
     pollSecret,
-    requestUri: request.uri,
-    dcApi: dcApiRequest({ nonce, thresholds: config.thresholds }),
+    links: await requestLinks(config, session),
+    dcApi: [dcApiRequest({ nonce, thresholds: config.thresholds })],
   };
+}
+
+/** One entry of navigator.credentials.get({ digital: { requests } }): the browser offers what its wallets speak. */
+export interface DcApiRequest {
+  readonly protocol: string;
+  readonly data: unknown;
+}
+
+/** The wallet origin must be one this provider serves (the page and the session both check it). */
+export function checkWalletOrigin(config: EuAvConfig, walletOrigin: string): void {
+  if (!config.walletOrigins.includes(walletOrigin)) {
+    throw new EuAvError("ERR_WALLET_ORIGIN", "this provider does not serve that wallet");
+  }
+}
+
+async function requestLinks(config: EuAvConfig, session: PresentationSession): Promise<RequestLinks> {
+  const request = await sessionRequest(config, session);
+  return {
+    av: withScheme(request.uri, AV_SCHEME),
+    openid4vp: request.uri,
+    byReference: byReferenceUri(responseUri(config), requestObjectUri(config, session.id)),
+    crossDevice: `${config.publicUrl}/r/${session.id}`,
+  };
+}
+
+const sessionRequest = (config: EuAvConfig, session: PresentationSession) =>
+  redirectRequest({
+    responseUri: responseUri(config),
+    nonce: session.nonce,
+    state: session.id,
+    thresholds: config.thresholds,
+  });
+
+export const requestObjectUri = (config: EuAvConfig, id: string) => `${config.publicUrl}/request/${id}`;
+
+/** A session still waiting for its answer (the short link and the request object serve only these). */
+async function pendingSession(deps: EuAvDeps, id: string): Promise<PresentationSession> {
+  const session = await deps.sessions.get(id);
+  if (session === undefined) throw new EuAvError("ERR_SESSION_UNKNOWN", "no such presentation session");
+  if (session.status !== "pending")
+    throw new EuAvError("ERR_SESSION_USED", "this request was answered already");
+  if (session.expiresAt < seconds(deps.now())) {
+    throw new EuAvError("ERR_SESSION_EXPIRED", "the presentation request has expired");
+  }
+  return session;
+}
+
+/** The short link's target: the `av://` request by value of a pending session. */
+export async function crossDeviceTarget(deps: EuAvDeps, id: string): Promise<string> {
+  const session = await pendingSession(deps, id);
+  return withScheme((await sessionRequest(deps.config, session)).uri, AV_SCHEME);
+}
+
+/** The request object of a pending session, for `request_uri` (an unsigned JWT, request.ts). */
+export async function requestObject(deps: EuAvDeps, id: string): Promise<string> {
+  const session = await pendingSession(deps, id);
+  return unsignedRequestObject((await sessionRequest(deps.config, session)).payload);
 }
 
 /** The holder's direct_post answer (vp_token, state). Returns the threshold met; refusals throw EuAvError. */
@@ -117,12 +200,7 @@ export async function receiveDirectPost(
 ): Promise<{ ageOver: number }> {
   const session = await claim(deps, body.state);
   return settle(deps, session, async () => {
-    const request = await redirectRequest({
-      responseUri: responseUri(deps.config),
-      nonce: session.nonce,
-      state: session.id,
-      thresholds: deps.config.thresholds,
-    });
+    const request = await sessionRequest(deps.config, session);
     let presentations: Record<string, unknown[]>;
     try {
       const parsed = await parseOpenid4vpAuthorizationResponse({
@@ -182,24 +260,27 @@ export async function receiveWalletError(
 /** RFC 6749's charset of error and error_description: printable ASCII without `"` and `\`. */
 export const OAUTH_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
 
-/** The page's Digital Credentials API answer; returns the wallet handoff at once (the page is waiting). */
+const openid4vpDcData = z.object({
+  vp_token: z.record(z.string().max(64), z.union([z.string(), z.array(z.string())])),
+});
+
+/**
+ * The page's Digital Credentials API answer, for the protocol the browser chose among the page's requests; returns
+ * the wallet handoff at once (the page is waiting).
+ */
 export async function receiveDcApi(
   deps: EuAvDeps,
-  body: { id: string; secret: string; vp_token: Record<string, unknown> },
+  body: { id: string; secret: string; protocol: string; data: unknown },
 ): Promise<Handoff> {
+  const reader = DC_API_READERS[body.protocol];
+  if (reader === undefined) throw new EuAvError("ERR_BAD_REQUEST", "not a protocol this page asked with");
   await pageSession(deps, body.id, body.secret);
   const session = await claim(deps, body.id);
   await settle(deps, session, async () => {
-    const transcript = await dcApiSessionTranscript({
-      origin: publicOrigin(deps.config),
-      nonce: session.nonce,
-    });
-    const presentations = Object.fromEntries(
-      Object.entries(body.vp_token).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]),
-    );
-    return verifyAgePresentation(onePresentation(presentations), {
+    const { deviceResponse, sessionTranscript } = await reader(deps, session, body.data);
+    return verifyAgePresentation(deviceResponse, {
       trust: deps.trust,
-      sessionTranscript: transcript,
+      sessionTranscript,
       thresholds: deps.config.thresholds,
       now: deps.now(),
     });
@@ -210,6 +291,30 @@ export async function receiveDcApi(
   if (result === "pending") throw new EuAvError("ERR_SESSION_USED", "the session is being answered already");
   return result;
 }
+
+type DcApiReader = (
+  deps: EuAvDeps,
+  session: PresentationSession,
+  data: unknown,
+) => Promise<{ deviceResponse: Uint8Array; sessionTranscript: Uint8Array }>;
+
+/** Per DC API protocol: the DeviceResponse and the SessionTranscript it must be signed over. */
+const DC_API_READERS: Readonly<Record<string, DcApiReader>> = {
+  [DC_API_PROTOCOL]: async (deps, session, data) => {
+    const parsed = openid4vpDcData.safeParse(data);
+    if (!parsed.success) throw new EuAvError("ERR_VP_TOKEN", "the answer holds no vp_token object");
+    const presentations = Object.fromEntries(
+      Object.entries(parsed.data.vp_token).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]),
+    );
+    return {
+      deviceResponse: onePresentation(presentations),
+      sessionTranscript: await dcApiSessionTranscript({
+        origin: publicOrigin(deps.config),
+        nonce: session.nonce,
+      }),
+    };
+  },
+};
 
 /** The page's poll: "pending", or the handoff for the wallet (once). */
 export async function collectResult(

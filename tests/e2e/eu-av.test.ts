@@ -97,17 +97,18 @@ describe("EU AV provider in Chromium", () => {
     const providerPromise = context.waitForEvent("page");
     await wallet.click(`[data-provider-id="${provider.providerId}"]`);
     const providerPage = await providerPromise;
-    await providerPage.waitForSelector("#eu-av-request");
+    await providerPage.waitForSelector("#eu-av[data-ready=true]");
     await shot(providerPage, "eu-av-provider");
-    expect(await providerPage.getAttribute("#eu-av-same-device", "href")).toMatch(/^openid4vp:\/\/\?/);
+    expect(await providerPage.getAttribute("#eu-av-same-device", "href")).toMatch(/^av:\/\/\?/);
 
-    // the holder's app, on another device, reads the request shown and answers it
+    // the holder's app, on another device, reads the request shown (by reference) and answers it
     const requestUri = await providerPage.inputValue("#eu-av-request");
     const device = await createDeviceKey();
     const mdoc = await issueAttestation(signer, {
       device,
       claims: { age_over_13: true, age_over_16: true, age_over_18: true, age_over_21: false },
     });
+    expect(requestUri).toMatch(/^openid4vp:\/\/\?client_id=.*&request_uri=/);
     const answer = await answerRequest(requestUri, mdoc, device, {
       fetch: (url, init) => fetch(String(url).replace(provider.url, provider.localUrl), init),
     });

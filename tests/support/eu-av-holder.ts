@@ -169,16 +169,21 @@ export async function presentAttestation(
   return response.encode();
 }
 
-/** The parameters of an unsigned OpenID4VP request URI (openid4vp://?client_id=...). */
-export function readRequestUri(uri: string): {
+export interface ReadRequest {
   clientId: string;
   nonce: string;
   state: string;
   responseUri: string;
   responseMode: string;
   dcqlQuery: unknown;
-} {
-  const params = new URL(uri).searchParams;
+}
+
+/** The parameters of an unsigned OpenID4VP request by value (openid4vp://?client_id=..., or av://?...). */
+export function readRequestUri(uri: string): ReadRequest {
+  return readParams(new URL(uri).searchParams);
+}
+
+function readParams(params: URLSearchParams): ReadRequest {
   const get = (name: string) => {
     const v = params.get(name);
     if (v === null) throw new Error(`request URI without ${name}`);
@@ -194,6 +199,26 @@ export function readRequestUri(uri: string): {
   };
 }
 
+/**
+ * A request by value, or by reference (RFC 9101: client_id + request_uri, the app GETs an unsecured request object
+ * and checks its client_id is the link's); what a wallet app does before it shows anything.
+ */
+export async function resolveRequest(uri: string, fetcher: typeof fetch = fetch): Promise<ReadRequest> {
+  const params = new URL(uri).searchParams;
+  const reference = params.get("request_uri");
+  if (reference === null) return readParams(params);
+  const response = await fetcher(reference, { method: "GET" });
+  if (response.status !== 200) throw new Error(`request_uri answered ${response.status}`);
+  const [header, payload, signature] = (await response.text()).split(".");
+  const head = JSON.parse(Buffer.from(header ?? "", "base64url").toString()) as { alg?: string };
+  if (head.alg !== "none" || signature !== "") throw new Error("not an unsecured request object");
+  const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString()) as Record<string, unknown>;
+  if (claims.client_id !== params.get("client_id")) throw new Error("client_id differs from the link's");
+  const flat = new URLSearchParams();
+  for (const [k, v] of Object.entries(claims)) flat.set(k, typeof v === "string" ? v : JSON.stringify(v));
+  return readParams(flat);
+}
+
 /** What a wallet app does with a request URI: present the attestation and POST it to response_uri. */
 export async function answerRequest(
   requestUri: string,
@@ -201,7 +226,7 @@ export async function answerRequest(
   device: DeviceKey,
   options: PresentOptions & { fetch?: typeof fetch; extra?: Record<string, string> } = {},
 ): Promise<{ status: number; body: unknown; form: URLSearchParams; contentType: string | null }> {
-  const request = readRequestUri(requestUri);
+  const request = await resolveRequest(requestUri, options.fetch);
   const transcript = await redirectSessionTranscript(request);
   const deviceResponse = await presentAttestation(attestation, device, transcript, options);
   const form = new URLSearchParams({
@@ -231,7 +256,7 @@ export async function declineRequest(
   error: string,
   options: { description?: string; fetch?: typeof fetch } = {},
 ): Promise<{ status: number; body: unknown; contentType: string | null }> {
-  const request = readRequestUri(requestUri);
+  const request = await resolveRequest(requestUri, options.fetch);
   const form = new URLSearchParams({
     error,
     ...(options.description !== undefined ? { error_description: options.description } : {}),

@@ -113,6 +113,12 @@ describe("euAvDepsFromEnv", () => {
     ["public URL not a URL", "EU_AV_PUBLIC_URL", () => "eu-av.example", /^EU_AV_PUBLIC_URL is not valid/],
     ["thresholds not numbers", "EU_AV_THRESHOLDS", () => "18,adult", /^EU_AV_THRESHOLDS is not valid/],
     ["session TTL too long", "EU_AV_SESSION_TTL", () => "86400", /^EU_AV_SESSION_TTL is not valid/],
+    [
+      "sessions per minute zero",
+      "EU_AV_SESSIONS_PER_MINUTE",
+      () => "0",
+      /^EU_AV_SESSIONS_PER_MINUTE is not valid/,
+    ],
     ["no trusted IACA", "EU_AV_TRUSTED_IACAS", () => undefined, /^EU_AV_TRUSTED_IACAS is missing/],
     [
       "trusted IACAs without a certificate",
@@ -290,8 +296,6 @@ const viaHandler: typeof fetch = async (input, init) => {
   });
 };
 
-const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
-
 describe("the exported handler, with API Gateway v2 events", () => {
   const saved = { ...process.env };
   const logs: string[] = [];
@@ -342,13 +346,23 @@ describe("the exported handler, with API Gateway v2 events", () => {
     );
     expect(page.statusCode).toBe(200);
     expect(page.headers?.["content-type"]).toBe("text/html; charset=utf-8");
-    const html = page.body ?? "";
-    const attr = (name: string) => unescapeHtml(new RegExp(`data-${name}="([^"]*)"`).exec(html)?.[1] ?? "");
-    const requestUri = unescapeHtml(
-      /<textarea id="eu-av-request"[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1] ?? "",
+    // Its script opens the session: the links, the QR code.
+    const opened = await invoke(
+      event("POST", `${PUBLIC_URL}/session`, {
+        type: "application/json",
+        text: JSON.stringify({ wallet_origin: WALLET, state }),
+      }),
     );
-    expect(requestUri).toMatch(/^openid4vp:\/\/\?/);
-    expect(new URL(requestUri).searchParams.get("response_uri")).toBe(`${PUBLIC_URL}/response`);
+    expect(opened.statusCode).toBe(200);
+    const session = JSON.parse(opened.body ?? "") as {
+      id: string;
+      secret: string;
+      links: { byReference: string };
+    };
+    const attr = (name: "id" | "secret") => session[name];
+    // the request by reference: a short link, whose request object the app fetches
+    const requestUri = session.links.byReference;
+    expect(new URL(requestUri).searchParams.get("request_uri")).toBe(`${PUBLIC_URL}/request/${session.id}`);
 
     // Nothing to collect yet.
     const poll = () =>

@@ -7,8 +7,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { lambdaContext } from "../../../dev/lambda-http.js";
 import { parseEuAvConfig } from "../../../providers/eu-av/config.js";
 import { createEuAvHandler } from "../../../providers/eu-av/handler.js";
-import { escapeHtml, PAGE_HEADERS, qrSvg } from "../../../providers/eu-av/pages.js";
+import { escapeHtml, PAGE_HEADERS } from "../../../providers/eu-av/pages.js";
 import { QR_QUIET_ZONE, qrCode } from "../../../providers/eu-av/qr.js";
+import { WindowRateLimiter } from "../../../providers/eu-av/rate-limit.js";
 import { MemorySessionStore } from "../../../providers/eu-av/sessions.js";
 import { PAGE_LANGS, PAGE_STRINGS } from "../../../providers/eu-av/strings.js";
 import { parseTrustedIacas } from "../../../providers/eu-av/trust.js";
@@ -36,6 +37,7 @@ beforeAll(async () => {
     trust: parseTrustedIacas([iaca.pem]),
     sessions: new MemorySessionStore(),
     grantKey: await generateGrantKey(),
+    sessionLimiter: new WindowRateLimiter({ limit: 100, windowSeconds: 60 }),
     now: () => new Date(),
   });
 });
@@ -70,46 +72,53 @@ describe("qrCode", () => {
     }
     expect(qrCode(`${text}x`).path).not.toBe(path);
   });
-
-  it("the SVG carries its label as role=img, aria-label and <title>, escaped", () => {
-    const svg = qrSvg("openid4vp://?a=1", `QR "code" <of> the request & more`);
-    const label = "QR &#34;code&#34; &#60;of&#62; the request &#38; more";
-    expect(svg).toMatch(
-      /^<svg id="eu-av-qr" xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 (\d+) \1"/,
-    );
-    expect(svg).toContain(`role="img" aria-label="${label}"><title>${label}</title>`);
-    expect(svg.endsWith("</svg>")).toBe(true);
-  });
 });
 
 const context = lambdaContext("eu-av");
 
-async function openPage(acceptLanguage?: string) {
-  const state = randomUUID().replace(/-/g, "");
-  const event = {
+function event(
+  method: string,
+  path: string,
+  query: Record<string, string>,
+  acceptLanguage?: string,
+  body?: string,
+) {
+  return {
     version: "2.0",
-    routeKey: "GET /verify",
-    rawPath: "/verify",
-    rawQueryString: `wallet_origin=${encodeURIComponent(WALLET)}&state=${state}`,
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: new URLSearchParams(query).toString(),
     headers: {
       host: "eu-av.example",
       ...(acceptLanguage !== undefined ? { "accept-language": acceptLanguage } : {}),
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
     },
-    queryStringParameters: { wallet_origin: WALLET, state },
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
     requestContext: {
-      http: {
-        method: "GET",
-        path: "/verify",
-        protocol: "HTTP/1.1",
-        sourceIp: "192.0.2.1",
-        userAgent: "test",
-      },
+      http: { method, path, protocol: "HTTP/1.1", sourceIp: "192.0.2.1", userAgent: "test" },
     },
+    ...(body !== undefined ? { body } : {}),
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
-  const res = (await handler(event, context)) as APIGatewayProxyStructuredResultV2;
+}
+
+async function openPage(acceptLanguage?: string) {
+  const state = randomUUID().replace(/-/g, "");
+  const res = (await handler(
+    event("GET", "/verify", { wallet_origin: WALLET, state }, acceptLanguage),
+    context,
+  )) as APIGatewayProxyStructuredResultV2;
   expect(res.statusCode).toBe(200);
-  return { res, html: res.body ?? "" };
+  const opened = (await handler(
+    event("POST", "/session", {}, acceptLanguage, JSON.stringify({ wallet_origin: WALLET, state })),
+    context,
+  )) as APIGatewayProxyStructuredResultV2;
+  expect(opened.statusCode).toBe(200);
+  const session = JSON.parse(opened.body ?? "") as {
+    links: { av: string; openid4vp: string; byReference: string; crossDevice: string };
+    qr: { size: number; path: string; version: number };
+  };
+  return { res, html: res.body ?? "", session };
 }
 
 const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
@@ -119,29 +128,31 @@ describe.each([
   { lang: "fr", header: "fr-FR,fr;q=0.9,en;q=0.8" },
   { lang: "en", header: undefined },
 ] as const)("the verify page, Accept-Language $header", ({ lang, header }) => {
-  it(`shows the openid4vp:// request as a QR code labelled in ${lang}, under the strict CSP`, async () => {
-    const { res, html } = await openPage(header);
+  it(`draws the QR code of the short link, labelled in ${lang}, under the strict CSP`, async () => {
+    const { res, html, session } = await openPage(header);
     const t = PAGE_STRINGS[lang];
     expect(html).toContain(`<html lang="${lang}">`);
     expect(res.headers?.["content-language"]).toBe(lang);
     expect(res.headers?.vary).toBe("Accept-Language");
 
-    // The same request in the link, the text area and the QR code.
-    const link = unescapeHtml(/<a id="eu-av-same-device" href="([^"]*)"/.exec(html)?.[1] ?? "");
-    const text = unescapeHtml(/<textarea id="eu-av-request"[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1] ?? "");
-    expect(link).toMatch(/^openid4vp:\/\/\?/);
-    expect(new URL(link).searchParams.get("client_id")).toBe("redirect_uri:https://eu-av.example/response");
-    expect(text).toBe(link);
-    const svg = /<svg id="eu-av-qr"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? "";
-    expect(svg).toBe(qrSvg(link, t.qrAlt));
-    const label = escapeHtml(t.qrAlt);
-    expect(svg).toContain(`role="img" aria-label="${label}"><title>${label}</title>`);
+    // The session's QR code is the matrix of its short link, which leads to the av:// request.
+    const { crossDevice } = session.links;
+    expect(crossDevice).toMatch(/^https:\/\/eu-av\.example\/r\/[A-Za-z0-9_-]{22}$/);
+    const expected = encode(crossDevice, { ecc: "M", border: QR_QUIET_ZONE });
+    expect(session.qr.size).toBe(expected.size);
+    expect(session.qr.version).toBe(expected.version);
+    expect(session.qr.version).toBeLessThanOrEqual(4);
+    expect(modulesOf(session.qr.path, session.qr.size)).toEqual(expected.data);
+    // the page carries the label the script puts on the drawing
+    expect(html).toContain(`data-msg-qr-alt="${escapeHtml(t.qrAlt)}"`);
 
     // CSP: as strict as before, and nothing on the page needs more.
     expect(res.headers?.["content-security-policy"]).toBe(PAGE_HEADERS["content-security-policy"]);
     expect(PAGE_HEADERS["content-security-policy"]).not.toMatch(/unsafe-|data:|\*/);
     expect(html.match(/<script\b[^>]*>/g)).toEqual(['<script src="page.js" defer>']);
     expect(html).not.toMatch(/\sstyle=|<style|\son[a-z]+=|data:/i);
+    // the way back to the wallet
+    expect(html).toContain(`id="eu-av-back" class="back" href="${WALLET}/">${escapeHtml(t.back)}</a>`);
   });
 });
 

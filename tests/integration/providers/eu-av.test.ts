@@ -43,6 +43,8 @@ beforeAll(async () => {
     walletOrigin: WALLET,
     trustedIacas: [iaca.pem],
     grantKey,
+    // many sessions from one test address; the limit itself is tested on a provider of its own
+    sessionsPerMinute: 10_000,
     onRequest: (r) => log.push(r),
   });
 });
@@ -53,7 +55,10 @@ afterAll(async () => {
 
 const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
 
-/** What the wallet does: open /verify; what the page holds: id, poll secret, request URI, DC API request. */
+/**
+ * What the wallet does: open /verify (a page, no session); what its script does: POST /session for the links, the
+ * QR code and the DC API requests.
+ */
 async function openVerifyPage() {
   const state = crypto.randomUUID().replace(/-/g, "");
   const res = await fetch(
@@ -62,17 +67,36 @@ async function openVerifyPage() {
   expect(res.status).toBe(200);
   expect(res.headers.get("referrer-policy")).toBe("no-referrer");
   const html = await res.text();
-  const attr = (name: string) => unescapeHtml(new RegExp(`data-${name}="([^"]*)"`).exec(html)?.[1] ?? "");
-  const requestUri = unescapeHtml(
-    /<textarea id="eu-av-request"[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1] ?? "",
-  );
+  expect(unescapeHtml(/data-state="([^"]*)"/.exec(html)?.[1] ?? "")).toBe(state);
+  const opened = await openSession(state);
+  expect(opened.status).toBe(200);
+  const body = opened.body as SessionAnswer;
   return {
     state,
-    id: attr("id"),
-    secret: attr("secret"),
-    requestUri,
-    dcApi: JSON.parse(attr("dc-api")) as { protocol: string; data: { nonce: string } },
+    id: body.id,
+    secret: body.secret,
+    links: body.links,
+    qr: body.qr,
+    requestUri: body.links.openid4vp,
+    dcApi: body.dcApi[0] as { protocol: string; data: { nonce: string } },
   };
+}
+
+interface SessionAnswer {
+  id: string;
+  secret: string;
+  links: { av: string; openid4vp: string; byReference: string; crossDevice: string };
+  qr: { size: number; path: string; version: number };
+  dcApi: { protocol: string; data: unknown }[];
+}
+
+async function openSession(state: string, wallet = WALLET) {
+  const res = await fetch(`${provider.localUrl}/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ wallet_origin: wallet, state }),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as unknown };
 }
 
 async function poll(page: { id: string; secret: string }) {
@@ -313,7 +337,7 @@ describe("EU AV provider over HTTP", () => {
 
     const next = await openVerifyPage();
     const moved = new URLSearchParams(first.form);
-    moved.set("state", new URL(next.requestUri).searchParams.get("state") ?? "");
+    moved.set("state", next.id);
     const res = await fetch(`${provider.localUrl}/response`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -332,7 +356,12 @@ describe("EU AV provider over HTTP", () => {
         fetch(`${provider.localUrl}/dc-api`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ id: page.id, secret: page.secret, vp_token }),
+          body: JSON.stringify({
+            id: page.id,
+            secret: page.secret,
+            protocol: page.dcApi.protocol,
+            data: { vp_token },
+          }),
         }),
       );
     const res = await post(new URL(provider.url).origin);
@@ -346,12 +375,93 @@ describe("EU AV provider over HTTP", () => {
     const res2 = await fetch(`${provider.localUrl}/dc-api`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ id: other.id, secret: other.secret, vp_token: forged }),
+      body: JSON.stringify({
+        id: other.id,
+        secret: other.secret,
+        protocol: other.dcApi.protocol,
+        data: { vp_token: forged },
+      }),
     });
     expect((await res2.json()).message).toMatchObject({
       type: "blindgate:grant-error",
       code: "ERR_DEVICE_SIGNATURE",
     });
+  });
+
+  it("one request, three ways: av:// and openid4vp:// by value, and openid4vp:// by reference (request_uri)", async () => {
+    const page = await openVerifyPage();
+    const { av, openid4vp, byReference, crossDevice } = page.links;
+    expect(av.startsWith("av://?")).toBe(true);
+    expect(av.slice("av://".length)).toBe(openid4vp.slice("openid4vp://".length));
+    const byValue = Object.fromEntries(new URL(openid4vp).searchParams);
+    expect(byValue.state).toBe(page.id);
+
+    const ref = new URL(byReference).searchParams;
+    expect([...ref.keys()].sort()).toEqual(["client_id", "request_uri"]);
+    expect(ref.get("client_id")).toBe(byValue.client_id);
+    const object = await fetch((ref.get("request_uri") ?? "").replace(provider.url, provider.localUrl));
+    expect(object.status).toBe(200);
+    expect(object.headers.get("content-type")).toBe("application/oauth-authz-req+jwt");
+    const jwt = await object.text();
+    const [header, payload, signature] = jwt.split(".");
+    expect(JSON.parse(Buffer.from(header ?? "", "base64url").toString())).toEqual({
+      alg: "none",
+      typ: "oauth-authz-req+jwt",
+    });
+    expect(signature).toBe("");
+    const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString()) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(byValue)) {
+      expect(typeof claims[k] === "string" ? claims[k] : JSON.stringify(claims[k])).toBe(v);
+    }
+
+    // the QR code's short link sends a phone's browser on to the av:// request, by value
+    expect(crossDevice).toBe(`${provider.url}/r/${page.id}`);
+    const hop = await fetch(crossDevice.replace(provider.url, provider.localUrl), { redirect: "manual" });
+    expect(hop.status).toBe(303);
+    expect(hop.headers.get("location")).toBe(av);
+    expect(page.qr.version).toBeLessThanOrEqual(4);
+
+    // answered: the link and the request object are gone
+    const { device, mdoc } = await attestation(ADULT);
+    expect((await answerRequest(page.requestUri, mdoc, device)).status).toBe(200);
+    const after = await fetch(crossDevice.replace(provider.url, provider.localUrl), { redirect: "manual" });
+    expect(after.status).toBe(409);
+    expect(after.headers.get("content-type")).toContain("text/html");
+    const gone = await fetch((ref.get("request_uri") ?? "").replace(provider.url, provider.localUrl));
+    expect(gone.headers.get("x-error-code")).toBe("ERR_SESSION_USED");
+  });
+
+  it("GET /verify opens no session; POST /session is limited per address (429, Retry-After)", async () => {
+    const limited = await startEuAvProvider({
+      host: "127.0.0.1",
+      gatewayIssuer: GATEWAY,
+      walletOrigin: WALLET,
+      trustedIacas: [(await createTestIaca()).pem],
+      sessionsPerMinute: 3,
+    });
+    try {
+      const state = "abcdefghijkl";
+      for (let i = 0; i < 40; i++) {
+        const res = await fetch(
+          `${limited.localUrl}/verify?wallet_origin=${encodeURIComponent(WALLET)}&state=${state}`,
+        );
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
+      const post = () =>
+        fetch(`${limited.localUrl}/session`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ wallet_origin: WALLET, state }),
+        });
+      for (let i = 0; i < 3; i++) expect((await post()).status).toBe(200);
+      const over = await post();
+      expect(over.status).toBe(429);
+      expect(over.headers.get("x-error-code")).toBe("ERR_RATE_LIMITED");
+      expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
   });
 
   it("serves only its wallets, and only the page that started a session may collect it", async () => {
@@ -360,13 +470,27 @@ describe("EU AV provider over HTTP", () => {
     );
     expect(res.status).toBe(400);
     expect(res.headers.get("x-error-code")).toBe("ERR_WALLET_ORIGIN");
+    const session = await openSession("abcdefghij", "https://evil.example");
+    expect(session).toMatchObject({ status: 400, body: { error: { code: "ERR_WALLET_ORIGIN" } } });
     const page = await openVerifyPage();
     const wrong = await poll({ id: page.id, secret: "A".repeat(22) });
     expect(wrong).toMatchObject({ status: 404, body: { error: { code: "ERR_SESSION_UNKNOWN" } } });
   });
 
   it("property: garbage to every route is a 4xx with a stable code, never a 5xx", async () => {
-    const routes = ["/verify", "/response", "/result", "/dc-api", "/nope", "/jwks.json"];
+    const routes = [
+      "/verify",
+      "/session",
+      "/response",
+      "/result",
+      "/dc-api",
+      "/nope",
+      "/jwks.json",
+      "/r/AAAAAAAAAAAAAAAAAAAAAA",
+      "/request/AAAAAAAAAAAAAAAAAAAAAA",
+      "/r/",
+      "/request/x",
+    ];
     const types = ["application/json", "application/x-www-form-urlencoded", "text/plain", ""];
     await fc.assert(
       fc.asyncProperty(
@@ -383,7 +507,10 @@ describe("EU AV provider over HTTP", () => {
             )
             .map((d) => new URLSearchParams(d).toString()),
           fc
-            .dictionary(fc.constantFrom("vp_token", "id", "secret"), fc.jsonValue())
+            .dictionary(
+              fc.constantFrom("vp_token", "id", "secret", "protocol", "data", "wallet_origin", "state"),
+              fc.jsonValue(),
+            )
             .map((d) => JSON.stringify(d)),
         ),
         fc.string({ maxLength: 40 }),

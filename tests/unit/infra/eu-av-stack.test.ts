@@ -4,14 +4,22 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { exportGrantPrivateJwk, generateGrantKey } from "@blindgate/sdk/provider";
-import { App, type CfnElement } from "aws-cdk-lib";
+import { App, type CfnElement, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import * as esbuild from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../../infra/config.js";
 import { esbuildOptions, MAX_BUNDLE_KIB, REPO_ROOT } from "../../../infra/constructs/bundling.js";
-import { EU_AV_ENTRY, EU_AV_ROUTES, TRUSTED_IACAS_FILE } from "../../../infra/constructs/eu-av-provider.js";
+import {
+  EU_AV_ENTRY,
+  EU_AV_FIREWALL_DEFAULTS,
+  EU_AV_ROUTES,
+  EuAvFirewall,
+  EuAvProvider,
+  TRUSTED_IACAS_FILE,
+} from "../../../infra/constructs/eu-av-provider.js";
 import type { EuAvStackConfigInput } from "../../../infra/eu-av-config.js";
+import { parseEuAvStackConfig } from "../../../infra/eu-av-config.js";
 import { addEuAvStack, type EuAvStack } from "../../../infra/stacks/eu-av-stack.js";
 import { GRANT_KEY_SECRET_ENV } from "../../../providers/eu-av/grant-key-source.js";
 import { SESSIONS_TABLE } from "../../../providers/eu-av/table.js";
@@ -213,6 +221,67 @@ describe("EU AV provider stack", () => {
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
+  });
+
+  it("per-address WAF rules (CLOUDFRONT scope): every route, POST /session and the answers, 429, nothing sampled", () => {
+    const app = new App({ outdir: mkdtempSync(join(workDir, "waf-")) });
+    const edge = new Stack(app, "Edge", { env: { account: "123456789012", region: "us-east-1" } });
+    new EuAvFirewall(edge, "Firewall", { name: "blindgate-eu-av" });
+    const waf = Template.fromStack(edge);
+    const rate = (name: string, limit: number, scopeDown?: unknown) => ({
+      Name: name,
+      Action: { Block: { CustomResponse: { ResponseCode: 429 } } },
+      VisibilityConfig: { CloudWatchMetricsEnabled: true, MetricName: name, SampledRequestsEnabled: false },
+      Statement: {
+        RateBasedStatement: {
+          Limit: limit,
+          EvaluationWindowSec: 300,
+          AggregateKeyType: "IP",
+          ...(scopeDown !== undefined ? { ScopeDownStatement: scopeDown } : {}),
+        },
+      },
+    });
+    const path = (p: string) => ({
+      ByteMatchStatement: {
+        FieldToMatch: { UriPath: {} },
+        PositionalConstraint: "EXACTLY",
+        SearchString: p,
+        TextTransformations: [{ Priority: 0, Type: "NONE" }],
+      },
+    });
+    const acl = Object.values(waf.findResources("AWS::WAFv2::WebACL"))[0] as { Properties: Json };
+    expect(acl.Properties.Scope).toBe("CLOUDFRONT");
+    expect(acl.Properties.DefaultAction).toEqual({ Allow: {} });
+    const rules = (acl.Properties.Rules as Json[]).map(({ Priority: _p, ...rule }) => rule);
+    expect(rules).toEqual([
+      rate("PerIp", EU_AV_FIREWALL_DEFAULTS.perIp),
+      rate("SessionPerIp", EU_AV_FIREWALL_DEFAULTS.sessionPerIp, path("/session")),
+      rate("AnswerPerIp", EU_AV_FIREWALL_DEFAULTS.answerPerIp, {
+        OrStatement: { Statements: [path("/response"), path("/dc-api")] },
+      }),
+    ]);
+    waf.resourceCountIs("AWS::WAFv2::LoggingConfiguration", 0);
+  });
+
+  it("with the edge: CloudFront carries the web ACL, and every route requires the edge's header", () => {
+    const app = new App({
+      outdir: mkdtempSync(join(workDir, "edge-")),
+      context: { "aws:cdk:bundling-stacks": [] },
+    });
+    const stack = new Stack(app, "Provider", { env: { account: "123456789012", region: "eu-west-3" } });
+    const aclArn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/blindgate-eu-av/abcd";
+    const provider = new EuAvProvider(stack, "EuAv", {
+      config: parseEuAvStackConfig({ stage: "dev", ...config() }, REPO_ROOT),
+      edge: { webAclArn: aclArn },
+    });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties("AWS::CloudFront::Distribution", { DistributionConfig: { WebACLId: aclArn } });
+    const routes = Object.values(t.findResources("AWS::ApiGatewayV2::Route")).map(
+      (r) => (r as Json).Properties as Json,
+    );
+    expect(routes).toHaveLength(EU_AV_ROUTES.length);
+    for (const route of routes) expect(route.AuthorizationType).toBe("CUSTOM");
+    expect(provider.publicUrl).toBe(provider.edge?.url);
   });
 
   it("a bad configuration stops the synth naming the field", () => {
