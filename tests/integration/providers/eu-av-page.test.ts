@@ -121,7 +121,6 @@ async function openPage(acceptLanguage?: string) {
   return { res, html: res.body ?? "", session };
 }
 
-const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
 
 describe.each([
   { lang: "en", header: "en-GB,en;q=0.9" },
