@@ -8,16 +8,21 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import {
   DIRECTORY_PATH,
+  encodeActPublicKey,
+  generateActKey,
   type KeyLogEntry,
   keyLogHash,
   keyLogPageSchema,
   type ReportAnswer,
   reportAnswerSchema,
   reportHash,
+  toBase64Url,
 } from "@blindgate/sdk/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AuditResult, auditGateway } from "../../../functions/audit/audit.js";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
+import { type AuditResult, auditGateway } from "../../../tools/audit/audit.js";
+import { reachableUrl } from "../../../tools/audit/cli.js";
+import { type AuditMemory, readMemory } from "../../../tools/audit/memory.js";
 import { check, currentKey, issue, makeGrant, registerProvider } from "../gateway/client.js";
 
 /*
@@ -34,18 +39,29 @@ interface Published {
   reports: Map<string, ReportAnswer>;
 }
 
-/** A fake gateway serving given public data, in the contract's shapes. */
-async function serveFake(data: Published): Promise<{ url: string; server: Server }> {
+/** A fake gateway serving given public data, in the contract's shapes; `data` may be swapped between audits. */
+async function serveFake(
+  initial: Published,
+  options: { stalledPaging?: boolean } = {},
+): Promise<{ url: string; server: Server; data: { current: Published }; keyLogFetches: () => number }> {
+  const data = { current: initial };
+  let keyLogFetches = 0;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
     };
-    if (url.pathname === DIRECTORY_PATH) return send(200, data.directory);
-    if (url.pathname === "/v1/key-log") return send(200, { entries: data.entries });
+    if (url.pathname === DIRECTORY_PATH) return send(200, data.current.directory);
+    if (url.pathname === "/v1/key-log") {
+      keyLogFetches++;
+      // a gateway whose paging never advances: every page names the same `next`
+      if (options.stalledPaging === true)
+        return send(200, { entries: data.current.entries.slice(0, 2), next: 0 });
+      return send(200, { entries: data.current.entries });
+    }
     if (url.pathname === "/v1/report") {
-      const report = data.reports.get(url.searchParams.get("day") ?? "");
+      const report = data.current.reports.get(url.searchParams.get("day") ?? "");
       return report === undefined
         ? send(404, { error: { code: "ERR_NOT_FOUND", message: "no report" } })
         : send(200, report);
@@ -53,7 +69,12 @@ async function serveFake(data: Published): Promise<{ url: string; server: Server
     send(404, { error: { code: "ERR_NOT_FOUND", message: "no such route" } });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    data,
+    keyLogFetches: () => keyLogFetches,
+  };
 }
 
 /** Re-chain entries from `from` on (what a gateway rewriting its log would do so the chain still verifies). */
@@ -71,36 +92,48 @@ const codes = (result: AuditResult) => [...new Set(result.findings.map((f) => f.
 
 describe("auditor", () => {
   let gateway: LocalGateway;
-  let clock = Date.parse("2031-05-20T08:00:00Z") / 1000;
+  let clock = 0;
   let honest: Published;
   const fakes: Server[] = [];
 
-  beforeAll(async () => {
-    gateway = await startLocalGateway({ wallet: false, now: () => clock, thresholds: [13, 18] });
-    const provider = await registerProvider(gateway, "prov-audit", 500);
-    const { apiKey } = await gateway.addSite("Audit site");
-    await fetch(`${gateway.url}/v1/report?day=2031-05-20`); // creates and announces the report key
+  /** A gateway's public data after three days of honest traffic: `perDay` tokens issued a day, all but one checked. */
+  async function threeDays(
+    perDay: number,
+    quota: number,
+  ): Promise<{ gateway: LocalGateway; published: Published }> {
+    let now = Date.parse("2031-05-20T08:00:00Z") / 1000;
+    const gw = await startLocalGateway({ wallet: false, now: () => now, thresholds: [13, 18] });
+    const provider = await registerProvider(gw, "prov-audit", quota);
+    const { apiKey } = await gw.addSite("Audit site");
+    await fetch(`${gw.url}/v1/report?day=2031-05-20`); // creates and announces the report key
     for (let day = 0; day < 3; day++) {
-      const key = await currentKey(gateway, 18);
+      const key = await currentKey(gw, 18);
       const issued = await issue(
-        gateway,
-        await makeGrant(gateway, provider, { max_tokens: 12 }),
-        Array(12).fill(key),
+        gw,
+        await makeGrant(gw, provider, { max_tokens: perDay }),
+        Array(perDay).fill(key),
       );
-      for (const token of issued.tokens.slice(0, 11)) {
-        if (token !== null) expect((await check(gateway, apiKey, token, 18)).status).toBe(200);
+      for (const token of issued.tokens.slice(0, perDay - 1)) {
+        if (token !== null) expect((await check(gw, apiKey, token, 18)).status).toBe(200);
       }
-      clock += DAY;
+      now += DAY;
     }
-    const entries = keyLogPageSchema.parse(await (await fetch(`${gateway.url}/v1/key-log`)).json())
+    const entries = keyLogPageSchema.parse(await (await fetch(`${gw.url}/v1/key-log`)).json())
       .entries as KeyLogEntry[];
     const reports = new Map<string, ReportAnswer>();
     for (const day of ["2031-05-20", "2031-05-21", "2031-05-22"]) {
-      const res = await fetch(`${gateway.url}/v1/report?day=${day}`);
+      const res = await fetch(`${gw.url}/v1/report?day=${day}`);
       reports.set(day, reportAnswerSchema.parse(await res.json()));
     }
-    const directory: unknown = await (await fetch(`${gateway.url}${DIRECTORY_PATH}`)).json();
-    honest = { directory, entries, reports };
+    const directory: unknown = await (await fetch(`${gw.url}${DIRECTORY_PATH}`)).json();
+    return { gateway: gw, published: { directory, entries, reports } };
+  }
+
+  beforeAll(async () => {
+    const a = await threeDays(12, 500);
+    gateway = a.gateway;
+    honest = a.published;
+    clock = a.gateway.deps.now();
   }, 120_000);
   afterAll(async () => {
     for (const server of fakes) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -113,12 +146,27 @@ describe("auditor", () => {
     return auditGateway(fake.url, { now: clock });
   }
 
+  const results = (result: AuditResult) => Object.fromEntries(result.checks.map((c) => [c.id, c.result]));
+
   it("passes an honest gateway: chains, signatures, key set, key use and quotas all hold", async () => {
     const result = await auditGateway(gateway.url, { now: clock });
     expect(result.findings).toEqual([]);
     expect(result.verdict).toBe("pass");
     expect(result.checked.reports).toEqual(["2031-05-20", "2031-05-21", "2031-05-22"]);
     expect(result.checked.firstReportDay).toBe("2031-05-20");
+    // every check it ran, with its result; what it could not run says so and is not counted as a pass
+    expect(results(result)).toEqual({
+      "key-log": "pass",
+      "key-set": "pass",
+      directory: "pass",
+      reports: "pass",
+      "key-use": "pass",
+      quotas: "pass",
+      history: "not run",
+      "split-view": "not run",
+    });
+    expect(result.checked.directoryCreditKeys).toBeGreaterThan(0);
+    expect(result.vantage).toMatch(/split view/);
   });
 
   it("passes the same data served by the fake (the fake itself changes nothing)", async () => {
@@ -194,27 +242,140 @@ describe("auditor", () => {
     expect(codes(result)).toEqual(["quota-exceeded", "report-chain", "report-signature"]);
   });
 
-  it("npm run audit prints the verdict and writes the JSON file", async () => {
+  it("finds an unannounced credit key in the directory, as it does token keys", async () => {
+    const directory = structuredClone(honest.directory) as {
+      "blindgate-credit-keys": Record<string, unknown>[];
+    };
+    // a key the log never announced, in place of a listed one (the count per age stays within two)
+    const listed = directory["blindgate-credit-keys"][0] as Record<string, unknown>;
+    listed["act-key"] = toBase64Url(encodeActPublicKey(generateActKey().publicKey), true);
+    const result = await auditFake({ ...honest, directory });
+    expect(codes(result)).toEqual(["directory-unannounced-key"]);
+    expect(result.findings[0]?.message).toContain("credit key");
+  });
+
+  it("stops with a verdict when the key log's paging does not advance", async () => {
+    const fake = await serveFake(honest, { stalledPaging: true });
+    fakes.push(fake.server);
+    const result = await auditGateway(fake.url, { now: clock });
+    expect(result.verdict).toBe("fail");
+    expect(codes(result)).toContain("key-log-paging");
+    expect(fake.keyLogFetches()).toBeLessThan(5);
+  });
+
+  it("keeps what it saw, and fails a history rewritten consistently (re-chained log, re-signed reports) that passes a one-off audit", async () => {
+    // The same gateway's history told again with 700 tokens where it had 100: another run of the same days.
+    const b = await threeDays(30, 5000);
+    try {
+      const fake = await serveFake(honest);
+      fakes.push(fake.server);
+      const first = await auditGateway(fake.url, { now: clock });
+      expect(first.verdict).toBe("pass");
+      const memory: AuditMemory = first.memory;
+      expect(Object.keys(memory.reports)).toEqual(["2031-05-20", "2031-05-21", "2031-05-22"]);
+      fake.data.current = b.published;
+      // alone, the rewritten history is consistent: a one-off audit passes it
+      expect((await auditGateway(fake.url, { now: clock })).verdict).toBe("pass");
+      const second = await auditGateway(fake.url, { now: clock, memory });
+      expect(codes(second)).toEqual(["history-rewritten"]);
+      expect(second.findings.map((f) => f.subject).sort()).toEqual([
+        "2031-05-20",
+        "2031-05-21",
+        "2031-05-22",
+        "key-log",
+      ]);
+      expect(results(second).history).toBe("fail");
+    } finally {
+      await b.gateway.close();
+    }
+  }, 120_000);
+
+  it("fails a gateway that published no report (no report key, no closed day) unless told it is a fresh local one", async () => {
+    const fresh = await startLocalGateway({ wallet: false });
+    try {
+      const strict = await auditGateway(fresh.url);
+      expect(codes(strict)).toEqual(["no-report-key"]);
+      expect(results(strict).reports).toBe("fail");
+      const allowed = await auditGateway(fresh.url, { allowFresh: true });
+      expect(allowed.verdict).toBe("pass");
+      expect(results(allowed).reports).toBe("not run");
+      await fetch(`${fresh.url}/v1/report?day=2020-01-01`); // announces the report key: no closed day yet
+      expect(codes(await auditGateway(fresh.url))).toEqual(["no-reports"]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("compares the key-log head with one published elsewhere", async () => {
+    const fake = await serveFake(honest);
+    fakes.push(fake.server);
+    const head = honest.entries.at(-1) as KeyLogEntry;
+    expect(
+      (await auditGateway(fake.url, { now: clock, expectHead: { seq: head.seq, hash: head.hash } })).verdict,
+    ).toBe("pass");
+    const other = { seq: head.seq, hash: "0".repeat(64) };
+    expect(codes(await auditGateway(fake.url, { now: clock, expectHead: other }))).toEqual(["split-view"]);
+  });
+
+  it("reaches *.localhost as browsers do", () => {
+    expect(reachableUrl("http://gateway.localhost:8787/")).toBe("http://127.0.0.1:8787");
+    expect(reachableUrl("http://localhost:8787")).toBe("http://127.0.0.1:8787");
+    expect(reachableUrl("https://gateway.example")).toBe("https://gateway.example");
+  });
+
+  it("npm run audit prints each check and the verdict, writes its result and memory outside the repository, and takes the URL npm start prints", async () => {
     const dir = await mkdtemp(join(tmpdir(), "blindgate-audit-"));
     try {
-      const out = join(dir, "audit.json");
-      // a gateway on the real clock: no closed day yet, a pass with no report to check
-      const live = await startLocalGateway({ wallet: false });
-      try {
-        const { stdout } = await promisify(execFile)(
+      // the gateway as npm start runs it: browsers reach it as gateway.localhost
+      const live = await startLocalGateway({ wallet: false, publicHost: "gateway.localhost" });
+      const run = (...args: string[]) =>
+        promisify(execFile)(
           "npx",
-          ["tsx", "--conditions=blindgate-source", "functions/audit/cli.ts", live.url, "--out", out],
-          { env: { ...process.env, NODE_NO_WARNINGS: "1" } },
+          ["tsx", "--conditions=blindgate-source", "tools/audit/cli.ts", live.url, ...args],
+          {
+            env: { ...process.env, NODE_NO_WARNINGS: "1", XDG_STATE_HOME: dir },
+          },
+        ).then(
+          (r) => ({ code: 0, stdout: r.stdout }),
+          (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
         );
-        expect(stdout).toContain("PASS");
+      try {
+        expect(live.url).toMatch(/^http:\/\/gateway\.localhost:\d+$/);
+        const strict = await run();
+        expect(strict.code).toBe(1);
+        expect(strict.stdout).toContain("FAIL");
+        expect(strict.stdout).toMatch(/✗ fail +daily reports/);
+        expect(strict.stdout).toContain("[no-report-key]");
+        const fresh = await run("--allow-fresh");
+        expect(fresh.code).toBe(0);
+        expect(fresh.stdout).toContain("PASS");
+        for (const line of [
+          /✓ pass +key log read to its end/,
+          /✓ pass +at most two live keys/,
+          /– not run +daily reports/,
+        ]) {
+          expect(fresh.stdout).toMatch(line);
+        }
+        expect(fresh.stdout).toContain("split view");
+        const port = new URL(live.url).port;
+        const out = join(
+          dir,
+          "blindgate",
+          "audit",
+          `audit-127.0.0.1_${port}-${new Date().toISOString().slice(0, 10)}.json`,
+        );
+        expect(fresh.stdout).toContain(`result written: ${out}`);
         const written = JSON.parse(await readFile(out, "utf8")) as AuditResult;
         expect(written.verdict).toBe("pass");
-        expect(written.gateway).toBe(live.url);
+        expect(written.gateway).toBe(`http://127.0.0.1:${port}`);
+        const memoryFile = join(dir, "blindgate", "audit", `127.0.0.1_${port}.json`);
+        expect(fresh.stdout).toContain(memoryFile);
+        expect((await readMemory(memoryFile))?.keyLogHead?.seq).toBe(written.keyLogHead?.seq);
       } finally {
         await live.close();
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 90_000);
 });
