@@ -121,7 +121,6 @@ async function openPage(acceptLanguage?: string) {
   return { res, html: res.body ?? "", session };
 }
 
-
 describe.each([
   { lang: "en", header: "en-GB,en;q=0.9" },
   { lang: "fr", header: "fr-FR,fr;q=0.9,en;q=0.8" },
