@@ -19,8 +19,10 @@ export interface RefusalPageOptions {
   /** The gateway's wallet, e.g. "https://gateway.example/wallet/". */
   walletUrl: string;
   /**
-   * URL of the "@blindgate/sdk/browser" ES module as your site serves it (bundled, or copied from
-   * node_modules/@blindgate/sdk/dist/browser/), e.g. "/assets/blindgate-browser.js". Same origin, or an absolute URL.
+   * URL where your site serves the SDK's prebuilt browser module, e.g. "/blindgate.js": the package ships it
+   * minified and self-contained as `@blindgate/sdk/browser.js` (node_modules/@blindgate/sdk/dist/browser/
+   * blindgate-browser.min.js); serve that file as it is, or your own bundle of "@blindgate/sdk/browser". Same
+   * origin, or an absolute URL.
    */
   browserModuleUrl: string;
   /** Page language; default: the first of "fr" or "en" in the request's Accept-Language, else "en". */

@@ -181,9 +181,12 @@ describe("@blindgate/sdk as npm packs it", () => {
     const pkg = JSON.parse(await readFile(join(installed, "package.json"), "utf8")) as {
       exports: Record<string, unknown>;
     };
-    const entries = Object.keys(pkg.exports).filter((e) => e !== "./package.json");
+    const entries = Object.keys(pkg.exports).filter(
+      (e) => e !== "./package.json" && e !== "./browser.global.js",
+    );
     expect(entries.sort()).toEqual([
       "./browser",
+      "./browser.js",
       "./client",
       "./node",
       "./protocol",
@@ -207,6 +210,38 @@ describe("@blindgate/sdk as npm packs it", () => {
         "function",
       );
     }
+  });
+
+  it("ships the prebuilt browser part: minified, self-contained (no bare imports), as a module and a global", async () => {
+    for (const file of [
+      "dist/browser/blindgate-browser.min.js",
+      "dist/browser/blindgate-browser.global.min.js",
+    ]) {
+      expect(tarballFiles).toContain(file);
+      const code = await readFile(join(installed, file), "utf8");
+      // No import of anything by name (nor by path): the file runs as served.
+      expect(code).not.toMatch(/\bimport\s*["'{*]|\bfrom\s*["']|\brequire\(/);
+      expect(code.split("\n").length).toBeLessThan(10); // minified
+      expect(code.length).toBeLessThan(64 * 1024);
+    }
+    // The module, by the package's own subpath, has the browser entry's names.
+    const names = await node([
+      "--input-type=module",
+      "-e",
+      `const m = await import("@blindgate/sdk/browser.js"); console.log(Object.keys(m).sort().join(","))`,
+    ]);
+    expect(names.split(",")).toEqual(
+      expect.arrayContaining(["defineAgeGate", "describeError", "pickLang", "prove"]),
+    );
+    // The classic script defines one global, blindgate (beside zod's own __zod_globalConfig), and nothing else.
+    const global = await node([
+      "-e",
+      `const vm = require("node:vm"); const fs = require("node:fs"); const sandbox = {};
+       vm.runInNewContext(fs.readFileSync(require.resolve("@blindgate/sdk/browser.global.js"), "utf8"), sandbox);
+       const names = Object.keys(sandbox).filter((n) => n !== "__zod_globalConfig");
+       console.log(names.join(","), typeof sandbox.blindgate.prove);`,
+    ]);
+    expect(global).toBe("blindgate function");
   });
 
   it("runs a site gate and a provider grant from the installed package", async () => {
