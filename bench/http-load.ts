@@ -151,8 +151,8 @@ export interface CpuUsage {
 }
 
 /**
- * A bench script bundled with the stack's esbuild options (infra/constructs/bundling.ts: minified, the slim AWS JSON
- * clients Lambda runs instead of the SDK's), so the gateway code it measures is the code as deployed; esbuild (the
+ * A bench script bundled with the stack's esbuild options (infra/constructs/bundling.ts: minified, the AWS client the
+ * functions import), so the gateway code it measures is the code as deployed; esbuild (the
  * wallet build, never started here) and dynalite stay outside the bundle. Returns the bundle's path.
  */
 async function bundle(entry: string): Promise<string> {

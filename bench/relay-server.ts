@@ -1,14 +1,13 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
-import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, PutItemCommand } from "@blindgate/aws-json/dynamodb";
 
 /*
  * The least an HTTP gateway in Node can do per check, for the HTTP benchmark's second baseline: a node:http server
  * that reads a request body (an id) and makes the spent set's conditional put (stores/dynamo/once.ts's command) with
  * the client the Lambda bundles carry, then answers 200. No token, no site, no verification: what is left when the
- * gateway's own work is taken away. Bundled like bench/gateway-server.ts (so @aws-sdk/client-dynamodb is the slim
- * client); prints { url } first and answers each "cpu" line on stdin with process.cpuUsage().
+ * gateway's own work is taken away. Bundled like bench/gateway-server.ts (the gateway's own client, @blindgate/aws-json); prints { url } first and answers each "cpu" line on stdin with process.cpuUsage().
  */
 
 const endpoint = process.env.BENCH_DYNAMO_ENDPOINT;

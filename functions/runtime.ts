@@ -1,4 +1,4 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@blindgate/aws-json/dynamodb";
 import { type GatewayConfig, parseConfig } from "./config.js";
 import type { KeyVault } from "./issuer/key-vault.js";
 import { dynamoStores } from "./stores/index.js";
@@ -23,24 +23,14 @@ export type DepsSource = Deps | (() => Promise<Deps>);
 export const systemClock = (): number => Math.floor(Date.now() / 1000);
 
 /**
- * Bounds on every DynamoDB call, so a store that is down or slow makes a route answer 503 ERR_UNAVAILABLE well
- * inside its Lambda timeout (10 s for check) instead of hanging: at most 2 attempts of at most 2 s each, 1 s to
- * connect. A conditional write that timed out may or may not have happened; every write the gateway makes is
- * either idempotent for the same request or decides single use (a retry is then refused or answered again).
+ * The stores' DynamoDB client, the same on Lambda, in the local server and in the tests: @blindgate/aws-json, whose
+ * one set of bounds (CALL_LIMITS: 2 attempts of at most 2 s, 1 s to connect) makes a route answer 503
+ * ERR_UNAVAILABLE well inside its Lambda timeout when the store is down or slow. On Lambda (no endpoint) the
+ * region and the role's credentials come from the environment; a local endpoint takes fixed local credentials.
  */
-export const DYNAMO_LIMITS = { maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 2000 } as const;
-
 export function dynamoClient(endpoint: string | undefined): DynamoDBClient {
-  const limits = {
-    maxAttempts: DYNAMO_LIMITS.maxAttempts,
-    requestHandler: {
-      connectionTimeout: DYNAMO_LIMITS.connectionTimeoutMs,
-      requestTimeout: DYNAMO_LIMITS.requestTimeoutMs,
-    },
-  };
-  if (endpoint === undefined) return new DynamoDBClient(limits);
+  if (endpoint === undefined) return new DynamoDBClient();
   return new DynamoDBClient({
-    ...limits,
     endpoint,
     region: process.env.AWS_REGION ?? "local",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },

@@ -1,5 +1,6 @@
 import { constants, generateKeyPairSync, privateDecrypt, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { DynamoDBClient, PutItemCommand } from "@blindgate/aws-json/dynamodb";
 import {
   beginIssuanceBatch,
   decodeBatchResponse,
@@ -12,10 +13,6 @@ import {
 } from "@blindgate/sdk/protocol";
 import { exportGrantJwks, generateGrantKey, signGrant } from "@blindgate/sdk/provider";
 import { localTableNames } from "../../functions/stores/index.js";
-import {
-  DynamoDBClient as SlimDynamoClient,
-  PutItemCommand as SlimPutItem,
-} from "../../infra/constructs/lambda-dynamodb.js";
 import { currentKey } from "../../tests/integration/gateway/client.js";
 import { fmt, median, pairedDurations, percentile, report, spreadOf } from "../harness.js";
 import {
@@ -35,7 +32,7 @@ import {
  * left out), the store (dynalite) in a process of its own as DynamoDB is a service of its own:
  * - in-process figures, issue batches and checks: bench/gateway-inprocess.ts, run bundled as deployed;
  * - checks over HTTP (keep-alive node:http client, 32 connections) against the gateway in a process of its own,
- *   bundled as deployed (the slim AWS client), with the CPU per check of each process, vs raw conditional puts
+ *   bundled as deployed (@blindgate/aws-json), with the CPU per check of each process, vs raw conditional puts
  *   from here with the same client, and vs the same puts relayed by a bare node:http server (bench/relay-server.ts):
  *   on two cores shared by load generator, gateway and store, the first comparison is bounded by the HTTP hop
  *   itself (the "free gateway" ceiling it prints), the second measures what the gateway adds to that hop;
@@ -68,7 +65,7 @@ async function overHttp(store: Helper<{ endpoint: string }>): Promise<void> {
   const relay = await startRelayProcess(dynamoEndpoint, localTableNames().spent);
   const { url, apiKey } = gateway.info;
   const http = new KeepAliveClient(url, CONCURRENCY);
-  const slim = new SlimDynamoClient({
+  const putClient = new DynamoDBClient({
     endpoint: dynamoEndpoint,
     region: "local",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
@@ -105,11 +102,11 @@ async function overHttp(store: Helper<{ endpoint: string }>): Promise<void> {
       for (const t of await issueOverHttp(100)) if (t !== null) tokens.push(toBase64Url(t.encode()));
     }
     // The baseline's puts are the spent set's own (stores/dynamo/once.ts), sent by the client the gateway runs on
-    // Lambda (the slim one its bundle carries), from this process.
+    // Lambda (@blindgate/aws-json), from this process.
     const now = Math.floor(Date.now() / 1000);
     const spendOnce = (id: string) =>
-      slim.send(
-        new SlimPutItem({
+      putClient.send(
+        new PutItemCommand({
           TableName: localTableNames().spent,
           Item: { pk: { S: id }, ttl: { N: String(now + 3600) } },
           ConditionExpression: "attribute_not_exists(pk) OR #ttl < :now",
@@ -248,7 +245,7 @@ async function overHttp(store: Helper<{ endpoint: string }>): Promise<void> {
     });
   } finally {
     http.close();
-    slim.destroy();
+    putClient.destroy();
     await Promise.all([gateway.stop(), relay.stop()]);
   }
 }

@@ -1,4 +1,4 @@
-import { KMSClient } from "@aws-sdk/client-kms";
+import { KMSClient } from "@blindgate/aws-json/kms";
 import type { GatewayConfig } from "../config.js";
 import { depsFromEnv } from "../runtime.js";
 import { createKmsKeyVault, createLocalKeyVault, type KeyVault } from "./key-vault.js";

@@ -1,4 +1,4 @@
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FUNCTION_HANDLERS, type FunctionId, HTTP_ROUTES } from "../../functions/routes.js";
 
@@ -8,12 +8,11 @@ import { FUNCTION_HANDLERS, type FunctionId, HTTP_ROUTES } from "../../functions
  *
  * - ESM for Node 22 (top-level await allowed, import.meta), minified, with source maps (not their sources).
  * - The "blindgate-source" condition makes `@blindgate/sdk/...` resolve to the SDK's TypeScript sources.
- * - @aws-sdk/* is bundled, not taken from the runtime: docs/deploy.md has the measurements. The runtime's copy
- *   changes under us without notice; the bundled one is the version tested, tree-shaken to the two clients used.
- * - @aws-sdk/credential-provider-node is replaced by lambda-credentials.ts (the role's credentials from the
- *   environment): the rest of the SDK's credential chain is never used on Lambda and weighs a third of the bundle.
- * - A few CommonJS dependencies of the AWS SDK call require() on Node built-ins: the banner gives the ESM bundle
- *   a real `require`.
+ * - No module is replaced: a function runs the AWS client it imports (@blindgate/aws-json), the one the tests and
+ *   the local server run. Every dependency is bundled, none taken from the Lambda runtime, whose copies change
+ *   under us without notice: docs/deploy.md has the measurements.
+ * - CommonJS dependencies that call require() on Node built-ins (jose's and middy's are ESM; some of the EU AV
+ *   provider's are not): the banner gives the ESM bundle a real `require`.
  */
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -33,21 +32,6 @@ export const REQUIRE_SHIM =
   "import { createRequire as __blindgateCreateRequire } from 'node:module'; const require = __blindgateCreateRequire(import.meta.url);";
 export const MAIN_FIELDS = ["module", "main"] as const;
 
-/**
- * Module replacements inside the bundles (esbuild `alias`), paths relative to the repository root. Each keeps the
- * interface the functions use and drops what a Lambda function never runs (issue bundle, esbuild 0.28, @aws-sdk
- * 3.1164: 301 KiB with the SDK's clients, 121 KiB with these):
- *
- *   credential-provider-node  environment credentials only, no SSO/INI/STS clients
- *   client-dynamodb           the JSON protocol over the SDK's signer and HTTP handler (lambda-aws-json.ts)
- *   client-kms                Decrypt and GenerateDataKey, the same way
- */
-export const ALIASES: Readonly<Record<string, string>> = {
-  "@aws-sdk/credential-provider-node": "./infra/constructs/lambda-credentials.ts",
-  "@aws-sdk/client-dynamodb": "./infra/constructs/lambda-dynamodb.ts",
-  "@aws-sdk/client-kms": "./infra/constructs/lambda-kms.ts",
-};
-
 /** Largest minified bundle a function may have (KiB): the bench's target, enforced by the bundle tests. */
 export const MAX_BUNDLE_KIB = 250;
 
@@ -58,37 +42,19 @@ export const MAX_BUNDLE_KIB = 250;
  */
 export const SOURCEMAP_DIR = join(REPO_ROOT, "cdk.out", "sourcemaps");
 
-/** Whether @aws-sdk/* goes into the bundle (true) or comes from the Lambda runtime (false). */
-export const BUNDLE_AWS_SDK = true;
-
-/** Functions the wallet calls from its own origin: bundled inside the CORS wrapper (wallet-cors.ts). */
+/** Functions the wallet calls from its own origin: deployed from handlers/wallet/<file>.ts, their CORS wrapper. */
 export const WALLET_ROUTE_FUNCTIONS: readonly FunctionId[] = Object.values(HTTP_ROUTES)
   .filter((r) => r.wallet)
   .map((r) => r.fn);
-export const WALLET_CORS_ENTRY = join(REPO_ROOT, "infra", "constructs", "wallet-cors-entry.ts");
 
-/**
- * What esbuild bundles for a function: its handler module, or for a wallet route the CORS wrapper with the
- * handler module behind the "blindgate-wallet-route" alias (paths relative to the repository root).
- */
-export function entryFor(
-  fn: FunctionId,
-  handlersDir: string = HANDLERS_DIR,
-): { entry: string; alias: Record<string, string> } {
-  const handler = join(handlersDir, `${HANDLER_FILES[fn]}.ts`);
-  if (!WALLET_ROUTE_FUNCTIONS.includes(fn)) return { entry: handler, alias: {} };
-  return {
-    entry: WALLET_CORS_ENTRY,
-    alias: { "blindgate-wallet-route": `./${relative(REPO_ROOT, handler)}` },
-  };
+/** The file esbuild bundles for a function: its handler module, or for a wallet route its CORS-wrapped entry. */
+export function entryFor(fn: FunctionId, handlersDir: string = HANDLERS_DIR): string {
+  const file = `${HANDLER_FILES[fn]}.ts`;
+  return WALLET_ROUTE_FUNCTIONS.includes(fn) ? join(handlersDir, "wallet", file) : join(handlersDir, file);
 }
 
-/** The same options as esbuild's build API (used by the bench). */
-export function esbuildOptions(
-  entry: string,
-  bundleAwsSdk: boolean = BUNDLE_AWS_SDK,
-  extraAlias: Record<string, string> = {},
-) {
+/** The same options as esbuild's build API (used by the bench and the tests). */
+export function esbuildOptions(entry: string) {
   return {
     entryPoints: [entry],
     bundle: true,
@@ -101,8 +67,6 @@ export function esbuildOptions(
     conditions: [...ESBUILD_CONDITIONS],
     mainFields: [...MAIN_FIELDS],
     banner: { js: REQUIRE_SHIM },
-    external: bundleAwsSdk ? [] : ["@aws-sdk/*", "@smithy/*"],
-    alias: { ...(bundleAwsSdk ? ALIASES : {}), ...extraAlias },
     absWorkingDir: REPO_ROOT,
     logLevel: "silent" as const,
   };

@@ -13,7 +13,7 @@ import { GRANT_KEY_SECRET_ENV } from "../../providers/eu-av/grant-key-source.js"
 import { SESSIONS_TABLE } from "../../providers/eu-av/table.js";
 import type { EuAvStackConfig } from "../eu-av-config.js";
 import { ApiEdge } from "./api-edge.js";
-import { ALIASES, REPO_ROOT } from "./bundling.js";
+import { REPO_ROOT } from "./bundling.js";
 import { functionBundling } from "./gateway-function.js";
 
 /*
@@ -21,8 +21,8 @@ import { functionBundling } from "./gateway-function.js";
  * in one DynamoDB table, its grant key in Secrets Manager.
  *
  * - Function: Node 22 on arm64, ESM, bundled with the gateway functions' esbuild options (bundling.ts: target,
- *   conditions, main fields, require shim, the slim DynamoDB client and credential aliases, source maps stashed
- *   out of the package). The trusted IACA bundle is copied into the package (EU_AV_TRUSTED_IACAS_FILE): the
+ *   conditions, main fields, require shim, source maps stashed out of the package; its AWS client is the gateway's,
+ *   @blindgate/aws-json). The trusted IACA bundle is copied into the package (EU_AV_TRUSTED_IACAS_FILE): the
  *   environment's 4 KB hold only a few certificates.
  * - Grant key: the environment holds the secret's ARN only; the function reads the JWK once per container
  *   (grant-key-source.ts). The template never contains the key.
@@ -235,7 +235,7 @@ export class EuAvProvider extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
       // the gateway functions' bundling; the trust list copied into the package; maps stashed under "eu-av"
-      bundling: functionBundling("eu-av", ALIASES, (output) => [
+      bundling: functionBundling("eu-av", (output) => [
         copyFile(config.trustedIacasFile, join(output, TRUSTED_IACAS_FILE)),
       ]),
     });

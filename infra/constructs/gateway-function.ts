@@ -6,8 +6,6 @@ import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import {
-  ALIASES,
-  BUNDLE_AWS_SDK,
   ESBUILD_CONDITIONS,
   entryFor,
   type FunctionId,
@@ -56,10 +54,8 @@ export class GatewayFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
-    const bundle = entryFor(props.id, props.handlersDir);
-    const aliases = { ...ALIASES, ...bundle.alias };
     this.fn = new nodejs.NodejsFunction(this, "Function", {
-      entry: bundle.entry,
+      entry: entryFor(props.id, props.handlersDir),
       handler: "handler",
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -74,19 +70,18 @@ export class GatewayFunction extends Construct {
       environment: props.environment,
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
-      bundling: functionBundling(props.id, aliases),
+      bundling: functionBundling(props.id),
     });
   }
 }
 
 /**
  * How every blindgate function is bundled by NodejsFunction: bundling.ts's esbuild options (ESM for Node 22,
- * minified, the "blindgate-source" condition, the slim AWS clients), the source map moved out of the package
+ * minified, the "blindgate-source" condition, no module replaced), the source map moved out of the package
  * (stashSourceMap, under `mapId`), then `afterBundling`'s extra commands in the output directory.
  */
 export function functionBundling(
   mapId: string,
-  aliases: Readonly<Record<string, string>> = ALIASES,
   afterBundling: (outputDir: string) => string[] = () => [],
 ): nodejs.BundlingOptions {
   return {
@@ -98,12 +93,9 @@ export function functionBundling(
     sourcesContent: false,
     mainFields: [...MAIN_FIELDS],
     banner: REQUIRE_SHIM,
-    bundleAwsSDK: BUNDLE_AWS_SDK,
-    esbuildArgs: {
-      "--conditions": ESBUILD_CONDITIONS.join(","),
-      // esbuild runs in the project root, where the alias paths are relative to.
-      ...Object.fromEntries(Object.entries(aliases).map(([from, to]) => [`--alias:${from}`, to])),
-    },
+    // Every dependency goes into the bundle, none is taken from the runtime, whose copies change without notice.
+    bundleAwsSDK: true,
+    esbuildArgs: { "--conditions": ESBUILD_CONDITIONS.join(",") },
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],

@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 /*
  * The preflight (OPTIONS) of the routes the wallet calls, and only those: a function of a few lines that answers
  * 204 with the wallet's origin, the methods and the two request headers the wallet sends (cached a day by
- * browsers). The answers themselves carry the origin from the handlers' CORS wrapper (wallet-cors.ts). An HTTP
+ * browsers). The answers themselves carry the origin from the handlers' CORS wrapper (functions/http/wallet-cors.ts). An HTTP
  * API's own CORS setting would cover /v1/check too; its response parameter mapping cannot set Access-Control-*.
  */
 

@@ -9,6 +9,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as triggers from "aws-cdk-lib/triggers";
 import type { Construct } from "constructs";
+import { WALLET_ORIGIN_ENV } from "../../functions/http/wallet-cors.js";
 import { HTTP_ROUTES } from "../../functions/routes.js";
 import type { RouteId, StackConfig } from "../config.js";
 import { ACCESS, KMS_CONDITION } from "../constructs/access.js";
@@ -25,7 +26,6 @@ import { GatewayDashboard } from "../constructs/dashboard.js";
 import { GatewayFunction } from "../constructs/gateway-function.js";
 import { Preflight } from "../constructs/preflight.js";
 import { GatewayTables, TABLE_ENV, TABLE_IDS, type TableId } from "../constructs/tables.js";
-import { WALLET_ORIGIN_ENV } from "../constructs/wallet-cors.js";
 import { WalletHosting } from "../constructs/wallet-hosting.js";
 
 /*

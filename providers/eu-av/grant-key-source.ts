@@ -1,6 +1,6 @@
+import { AwsJsonClient, type AwsJsonService } from "@blindgate/aws-json";
 import { type GrantKey, importGrantKey } from "@blindgate/sdk/provider";
 import type { JWK } from "jose";
-import { AwsJsonClient, type AwsJsonService } from "../../infra/constructs/lambda-aws-json.js";
 import { EuAvConfigError } from "./errors.js";
 
 /*
@@ -13,8 +13,8 @@ import { EuAvConfigError } from "./errors.js";
  * Exactly one of the two. Every failure is an EuAvConfigError naming the variable, made here without the value
  * or the parser's message as text or cause (JSON.parse quotes its input in its message).
  *
- * The call goes through the slim AWS JSON client the gateway's functions use (infra/constructs/lambda-aws-json.ts:
- * the SDK's SigV4 signer and HTTP handler, credentials from the function's environment), not through
+ * The call goes through the AWS JSON-protocol client the gateway's functions use (@blindgate/aws-json: SigV4 on
+ * node:crypto, its one set of attempts and timeouts, credentials from the function's environment), not through
  * @aws-sdk/client-secrets-manager: one request at cold start does not need a second SDK client in the bundle.
  */
 

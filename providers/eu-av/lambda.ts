@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@blindgate/aws-json/dynamodb";
 import { euAvConfigFromEnv } from "./config.js";
 import { EuAvConfigError } from "./errors.js";
 import { grantKeyFromEnv } from "./grant-key-source.js";

@@ -4,7 +4,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+} from "@blindgate/aws-json/dynamodb";
 import { SESSIONS_TABLE } from "./table.js";
 
 /*

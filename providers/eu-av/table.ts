@@ -3,7 +3,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   UpdateTimeToLiveCommand,
-} from "@aws-sdk/client-dynamodb";
+} from "@blindgate/aws-json/dynamodb";
 
 /*
  * The sessions table, described once: read by DynamoSessionStore (sessions.ts), by createSessionsTable (tests and

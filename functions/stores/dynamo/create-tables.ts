@@ -4,7 +4,7 @@ import {
   type DynamoDBClient,
   ListTablesCommand,
   UpdateTimeToLiveCommand,
-} from "@aws-sdk/client-dynamodb";
+} from "@blindgate/aws-json/dynamodb";
 import { PARTITION_KEY, TABLES, type TableId, type TableNames, TTL_ATTRIBUTE } from "../schema.js";
 
 /**

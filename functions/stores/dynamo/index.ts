@@ -1,4 +1,4 @@
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@blindgate/aws-json/dynamodb";
 import type { TableNames } from "../schema.js";
 import type { Stores } from "../types.js";
 import { DynamoKeyLogStore } from "./key-log.js";

@@ -4,7 +4,7 @@ import {
   type DynamoDBClient,
   PutItemCommand,
   ScanCommand,
-} from "@aws-sdk/client-dynamodb";
+} from "@blindgate/aws-json/dynamodb";
 import { StoreError } from "../errors.js";
 
 /*

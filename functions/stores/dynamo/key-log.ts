@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, PutItemCommand, QueryCommand } from "@blindgate/aws-json/dynamodb";
 import { keyLogCanonical } from "@blindgate/sdk/protocol";
 import { StoreError } from "../errors.js";
 import type { KeyLogEntry, KeyLogEntryInput, KeyLogStore } from "../types.js";

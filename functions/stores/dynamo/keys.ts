@@ -1,4 +1,4 @@
-import { DeleteItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, type DynamoDBClient } from "@blindgate/aws-json/dynamodb";
 import type { KeyStore, TokenKeyRecord } from "../types.js";
 import { B, bin, N, num, putIfAbsent, S, scanAll, send, str } from "./item.js";
 

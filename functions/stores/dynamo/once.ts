@@ -3,7 +3,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-} from "@aws-sdk/client-dynamodb";
+} from "@blindgate/aws-json/dynamodb";
 import type { Claim, OnceStore } from "../types.js";
 import { B, type Item, isConditionFailure, N, S, send } from "./item.js";
 

@@ -1,4 +1,4 @@
-import { type DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, UpdateItemCommand } from "@blindgate/aws-json/dynamodb";
 import type { ProviderSettingsStore } from "../types.js";
 import { isConditionFailure, N, S, send } from "./item.js";
 

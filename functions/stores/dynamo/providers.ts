@@ -3,7 +3,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+} from "@blindgate/aws-json/dynamodb";
 import type { PartyStatus, ProviderRecord, ProviderStore, QuotaOutcome } from "../types.js";
 import { type Item, isConditionFailure, N, num, putIfAbsent, S, scanAll, send, str } from "./item.js";
 

@@ -3,7 +3,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+} from "@blindgate/aws-json/dynamodb";
 import type { ReportKeyRecord, ReportStore, SealedReport } from "../types.js";
 import { B, bin, type Item, isConditionFailure, N, num, S, send, str } from "./item.js";
 

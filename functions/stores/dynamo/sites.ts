@@ -1,4 +1,4 @@
-import { type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, GetItemCommand } from "@blindgate/aws-json/dynamodb";
 import type { PartyStatus, SiteRecord, SiteStore } from "../types.js";
 import { type Item, N, num, putIfAbsent, S, scanAll, send, str } from "./item.js";
 import { setStatus } from "./providers.js";

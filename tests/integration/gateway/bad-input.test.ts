@@ -1,4 +1,4 @@
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { ScanCommand } from "@blindgate/aws-json/dynamodb";
 import { encodeBatchRequest, GENERIC_BATCH_REQUEST_MEDIA_TYPE, toBase64Url } from "@blindgate/sdk/protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

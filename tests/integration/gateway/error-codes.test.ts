@@ -1,4 +1,4 @@
-import { KMSClient } from "@aws-sdk/client-kms";
+import { KMSClient } from "@blindgate/aws-json/kms";
 import {
   beginCredential,
   beginIssuance,
@@ -435,7 +435,6 @@ describe("faults: a store down or slow, KMS down", () => {
       endpoint: kms.endpoint,
       region: "eu-west-3",
       credentials: { accessKeyId: "x", secretAccessKey: "x" },
-      maxAttempts: 1,
     });
     const deps: Deps = {
       ...base,

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { ScanCommand } from "@blindgate/aws-json/dynamodb";
 import { toHex, tokenKeyId, toPssSpki, truncatedTokenKeyId } from "@blindgate/sdk/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { ScanCommand } from "@blindgate/aws-json/dynamodb";
 import { toHex } from "@blindgate/sdk/protocol";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";

@@ -24,7 +24,7 @@ import {
   type AwsJsonServer,
   startAwsJsonServer,
   TEST_CREDENTIALS,
-} from "../../unit/infra/support/aws-json-server.js";
+} from "../../unit/aws-json/support/aws-json-server.js";
 
 /*
  * The deployed entry (providers/eu-av/lambda.ts) as Lambda runs it: euAvDepsFromEnv over a full environment (a

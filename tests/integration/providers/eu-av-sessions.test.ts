@@ -3,7 +3,7 @@ import {
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
   GetItemCommand,
-} from "@aws-sdk/client-dynamodb";
+} from "@blindgate/aws-json/dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DynamoSessionStore,

@@ -4,15 +4,15 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { environmentCredentials } from "@blindgate/aws-json";
 import * as esbuild from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { esbuildOptions, REPO_ROOT } from "../../../infra/constructs/bundling.js";
-import { defaultProvider } from "../../../infra/constructs/lambda-credentials.js";
 
 /*
- * The Lambda bundles' options, proven on a real bundle: an ESM file that runs under plain node, with the SDK
- * inside, the credential chain replaced by the environment-only provider, and that provider really used to sign
- * a DynamoDB request (seen by a local HTTP server).
+ * The Lambda bundles' options, proven on a real bundle of the client the functions import: an ESM file that runs
+ * under plain node, with no module replaced, no AWS SDK code inside, and the role's credentials from the
+ * environment really used to sign a DynamoDB request (seen by a local HTTP server).
  */
 
 const run = promisify(execFile);
@@ -31,9 +31,9 @@ beforeAll(async () => {
   writeFileSync(
     entry,
     [
-      'import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";',
+      'import { DynamoDBClient, GetItemCommand } from "@blindgate/aws-json/dynamodb";',
       "export const handler = async (endpoint: string) => {",
-      '  const client = new DynamoDBClient({ endpoint, region: "eu-west-3", maxAttempts: 1 });',
+      '  const client = new DynamoDBClient({ endpoint, region: "eu-west-3" });',
       '  const out = await client.send(new GetItemCommand({ TableName: "t", Key: { pk: { S: "x" } } }));',
       "  return out.Item === undefined;",
       "};",
@@ -73,13 +73,14 @@ async function runBundle(env: Record<string, string>): Promise<string> {
 }
 
 describe("Lambda bundle options", () => {
-  it("replace the SDK's DynamoDB client and credential chain with the slim ones (lambda-*.ts)", () => {
+  it("replace no module: the bundle holds the client imported, and no part of the AWS SDK", () => {
+    expect(Object.keys(esbuildOptions("entry.ts"))).not.toContain("alias");
     const inputs = Object.keys(metafile.inputs);
-    for (const slim of ["lambda-dynamodb.ts", "lambda-aws-json.ts", "lambda-credentials.ts"]) {
-      expect(inputs.some((f) => f.endsWith(`infra/constructs/${slim}`))).toBe(true);
+    for (const part of ["dynamodb.ts", "client.ts", "credentials.ts", "limits.ts"]) {
+      expect(inputs.some((f) => f.endsWith(`packages/aws-json/src/${part}`))).toBe(true);
     }
     for (const gone of [
-      "@aws-sdk/client-dynamodb",
+      "@aws-sdk/",
       "credential-provider-node",
       "credential-provider-sso",
       "credential-provider-ini",
@@ -88,7 +89,7 @@ describe("Lambda bundle options", () => {
     }
   });
 
-  it("carry no SDK signer or HTTP handler (lambda-sigv4.ts and node:http do that), and no CommonJS SDK build", () => {
+  it("carry no SDK signer or HTTP handler (sigv4.ts and node:http do that), and no CommonJS SDK build", () => {
     const inputs = Object.keys(metafile.inputs);
     expect(inputs.filter((f) => /@(aws-sdk|smithy)\/[^/]+\/dist-cjs\//.test(f))).toEqual([]);
     // What ends up in the output (tree-shaken inputs weigh 0 bytes).
@@ -100,7 +101,7 @@ describe("Lambda bundle options", () => {
     expect(weight("node_modules/bowser/")).toBe(0);
     expect(weight("@smithy/signature-v4/")).toBe(0);
     expect(weight("@smithy/node-http-handler/")).toBe(0);
-    expect(weight("infra/constructs/lambda-sigv4.ts")).toBeGreaterThan(0);
+    expect(weight("packages/aws-json/src/sigv4.ts")).toBeGreaterThan(0);
     expect(output?.bytes).toBeLessThan(12 * 1024);
   });
 
@@ -126,7 +127,7 @@ describe("Lambda bundle options", () => {
   });
 });
 
-describe("lambda-credentials", () => {
+describe("environmentCredentials", () => {
   it("reads the role's credentials, session token and expiry from the environment", async () => {
     const saved = { ...process.env };
     try {
@@ -134,7 +135,7 @@ describe("lambda-credentials", () => {
       process.env.AWS_SECRET_ACCESS_KEY = "s1";
       process.env.AWS_SESSION_TOKEN = "t1";
       process.env.AWS_CREDENTIAL_EXPIRATION = "2030-01-01T00:00:00Z";
-      expect(await defaultProvider()()).toEqual({
+      expect(await environmentCredentials()).toEqual({
         accessKeyId: "AKID1",
         secretAccessKey: "s1",
         sessionToken: "t1",
@@ -142,9 +143,9 @@ describe("lambda-credentials", () => {
       });
       delete process.env.AWS_SESSION_TOKEN;
       delete process.env.AWS_CREDENTIAL_EXPIRATION;
-      expect(await defaultProvider()()).toEqual({ accessKeyId: "AKID1", secretAccessKey: "s1" });
+      expect(await environmentCredentials()).toEqual({ accessKeyId: "AKID1", secretAccessKey: "s1" });
       delete process.env.AWS_SECRET_ACCESS_KEY;
-      await expect(defaultProvider()()).rejects.toThrow(/no AWS credentials/);
+      await expect(environmentCredentials()).rejects.toThrow(/no AWS credentials/);
     } finally {
       process.env = saved;
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { KMSClient } from "@aws-sdk/client-kms";
+import type { KMSClient } from "@blindgate/aws-json/kms";
 import {
   beginIssuance,
   finishIssuance,

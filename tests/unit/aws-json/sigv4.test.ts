@@ -1,13 +1,13 @@
+import { amzDate, canonicalPath, SigV4Signer } from "@blindgate/aws-json";
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { amzDate, canonicalPath, SigV4Signer } from "../../../infra/constructs/lambda-sigv4.js";
 
 /*
- * The slim clients' SigV4 (infra/constructs/lambda-sigv4.ts): the AWS test suite's post-vanilla case, then the
+ * The gateway's SigV4 (packages/aws-json/src/sigv4.ts): the AWS test suite's post-vanilla case, then the
  * SDK's own signer (@smithy/signature-v4, which the bundles used before) byte for byte on random requests, dates
- * and credentials. tests/unit/infra/lambda-dynamodb.test.ts checks the signatures on the wire with a third,
+ * and credentials. tests/unit/aws-json/dynamodb.test.ts checks the signatures on the wire with a third,
  * independent implementation.
  */
 

@@ -1,10 +1,11 @@
 import * as sdk from "@aws-sdk/client-dynamodb";
+import { CALL_LIMITS } from "@blindgate/aws-json";
+import * as slim from "@blindgate/aws-json/dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import * as slim from "../../../infra/constructs/lambda-dynamodb.js";
 import { type AwsJsonServer, startAwsJsonServer, TEST_CREDENTIALS } from "./support/aws-json-server.js";
 
 /*
- * The bundles' DynamoDB client (infra/constructs/lambda-dynamodb.ts) and the SDK's, sent the same commands as the
+ * The gateway's DynamoDB client (@blindgate/aws-json/dynamodb) and the SDK's, sent the same commands as the
  * stores send (conditional put, get, update, query, scan): the same operation and JSON on the wire, both
  * signatures valid (checked independently), the same answers decoded (binary attributes as bytes), and a failed
  * condition recognisable the way functions/stores/dynamo/item.ts tests it. The whole flow on DynamoDB Local runs
@@ -49,7 +50,7 @@ async function both(Slim: Ctor, Sdk: Ctor, input: object) {
   };
 }
 
-describe("the bundles' DynamoDB client", () => {
+describe("the gateway's DynamoDB client", () => {
   it.each([
     [
       "PutItem",
@@ -145,7 +146,7 @@ describe("the bundles' DynamoDB client", () => {
     await expect(
       new slim.DynamoDBClient().send(new slim.GetItemCommand({ TableName: "t", Key: { pk: { S: "x" } } })),
     ).rejects.toMatchObject({ name: "ProvisionedThroughputExceededException" });
-    expect(server.seen).toHaveLength(3);
+    expect(server.seen).toHaveLength(CALL_LIMITS.maxAttempts);
   });
 
   it("uses the credentials and endpoint it is given (local mode's shape)", async () => {

@@ -1,14 +1,11 @@
-import { AwsJsonClient, type AwsJsonClientConfig, AwsServiceError } from "./lambda-aws-json.js";
+import { AwsJsonClient, type AwsJsonClientConfig, AwsServiceError } from "./client.js";
 
 /*
- * Stands in for @aws-sdk/client-kms inside the Lambda bundles (esbuild alias, see bundling.ts), the way
- * lambda-credentials.ts stands in for the credential chain.
- *
- * The functions call exactly two KMS operations (functions/issuer/key-vault.ts): Decrypt (issue) and
- * GenerateDataKey (rotate-keys), and map every failure to one error code (ERR_VAULT_KMS). The SDK's KMS client
- * carries the models, error classes and schemas of all 50-odd KMS operations: 27 KiB of every bundle that uses
- * it. This one speaks the same wire protocol (AWS JSON 1.1, TrentService) through lambda-aws-json.ts.
- * Local mode, tests and the admin CLI are not bundled and keep the SDK's client.
+ * The gateway's KMS client. The functions call exactly two KMS operations (functions/issuer/key-vault.ts):
+ * Decrypt (issue) and GenerateDataKey (rotate-keys), and map every failure to one error code (ERR_VAULT_KMS).
+ * The SDK's KMS client carries the models, error classes and schemas of all 50-odd KMS operations: 27 KiB of
+ * every bundle that uses it. This one speaks the same wire protocol (AWS JSON 1.1, TrentService) through one
+ * signed call (client.ts); tests/unit/aws-json/kms.test.ts holds it to the SDK's on the wire.
  */
 
 export interface KmsEncryptionContext {

@@ -1,23 +1,22 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { defaultProvider } from "./lambda-credentials.js";
-import { SigV4Signer } from "./lambda-sigv4.js";
+import { environmentCredentials } from "./credentials.js";
+import { CALL_LIMITS } from "./limits.js";
+import { SigV4Signer } from "./sigv4.js";
 
 /*
- * One signed AWS JSON-protocol call, for the slim clients that stand in for the SDK's inside the Lambda bundles
- * (lambda-kms.ts, lambda-dynamodb.ts; esbuild aliases in bundling.ts). What the full clients add is the models,
- * schemas and error classes of every operation of the service, which the functions never use. Signing is SigV4 on
- * node:crypto (lambda-sigv4.ts) and transport node:http(s) over keep-alive connections, one timer per attempt:
- * the SDK's SignatureV4 and NodeHttpHandler cost about 0.1 ms of CPU per call more (bench/suites/gateway.ts,
- * "CPU µs per put"), and a check is one call.
+ * One signed AWS JSON-protocol call: what the gateway's DynamoDB, KMS and Secrets Manager clients (dynamodb.ts,
+ * kms.ts, the EU AV provider's grant key) are made of. The SDK's clients add the models, schemas and error
+ * classes of every operation of each service, which the functions never use. Signing is SigV4 on node:crypto
+ * (sigv4.ts) and transport node:http(s) over keep-alive connections, one timer per attempt.
  *
  *   request:  POST / with X-Amz-Target: <prefix>.<Operation>, the input as JSON (Uint8Array -> base64)
  *   answer:   JSON (the service's blob fields base64 -> Uint8Array); errors as { __type, message }
  *
  * Region: the client's, else AWS_REGION. Endpoint: the client's, else AWS_ENDPOINT_URL_<SERVICE>, else
  * AWS_ENDPOINT_URL, else the regional one, as the SDK resolves them. Credentials: the client's, else the
- * environment (lambda-credentials.ts), read again every minute. Retries: up to maxAttempts (3) on network errors,
- * 5xx and throttling. Timeouts: 3 s to connect, 10 s for the whole answer.
+ * environment (credentials.ts), read again every minute. Attempts and timeouts: CALL_LIMITS (limits.ts), the same
+ * for every client and every caller; retried on network errors, timeouts, 5xx and throttling.
  */
 
 export interface AwsCredentials {
@@ -29,7 +28,6 @@ export interface AwsCredentials {
 export interface AwsJsonClientConfig {
   readonly region?: string;
   readonly endpoint?: string;
-  readonly maxAttempts?: number;
   readonly credentials?: AwsCredentials;
 }
 
@@ -68,14 +66,16 @@ const NOT_SENT = Symbol("not sent");
 const RETRYABLE =
   /Throttl|LimitExceeded|ProvisionedThroughputExceeded|RequestLimitExceeded|InternalServer|KMSInternal|DependencyTimeout|ServiceUnavailable/;
 
-const CONNECT_TIMEOUT_MS = 3000;
-const REQUEST_TIMEOUT_MS = 10_000;
+const {
+  maxAttempts: MAX_ATTEMPTS,
+  connectTimeoutMs: CONNECT_TIMEOUT_MS,
+  requestTimeoutMs: REQUEST_TIMEOUT_MS,
+} = CALL_LIMITS;
 const CREDENTIALS_TTL_MS = 60_000;
 
 export class AwsJsonClient {
   readonly config: { readonly region: string };
   private readonly endpoint: URL;
-  private readonly maxAttempts: number;
   readonly #signer: SigV4Signer;
   readonly #credentials: () => Promise<AwsCredentials>;
   #cached: { readonly at: number; readonly value: Promise<AwsCredentials> } | undefined;
@@ -102,9 +102,8 @@ export class AwsJsonClient {
         process.env.AWS_ENDPOINT_URL ??
         `https://${service.name}.${region}.${suffix}`,
     );
-    this.maxAttempts = config.maxAttempts ?? 3;
     const credentials = config.credentials;
-    this.#credentials = credentials !== undefined ? async () => credentials : defaultProvider();
+    this.#credentials = credentials !== undefined ? async () => credentials : environmentCredentials;
     this.#signer = new SigV4Signer(service.name, region);
     const https = this.endpoint.protocol === "https:";
     const agentOptions = { keepAlive: true, maxSockets: 50 };
@@ -135,7 +134,7 @@ export class AwsJsonClient {
         const retryable = notSent
           ? false
           : !(error instanceof AwsServiceError) || error.statusCode >= 500 || RETRYABLE.test(error.name);
-        if (!retryable || attempt >= this.maxAttempts) {
+        if (!retryable || attempt >= MAX_ATTEMPTS) {
           throw error instanceof AwsServiceError && toError !== undefined ? toError(error) : error;
         }
         await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));

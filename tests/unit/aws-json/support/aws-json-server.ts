@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /*
- * A local AWS JSON-protocol endpoint for the slim clients' tests (lambda-kms.ts, lambda-dynamodb.ts): it records
+ * A local AWS JSON-protocol endpoint for the tests of @blindgate/aws-json (kms.ts, dynamodb.ts) and of the clients built on it: it records
  * each request (target, JSON body, whether its SigV4 signature is valid) and answers what the test sets. The
  * signature is checked with its own implementation (node:crypto, the steps of the SigV4 documentation), so the
  * SDK's own client passing the same check proves the check.

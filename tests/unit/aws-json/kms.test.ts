@@ -1,10 +1,11 @@
 import * as sdk from "@aws-sdk/client-kms";
+import { CALL_LIMITS } from "@blindgate/aws-json";
+import * as slim from "@blindgate/aws-json/kms";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import * as slim from "../../../infra/constructs/lambda-kms.js";
 import { type AwsJsonServer, startAwsJsonServer, TEST_CREDENTIALS } from "./support/aws-json-server.js";
 
 /*
- * The bundles' KMS client (infra/constructs/lambda-kms.ts) and the SDK's, sent the same commands: the same
+ * The gateway's KMS client (@blindgate/aws-json/kms) and the SDK's, sent the same commands: the same
  * operation and JSON on the wire, both signatures valid (checked independently), the same answers decoded.
  */
 
@@ -34,7 +35,7 @@ const context = { purpose: "blindgate-token-key", context: "key-1" };
 const blob = new Uint8Array([1, 2, 3, 250, 251, 252]);
 const dataKey = Buffer.alloc(32, 7);
 
-describe("the bundles' KMS client", () => {
+describe("the gateway's KMS client", () => {
   it("sends Decrypt as the SDK does, signed, and decodes the data key", async () => {
     server.answer = { status: 200, body: { KeyId: KEY, Plaintext: dataKey.toString("base64") } };
     const input = { KeyId: KEY, CiphertextBlob: blob, EncryptionContext: context };
@@ -85,18 +86,17 @@ describe("the bundles' KMS client", () => {
     expect(server.seen).toHaveLength(1);
   });
 
-  it("retries server errors and throttling up to three attempts", async () => {
+  it("retries server errors and throttling, up to the one attempt limit (two)", async () => {
+    expect(CALL_LIMITS.maxAttempts).toBe(2);
     server.answer = { status: 500, body: { __type: "KMSInternalException" } };
     await expect(
       new slim.KMSClient().send(new slim.DecryptCommand({ KeyId: KEY, CiphertextBlob: blob })),
     ).rejects.toMatchObject({ name: "KMSInternalException" });
-    expect(server.seen).toHaveLength(3);
+    expect(server.seen).toHaveLength(2);
     server.seen.length = 0;
     server.answer = { status: 400, body: { __type: "ThrottlingException" } };
     await expect(
-      new slim.KMSClient({ maxAttempts: 2 }).send(
-        new slim.DecryptCommand({ KeyId: KEY, CiphertextBlob: blob }),
-      ),
+      new slim.KMSClient().send(new slim.DecryptCommand({ KeyId: KEY, CiphertextBlob: blob })),
     ).rejects.toMatchObject({ name: "ThrottlingException" });
     expect(server.seen).toHaveLength(2);
   });

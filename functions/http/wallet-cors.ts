@@ -1,9 +1,10 @@
 /*
  * CORS for the wallet, on the routes it calls and only there. An HTTP API's CORS setting covers every route, and
- * its response parameter mapping cannot set Access-Control-* headers (reserved), so the stack bundles the wallet's
- * handlers (directory, issue, providers) inside this wrapper: every answer, errors included, names the wallet's
- * origin (BLINDGATE_WALLET_ORIGIN, set by the stack). The preflight of those paths is answered by the preflight
- * function (preflight.ts). Local mode serves the wallet from the gateway's own origin and needs none of this.
+ * its response parameter mapping cannot set Access-Control-* headers (reserved), so the stack deploys the wallet's
+ * routes from handlers/wallet/*.ts, each its handler inside this wrapper: every answer, errors included, names
+ * the wallet's origin (BLINDGATE_WALLET_ORIGIN, set by the stack). The preflight of those paths is answered by the
+ * preflight function (infra/constructs/preflight.ts). Local mode serves the wallet from the gateway's own origin
+ * and needs none of this.
  */
 
 export const WALLET_ORIGIN_ENV = "BLINDGATE_WALLET_ORIGIN";

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 
 /*
- * AWS Signature Version 4 for the slim clients' requests (lambda-aws-json.ts): one POST with a JSON body, no query
+ * AWS Signature Version 4 for the JSON-protocol calls (client.ts): one POST with a JSON body, no query
  * string, headers given in lower case. The steps of the SigV4 documentation, on node:crypto:
  *
  *   CanonicalRequest = METHOD \n CanonicalURI \n (no query) \n name:value\n ... \n SignedHeaders \n hex(SHA-256(body))
@@ -12,7 +12,7 @@ import { createHash, createHmac } from "node:crypto";
  * It replaces the SDK's SignatureV4 (@smithy/signature-v4), which does the same for any request shape at several
  * times the CPU (header maps rebuilt and sorted per call, async hashing through a Checksum object), on every
  * DynamoDB call of a check. The signing key is derived once per day, region, service and secret.
- * tests/unit/infra/lambda-sigv4.test.ts holds it to the SDK's signer, byte for byte, on random requests.
+ * tests/unit/aws-json/sigv4.test.ts holds it to the SDK's signer, byte for byte, on random requests.
  */
 
 export interface SigV4Credentials {

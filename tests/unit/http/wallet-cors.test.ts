@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withWalletCors } from "../../../infra/constructs/wallet-cors.js";
+import { withWalletCors } from "../../../functions/http/wallet-cors.js";
 
 const ORIGIN = "https://d111111abcdef8.cloudfront.net";
 

@@ -1,0 +1,5 @@
+import { withWalletCors } from "../../http/wallet-cors.js";
+import { handler as inner } from "../directory.js";
+
+/** The directory route as deployed: the wallet calls it from its own origin (http/wallet-cors.ts). */
+export const handler = withWalletCors(inner);
