@@ -74,6 +74,11 @@ export interface AgeGateOptions {
    * than two live keys per threshold, could partition people and are refused with ERR_KEY_SET.
    */
   minKeyEpochSeconds?: number;
+  /**
+   * Trust test issuers (`@blindgate/sdk/testing`, at hosts under `.invalid`). For tests only: a gate without it
+   * refuses such an issuer at start-up with ERR_CONFIG, so a test issuer cannot reach production.
+   */
+  allowTestIssuers?: boolean;
 }
 
 /** Options after checking, with defaults filled in. */
@@ -129,6 +134,13 @@ export function resolveOptions(options: AgeGateOptions): ResolvedOptions {
     seen.add(baseUrl);
     if (typeof issuer.siteKey !== "string" || !SITE_KEY.test(issuer.siteKey)) {
       throw new GateError("ERR_CONFIG", `issuers[${i}].siteKey: must be 1-512 printable ASCII`);
+    }
+    const host = new URL(baseUrl).hostname;
+    if ((host === "invalid" || host.endsWith(".invalid")) && options.allowTestIssuers !== true) {
+      throw new GateError(
+        "ERR_CONFIG",
+        `issuers[${i}].url: a test issuer (.invalid); only a gate created for tests trusts one (allowTestIssuers)`,
+      );
     }
     const issuerName = issuer.issuerName ?? new URL(baseUrl).host;
     if (!isServerName(issuerName))

@@ -193,6 +193,7 @@ describe("@blindgate/sdk as npm packs it", () => {
       "./provider",
       "./site",
       "./site/hono",
+      "./testing",
     ]);
     for (const entry of entries) {
       const name = `@blindgate/sdk/${entry.slice(2)}`;
