@@ -17,6 +17,7 @@ export type EuAvErrorCode =
   | "ERR_SESSION_USED" // the nonce/state was answered already (replay), or the grant was collected already
   // the presentation
   | "ERR_VP_TOKEN" // vp_token is not one presentation for our DCQL credential query
+  | "ERR_ENCRYPTED_RESPONSE" // an org-iso-mdoc answer that is not an EncryptedResponse opening with this request's key
   | "ERR_MDOC_MALFORMED" // not a DeviceResponse (CBOR, structure, version), or not exactly one document
   | "ERR_DOCTYPE" // a document other than eu.europa.ec.av.1
   | "ERR_NAMESPACE" // elements outside the AV namespace

@@ -55,6 +55,11 @@ export function unsignedRequestObject(payload: object): string {
   return `${part({ alg: "none", typ: "oauth-authz-req+jwt" })}.${part(payload)}.`;
 }
 
+/** The age_over_NN elements asked for, highest first: one per configured threshold, nothing else. */
+export function requestedElements(thresholds: readonly number[]): string[] {
+  return [...new Set(thresholds)].sort((a, b) => b - a).map((t) => `age_over_${t}`);
+}
+
 /** The DCQL query for the configured thresholds. */
 export function dcqlQuery(thresholds: readonly number[]) {
   const sorted = [...new Set(thresholds)].sort((a, b) => b - a);

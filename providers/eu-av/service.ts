@@ -9,6 +9,7 @@ import {
 } from "@blindgate/sdk/provider";
 import { parseOpenid4vpAuthorizationResponse } from "@openid4vc/openid4vp";
 import * as z from "zod";
+import { annexCRequest, ISO_MDOC_PROTOCOL, openAnnexCResponse } from "./annex-c.js";
 import { AV_CREDENTIAL_ID } from "./constants.js";
 import { EuAvError, type WalletAnswerCode } from "./errors.js";
 import type { RateLimiter } from "./rate-limit.js";
@@ -19,6 +20,7 @@ import {
   dcApiRequest,
   redirectClientId,
   redirectRequest,
+  requestedElements,
   unsignedRequestObject,
   withScheme,
 } from "./request.js";
@@ -118,6 +120,10 @@ export async function openSession(
   const id = random();
   const pollSecret = random();
   const nonce = random();
+  const isoMdoc = await annexCRequest({
+    nonce: new Uint8Array(Buffer.from(nonce, "base64url")),
+    elements: requestedElements(config.thresholds),
+  });
   const session: PresentationSession = {
     id,
     pollHash: sha256(pollSecret),
@@ -126,13 +132,16 @@ export async function openSession(
     walletState: input.walletState,
     expiresAt: now + config.sessionTtlSeconds,
     status: "pending",
+    annexC: isoMdoc.secret,
   };
   await deps.sessions.create(session);
   return {
     id,
     pollSecret,
     links: await requestLinks(config, session),
-    dcApi: [dcApiRequest({ nonce, thresholds: config.thresholds })],
+    // Both DC API requests; the browser offers the person the wallets that speak one of them (the profile's
+    // default is org-iso-mdoc, ISO 18013-7 Annex C).
+    dcApi: [isoMdoc.request, dcApiRequest({ nonce, thresholds: config.thresholds })],
   };
 }
 
@@ -300,6 +309,11 @@ type DcApiReader = (
 
 /** Per DC API protocol: the DeviceResponse and the SessionTranscript it must be signed over. */
 const DC_API_READERS: Readonly<Record<string, DcApiReader>> = {
+  [ISO_MDOC_PROTOCOL]: async (deps, session, data) => {
+    if (session.annexC === undefined)
+      throw new EuAvError("ERR_ENCRYPTED_RESPONSE", "no org-iso-mdoc request");
+    return openAnnexCResponse(session.annexC, publicOrigin(deps.config), data);
+  },
   [DC_API_PROTOCOL]: async (deps, session, data) => {
     const parsed = openid4vpDcData.safeParse(data);
     if (!parsed.success) throw new EuAvError("ERR_VP_TOKEN", "the answer holds no vp_token object");

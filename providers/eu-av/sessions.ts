@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from "@blindgate/aws-json/dynamodb";
+import type { AnnexCSecret } from "./annex-c.js";
 import { SESSIONS_TABLE } from "./table.js";
 
 /*
@@ -31,6 +32,11 @@ export interface PresentationSession {
   readonly walletState: string;
   readonly expiresAt: number;
   readonly status: SessionStatus;
+  /**
+   * The ISO 18013-7 Annex C request's encryptionInfo (as sent) and its per-session HPKE recipient key (a private
+   * JWK made for this session only, to open its one answer; it lives as long as the session).
+   */
+  readonly annexC?: AnnexCSecret;
   /** When verified: the highest threshold met. */
   readonly ageOver?: number;
   /** When refused: the error code. */
@@ -131,6 +137,9 @@ export class DynamoSessionStore implements SessionStore {
           [SESSIONS_TABLE.ttlAttribute]: { N: String(s.expiresAt + SESSIONS_TABLE.ttlGraceSeconds) },
           expiresAt: { N: String(s.expiresAt) },
           status: { S: s.status },
+          ...(s.annexC !== undefined
+            ? { annexCInfo: { S: s.annexC.encryptionInfo }, annexCKey: { S: s.annexC.recipientKey } }
+            : {}),
         },
         ConditionExpression: "attribute_not_exists(pk)",
       }),
@@ -152,6 +161,9 @@ export class DynamoSessionStore implements SessionStore {
       walletState: str("walletState"),
       expiresAt: Number(item.expiresAt?.N ?? 0),
       status: str("status") as SessionStatus,
+      ...(item.annexCInfo?.S !== undefined && item.annexCKey?.S !== undefined
+        ? { annexC: { encryptionInfo: item.annexCInfo.S, recipientKey: item.annexCKey.S } }
+        : {}),
       ...(item.ageOver?.N !== undefined ? { ageOver: Number(item.ageOver.N) } : {}),
       ...(item.code?.S !== undefined ? { code: item.code.S } : {}),
       ...(item.walletError?.S !== undefined ? { walletError: item.walletError.S } : {}),

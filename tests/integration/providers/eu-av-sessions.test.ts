@@ -83,6 +83,14 @@ describe.each(backends)("session store: $kind", ({ open, dynamo }) => {
     expect(await store.get("no-such-session")).toBeUndefined();
   });
 
+  it("an Annex C request's encryptionInfo and recipient key come back as stored", async () => {
+    const s = session({
+      annexC: { encryptionInfo: "gmVkY2FwaaA", recipientKey: '{"kty":"EC","crv":"P-256"}' },
+    });
+    await store.create(s);
+    expect(await store.get(s.id)).toEqual(s);
+  });
+
   it("create never overwrites: a second session with the same id is refused and the first kept", async () => {
     const s = session();
     await store.create(s);

@@ -78,7 +78,10 @@ async function openVerifyPage() {
     links: body.links,
     qr: body.qr,
     requestUri: body.links.openid4vp,
-    dcApi: body.dcApi[0] as { protocol: string; data: { nonce: string } },
+    dcApi: body.dcApi.find((r) => r.protocol === "openid4vp-v1-unsigned") as {
+      protocol: string;
+      data: { nonce: string };
+    },
   };
 }
 
@@ -534,6 +537,40 @@ describe("EU AV provider over HTTP", () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it("property: garbage DC API answers to live sessions, either protocol: a 4xx, or the session refused with a code", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("org-iso-mdoc", "openid4vp-v1-unsigned", "other"),
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({ response: fc.string({ maxLength: 200 }) }),
+          fc.record({
+            response: fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString("base64url")),
+          }),
+          fc.record({ vp_token: fc.dictionary(fc.constantFrom("av", "x"), fc.string({ maxLength: 100 })) }),
+        ),
+        async (protocol, data) => {
+          const page = await openVerifyPage();
+          const res = await fetch(`${provider.localUrl}/dc-api`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ id: page.id, secret: page.secret, protocol, data }),
+          });
+          const body = (await res.json()) as Answer;
+          if (res.status === 200) {
+            expect(body.message.type).toBe("blindgate:grant-error");
+            expect(body.message.code).toMatch(/^ERR_[A-Z_]+$/);
+          } else {
+            expect(res.status).toBeGreaterThanOrEqual(400);
+            expect(res.status).toBeLessThan(500);
+            expect(res.headers.get("x-error-code")).toMatch(/^ERR_[A-Z_]+$/);
+          }
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 
