@@ -2,7 +2,8 @@ import { BrowserError, defineAgeGate, describeError, pickLang, prove, STRINGS } 
 
 /*
  * The demo site's pages in the browser: the <age-gate> element for gated sections, and the "Prove my age" buttons
- * of gated rooms (data-prove = the age asked, data-wallet = the wallet's URL), which reload once the session is set.
+ * of gated rooms (data-prove = the age asked, data-prove-below = the band's upper end, exclusive, for the teens'
+ * room; data-wallet = the wallet's URL), which reload once the session is set.
  * A refusal is told in words (the SDK's, in the browser's language), with the stable code after it. A second click
  * while the wallet is open brings the wallet forward with the new request (prove() replaces the pending one).
  */
@@ -15,7 +16,12 @@ for (const button of document.querySelectorAll<HTMLButtonElement>("[data-prove]"
     const status = document.getElementById("prove-status");
     if (status !== null) status.textContent = STRINGS[lang].working;
     try {
-      await prove({ minAge: Number(button.dataset.prove), walletUrl: button.dataset.wallet ?? "" });
+      const below = button.dataset.proveBelow;
+      await prove({
+        minAge: Number(button.dataset.prove),
+        ...(below === undefined ? {} : { ageBelow: Number(below) }),
+        walletUrl: button.dataset.wallet ?? "",
+      });
       location.reload();
     } catch (error) {
       if (error instanceof BrowserError && error.code === "REPLACED") return; // the newer click reports

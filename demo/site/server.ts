@@ -13,14 +13,15 @@ import { escapeHtml, type Lang, listen, negotiateLang, page, type Recorder, send
 import { SITE_STRINGS } from "./strings.js";
 
 /*
- * The demo site: what a video-chat or adult site does with the site SDK. An open page, a page gated at 13, one
- * at 18, and an open page with a section gated at 18 (the section's HTML is only served after a proof). Each gated
- * page shows everything the site learned: "over N", and nothing else.
+ * The demo site: a small video-chat site, the kind blindgate was started for. A lobby for 13 and over; from it a
+ * teens' room for 13 to 17 only (a band: adults hold no token for it) and an adults' room for 18 and over. Each
+ * page shows everything the site learned (an age interval, nothing else), and a refusal says only what the site was
+ * told: "not proven". A mixed page keeps a section gated at 18 inside an open page (the <age-gate> element).
  *
- * The SDK's node:http middleware (toNodeMiddleware) serves the proof endpoint and gates the section; the two rooms
- * call gate.check themselves, to answer a refusal with a page a person can act on rather than the bare 401.
- * One proof endpoint (the SDK's default path, served by the 13 gate so any valid token opens a session) serves
- * every gate: the session cookie records the threshold the token proved, and each gate reads it.
+ * One gate and its require() gates share the issuers, the age session and the proof endpoint (the SDK's node:http
+ * middleware serves it): the session records the interval the token proved, and each room's gate reads it. The
+ * rooms call gate.check themselves, to answer a refusal with a page a person can act on rather than the bare 401.
+ * Old links (/teen: the lobby's age; /adult) are redirected.
  */
 
 export interface DemoSiteOptions {
@@ -66,6 +67,12 @@ button:disabled{opacity:.5;cursor:default}button:focus-visible,a:focus-visible{o
 .top a:focus-visible{outline-color:#fcd34d}
 [role=status]{min-height:1.5rem;color:#9a3412}
 ol.how{padding-left:1.3rem}ol.how li{margin:.3rem 0}
+a.button{display:inline-block;font-weight:600;padding:.55rem 1.1rem;border-radius:.5rem;background:#6d28d9;color:#fff;text-decoration:none}
+ul.rooms{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:1rem}ul.rooms .card{margin:0}
+ul.tiles{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.6rem}
+ul.tiles li{aspect-ratio:4/3;background:#1e1b4b;color:#c7d2fe;border-radius:.6rem;display:flex;flex-direction:column;align-items:center;justify-content:center;gap:.3rem;font-size:.85rem}
+ul.tiles li span{font-size:1.6rem;font-weight:700;width:3rem;height:3rem;border-radius:50%;background:#4338ca;color:#fff;display:flex;align-items:center;justify-content:center}
+.refusal{border-left:4px solid #b91c1c;background:#fef2f2;padding:.7rem 1rem;border-radius:.4rem}
 age-gate{display:block;border:1px dashed #a78bfa;background:#faf5ff;border-radius:.8rem;padding:1rem 1.2rem;margin:1rem 0}
 age-gate [part=status]{color:#9a3412}
 footer{color:#64748b;font-size:.85rem;text-align:center;padding:1rem}`;
@@ -92,26 +99,36 @@ async function bundleClient(): Promise<Uint8Array> {
   return file.contents;
 }
 
+/** The site's pages and the ages each asks for (`below` exclusive: 18 means "17 at most"). */
+const ROOMS = {
+  "/lobby": { from: 13 },
+  "/teens": { from: 13, below: 18 },
+  "/adults": { from: 18 },
+} as const satisfies Record<string, { from: number; below?: number }>;
+type RoomPath = keyof typeof ROOMS;
+
+/** Where the pages of the first version of the demo moved. */
+const MOVED: Record<string, RoomPath> = { "/teen": "/lobby", "/adult": "/adults" };
+
 export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite> {
   const client = await bundleClient();
   // A fresh session secret per start: sessions do not outlive the demo.
   const secret = randomBytes(32).toString("base64url");
-  const gates = new Map<number, AgeGate>(
-    [13, 18].map((minAge) => [
-      minAge,
-      createAgeGate({
-        issuers: { url: options.gatewayUrl, siteKey: options.siteKey, issuerName: options.issuerName },
-        minAge,
-        session: { secret, secure: false, maxAgeSeconds: 900 },
-        verifier: createNodeTokenVerifier,
-        ...(options.now === undefined ? {} : { now: options.now }),
-      }),
-    ]),
-  );
-  const gate = (minAge: number) => gates.get(minAge) as AgeGate;
-  // The proof endpoint: tokens of any threshold the site knows (13 and up) open a session for that threshold.
-  const proofEndpoint = toNodeMiddleware(gate(13));
-  const sectionGate = toNodeMiddleware(gate(18));
+  const lobby = createAgeGate({
+    issuers: { url: options.gatewayUrl, siteKey: options.siteKey, issuerName: options.issuerName },
+    minAge: ROOMS["/lobby"].from,
+    session: { secret, secure: false, maxAgeSeconds: 900 },
+    verifier: createNodeTokenVerifier,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const gates: Record<RoomPath, AgeGate> = {
+    "/lobby": lobby,
+    "/teens": lobby.require({ from: ROOMS["/teens"].from, below: ROOMS["/teens"].below }),
+    "/adults": lobby.require(ROOMS["/adults"].from),
+  };
+  // The proof endpoint of every gate (shared); the mixed page's section behind the adults' gate.
+  const proofEndpoint = toNodeMiddleware(lobby);
+  const sectionGate = toNodeMiddleware(gates["/adults"]);
   const wallet = escapeHtml(options.walletUrl);
   const html = (lang: Lang, path: string, title: string, body: string) => {
     const S = SITE_STRINGS[lang];
@@ -122,16 +139,22 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
       css: "/site.css",
       scripts: ["/blindgate.js"],
       header: `<header class="top"><div class="wrap"><a class="brand" href="/"><img src="/favicon.svg" alt=""><strong>${escapeHtml(S.brand)}</strong><span>${escapeHtml(S.tagline)}</span></a>
-<nav>${link("/", S.home)}${link("/teen", S.teen)}${link("/adult", S.adult)}${link("/mixed", S.mixed)}</nav></div></header>`,
+<nav>${link("/", S.home)}${link("/lobby", S.lobby)}${link("/teens", S.teens)}${link("/adults", S.adults)}${link("/mixed", S.mixed)}</nav></div></header>`,
       footer: `<footer>${escapeHtml(S.footer)}</footer>`,
     });
   };
-  const learned = (lang: Lang, ageOver: number) =>
-    `<p class="learned" id="learned">${SITE_STRINGS[lang].learned(ageOver)}</p>`;
-  const locked = (lang: Lang, minAge: number) =>
-    `<div class="locked"><p>${escapeHtml(SITE_STRINGS[lang].locked(minAge))}</p>
-<button type="button" id="prove" data-prove="${minAge}" data-wallet="${wallet}">${escapeHtml(SITE_STRINGS[lang].prove)}</button>
+  const learned = (lang: Lang, from: number, below?: number) =>
+    `<p class="learned" id="learned">${SITE_STRINGS[lang].learned(from, below)}</p>`;
+  const locked = (lang: Lang, room: { from: number; below?: number }) =>
+    `<div class="locked"><p>${escapeHtml(SITE_STRINGS[lang].locked(room.from, room.below))}</p>
+<button type="button" id="prove" data-prove="${room.from}"${room.below === undefined ? "" : ` data-prove-below="${room.below}"`} data-wallet="${wallet}">${escapeHtml(SITE_STRINGS[lang].prove)}</button>
 <p id="prove-status" role="status" aria-live="polite"></p></div>`;
+  const tiles = (lang: Lang) =>
+    `<ul class="tiles" aria-label="${escapeHtml(SITE_STRINGS[lang].cameraOff)}">${["A", "B", "C"]
+      .map(
+        (who) => `<li><span aria-hidden="true">${who}</span>${escapeHtml(SITE_STRINGS[lang].cameraOff)}</li>`,
+      )
+      .join("")}</ul>`;
   const HTML = "text/html; charset=utf-8";
 
   const server = await listen(
@@ -141,7 +164,7 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
       // The body was read (and recorded) by listen(): hand it to the SDK the way an Express body parser would.
       const nodeRequest: typeof req & NodeRequestLike = Object.assign(req, { body });
       const path = new URL(req.url ?? "/", "http://site").pathname;
-      if (path === gate(13).proofPath) {
+      if (path === lobby.proofPath) {
         return proofEndpoint(nodeRequest, res, () => {
           throw new Error("unreachable: the proof path is always answered");
         });
@@ -150,6 +173,8 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
         return send(res, 405, "method not allowed", "text/plain; charset=utf-8", { allow: "GET" });
       const lang = negotiateLang(req.headers["accept-language"]);
       const S = SITE_STRINGS[lang];
+      const moved = MOVED[path];
+      if (moved !== undefined) return send(res, 308, "", "text/plain; charset=utf-8", { location: moved });
       switch (path) {
         case "/site.css":
           return send(res, 200, CSS, "text/css; charset=utf-8");
@@ -166,28 +191,35 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
               path,
               S.homeTitle,
               `<p>${escapeHtml(S.homeIntro)}</p>
-<p>${escapeHtml(S.homeTry)}</p>
-<ul><li><a href="/teen">${escapeHtml(S.homeTeen)}</a></li><li><a href="/adult">${escapeHtml(S.homeAdult)}</a></li><li><a href="/mixed">${escapeHtml(S.homeMixed)}</a></li></ul>
+<p>${escapeHtml(S.homePrivacy)}</p>
+<p><a class="button" href="/lobby">${escapeHtml(S.enterLobby)}</a></p>
 <section class="card" aria-labelledby="how"><h2 id="how">${escapeHtml(S.howTitle)}</h2>
-<ol class="how"><li>${escapeHtml(S.how1)}</li><li>${escapeHtml(S.how2)}</li><li>${escapeHtml(S.how3)}</li></ol></section>`,
+<ol class="how"><li>${escapeHtml(S.how1)}</li><li>${escapeHtml(S.how2)}</li><li>${escapeHtml(S.how3)}</li></ol></section>
+<p><a href="/mixed">${escapeHtml(S.homeMixed)}</a></p>`,
             ),
             HTML,
           );
-        case "/teen":
-        case "/adult": {
-          const minAge = path === "/teen" ? 13 : 18;
-          const title = minAge === 13 ? S.teenTitle : S.adultTitle;
-          const result = await gate(minAge).check(
-            await nodeRequestToRequest(nodeRequest, gate(minAge).proofPath),
-          );
+        case "/lobby":
+        case "/teens":
+        case "/adults": {
+          const room = ROOMS[path];
+          const gate = gates[path];
+          const title = path === "/lobby" ? S.lobbyTitle : path === "/teens" ? S.teensTitle : S.adultsTitle;
+          const result = await gate.check(await nodeRequestToRequest(nodeRequest, gate.proofPath));
           if (result.ok) {
             // A standard Privacy Pass client may have sent its token in Authorization: keep the session it opened.
             const cookie: Record<string, string> =
               result.setCookie === undefined ? {} : { "set-cookie": result.setCookie };
+            const inside =
+              path === "/lobby"
+                ? `<p>${escapeHtml(S.lobbyIntro)}</p>
+<ul class="rooms"><li class="card"><h2>${escapeHtml(S.teensRoom)}</h2><p>${escapeHtml(S.teensRoomText)}</p><a class="button" href="/teens">${escapeHtml(S.enterRoom)}</a></li>
+<li class="card"><h2>${escapeHtml(S.adultsRoom)}</h2><p>${escapeHtml(S.adultsRoomText)}</p><a class="button" href="/adults">${escapeHtml(S.enterRoom)}</a></li></ul>`
+                : `<p id="in-room">${escapeHtml(S.inRoom)}</p>${tiles(lang)}<p><a href="/lobby">${escapeHtml(S.backToLobby)}</a></p>`;
             return send(
               res,
               200,
-              html(lang, path, title, `${learned(lang, result.ageOver)}<p>${escapeHtml(S.welcome)}</p>`),
+              html(lang, path, title, `${learned(lang, result.ageOver, result.ageBelow)}${inside}`),
               HTML,
               cookie,
             );
@@ -199,12 +231,24 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
           if (challenge !== null) res.setHeader("www-authenticate", challenge);
           const cookies = refusal.getSetCookie();
           if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-          return send(res, result.response.status, html(lang, path, title, locked(lang, minAge)), HTML);
+          // Someone whose session proves an age beyond the room (an adult at the teens' room) is told so, and
+          // offered no button: no proof they hold opens it.
+          const adult =
+            room === ROOMS["/teens"]
+              ? await gates["/adults"].check(await nodeRequestToRequest(nodeRequest, lobby.proofPath))
+              : undefined;
+          const body =
+            adult?.ok === true
+              ? `<p class="refusal" id="outside-room">${escapeHtml(S.outsideRoom(adult.ageOver, adult.ageBelow))}</p><p><a href="/lobby">${escapeHtml(S.backToLobby)}</a></p>`
+              : locked(lang, room);
+          return send(res, result.response.status, html(lang, path, title, body), HTML);
         }
         case "/mixed": {
           // The server knows whether an age session is open: without one, the element need not try its section
           // first (a 401 the browser would log); with one, it opens the section at once, without the wallet.
-          const session = await gate(18).check(await nodeRequestToRequest(nodeRequest, gate(18).proofPath));
+          const session = await gates["/adults"].check(
+            await nodeRequestToRequest(nodeRequest, lobby.proofPath),
+          );
           return send(
             res,
             200,

@@ -167,7 +167,7 @@ console.log(`
 blindgate is running (local mode: dynalite in memory, the same handlers as on Lambda)
 Each party has its own host name, so no cookie of one reaches another.
 
-  demo site  ${demoSite.url}   (open page, /teen gated at 13, /adult at 18, /mixed with a gated section)
+  demo site  ${demoSite.url}   (a video-chat lobby, 13+; rooms for teens 13–17 and adults 18+)
   wallet     ${gateway.walletUrl}
   provider   ${provider.url}   (demo: a birth date stands in for a real age check)
   EU AV      ${euAv === undefined ? "off (set BLINDGATE_EU_AV_IACAS to a PEM file of trusted IACAs, or the PEM text)" : euAv.verifyUrl}

@@ -59,7 +59,7 @@ beforeAll(async () => {
   const key13 = await currentKey(gateway, 13);
   const key18 = await currentKey(gateway, 18);
   const teen = await issue(gateway, await grantFor("2011-01-01"), [key13, key13, key13]);
-  const adult = await issue(gateway, await grantFor("1990-01-01"), [key18, key18, key18, key18, key18]);
+  const adult = await issue(gateway, await grantFor("1990-01-01"), Array(6).fill(key18));
   teenTokens = teen.tokens.filter((t): t is Token => t !== null);
   adultTokens = adult.tokens.filter((t): t is Token => t !== null);
 }, 120_000);
@@ -90,7 +90,7 @@ function sessionCookie(res: Response): string {
 describe("demo site", () => {
   it("has real tokens to work with (from the demo provider's grants, through the gateway)", () => {
     expect(teenTokens).toHaveLength(3);
-    expect(adultTokens).toHaveLength(5);
+    expect(adultTokens).toHaveLength(6);
   });
 
   it("serves an open page, the browser bundle, and its security headers on every answer", async () => {
@@ -103,7 +103,7 @@ describe("demo site", () => {
     expect(js.length).toBeGreaterThan(1000);
     expect(js).toContain("age-gate");
     expect(js).not.toMatch(/from\s*"node:|require\(/);
-    const answers = [home, bundle, await get("/adult"), await get("/nowhere"), await get("/mixed/section")];
+    const answers = [home, bundle, await get("/adults"), await get("/nowhere"), await get("/mixed/section")];
     answers.push(await proof("AAAA"));
     for (const res of answers) {
       expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
@@ -114,8 +114,8 @@ describe("demo site", () => {
   });
 
   it.each([
-    ["/teen", 13],
-    ["/adult", 18],
+    ["/lobby", 13],
+    ["/adults", 18],
   ])(
     "asks for a proof at %s: 401 with the PrivateToken challenge and a 'Prove my age' button",
     async (path, minAge) => {
@@ -131,7 +131,7 @@ describe("demo site", () => {
   );
 
   it("speaks the browser's language (French or English), with <main> and a favicon on every page", async () => {
-    for (const path of ["/", "/teen", "/adult", "/mixed", "/nowhere"]) {
+    for (const path of ["/", "/lobby", "/adults", "/mixed", "/nowhere"]) {
       const fr = await (await get(path, { "accept-language": "fr-FR,fr;q=0.9,en;q=0.5" })).text();
       expect(fr).toContain('<html lang="fr">');
       expect(fr.match(/<main>/g)).toHaveLength(1);
@@ -139,7 +139,7 @@ describe("demo site", () => {
       const en = await (await get(path, { "accept-language": "de-DE, en;q=0.3" })).text();
       expect(en).toContain('<html lang="en">');
     }
-    expect(await (await get("/adult", { "accept-language": "fr" })).text()).toContain(
+    expect(await (await get("/adults", { "accept-language": "fr" })).text()).toContain(
       ">Prouver mon âge</button>",
     );
     expect((await get("/favicon.svg")).headers.get("content-type")).toBe("image/svg+xml");
@@ -164,30 +164,41 @@ describe("demo site", () => {
     expect(await section.text()).not.toContain("adults-only");
   });
 
-  it("lets a 13 token into the teen room, showing 'over 13' only, and not into the adult room", async () => {
+  it("redirects the first version's links to the rooms that replaced them", async () => {
+    for (const [from, to] of [
+      ["/teen", "/lobby"],
+      ["/adult", "/adults"],
+    ]) {
+      const res = await get(from as string);
+      expect(res.status).toBe(308);
+      expect(res.headers.get("location")).toBe(to);
+    }
+  });
+
+  it("lets a 13 token into the lobby, showing 'over 13' only, and not into the adults' room", async () => {
     const res = await proof(teenTokens[0] as Token);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, ageOver: 13 });
     const cookie = sessionCookie(res);
-    const teen = await get("/teen", { cookie });
-    expect(teen.status).toBe(200);
-    const learned = /<p class="learned" id="learned">(.*?)<\/p>/.exec(await teen.text())?.[1] ?? "";
+    const lobby = await get("/lobby", { cookie });
+    expect(lobby.status).toBe(200);
+    const learned = /<p class="learned" id="learned">(.*?)<\/p>/.exec(await lobby.text())?.[1] ?? "";
     expect(learned).toContain("<strong>over 13</strong>");
-    const adult = await get("/adult", { cookie });
+    const adult = await get("/adults", { cookie });
     expect(adult.status).toBe(401);
     // a valid session for a lower threshold is kept, not deleted: it still opens the teen room
     expect(adult.headers.getSetCookie()).toEqual([]);
     expect((await get("/mixed/section", { cookie })).status).toBe(401);
   });
 
-  it("lets an 18 token into the adult room and the mixed page's section", async () => {
+  it("lets an 18 token into the lobby, the adults' room and the mixed page's section", async () => {
     const res = await proof(adultTokens[0] as Token);
     expect(await res.json()).toEqual({ ok: true, ageOver: 18 });
     const cookie = sessionCookie(res);
-    const adult = await get("/adult", { cookie });
+    const adult = await get("/adults", { cookie });
     expect(adult.status).toBe(200);
     expect(await adult.text()).toContain("<strong>over 18</strong>");
-    expect((await get("/teen", { cookie })).status).toBe(200);
+    expect((await get("/lobby", { cookie })).status).toBe(200);
     const section = await get("/mixed/section", { cookie });
     expect(section.status).toBe(200);
     const html = await section.text();
@@ -202,19 +213,19 @@ describe("demo site", () => {
     expect(again.status).toBeGreaterThanOrEqual(400);
     expect(again.status).toBeLessThan(500);
     expect(again.headers.getSetCookie()).toEqual([]);
-    const header = await get("/adult", { authorization: formatAuthorization(token.encode()) });
+    const header = await get("/adults", { authorization: formatAuthorization(token.encode()) });
     expect(header.status).toBe(401);
     expect(await header.text()).not.toContain('id="learned"');
   });
 
-  it("opens the adult room for a standard Privacy Pass client (Authorization: PrivateToken), once", async () => {
+  it("opens the adults' room for a standard Privacy Pass client (Authorization: PrivateToken), once", async () => {
     const authorization = formatAuthorization((adultTokens[2] as Token).encode());
-    const first = await get("/adult", { authorization });
+    const first = await get("/adults", { authorization });
     expect(first.status).toBe(200);
     expect(await first.text()).toContain("over 18");
     const cookie = sessionCookie(first);
-    expect((await get("/adult", { cookie })).status).toBe(200);
-    expect((await get("/adult", { authorization })).status).toBe(401);
+    expect((await get("/adults", { cookie })).status).toBe(200);
+    expect((await get("/adults", { authorization })).status).toBe(401);
   });
 
   it("refuses cross-site posts, garbage and other methods at the proof endpoint, with a 4xx", async () => {
@@ -237,7 +248,7 @@ describe("demo site", () => {
       expect(res.status).toBeLessThan(500);
       expect(res.headers.getSetCookie()).toEqual([]);
     }
-    expect((await fetch(`${site.url}/adult`, { method: "POST", body: "x" })).status).toBe(405);
+    expect((await fetch(`${site.url}/adults`, { method: "POST", body: "x" })).status).toBe(405);
   });
 
   it("refuses a session cookie edited to claim a higher age, and deletes it", async () => {
@@ -249,7 +260,7 @@ describe("demo site", () => {
     const forged = claims.replace(/:13([,}])/, ":21$1");
     expect(forged).not.toBe(claims);
     const tampered = `${name}=${header}.${Buffer.from(forged).toString("base64url")}.${signature}`;
-    for (const path of ["/teen", "/adult"]) {
+    for (const path of ["/lobby", "/adults"]) {
       const answer = await get(path, { cookie: tampered });
       expect(answer.status).toBe(401);
       expect((answer.headers.getSetCookie()[0] ?? "").split(";")[0]).toBe(`${name}=`);
