@@ -269,7 +269,7 @@ export async function closed(page: Page): Promise<void> {
  */
 export function unexpectedErrors(world: World): string[] {
   const room = new RegExp(
-    `^${world.site.url.replace(/[.]/g, "\\.")}/(adult|teen): Failed to load resource: the server responded with a status of 401`,
+    `^${world.site.url.replace(/[.]/g, "\\.")}/(lobby|teens|adults): Failed to load resource: the server responded with a status of 401`,
   );
   return world.consoleErrors.filter((e) => !room.test(e));
 }
