@@ -1,20 +1,69 @@
 import { DynamoDBClient } from "@blindgate/aws-json/dynamodb";
+import { TokenChallenge } from "@blindgate/sdk/protocol";
 import { type GatewayConfig, parseConfig } from "./config.js";
+import type { CachedProvider } from "./issuer/grants.js";
+import { IssuerKeyCache } from "./issuer/key-cache.js";
 import type { KeyVault } from "./issuer/key-vault.js";
+import { BoundedCache } from "./services/bounded-cache.js";
+import { ReportCounts } from "./services/report-counts.js";
 import { dynamoStores } from "./stores/index.js";
-import type { Stores } from "./stores/types.js";
+import type { SiteRecord, Stores } from "./stores/types.js";
 
 /*
  * What a handler stands on. On Lambda it is built once per container from the environment; tests and the local
- * server build it themselves (their own stores, a clock they move) and pass it to the handler factories.
+ * server build it themselves (their own stores, a clock they move) with createDeps and pass it to the handler
+ * factories. Everything a container keeps between requests lives here, made once by createDeps: no module of the
+ * gateway holds mutable state of its own.
  */
 
-export interface Deps {
+/** What Deps is made from. */
+export interface DepsParts {
   readonly config: GatewayConfig;
   readonly stores: Stores;
   readonly vault: KeyVault;
   /** Current time, epoch seconds. */
   readonly now: () => number;
+}
+
+export interface Deps extends DepsParts {
+  /** The keys as this container sees them: table read every 30 s, private keys opened once. */
+  readonly keyCache: IssuerKeyCache;
+  /** Sites by API key hash (services/sites.ts). */
+  readonly siteCache: BoundedCache<SiteRecord | undefined>;
+  /** Providers and their imported JWKS (issuer/grants.ts). */
+  readonly providerCache: BoundedCache<CachedProvider | undefined>;
+  /** The directory's coarse issuance rate (services/issuance-rate.ts). */
+  readonly rateCache: BoundedCache<number | undefined>;
+  /** Counts for the transparency report, held until sent (services/report-counts.ts). */
+  readonly reportCounts: ReportCounts;
+  /** The issuer's cross-origin TokenChallenge, encoded (a tenth of a check's own CPU when made per request). */
+  readonly issuerChallenge: Uint8Array;
+}
+
+/** Largest number of sites, providers and issuance-rate days a container caches. */
+export const CACHE_SIZES = { sites: 10_000, providers: 1000, rates: 4 } as const;
+
+/**
+ * Deps with this container's caches, made once.
+ *
+ * @example
+ * ```ts
+ * const deps = createDeps({ config, stores, vault, now: systemClock });
+ * ```
+ */
+export function createDeps(parts: DepsParts): Deps {
+  return {
+    config: parts.config,
+    stores: parts.stores,
+    vault: parts.vault,
+    now: parts.now,
+    keyCache: new IssuerKeyCache(parts.stores, parts.vault),
+    siteCache: new BoundedCache(CACHE_SIZES.sites),
+    providerCache: new BoundedCache(CACHE_SIZES.providers),
+    rateCache: new BoundedCache(CACHE_SIZES.rates),
+    reportCounts: new ReportCounts(parts.stores.reports, parts.config.reportFlushMs),
+    issuerChallenge: TokenChallenge.crossOrigin(parts.config.issuerName).encode(),
+  };
 }
 
 /** A Deps value, or a function that makes it on first use (Lambda cold start). */
@@ -57,12 +106,12 @@ export async function depsFromEnv(
   makeVault: (config: GatewayConfig) => Promise<KeyVault> = noVault,
 ): Promise<Deps> {
   const config = parseConfig(env);
-  return {
+  return createDeps({
     config,
     stores: dynamoStores(dynamoClient(config.dynamoEndpoint), config.tables),
     vault: await makeVault(config),
     now: systemClock,
-  };
+  });
 }
 
 /** Resolve a DepsSource once and keep it (one per container). */

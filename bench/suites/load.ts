@@ -83,7 +83,8 @@ export default async function loadSuite(): Promise<void> {
     const warm = Array.from({ length: 2000 }, () => randomBytes(32).toString("hex"));
     await Promise.all(
       Array.from({ length: 32 }, async () => {
-        for (let id = warm.pop(); id !== undefined; id = warm.pop()) await spent.useOnce(id, now + 3600, now);
+        for (let id = warm.pop(); id !== undefined; id = warm.pop())
+          await spent.claim(id, { status: "used", expiresAt: now + 3600 }, now);
       }),
     );
     const ids = Array.from({ length: TOKENS }, () => randomBytes(32).toString("hex"));
@@ -94,7 +95,8 @@ export default async function loadSuite(): Promise<void> {
     await Promise.all(
       Array.from({ length: CONNECTIONS }, async () => {
         while (next < putOrder.length) {
-          if (await spent.useOnce(putOrder[next++]!, now + 3600, now)) putsWon++;
+          if ((await spent.claim(putOrder[next++]!, { status: "used", expiresAt: now + 3600 }, now)).claimed)
+            putsWon++;
         }
       }),
     );

@@ -1,5 +1,6 @@
 import { checkRequestSchema, MAX_CHECK_BODY } from "@blindgate/sdk/protocol";
-import { bearer, GatewayError, json, jsonBody, requireMethod } from "../http/index.js";
+import { GatewayError } from "../errors.js";
+import { bearer, json, jsonBody, requireMethod } from "../http/index.js";
 import type { DepsSource } from "../runtime.js";
 import { checkToken } from "../services/check.js";
 import { authenticateSite } from "../services/sites.js";

@@ -1,5 +1,6 @@
 import { credentialRequestSchema, MAX_CREDIT_BODY } from "@blindgate/sdk/protocol";
-import { bearer, GatewayError, json, jsonBody, requireMethod } from "../http/index.js";
+import { GatewayError } from "../errors.js";
+import { bearer, json, jsonBody, requireMethod } from "../http/index.js";
 import { signingDepsFromEnv } from "../issuer/vault-from-env.js";
 import type { DepsSource } from "../runtime.js";
 import { issueCredentialForGrant } from "../services/credit.js";

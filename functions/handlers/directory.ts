@@ -6,7 +6,6 @@ import {
   TOKEN_TYPE_BLIND_RSA,
 } from "@blindgate/sdk/protocol";
 import { header, requireMethod } from "../http/index.js";
-import { keyCacheFor } from "../issuer/key-cache.js";
 import { directoryKeys } from "../issuer/key-state.js";
 import type { DepsSource } from "../runtime.js";
 import { issuanceRate } from "../services/issuance-rate.js";
@@ -24,7 +23,7 @@ export function createDirectoryHandler(source?: DepsSource) {
   return httpRoute(async (event, deps) => {
     requireMethod(event, "GET");
     const now = deps.now();
-    const [all, issuancesPerHour] = await Promise.all([keyCacheFor(deps).all(now), issuanceRate(deps, now)]);
+    const [all, issuancesPerHour] = await Promise.all([deps.keyCache.all(now), issuanceRate(deps, now)]);
     const body = JSON.stringify(
       buildDirectory({
         issuerRequestUri: `${deps.config.issuerUrl}${GATEWAY_PATHS.issue}`,

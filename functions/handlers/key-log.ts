@@ -1,5 +1,6 @@
 import { KEY_LOG_PAGE_SIZE, type KeyLogPage } from "@blindgate/sdk/protocol";
-import { GatewayError, json, requireMethod } from "../http/index.js";
+import { GatewayError } from "../errors.js";
+import { json, requireMethod } from "../http/index.js";
 import type { DepsSource } from "../runtime.js";
 import { httpRoute } from "./route.js";
 

@@ -1,5 +1,6 @@
 import { MAX_CREDIT_BODY, refillRequestSchema } from "@blindgate/sdk/protocol";
-import { GatewayError, json, jsonBody, requireMethod } from "../http/index.js";
+import { GatewayError } from "../errors.js";
+import { json, jsonBody, requireMethod } from "../http/index.js";
 import { signingDepsFromEnv } from "../issuer/vault-from-env.js";
 import type { DepsSource } from "../runtime.js";
 import { refill } from "../services/credit.js";

@@ -1,7 +1,9 @@
-import { GatewayError, json, requireMethod } from "../http/index.js";
+import { GatewayError } from "../errors.js";
+import { json, requireMethod } from "../http/index.js";
 import { signingDepsFromEnv } from "../issuer/vault-from-env.js";
 import type { DepsSource } from "../runtime.js";
-import { reportFor, utcDay } from "../services/report.js";
+import { reportFor } from "../services/report.js";
+import { utcDay } from "../services/report-counts.js";
 import { httpRoute } from "./route.js";
 
 /*

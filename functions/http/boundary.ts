@@ -1,8 +1,8 @@
 import { gatewayErrorAnswer } from "@blindgate/sdk/protocol";
 import type middy from "@middy/core";
+import { GatewayError, UnavailableError } from "../errors.js";
 import { log } from "../observability/log.js";
 import { StoreError } from "../stores/errors.js";
-import { GatewayError, UnavailableError } from "./errors.js";
 import { type HttpEvent, type HttpResult, json } from "./responses.js";
 
 /*

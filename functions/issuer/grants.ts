@@ -8,9 +8,8 @@ import {
   jwtVerify,
 } from "jose";
 import * as z from "zod/mini";
-import { GrantError } from "../http/errors.js";
+import { GrantError } from "../errors.js";
 import type { Deps } from "../runtime.js";
-import { BoundedCache, perDeps } from "../services/bounded-cache.js";
 import type { ProviderRecord } from "../stores/index.js";
 
 /*
@@ -30,7 +29,6 @@ export const GRANT_CLOCK_SKEW_SECONDS = 30;
 export const MAX_GRANT_LENGTH = 4096;
 export const PROVIDER_CACHE_SECONDS = 60;
 const UNKNOWN_PROVIDER_CACHE_SECONDS = 10;
-const PROVIDER_CACHE_SIZE = 1000;
 
 const claims = z.strictObject({
   iss: z.string().check(z.minLength(1), z.maxLength(128)),
@@ -49,18 +47,15 @@ export interface VerifiedGrant {
   readonly provider: ProviderRecord;
 }
 
-interface CachedProvider {
+/** A provider as a container caches it: its record and its imported JWKS. */
+export interface CachedProvider {
   readonly record: ProviderRecord;
   readonly keys: JWTVerifyGetKey;
 }
 
-const providerCacheFor = perDeps(
-  (_: Deps) => new BoundedCache<CachedProvider | undefined>(PROVIDER_CACHE_SIZE),
-);
-
 /** The provider and its imported JWKS, from the per-container cache. */
 async function cachedProvider(deps: Deps, id: string, now: number): Promise<CachedProvider | undefined> {
-  return providerCacheFor(deps).get(
+  return deps.providerCache.get(
     id,
     now,
     (p) => (p === undefined ? UNKNOWN_PROVIDER_CACHE_SECONDS : PROVIDER_CACHE_SECONDS),

@@ -1,22 +1,23 @@
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import { createNodeTokenVerifier } from "@blindgate/sdk/node";
 import { type ActPrivateKey, decodeActPrivateKey, type TokenVerifier } from "@blindgate/sdk/protocol";
-import { UnavailableError } from "../http/errors.js";
-import type { Deps } from "../runtime.js";
-import type { Stores, TokenKeyRecord } from "../stores/index.js";
+import { UnavailableError } from "../errors.js";
+import type { ReportKeyRecord, Stores, TokenKeyRecord } from "../stores/index.js";
 import { BlindSigner } from "./blind-signer.js";
 import { checkingKeys } from "./key-state.js";
 import type { KeyVault } from "./key-vault.js";
 
 /**
- * The keys as one container sees them: the table is read at most every `refreshSeconds`, private keys are
- * opened (vault) and parsed (BlindSigner) once per key, and one token verifier is built per set of keys.
+ * The keys as one container sees them: the table is read at most every `refreshSeconds`, private keys (token,
+ * credit and report keys) are opened (vault) and parsed once per key, and one token verifier is built per set of
+ * keys. One per container, in its Deps.
  */
 export class IssuerKeyCache {
   #keys: TokenKeyRecord[] = [];
   #readAt = Number.NEGATIVE_INFINITY;
   #reading: Promise<TokenKeyRecord[]> | undefined;
-  readonly #signers = new Map<string, Promise<BlindSigner>>();
-  readonly #credits = new Map<string, Promise<ActPrivateKey>>();
+  /** Opened private keys by kind and id. */
+  readonly #opened = new Map<string, Promise<unknown>>();
   #verifier: { ids: string; verifier: Promise<TokenVerifier<TokenKeyRecord>> } | undefined;
 
   constructor(
@@ -39,46 +40,49 @@ export class IssuerKeyCache {
 
   /** The blind signer of a key (its private key opened once per container). */
   signer(key: TokenKeyRecord): Promise<BlindSigner> {
-    let signer = this.#signers.get(key.id);
-    if (signer === undefined) {
-      signer = this.vault
-        .open(key.sealedPrivateKey, key.id)
-        .catch((cause: unknown) => {
-          throw new UnavailableError("the key vault (KMS)", cause);
-        })
-        .then((pkcs8) => {
-          try {
-            return BlindSigner.fromPkcs8(pkcs8);
-          } finally {
-            pkcs8.fill(0);
-          }
-        });
-      signer.catch(() => this.#signers.delete(key.id));
-      this.#signers.set(key.id, signer);
-    }
-    return signer;
+    return this.#open("token", key, (pkcs8) => BlindSigner.fromPkcs8(pkcs8));
   }
 
   /** The ACT secret of a credit-credential key (opened once per container). */
   creditSecret(key: TokenKeyRecord): Promise<ActPrivateKey> {
-    let secret = this.#credits.get(key.id);
-    if (secret === undefined) {
-      secret = this.vault
+    return this.#open("credit", key, decodeActPrivateKey);
+  }
+
+  /** The report key's ECDSA private key (opened once per container). */
+  reportSigner(key: ReportKeyRecord): Promise<KeyObject> {
+    return this.#open("report", key, (pkcs8) =>
+      createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" }),
+    );
+  }
+
+  /**
+   * Every sealed key is opened here, once: the vault opens it with its id as context, `parse` makes the usable key,
+   * and the plaintext is zeroed whatever happens. A failure is forgotten, so the next request tries again.
+   */
+  #open<T>(
+    kind: string,
+    key: { readonly id: string; readonly sealedPrivateKey: Uint8Array },
+    parse: (plaintext: Uint8Array) => T,
+  ): Promise<T> {
+    const name = `${kind}:${key.id}`;
+    let opened = this.#opened.get(name) as Promise<T> | undefined;
+    if (opened === undefined) {
+      opened = this.vault
         .open(key.sealedPrivateKey, key.id)
         .catch((cause: unknown) => {
           throw new UnavailableError("the key vault (KMS)", cause);
         })
-        .then((bytes) => {
+        .then((plaintext) => {
           try {
-            return decodeActPrivateKey(bytes);
+            return parse(plaintext);
           } finally {
-            bytes.fill(0);
+            plaintext.fill(0);
           }
         });
-      secret.catch(() => this.#credits.delete(key.id));
-      this.#credits.set(key.id, secret);
+      opened.catch(() => this.#opened.delete(name));
+      this.#opened.set(name, opened);
     }
-    return secret;
+    return opened;
   }
 
   /** A verifier over the keys whose tokens are accepted at `now`. */
@@ -96,16 +100,4 @@ export class IssuerKeyCache {
     }
     return this.#verifier.verifier;
   }
-}
-
-const rings = new WeakMap<Deps, IssuerKeyCache>();
-
-/** The key cache of a Deps value (one per container, shared by the routes). */
-export function keyCacheFor(deps: Deps): IssuerKeyCache {
-  let ring = rings.get(deps);
-  if (ring === undefined) {
-    ring = new IssuerKeyCache(deps.stores, deps.vault);
-    rings.set(deps, ring);
-  }
-  return ring;
 }

@@ -1,6 +1,12 @@
-import { toBase64Url, toHex, truncatedTokenKeyId } from "@blindgate/sdk/protocol";
+import { type LoggedKeyKind, toBase64Url, toHex, truncatedTokenKeyId } from "@blindgate/sdk/protocol";
 import type { Deps } from "../runtime.js";
-import type { KeyEventKind, KeyLogEntry, Stores, TokenKeyRecord } from "../stores/index.js";
+import {
+  type KeyEventKind,
+  type KeyLogEntry,
+  type Stores,
+  type TokenKeyRecord,
+  withLease,
+} from "../stores/index.js";
 import { generateCreditKey } from "./credit-key.js";
 import { type KeyKind, keyState } from "./key-state.js";
 import { generateTokenKey } from "./token-key.js";
@@ -31,22 +37,49 @@ export async function readKeyLog(stores: Stores): Promise<KeyLogEntry[]> {
  */
 export async function rotateKeys(deps: Deps): Promise<RotationReport> {
   const now = deps.now();
-  // One rotation at a time, everywhere (the schedule and an operator's `keys rotate` may overlap): a lease in the
-  // grants table, taken by a conditional write and given back at the end; it lapses by itself if a run dies.
-  if (!(await deps.stores.grants.useOnce(ROTATION_LEASE, now + ROTATION_LEASE_SECONDS, now))) {
-    return { skipped: true, created: [], logged: [], removed: [] };
-  }
-  try {
-    return await rotateHoldingLease(deps, now);
-  } finally {
-    await deps.stores.grants.release(ROTATION_LEASE);
-  }
+  // One rotation at a time, everywhere (the schedule and an operator's `keys rotate` may overlap); the report
+  // key's announcement takes the same lease, so key events are logged by one writer at a time.
+  const run = await withLease(deps.stores.claims, ROTATION_LEASE, ROTATION_LEASE_SECONDS, now, () =>
+    rotateHoldingLease(deps, now),
+  );
+  return run.held ? run.value : { skipped: true, created: [], logged: [], removed: [] };
 }
 
-/** Id of the rotation lease in the grants table (no grant id has this form: those are `provider:jti`). */
-export const ROTATION_LEASE = "lease/rotate-keys";
+/** Name of the key lifecycle's lease (stores/lease.ts): rotation, and the report key's announcement. */
+export const ROTATION_LEASE = "rotate-keys";
 /** Longest a rotation may hold its lease (a run creates at most two RSA keys per threshold). */
 export const ROTATION_LEASE_SECONDS = 300;
+
+/** What the key log says of a key, whatever its kind. */
+export interface LoggableKey {
+  readonly kind: LoggedKeyKind;
+  readonly id: string;
+  readonly threshold: number;
+  readonly spki: Uint8Array;
+  readonly notBefore: number;
+  readonly issueUntil: number;
+  readonly validUntil: number;
+}
+
+/** Append one event of a key to the key log (token keys keep the entry form that has no kind). */
+export async function logKeyEvent(
+  stores: Stores,
+  key: LoggableKey,
+  event: KeyEventKind,
+  now: number,
+): Promise<void> {
+  await stores.keyLog.append({
+    ...(key.kind === "token" ? {} : { kind: key.kind }),
+    at: now,
+    event,
+    keyId: key.id,
+    threshold: key.threshold,
+    spki: toBase64Url(key.spki),
+    notBefore: key.notBefore,
+    issueUntil: key.issueUntil,
+    validUntil: key.validUntil,
+  });
+}
 
 async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationReport> {
   const { stores, config } = deps;
@@ -99,17 +132,7 @@ async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationRepo
   for (const key of (await stores.keys.list()).sort((a, b) => a.notBefore - b.notBefore)) {
     for (const event of reached(key)) {
       if (logged.has(`${key.id}/${event}`)) continue;
-      await stores.keyLog.append({
-        ...(key.kind === "token" ? {} : { kind: key.kind }),
-        at: now,
-        event,
-        keyId: key.id,
-        threshold: key.threshold,
-        spki: toBase64Url(key.spki),
-        notBefore: key.notBefore,
-        issueUntil: key.issueUntil,
-        validUntil: key.validUntil,
-      });
+      await logKeyEvent(stores, key, event, now);
       report.logged.push({ keyId: key.id, event });
     }
     if (keyState(key, now) === "expired") {

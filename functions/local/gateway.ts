@@ -27,7 +27,7 @@ import { json } from "../http/index.js";
 import { createLocalKeyVault, defaultDataKeyFile } from "../issuer/key-vault.js";
 import { type RotationReport, rotateKeys } from "../issuer/rotation.js";
 import { type FunctionId, HTTP_ROUTES } from "../routes.js";
-import { type Deps, dynamoClient, systemClock } from "../runtime.js";
+import { createDeps, type Deps, dynamoClient, systemClock } from "../runtime.js";
 import { createTables, dynamoStores, localTableNames } from "../stores/index.js";
 import type { ProviderRecord, SiteRecord, Stores } from "../stores/types.js";
 import { startDynalite } from "./dynalite.js";
@@ -152,12 +152,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       reportFlushMs: options.reportFlushMs ?? 1000,
       dynamoEndpoint: endpoint,
     };
-    const deps: Deps = {
+    const deps: Deps = createDeps({
       config,
       stores: dynamoStores(client, tables),
       vault: await createLocalKeyVault(dataKeyFile),
       now: options.now ?? systemClock,
-    };
+    });
     await rotateKeys(deps);
     // As the EventBridge schedule does on AWS: rotation is idempotent, so running it often costs nothing.
     const rotation = setInterval(() => {

@@ -55,23 +55,3 @@ export class BoundedCache<V> {
     return this.#entries.size;
   }
 }
-
-/**
- * One value per Deps object (one per container on Lambda; one per gateway in tests and locally).
- *
- * @example
- * ```ts
- * const siteCacheFor = perDeps(() => new BoundedCache<SiteRecord | undefined>(10_000));
- * ```
- */
-export function perDeps<D extends object, V>(make: (deps: D) => V): (deps: D) => V {
-  const values = new WeakMap<D, V>();
-  return (deps) => {
-    let value = values.get(deps);
-    if (value === undefined) {
-      value = make(deps);
-      values.set(deps, value);
-    }
-    return value;
-  };
-}

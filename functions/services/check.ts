@@ -8,12 +8,11 @@ import {
   TokenChallenge,
   VerificationError,
 } from "@blindgate/sdk/protocol";
-import { GatewayError } from "../http/errors.js";
-import { keyCacheFor } from "../issuer/key-cache.js";
+import { GatewayError } from "../errors.js";
 import { metric } from "../observability/metrics.js";
 import type { Deps } from "../runtime.js";
 import type { SiteRecord, TokenKeyRecord } from "../stores/index.js";
-import { countCheck } from "./report.js";
+import { COUNTERS } from "./report-counts.js";
 
 /*
  * Checking a token for a site, in order (cheapest refusals first, the single write last):
@@ -23,6 +22,7 @@ import { countCheck } from "./report.js";
  *   3. its key's threshold is at least minAge (ERR_TOKEN_BELOW_AGE, which does not say the token's threshold, and
  *      leaves the token unspent)
  *   4. spend it: one conditional write of SHA-256(token_key_id || nonce) until its key expires (ERR_TOKEN_SPENT)
+ *   5. count what step 4 decided, for the transparency report (services/report-counts.ts)
  * The answer says the threshold met, the issuer and the key's expiry: nothing about providers or issuance.
  */
 
@@ -53,11 +53,11 @@ export async function checkToken(
   } catch {
     throw new GatewayError("ERR_TOKEN_MALFORMED", "token is not a type 0x0002 Token");
   }
-  const challenge = expectedChallenge(body.challenge, config.issuerName);
+  const challenge = expectedChallenge(body.challenge, deps.issuerChallenge, config.issuerName);
   // 2.
   let key: TokenKeyRecord;
   try {
-    key = (await (await keyCacheFor(deps).verifier(now)).verify(token, { challenge })).meta;
+    key = (await (await deps.keyCache.verifier(now)).verify(token, { challenge })).meta;
   } catch (error) {
     if (error instanceof VerificationError && error.code === "ERR_UNKNOWN_KEY") {
       throw new GatewayError("ERR_TOKEN_UNKNOWN_KEY", "no key accepted now signed this token");
@@ -72,10 +72,14 @@ export async function checkToken(
     metric("CheckRefused", 1, { code: "ERR_TOKEN_BELOW_AGE" });
     throw new GatewayError("ERR_TOKEN_BELOW_AGE", `the token does not prove age ${body.minAge}`);
   }
-  // 4.
-  if (!(await countCheck(deps, key, now, stores.spent.useOnce(spentId(token), key.validUntil, now)))) {
+  // 4. The write that decides: no token is accepted twice, anywhere, even under concurrent checks.
+  const spend = await stores.spent.claim(spentId(token), { status: "used", expiresAt: key.validUntil }, now);
+  // 5.
+  if (!spend.claimed) {
+    deps.reportCounts.record(now, { [COUNTERS.refused("ERR_TOKEN_SPENT")]: 1 });
     throw new GatewayError("ERR_TOKEN_SPENT", "this token was used already");
   }
+  deps.reportCounts.record(now, { [COUNTERS.accepted(key.id, key.threshold)]: 1 });
   metric("Checks", 1, { site: site.id }); // per-site metering, from the logs (EMF)
   return {
     valid: true,
@@ -85,18 +89,13 @@ export async function checkToken(
   };
 }
 
-/** The issuer's cross-origin TokenChallenge, encoded once per issuer name (it was ~10% of a check's own CPU). */
-const crossOriginChallenges = new Map<string, Uint8Array>();
-
-function expectedChallenge(encoded: string | undefined, issuerName: string): Uint8Array {
-  if (encoded === undefined) {
-    let challenge = crossOriginChallenges.get(issuerName);
-    if (challenge === undefined) {
-      challenge = TokenChallenge.crossOrigin(issuerName).encode();
-      crossOriginChallenges.set(issuerName, challenge);
-    }
-    return challenge;
-  }
+/** The challenge the token answers: the issuer's cross-origin one (encoded once per container), or the site's. */
+function expectedChallenge(
+  encoded: string | undefined,
+  crossOrigin: Uint8Array,
+  issuerName: string,
+): Uint8Array {
+  if (encoded === undefined) return crossOrigin;
   try {
     const challenge = fromBase64Url(encoded);
     if (TokenChallenge.decode(challenge).issuerName === issuerName) return challenge;

@@ -19,32 +19,35 @@ import {
   toBase64Url,
   verifySpend,
 } from "@blindgate/sdk/protocol";
-import { GatewayError, GrantError } from "../http/errors.js";
+import { GatewayError, GrantError } from "../errors.js";
+import { payWithGrant } from "../issuer/grant-payment.js";
 import { verifyGrant } from "../issuer/grants.js";
-import { keyCacheFor } from "../issuer/key-cache.js";
 import { checkingKeys, issuingKeys } from "../issuer/key-state.js";
+import { decodeRequests, planRequests, signPlan } from "../issuer/token-batch.js";
 import { log } from "../observability/log.js";
 import { metric } from "../observability/metrics.js";
 import type { Deps } from "../runtime.js";
-import type { TokenKeyRecord } from "../stores/index.js";
-import { decodeRequests, planRequests, signDuring, signPlan, spend } from "./issue.js";
-import { addCounts, COUNTERS } from "./report.js";
+import { claimOnce, decideHeld, requestHash, type TokenKeyRecord } from "../stores/index.js";
+import { COUNTERS, issuedCounts } from "./report-counts.js";
 
 /*
  * Credit credentials (Anonymous Credit Tokens, sdk/src/protocol/credits.ts), the gateway's side:
  *
  * POST /v1/credential — a provider's grant buys one credential for the highest threshold it proves (a credit key of
  * that threshold or the next lower one the gateway has), worth min(BLINDGATE_CREDITS_PER_GRANT, max_tokens - first
- * batch) credits, and optionally a first batch of tokens. As on the issue route, every refusal comes first: the
- * request proof, keys and blinded messages are checked, then the grant's jti and the provider's quota (tokens +
- * credits) are spent, and only then is anything released.
+ * batch) credits, and optionally a first batch of tokens. Every refusal comes first (request proof, keys, blinded
+ * messages); then the answer is made and paid for with the grant (issuer/grant-payment.ts), the answer kept with
+ * the grant's claim: an ACT issuance is randomized, so the same request sent again (its answer was lost) gets the
+ * stored answer byte for byte — the same credential, on the credit key first used, counted once — and a grant buys
+ * one credential, ever.
  *
  * POST /v1/refill — a spend proof for k credits buys k tokens of any thresholds up to the credential's, and the
- * change (an ACT refund: a new credential worth the rest). The proof's nullifier is spent through the same
- * conditional write as tokens and grants (OnceStore.claim, in the issuer's grants table, beside the grants that
- * bought the credentials: a split deployment keeps it on the issuer's side), keeping the answer with it: the same request sent again (the answer
- * was lost) is answered again, byte for byte; another request with the same nullifier is ERR_CREDIT_SPENT. Nothing
- * identifies the person: the proof reveals only the nullifier, the amount and the key.
+ * change (an ACT refund: a new credential worth the rest). The proof's nullifier is claimed once in the issuer's
+ * claims (beside the grants that bought the credentials: a split deployment keeps it on the issuer's side), with
+ * the answer: the same request again is answered again, byte for byte; another request with the same nullifier is
+ * ERR_CREDIT_SPENT. The nullifier is looked at before the proof is verified or anything is signed, so a replay
+ * costs a read, not the proof's CPU. Nothing identifies the person: the proof reveals only the nullifier, the
+ * amount and the key.
  */
 
 /** The credit key a grant of `ageOver` buys: the highest issuing threshold at or below it. */
@@ -100,7 +103,7 @@ export async function issueCredentialForGrant(
       `the grant's max_tokens (${claims.max_tokens}) leaves no credits`,
     );
   }
-  const cache = keyCacheFor(deps);
+  const cache = deps.keyCache;
   const creditKey = creditKeyFor(await cache.all(now), now, claims.age_over);
   const { plan, signable } = await planRequests(deps, requests, now, (threshold) => {
     if (threshold > claims.age_over) {
@@ -110,7 +113,7 @@ export async function issueCredentialForGrant(
       );
     }
   });
-  // The credential is made (and its request proof checked) before anything is spent, released only after.
+  // The answer is made (the request proof checked) before anything is paid for, and released only after.
   let response: Uint8Array;
   try {
     response = encodeIssuanceResponse(
@@ -121,26 +124,40 @@ export async function issueCredentialForGrant(
       throw new GatewayError("ERR_CREDIT_PROOF", "credit: the request proof does not verify");
     throw error;
   }
-  const signed = await signDuring(
-    plan,
-    spend(deps, grant, signable + credits, now, new TextEncoder().encode(JSON.stringify(body))),
-  );
-  const tokens = requests.length === 0 ? undefined : toBase64Url(encodeBatchResponse(signed));
-  await addCounts(deps, now, {
-    [COUNTERS.credentials]: 1,
-    [COUNTERS.grants(grant.provider.id)]: 1,
-    [COUNTERS.tokens(grant.provider.id)]: signable + credits,
-  });
-  metric("Credentials", 1, { threshold: String(creditKey.threshold) });
-  metric("Grants", 1, { provider: grant.provider.id });
-  log("info", "credential", { provider: grant.provider.id, credits, tokens: signable });
-  return {
+  const answer: CredentialAnswer = {
     credit: toBase64Url(response),
     creditKeyId: creditKey.id,
     credits,
     ageOver: creditKey.threshold,
-    ...(tokens === undefined ? {} : { tokens }),
+    ...(requests.length === 0 ? {} : { tokens: toBase64Url(encodeBatchResponse(signPlan(plan))) }),
   };
+  const payment = await payWithGrant(
+    deps,
+    grant,
+    {
+      units: signable + credits,
+      requestHash: requestHash("credential", body.credit, body.tokens ?? ""),
+      answer: new TextEncoder().encode(JSON.stringify(answer)),
+    },
+    now,
+  );
+  if (payment.kind === "retry") {
+    // This request was paid for before: its answer, as first given (nothing is counted again).
+    if (payment.answer === undefined) {
+      throw new GrantError("ERR_GRANT_REPLAYED", "this grant was used already, for another request");
+    }
+    return JSON.parse(new TextDecoder().decode(payment.answer)) as CredentialAnswer;
+  }
+  deps.reportCounts.record(now, {
+    [COUNTERS.credentials]: 1,
+    [COUNTERS.grants(grant.provider.id)]: 1,
+    [COUNTERS.tokens(grant.provider.id)]: signable + credits,
+    ...issuedCounts(plan),
+  });
+  metric("Credentials", 1, { threshold: String(creditKey.threshold) });
+  metric("Grants", 1, { provider: grant.provider.id });
+  log("info", "credential", { provider: grant.provider.id, credits, tokens: signable });
+  return answer;
 }
 
 /**
@@ -154,7 +171,7 @@ export async function issueCredentialForGrant(
 export async function refill(deps: Deps, body: RefillRequestBody, now: number): Promise<RefillAnswer> {
   const { config, stores } = deps;
   const params = creditParams(config.issuerName);
-  const cache = keyCacheFor(deps);
+  const cache = deps.keyCache;
   // 1. the credential's key must still be valid (a credential dies with its key)
   const key = checkingKeys(await cache.all(now), now, "credit").find((k) => k.id === body.creditKeyId);
   if (key === undefined) {
@@ -170,7 +187,13 @@ export async function refill(deps: Deps, body: RefillRequestBody, now: number): 
     throw new GatewayError("ERR_CREDIT_MALFORMED", "proof: not an ACT SpendProof");
   }
   const requests = batchOf(body.tokens, config.refillMax);
-  // 2. the proof, and the amount it spends: exactly one credit per token asked for
+  // 2. look at the nullifier first: a spent one is answered (the same request) or refused before any CPU is spent
+  //    on the proof or on signatures
+  const id = nullifierId(key, proof.k);
+  const hash = requestHash("refill", body.creditKeyId, body.proof, body.tokens);
+  const held = await stores.claims.held(id, now);
+  if (held !== undefined) return answerAgain(decideHeld(held, hash));
+  // 3. the proof, and the amount it spends: exactly one credit per token asked for
   const secret = await cache.creditSecret(key);
   let spent: ReturnType<typeof verifySpend>;
   try {
@@ -186,7 +209,7 @@ export async function refill(deps: Deps, body: RefillRequestBody, now: number): 
       `a refill spends one credit per token request, 1..${config.refillMax} of them`,
     );
   }
-  // 3. every request is signable, at or below the credential's threshold: credits are never spent on a null
+  // 4. every request is signable, at or below the credential's threshold: credits are never spent on a null
   const { plan, signable, badMessages } = await planRequests(deps, requests, now, (threshold) => {
     if (threshold > key.threshold) {
       throw new GatewayError(
@@ -199,31 +222,44 @@ export async function refill(deps: Deps, body: RefillRequestBody, now: number): 
     if (badMessages > 0) throw new GatewayError("ERR_BLINDED_MSG", "blinded_msg is not in 0 < m < n");
     throw new GatewayError("ERR_UNKNOWN_KEY", "a request names no issuing key");
   }
-  // 4. sign and make the change, then spend the nullifier keeping this answer with it
+  // 5. sign and make the change, then claim the nullifier keeping this answer with it (the write that decides: of
+  //    two refills racing with one nullifier, one wins; the other is answered with the winner's answer if it is
+  //    the same request, refused otherwise)
   const answer: RefillAnswer = {
     tokens: toBase64Url(encodeBatchResponse(signPlan(plan))),
     refund: toBase64Url(encodeRefund(issueRefund(params, secret, proof, 0n))),
   };
-  const requestHash = createHash("sha256")
-    .update(body.creditKeyId)
-    .update(body.proof)
-    .update(body.tokens)
-    .digest();
-  const record = new Uint8Array(Buffer.concat([requestHash, Buffer.from(JSON.stringify(answer))]));
-  const id = createHash("sha256")
-    .update("act-nullifier")
-    .update(key.id)
-    .update(spent.nullifier)
-    .digest("hex");
-  const claim = await stores.grants.claim(id, key.validUntil, now, record);
-  if (claim.fresh) {
-    await addCounts(deps, now, { [COUNTERS.refills]: 1 });
-    metric("Refills", 1, { threshold: String(key.threshold) });
-    return answer;
-  }
-  const stored = claim.record;
-  if (stored !== undefined && Buffer.from(stored.subarray(0, 32)).equals(requestHash)) {
-    return JSON.parse(Buffer.from(stored.subarray(32)).toString("utf8")) as RefillAnswer;
+  const decision = await claimOnce(
+    stores.claims,
+    id,
+    {
+      status: "answered",
+      expiresAt: key.validUntil,
+      requestHash: hash,
+      answer: new TextEncoder().encode(JSON.stringify(answer)),
+    },
+    now,
+  );
+  if (decision.kind !== "first") return answerAgain(decision);
+  // 6.
+  deps.reportCounts.record(now, { [COUNTERS.refills]: 1, ...issuedCounts(plan) });
+  metric("Refills", 1, { threshold: String(key.threshold) });
+  return answer;
+}
+
+/** The claim id of a credit nullifier under its key: a nullifier is spent once per key. */
+function nullifierId(key: TokenKeyRecord, k: bigint): string {
+  // The nullifier's encoding (a ristretto255 scalar: 32 bytes, little-endian), as the spend proof carries it.
+  const nullifier = Buffer.alloc(32);
+  let v = k;
+  for (let i = 0; i < 32; i++, v >>= 8n) nullifier[i] = Number(v & 0xffn);
+  return createHash("sha256").update("act-nullifier").update(key.id).update(nullifier).digest("hex");
+}
+
+/** A refill whose nullifier is claimed already: the same request gets its stored answer; any other is refused. */
+function answerAgain(decision: ReturnType<typeof decideHeld>): RefillAnswer {
+  if (decision.kind === "retry" && decision.answer !== undefined) {
+    return JSON.parse(new TextDecoder().decode(decision.answer)) as RefillAnswer;
   }
   throw new GatewayError("ERR_CREDIT_SPENT", "this credential was spent already");
 }

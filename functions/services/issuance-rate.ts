@@ -1,6 +1,5 @@
 import type { Deps } from "../runtime.js";
-import { BoundedCache, perDeps } from "./bounded-cache.js";
-import { utcDay } from "./report.js";
+import { utcDay } from "./report-counts.js";
 
 /*
  * The coarse issuance rate the directory publishes for the wallet's first-use delay (DESIGN.md, "Round 2: token
@@ -10,7 +9,6 @@ import { utcDay } from "./report.js";
  */
 
 const HOUR = 3600;
-const rateCacheFor = perDeps((_: Deps) => new BoundedCache<number | undefined>(4));
 
 /** One significant digit, rounded down: 0, 1..9, 10, 20, ..., 100, 200, ... */
 export function coarse(n: number): number {
@@ -29,7 +27,7 @@ export function coarse(n: number): number {
  */
 export async function issuanceRate(deps: Deps, now: number): Promise<number | undefined> {
   const yesterday = utcDay(now - 86_400);
-  return rateCacheFor(deps).get(
+  return deps.rateCache.get(
     yesterday,
     now,
     () => HOUR,

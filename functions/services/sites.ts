@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { GatewayError } from "../http/errors.js";
+import { GatewayError } from "../errors.js";
 import type { Deps } from "../runtime.js";
 import type { SiteRecord } from "../stores/index.js";
-import { BoundedCache, perDeps } from "./bounded-cache.js";
 
 /*
  * Sites authenticate to the check route with an API key; the gateway keeps only its SHA-256 (sites table key).
@@ -12,7 +11,6 @@ import { BoundedCache, perDeps } from "./bounded-cache.js";
 
 export const SITE_CACHE_SECONDS = 60;
 export const UNKNOWN_SITE_CACHE_SECONDS = 10;
-export const SITE_CACHE_SIZE = 10_000;
 
 /**
  * The stored form of a site API key.
@@ -25,9 +23,6 @@ export const SITE_CACHE_SIZE = 10_000;
 export function hashApiKey(apiKey: string): string {
   return createHash("sha256").update(apiKey).digest("hex");
 }
-
-/** The site cache of a Deps value. */
-export const siteCacheFor = perDeps((_: Deps) => new BoundedCache<SiteRecord | undefined>(SITE_CACHE_SIZE));
 
 /**
  * The active site holding this API key. Throws GatewayError ERR_SITE_KEY_MISSING / ERR_SITE_KEY_INVALID (401)
@@ -49,7 +44,7 @@ export async function authenticateSite(
     });
   }
   const hash = hashApiKey(apiKey);
-  const site = await siteCacheFor(deps).get(
+  const site = await deps.siteCache.get(
     hash,
     now,
     (s) => (s === undefined ? UNKNOWN_SITE_CACHE_SECONDS : SITE_CACHE_SECONDS),

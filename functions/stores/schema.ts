@@ -40,7 +40,8 @@ export const TABLES: Readonly<
   grants: {
     env: "BLINDGATE_TABLE_GRANTS",
     ttl: true,
-    holds: "used grant ids (provider:jti) until they expire",
+    holds:
+      "the issuer's claims: used grant ids (provider:jti) with the request they paid for (and a credential's answer), spent credit nullifiers with the refill's answer, leases (lease/...)",
   },
   spent: {
     env: "BLINDGATE_TABLE_SPENT",

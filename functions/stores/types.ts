@@ -115,23 +115,40 @@ export interface SiteStore {
 }
 
 /**
- * A set of single-use ids with an expiry: used grant ids (jti) and spent tokens. One conditional write decides,
- * globally: `attribute_not_exists(pk) OR ttl < :now` (TTL deletion lags, so an expired item counts as absent).
+ * How far a claim has got: "used" (the id is taken; with a request hash when a retry of that request is served
+ * again by redoing deterministic work), "answered" (the answer is kept with it, sent again to the same request),
+ * "leased" (a lease, given back by its holder or lapsing at its expiry).
  */
-export interface OnceStore {
-  /** true the first time `id` is used before `expiresAt`; false when it was used already and has not expired. */
-  useOnce(id: string, expiresAt: number, now: number): Promise<boolean>;
-  /** Forget an id (a lease given back); nothing when it is absent. */
-  release(id: string): Promise<void>;
-  /**
-   * useOnce that keeps a record with the id (the same conditional write): the first claim stores it; a later one
-   * gets `fresh: false` and the stored record, so a retried request can be answered again, and nothing else.
-   */
-  claim(id: string, expiresAt: number, now: number, record: Uint8Array): Promise<Claim>;
+export type ClaimStatus = "used" | "answered" | "leased";
+
+/** What a claim keeps with its id: the one record of single use, retries and leases. */
+export interface ClaimRecord {
+  readonly status: ClaimStatus;
+  /** Epoch seconds; an expired claim counts as absent (TTL deletion lags). */
+  readonly expiresAt: number;
+  /** SHA-256 of the request the claim paid for: the same request again is a retry, any other a replay. */
+  readonly requestHash?: Uint8Array;
+  /** The answer given, when it cannot be made again byte for byte (fresh randomness). */
+  readonly answer?: Uint8Array;
 }
 
-/** What {@link OnceStore.claim} decided. */
-export type Claim = { fresh: true } | { fresh: false; record: Uint8Array | undefined };
+/** What {@link ClaimStore.claim} decided: the claim is ours, or the record that holds the id. */
+export type ClaimOutcome =
+  | { readonly claimed: true }
+  | { readonly claimed: false; readonly held: ClaimRecord };
+
+/**
+ * Ids claimed once, globally, until they expire: spent tokens, used grants (jti), spent credit nullifiers, leases.
+ * One conditional write decides (`attribute_not_exists(pk) OR ttl < :now`) and, on conflict, returns what holds
+ * the id, so a retried request is answered from the record without a second read.
+ */
+export interface ClaimStore {
+  claim(id: string, record: ClaimRecord, now: number): Promise<ClaimOutcome>;
+  /** The record holding `id` now (a consistent read), undefined when none or expired: a look before costly work. */
+  held(id: string, now: number): Promise<ClaimRecord | undefined>;
+  /** Forget a claim (a lease given back, a payment refused after all); nothing when it is absent. */
+  release(id: string): Promise<void>;
+}
 
 /** The gateway's report key (ECDSA P-256): signs the daily transparency reports. */
 export interface ReportKeyRecord {
@@ -174,8 +191,6 @@ export interface ReportStore {
   getKey(): Promise<ReportKeyRecord | undefined>;
   /** Add the report key; false when one exists already. */
   addKey(key: ReportKeyRecord): Promise<boolean>;
-  /** Take the right to announce the key in the key log until `until`; false while another holds it. */
-  claimAnnouncement(now: number, until: number): Promise<boolean>;
   /** Note that the key's events are in the key log. */
   markAnnounced(): Promise<void>;
 }
@@ -186,10 +201,13 @@ export interface Stores {
   readonly keyLog: KeyLogStore;
   readonly providers: ProviderStore;
   readonly sites: SiteStore;
-  /** Used grants, by jti (prefixed with the provider id). */
-  readonly grants: OnceStore;
-  /** Spent tokens, by hex SHA-256(token_key_id || nonce). */
-  readonly spent: OnceStore;
+  /**
+   * The issuer's claims (grants table): used grants by `provider:jti`, spent credit nullifiers, and leases
+   * (`lease/...`) — the issuer's side of single use, kept apart from the sites' spent tokens.
+   */
+  readonly claims: ClaimStore;
+  /** Spent tokens, by hex SHA-256(token_key_id || nonce): status "used", nothing else. */
+  readonly spent: ClaimStore;
   /** Transparency report counters, sealed reports and the report key. */
   readonly reports: ReportStore;
 }

@@ -9,8 +9,8 @@ import type { TableId } from "./tables.js";
  *   key log   list / last = Query                    append = PutItem
  *   providers get = GetItem   list = Scan            consumeQuota = UpdateItem
  *   sites     getByKeyHash = GetItem (cached per container; per-site metering is an EMF log line, not a write)
- *   grants    useOnce = PutItem (conditional)
- *   spent     useOnce = PutItem (conditional)
+ *   grants    claim = PutItem (conditional; returns the old item, ALL_OLD)   held = GetItem   release = DeleteItem
+ *   spent     claim = PutItem (conditional; returns the old item, ALL_OLD)
  *   reports   count = UpdateItem (ADD)   counters / getReport / getKey = GetItem   putReport / addKey = PutItem
  *   KMS       open a sealed private key = Decrypt    seal a new one = GenerateDataKey
  *
@@ -43,7 +43,8 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
     tables: {
       keys: KEYS_READ,
       providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-      // the jti's conditional put; its record read back when the grant comes again (a retry, or a replay)
+      // the jti's conditional put (the old item comes back with a refusal; read back only from a server that does
+      // not send it), given back when the quota refuses
       grants: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"],
       reports: REPORT_COUNT,
     },
@@ -64,7 +65,8 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
     tables: {
       keys: KEYS_READ,
       providers: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-      // the jti's conditional put; its record read back when the grant comes again (a retry, or a replay)
+      // the jti's conditional put (the old item comes back with a refusal; read back only from a server that does
+      // not send it), given back when the quota refuses
       grants: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"],
       reports: REPORT_COUNT,
     },
@@ -87,6 +89,8 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
       reports: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
       providers: ["dynamodb:Scan"],
       keyLog: ["dynamodb:Query", "dynamodb:PutItem"],
+      // the key lifecycle's lease, held while the report key is announced (functions/stores/lease.ts)
+      grants: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
     },
     kms: ["kms:Decrypt", "kms:GenerateDataKey"],
   },

@@ -1,9 +1,9 @@
 import type { DynamoDBClient } from "@blindgate/aws-json/dynamodb";
 import type { TableNames } from "../schema.js";
 import type { Stores } from "../types.js";
+import { DynamoClaimStore } from "./claims.js";
 import { DynamoKeyLogStore } from "./key-log.js";
 import { DynamoKeyStore } from "./keys.js";
-import { DynamoOnceStore } from "./once.js";
 import { DynamoProviderStore } from "./providers.js";
 import { DynamoReportStore } from "./reports.js";
 import { DynamoSiteStore } from "./sites.js";
@@ -27,8 +27,8 @@ export function dynamoStores(client: DynamoDBClient, tables: TableNames): Stores
     keyLog: new DynamoKeyLogStore(client, tables.keyLog),
     providers: new DynamoProviderStore(client, tables.providers),
     sites: new DynamoSiteStore(client, tables.sites),
-    grants: new DynamoOnceStore(client, tables.grants),
-    spent: new DynamoOnceStore(client, tables.spent),
+    claims: new DynamoClaimStore(client, tables.grants),
+    spent: new DynamoClaimStore(client, tables.spent),
     reports: new DynamoReportStore(client, tables.reports),
   };
 }

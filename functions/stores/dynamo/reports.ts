@@ -12,7 +12,7 @@ import { B, bin, type Item, isConditionFailure, N, num, S, send, str } from "./i
  *
  *   pk "count#<day>#<shard>"   one number attribute per counter, added to with `ADD` (no read, no condition)
  *   pk "report#<day>"          a sealed report, put once (attribute_not_exists)
- *   pk "key#report"            the report key, put once; its announcement claim
+ *   pk "key#report"            the report key, put once
  *
  * Counters are spread over COUNTER_SHARDS items per day, picked at random per write: one DynamoDB item takes at
  * most 1,000 writes a second, and every issuance and check of the day adds to these counters. Reading a day sums
@@ -114,26 +114,6 @@ export class DynamoReportStore implements ReportStore {
       validUntil: N(key.validUntil),
       createdAt: N(key.createdAt),
     });
-  }
-
-  async claimAnnouncement(now: number, until: number): Promise<boolean> {
-    try {
-      await send(
-        this.client,
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: S(KEY_PK) },
-          UpdateExpression: "SET #claim = :until",
-          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(#claim) OR #claim < :now)",
-          ExpressionAttributeNames: { "#claim": "announceClaim" },
-          ExpressionAttributeValues: { ":until": N(until), ":now": N(now) },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
   }
 
   async markAnnounced(): Promise<void> {

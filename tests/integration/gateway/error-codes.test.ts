@@ -27,7 +27,7 @@ import { createIssueHandler } from "../../../functions/handlers/issue.js";
 import { createKmsKeyVault } from "../../../functions/issuer/key-vault.js";
 import { rotateKeys } from "../../../functions/issuer/rotation.js";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
-import type { Deps } from "../../../functions/runtime.js";
+import { createDeps, type Deps } from "../../../functions/runtime.js";
 import { type DynamoServer, startDynalite } from "../../support/dynamo.js";
 import { startFakeKms } from "../../support/kms.js";
 import { type FaultyProxy, startFaultyProxy } from "../../support/tcp-proxy.js";
@@ -436,13 +436,13 @@ describe("faults: a store down or slow, KMS down", () => {
       region: "eu-west-3",
       credentials: { accessKeyId: "x", secretAccessKey: "x" },
     });
-    const deps: Deps = {
+    // Keys sealed under this KMS: a fresh table prefix would be cleaner, but a new rotation with new keys is enough.
+    const fresh: Deps = createDeps({
       ...base,
       config: { ...base.config, tables: { ...base.config.tables } },
       vault: createKmsKeyVault(client, "arn:aws:kms:eu-west-3:111111111111:key/test"),
-    };
-    // Keys sealed under this KMS: a fresh table prefix would be cleaner, but a new rotation with new keys is enough.
-    const fresh: Deps = { ...deps, now: () => base.now() + 10 * 86_400 };
+      now: () => base.now() + 10 * 86_400,
+    });
     await rotateKeys(fresh);
     const issueHandler = createIssueHandler(fresh);
     const checkHandler = createCheckHandler(fresh);

@@ -247,12 +247,15 @@ describe.each(dynamoServers)("gateway on $kind", ({ start }) => {
       const items = (await client.send(new ScanCommand({ TableName: table }))).Items ?? [];
       expect(items.length).toBeGreaterThan(0);
       for (const item of items) {
-        // a grant's jti keeps the SHA-256 of the request it paid for (32 bytes: a retry is served again)
-        if (table === gateway.config.tables.grants && item.record !== undefined) {
-          expect(Object.keys(item).sort()).toEqual(["pk", "record", "ttl"]);
-          expect(item.record.B?.length).toBe(32);
+        // a grant's jti keeps the SHA-256 of the request it paid for (32 bytes: a retry is served again); a spent
+        // token and a lease keep nothing but their id, status and expiry
+        if (table === gateway.config.tables.grants && item.requestHash !== undefined) {
+          expect(Object.keys(item).sort()).toEqual(["pk", "requestHash", "status", "ttl"]);
+          expect(item.requestHash.B?.length).toBe(32);
+          expect(item.status?.S).toBe("used");
         } else {
-          expect(Object.keys(item).sort()).toEqual(["pk", "ttl"]);
+          expect(Object.keys(item).sort()).toEqual(["pk", "status", "ttl"]);
+          expect(item.status?.S).toBe(table === gateway.config.tables.spent ? "used" : "leased");
         }
         const text = JSON.stringify(item);
         for (const f of forbidden) expect(text).not.toContain(f);

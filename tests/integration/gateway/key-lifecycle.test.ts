@@ -8,10 +8,11 @@ import type { GatewayConfig } from "../../../functions/config.js";
 import { checkingKeys, directoryKeys, issuingKeys, keyState } from "../../../functions/issuer/key-state.js";
 import { createLocalKeyVault } from "../../../functions/issuer/key-vault.js";
 import { ROTATION_LEASE, readKeyLog, rotateKeys } from "../../../functions/issuer/rotation.js";
-import type { Deps } from "../../../functions/runtime.js";
+import { createDeps, type Deps } from "../../../functions/runtime.js";
 import {
   createTables,
   dynamoStores,
+  leaseId,
   localTableNames,
   type TokenKeyRecord,
 } from "../../../functions/stores/index.js";
@@ -67,12 +68,12 @@ async function freshDeps(clock: { now: number }): Promise<Deps> {
     reportFlushMs: 0,
     dynamoEndpoint: server.endpoint,
   };
-  return {
+  return createDeps({
     config,
     stores: dynamoStores(client, tables),
     vault: await createLocalKeyVault(join(dir, "key")),
     now: () => clock.now,
-  };
+  });
 }
 
 function assertRules(keys: TokenKeyRecord[], now: number, chainStart: number): void {
@@ -142,6 +143,7 @@ describe("key lifecycle under rotation", () => {
     assertRules(keys, clock.now, clock.now);
     // the lease is given back: the next scheduled run rotates again
     expect((await rotateKeys(deps)).skipped).toBe(false);
-    expect(await deps.stores.grants.useOnce(ROTATION_LEASE, clock.now + 10, clock.now)).toBe(true);
+    const lease = { status: "leased", expiresAt: clock.now + 10 } as const;
+    expect((await deps.stores.claims.claim(leaseId(ROTATION_LEASE), lease, clock.now)).claimed).toBe(true);
   });
 });

@@ -2,17 +2,19 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
-import { SEAL_DELAY, utcDay } from "../../../functions/services/report.js";
+import { SEAL_DELAY } from "../../../functions/services/report.js";
+import { utcDay } from "../../../functions/services/report-counts.js";
 import { type DynamoServer, startDynalite } from "../../support/dynamo.js";
 import { check, currentKey, issue, makeGrant, registerProvider, type TestProvider } from "./client.js";
 
 /*
- * Counting for the transparency report adds no sequential round trip: the counter update goes out while the write
- * that decides is still unanswered. A proxy in front of DynamoDB holds the answer to the deciding write (the spent
- * set's PutItem for a check, the grant's claim for an issuance) until the counter's UpdateItem has arrived; code
- * that waited for the decision before counting would make the proxy give up holding (after 5 s) and the counter
- * request would come after the decision's answer, which the test sees in the recorded order.
- * Refusals decided by that write take the count back: the day's counters hold exactly what was accepted.
+ * Counting for the transparency report observes outcomes and adds no sequential round trip: a request records what
+ * its deciding write decided (never before: nothing is counted, then taken back), and the counts a container holds
+ * go out at the start of a later request, while that request's own deciding write is still unanswered. A proxy in
+ * front of DynamoDB holds the answer to the deciding write (the spent set's PutItem for a check, the grant's claim
+ * for an issuance) until the counter's UpdateItem has arrived; code that sent the counts only after the decision
+ * would make the proxy give up holding (after 5 s), which the test sees in the recorded order.
+ * A refusal is counted as a refusal: the day's counters hold exactly what was accepted.
  * A busy container holds its counts and sends them once per interval (BLINDGATE_REPORT_FLUSH_MS), still beside a
  * request's own write, and the sealed report counts every one of them.
  */
@@ -94,7 +96,7 @@ describe("report counting", () => {
       wallet: false,
       thresholds: [18],
       dynamoEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-      reportFlushMs: 0, // every request sends its own counts: the order below is each request's own
+      reportFlushMs: 0, // every request sends what the container holds: the counts of the requests before it
     });
     provider = await registerProvider(gateway, "prov-count");
     apiKey = (await gateway.addSite("Counting site")).apiKey;
@@ -109,41 +111,47 @@ describe("report counting", () => {
   const at = (kind: Event["kind"], action: string, table: string) =>
     events.findIndex((e) => e.kind === kind && e.action === action && e.table.endsWith(table));
 
-  it("an issuance sends its counts before the grant's claim is answered", async () => {
+  it("an issuance counts after its grant's claim has decided; its counts leave beside the next request's claim", async () => {
     const key = await currentKey(gateway, 18);
-    const grant = await makeGrant(gateway, provider);
+    await gateway.deps.reportCounts.flush(); // nothing held from earlier requests
     events.length = 0;
+    expect((await issue(gateway, await makeGrant(gateway, provider), [key, key])).status).toBe(200);
+    expect(at("answer", "PutItem", "-grants")).toBeGreaterThanOrEqual(0);
+    expect(at("request", "UpdateItem", "-reports")).toBe(-1); // recorded after deciding, not sent before it
     counted = false;
     hold = { action: "PutItem", table: "-grants" };
-    expect((await issue(gateway, grant, [key, key])).status).toBe(200);
+    expect((await issue(gateway, await makeGrant(gateway, provider), [key])).status).toBe(200);
     const countSent = at("request", "UpdateItem", "-reports");
-    const decided = at("answer", "PutItem", "-grants");
+    const decided = events.findLastIndex(
+      (e) => e.kind === "answer" && e.action === "PutItem" && e.table.endsWith("-grants"),
+    );
     expect(countSent).toBeGreaterThanOrEqual(0);
-    expect(decided).toBeGreaterThanOrEqual(0);
     expect(countSent).toBeLessThan(decided);
   });
 
-  it("a check sends its count before the spent-set write is answered; a replay takes it back", async () => {
+  it("a check's counts leave before the next check's spent-set write is answered; a replay counts a refusal", async () => {
     const key = await currentKey(gateway, 18);
-    const { tokens } = await issue(gateway, await makeGrant(gateway, provider), [key]);
-    const token = tokens[0];
-    if (token === null || token === undefined) throw new Error("no token");
+    const { tokens } = await issue(gateway, await makeGrant(gateway, provider), [key, key]);
+    const [token, other] = tokens;
+    if (!token || !other) throw new Error("no token");
+    expect((await check(gateway, apiKey, token, 18)).status).toBe(200);
     events.length = 0;
     counted = false;
     hold = { action: "PutItem", table: "-spent" };
-    expect((await check(gateway, apiKey, token, 18)).status).toBe(200);
+    expect((await check(gateway, apiKey, other, 18)).status).toBe(200);
     const countSent = at("request", "UpdateItem", "-reports");
     const decided = at("answer", "PutItem", "-spent");
     expect(countSent).toBeGreaterThanOrEqual(0);
     expect(countSent).toBeLessThan(decided);
 
     expect((await check(gateway, apiKey, token, 18)).status).toBe(409);
+    await gateway.deps.reportCounts.flush();
     const counters = await gateway.stores.reports.counters(utcDay(gateway.deps.now()));
     const accepted = Object.entries(counters).filter(([name]) => name.startsWith("accepted|"));
-    expect(accepted.map(([, n]) => n)).toEqual([1]);
+    expect(accepted.map(([, n]) => n)).toEqual([2]);
     expect(counters["refused|ERR_TOKEN_SPENT"]).toBe(1);
-    expect(counters["grants|prov-count"]).toBe(2);
-    expect(counters["tokens|prov-count"]).toBe(3);
+    expect(counters["grants|prov-count"]).toBe(3);
+    expect(counters["tokens|prov-count"]).toBe(5);
   });
 
   it("a counter write that fails never fails the check, nor changes what it decided", async () => {
@@ -193,8 +201,15 @@ describe("report counting", () => {
       const sends = events.filter(
         (e) => e.kind === "request" && e.action === "UpdateItem" && e.table === "busy-reports",
       );
-      expect(sends).toHaveLength(0); // the issuance's send opened the interval: 31 checks, no counter write
-      expect(events.filter((e) => e.kind === "request" && e.table === "busy-spent")).toHaveLength(31);
+      // the first check sends what the container held (the issuance's counts) and opens the interval: 31 checks,
+      // one counter write
+      expect(sends).toHaveLength(1);
+      // 31 spent-set writes (dynalite does not return the old item with a refused write: the replay's refusal then
+      // costs one read as well, which DynamoDB spares)
+      const spentWrites = events.filter(
+        (e) => e.kind === "request" && e.action === "PutItem" && e.table === "busy-spent",
+      );
+      expect(spentWrites).toHaveLength(31);
 
       clock = Date.parse("2030-06-02T00:00:00Z") / 1000 + SEAL_DELAY - 1; // not sealed before SEAL_DELAY
       expect((await fetch(`${busy.url}/v1/report?day=2030-06-01`)).status).toBe(404);

@@ -10,7 +10,8 @@ import {
 } from "@blindgate/sdk/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
-import { bucket, buildReport, COUNTERS, utcDay } from "../../../functions/services/report.js";
+import { bucket, buildReport } from "../../../functions/services/report.js";
+import { COUNTERS, utcDay } from "../../../functions/services/report-counts.js";
 import { type DynamoServer, startDynalite, startDynamoDbLocal } from "../../support/dynamo.js";
 import { check, currentKey, issue, makeGrant, registerProvider, type TestProvider } from "./client.js";
 

@@ -44,31 +44,48 @@ describe.each(dynamoServers)("stores on $kind", ({ start }) => {
     createdAt: NOW,
   });
 
-  it("useOnce: once, then refused until the expiry, then free again (the `ttl < :now` branch)", async () => {
-    expect(await stores.spent.useOnce("a", NOW + 10, NOW)).toBe(true);
-    expect(await stores.spent.useOnce("a", NOW + 10, NOW)).toBe(false);
-    expect(await stores.spent.useOnce("a", NOW + 10, NOW + 9)).toBe(false);
+  const used = (expiresAt: number) => ({ status: "used", expiresAt }) as const;
+
+  it("claim: once, then refused until the expiry, then free again (the `ttl < :now` branch)", async () => {
+    expect((await stores.spent.claim("a", used(NOW + 10), NOW)).claimed).toBe(true);
+    expect(await stores.spent.claim("a", used(NOW + 10), NOW)).toEqual({
+      claimed: false,
+      held: { status: "used", expiresAt: NOW + 10 },
+    });
+    expect((await stores.spent.claim("a", used(NOW + 10), NOW + 9)).claimed).toBe(false);
     // TTL deletion lags: an expired item still in the table counts as absent
-    expect(await stores.spent.useOnce("a", NOW + 100, NOW + 11)).toBe(true);
-    expect(await stores.spent.useOnce("a", NOW + 100, NOW + 12)).toBe(false);
+    expect((await stores.spent.claim("a", used(NOW + 100), NOW + 11)).claimed).toBe(true);
+    expect((await stores.spent.claim("a", used(NOW + 100), NOW + 12)).claimed).toBe(false);
   });
 
-  it("useOnce under 50 concurrent writers: exactly one wins", async () => {
+  it("claim under 50 concurrent writers: exactly one wins", async () => {
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => stores.spent.useOnce("race", NOW + 60, NOW)),
+      Array.from({ length: 50 }, () => stores.spent.claim("race", used(NOW + 60), NOW)),
     );
-    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(results.filter((r) => r.claimed)).toHaveLength(1);
   });
 
-  it("claim keeps its record for the later claims; release gives the id back", async () => {
-    const record = new Uint8Array([1, 2, 3]);
-    expect(await stores.grants.claim("c", NOW + 60, NOW, record)).toEqual({ fresh: true });
-    const again = await stores.grants.claim("c", NOW + 60, NOW, new Uint8Array([9]));
-    expect(again.fresh).toBe(false);
-    expect(again.fresh === false && Array.from(again.record ?? [])).toEqual([1, 2, 3]);
-    await stores.grants.release("c");
-    expect((await stores.grants.claim("c", NOW + 60, NOW, record)).fresh).toBe(true);
-    await stores.grants.release("never-there"); // nothing to give back: no error
+  it("claim keeps its named attributes for the later claims; held reads them; release gives the id back", async () => {
+    const record = {
+      status: "answered",
+      expiresAt: NOW + 60,
+      requestHash: new Uint8Array(32).fill(7),
+      answer: new Uint8Array([1, 2, 3]),
+    } as const;
+    expect(await stores.claims.claim("c", record, NOW)).toEqual({ claimed: true });
+    const again = await stores.claims.claim("c", { ...record, answer: new Uint8Array([9]) }, NOW);
+    expect(again.claimed).toBe(false);
+    if (again.claimed) throw new Error("claimed twice");
+    expect(again.held.status).toBe("answered");
+    expect(again.held.expiresAt).toBe(NOW + 60);
+    expect(Array.from(again.held.requestHash ?? [])).toEqual(Array(32).fill(7));
+    expect(Array.from(again.held.answer ?? [])).toEqual([1, 2, 3]);
+    expect((await stores.claims.held("c", NOW))?.status).toBe("answered");
+    expect(await stores.claims.held("c", NOW + 61)).toBeUndefined(); // expired counts as absent
+    expect(await stores.claims.held("nothing", NOW)).toBeUndefined();
+    await stores.claims.release("c");
+    expect((await stores.claims.claim("c", record, NOW)).claimed).toBe(true);
+    await stores.claims.release("never-there"); // nothing to give back: no error
   });
 
   it("quota: counted up to its boundary exactly, never past it, not for an inactive provider; refunds", async () => {

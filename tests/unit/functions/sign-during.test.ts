@@ -2,11 +2,11 @@ import { createPrivateKey } from "node:crypto";
 import { i2osp, TokenRequest, TokenResponse } from "@blindgate/sdk/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BlindSigner, generateTokenKey } from "../../../functions/issuer/index.js";
-import { type Planned, signDuring } from "../../../functions/services/issue.js";
+import { type Planned, signDuring } from "../../../functions/issuer/token-batch.js";
 import type { TokenKeyRecord } from "../../../functions/stores/index.js";
 
 /*
- * Steps 4 and 5 of issuance overlap (functions/services/issue.ts, signDuring): the spend's round trip is in flight
+ * Steps 4 and 5 of issuance overlap (functions/issuer/token-batch.ts, signDuring): the spend's round trip is in flight
  * while the signatures are made. What must hold: nothing signed leaves unless the spend succeeded, signing stops
  * within a few signatures of a refusal, and a paid batch comes back whole, in order.
  */

@@ -88,7 +88,7 @@ beforeAll(async () => {
     dynamoEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     tablePrefix: "coverage-",
     now: () => clock,
-    reportFlushMs: 0, // every request sends its own report counts: each function's counter write is recorded
+    reportFlushMs: 0, // every request sends the report counts held: each function's counter write is recorded
   });
   const provider = await registerProvider(gateway, "coverage-provider");
   const { apiKey } = await gateway.addSite("coverage-site");
@@ -105,10 +105,12 @@ beforeAll(async () => {
   const key = await currentKey(gateway, 18);
   const grant = await makeGrant(gateway, provider);
   let token: Parameters<typeof check>[2] | undefined;
+  let second: Parameters<typeof check>[2] | undefined;
   await during("issue", async () => {
-    const result = await issue(gateway, grant, [key]);
+    const result = await issue(gateway, grant, [key, key]);
     expect(result.status).toBe(200);
     token = result.tokens[0] ?? undefined;
+    second = result.tokens[1] ?? undefined;
     // The same grant again, for another request: a replay (the jti's record is read back).
     expect((await issue(gateway, grant, [key])).status).toBe(401);
     // A refusal after the grant was checked gives back what it took: here the provider is suspended while the
@@ -119,8 +121,11 @@ beforeAll(async () => {
   });
   expect(token).toBeDefined();
   await during("check", async () => {
-    const answer = await check(gateway, apiKey, token as NonNullable<typeof token>, 18);
-    expect(answer.json).toMatchObject({ valid: true, ageOver: 18 });
+    // Two checks: a container's counts leave with its next request (the second sends the first's count).
+    for (const t of [token, second]) {
+      const answer = await check(gateway, apiKey, t as NonNullable<typeof token>, 18);
+      expect(answer.json).toMatchObject({ valid: true, ageOver: 18 });
+    }
   });
   // A credential for a grant, then a refill spending one credit (and the same refill again: answered from the
   // nullifier's record).

@@ -16,7 +16,7 @@ import type { HttpEvent, HttpResult } from "../../../functions/http/index.js";
 import { createKmsKeyVault } from "../../../functions/issuer/key-vault.js";
 import { rotateKeys } from "../../../functions/issuer/rotation.js";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
-import type { Deps } from "../../../functions/runtime.js";
+import { createDeps, type Deps } from "../../../functions/runtime.js";
 import { ACCESS, KMS_CONDITION } from "../../../infra/constructs/access.js";
 import { makeGrant, registerProvider } from "../../integration/gateway/client.js";
 
@@ -104,7 +104,7 @@ beforeAll(async () => {
   gateway = await startLocalGateway({ wallet: false });
   // Three weeks on: the local keys are gone and the rotation seals fresh ones with "KMS".
   clock = gateway.deps.now() + 21 * 86_400;
-  deps = { ...gateway.deps, vault: createKmsKeyVault(fakeKms, KEY_ARN), now: () => clock };
+  deps = createDeps({ ...gateway.deps, vault: createKmsKeyVault(fakeKms, KEY_ARN), now: () => clock });
   const provider = await registerProvider(gateway, "kms-provider");
   const { apiKey } = await gateway.addSite("kms-site");
 

@@ -171,6 +171,8 @@ const EXPECTED_ACCESS: Record<FunctionName, { tables: Partial<Record<TableName, 
         reports: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         providers: ["dynamodb:Scan"],
         keyLog: ["dynamodb:PutItem", "dynamodb:Query"],
+        // the key lifecycle's lease while the report key is announced
+        grants: ["dynamodb:DeleteItem", "dynamodb:PutItem"],
       },
       kms: ["kms:Decrypt", "kms:GenerateDataKey"],
     },

@@ -1,9 +1,9 @@
 import { GATEWAY_ERRORS, type GatewayErrorCode, type GatewayErrorParty } from "@blindgate/sdk/protocol";
 
 /*
- * The gateway's domain errors. Services throw a GatewayError with a code of the gateway contract
- * (sdk/src/protocol/gateway-api.ts); the HTTP edge (boundary.ts) answers it with the contract's status for that
- * code, in one place. Messages never echo input bytes, tokens, grants or keys: they are safe to send and to log.
+ * The gateway's domain errors, beside the services and the issuer that throw them: a GatewayError carries a code
+ * of the gateway contract (sdk/src/protocol/gateway-api.ts) and nothing about HTTP but the status that contract
+ * gives the code; the HTTP edge (http/boundary.ts) turns it into an answer, in one place. Messages never echo input bytes, tokens, grants or keys: they are safe to send and to log.
  */
 
 /** Codes of one party of the contract (e.g. the grant's codes). */
