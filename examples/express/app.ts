@@ -1,0 +1,37 @@
+import { fileURLToPath } from "node:url";
+import { createAgeGate, toNodeMiddleware } from "@blindgate/sdk/site";
+import express from "express";
+
+/** What the site needs from its gateway (what `npm start` prints) and its own secret. */
+export interface SiteConfig {
+  gatewayUrl: string;
+  walletUrl: string;
+  siteKey: string;
+  sessionSecret: string;
+  /** The prebuilt browser module to serve at /blindgate.js; default: the one @blindgate/sdk ships. */
+  browserModuleFile?: string;
+}
+
+/** A 13+ lobby and an 18+ room: one gate, one proof endpoint, two ages. */
+export function createApp(config: SiteConfig): express.Express {
+  const lobby = createAgeGate({
+    issuers: { url: config.gatewayUrl, siteKey: config.siteKey },
+    minAge: 13,
+    session: { secret: config.sessionSecret },
+    refusalPage: { walletUrl: config.walletUrl, browserModuleUrl: "/blindgate.js" },
+  });
+  const adults = lobby.require(18);
+  const browserModule =
+    config.browserModuleFile ?? fileURLToPath(import.meta.resolve("@blindgate/sdk/browser.js"));
+
+  const app = express();
+  app.get("/blindgate.js", (_req, res) => res.sendFile(browserModule));
+  app.use(lobby.proofPath, toNodeMiddleware(lobby)); // the one proof endpoint, for every age
+  app.get("/", toNodeMiddleware(lobby), (req, res) => {
+    res.send(`<h1>Lobby</h1><p>You proved you are ${req.ageOver} or over.</p><a href="/adults">Adults</a>`);
+  });
+  app.get("/adults", toNodeMiddleware(adults), (req, res) => {
+    res.send(`<h1>Adults only</h1><p>You proved you are ${req.ageOver} or over.</p>`);
+  });
+  return app;
+}

@@ -1,0 +1,43 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { createAgeGate } from "@blindgate/sdk/site";
+import { type AgeGateEnv, honoAgeGate } from "@blindgate/sdk/site/hono";
+import { Hono } from "hono";
+
+/** What the site needs from its gateway (what `npm start` prints) and its own secret. */
+export interface SiteConfig {
+  gatewayUrl: string;
+  walletUrl: string;
+  siteKey: string;
+  sessionSecret: string;
+  /** The prebuilt browser module to serve at /blindgate.js; default: the one @blindgate/sdk ships. */
+  browserModuleFile?: string;
+}
+
+/** A 13+ lobby and an 18+ room: one gate, one proof endpoint, two ages. */
+export function createApp(config: SiteConfig): Hono<AgeGateEnv> {
+  const lobby = createAgeGate({
+    issuers: { url: config.gatewayUrl, siteKey: config.siteKey },
+    minAge: 13,
+    session: { secret: config.sessionSecret },
+    refusalPage: { walletUrl: config.walletUrl, browserModuleUrl: "/blindgate.js" },
+  });
+  const adults = lobby.require(18);
+  const browserModule =
+    config.browserModuleFile ?? fileURLToPath(import.meta.resolve("@blindgate/sdk/browser.js"));
+
+  const app = new Hono<AgeGateEnv>();
+  app.get("/blindgate.js", async (c) =>
+    c.body(await readFile(browserModule, "utf8"), 200, { "Content-Type": "text/javascript; charset=utf-8" }),
+  );
+  app.use(lobby.proofPath, honoAgeGate(lobby)); // the one proof endpoint, for every age
+  app.get("/", honoAgeGate(lobby), (c) =>
+    c.html(
+      `<h1>Lobby</h1><p>You proved you are ${c.get("ageOver")} or over.</p><a href="/adults">Adults</a>`,
+    ),
+  );
+  app.get("/adults", honoAgeGate(adults), (c) =>
+    c.html(`<h1>Adults only</h1><p>You proved you are ${c.get("ageOver")} or over.</p>`),
+  );
+  return app;
+}
