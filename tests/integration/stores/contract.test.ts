@@ -20,15 +20,22 @@ import { type DynamoServer, dynamoServers } from "../../support/dynamo.js";
 const NOW = 1_800_000_000;
 let run = 0;
 
-describe.each(dynamoServers)("stores on $kind", ({ start }) => {
+describe.each(dynamoServers)("stores on $kind", ({ kind, start }) => {
   let server: DynamoServer;
   let stores: Stores;
+  /** The operations sent to the server, in order (the real client's calls, observed, not replaced). */
+  const sent: string[] = [];
 
   beforeAll(async () => {
     server = await start();
     const tables = localTableNames(`contract-${run++}`);
     const client = server.client();
     await createTables(client, tables);
+    const send = client.send.bind(client);
+    client.send = ((command: { operation: string }) => {
+      sent.push(command.operation);
+      return send(command as never);
+    }) as typeof client.send;
     stores = dynamoStores(client, tables);
   }, 180_000);
   afterAll(async () => server?.stop());
@@ -56,6 +63,21 @@ describe.each(dynamoServers)("stores on $kind", ({ start }) => {
     // TTL deletion lags: an expired item still in the table counts as absent
     expect((await stores.spent.claim("a", used(NOW + 100), NOW + 11)).claimed).toBe(true);
     expect((await stores.spent.claim("a", used(NOW + 100), NOW + 12)).claimed).toBe(false);
+  });
+
+  it("a refused claim comes back with the record that holds the id, in one request where the server sends it", async () => {
+    const record = { status: "used", expiresAt: NOW + 60, requestHash: new Uint8Array([4, 5]) } as const;
+    expect((await stores.claims.claim("one-trip", record, NOW)).claimed).toBe(true);
+    sent.length = 0;
+    const refused = await stores.claims.claim(
+      "one-trip",
+      { ...record, requestHash: new Uint8Array([6]) },
+      NOW,
+    );
+    expect(refused.claimed === false && Array.from(refused.held.requestHash ?? [])).toEqual([4, 5]);
+    // DynamoDB Local, like DynamoDB, returns the old item with the refusal (ALL_OLD); dynalite predates that and
+    // costs one consistent read
+    expect(sent).toEqual(kind === "dynamodb-local" ? ["PutItem"] : ["PutItem", "GetItem"]);
   });
 
   it("claim under 50 concurrent writers: exactly one wins", async () => {
