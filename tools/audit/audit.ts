@@ -259,7 +259,8 @@ export async function auditGateway(gatewayUrl: string, options: AuditOptions = {
     if (answer !== undefined) reports.set(day, answer);
     else if (!findings.some((f) => f.subject === day)) find("report-missing", `no report for ${day}`, day);
   }
-  if (entries.length > 0 && first === undefined) {
+  if (entries.length === 0) notRun.set("reports", "no key log to read report keys from");
+  else if (first === undefined) {
     if (options.allowFresh === true)
       notRun.set("reports", "no report key announced yet (allowed: --allow-fresh)");
     else {

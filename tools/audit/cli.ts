@@ -93,7 +93,9 @@ async function main(argv: string[]): Promise<number> {
   await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(describeAudit(result));
   console.log(`\nresult written: ${out}`);
-  if (result.findings.some((f) => f.code === "history-rewritten")) {
+  if (result.keyLogHead === undefined) {
+    console.log(`memory not written: nothing was read (${memoryFile})`);
+  } else if (result.findings.some((f) => f.code === "history-rewritten")) {
     // Keep what was seen before: the next run must fail the same way, not learn the rewritten history.
     console.log(`memory kept as it was: ${memoryFile}`);
   } else {

@@ -317,6 +317,12 @@ describe("auditor", () => {
     expect(codes(await auditGateway(fake.url, { now: clock, expectHead: other }))).toEqual(["split-view"]);
   });
 
+  it("fails a gateway it cannot reach, and runs no check it has nothing for", async () => {
+    const result = await auditGateway("http://127.0.0.1:9");
+    expect(codes(result)).toEqual(["directory-unreadable", "fetch"]);
+    expect(results(result)).toMatchObject({ "key-log": "fail", reports: "not run", quotas: "not run" });
+  });
+
   it("reaches *.localhost as browsers do", () => {
     expect(reachableUrl("http://gateway.localhost:8787/")).toBe("http://127.0.0.1:8787");
     expect(reachableUrl("http://localhost:8787")).toBe("http://127.0.0.1:8787");
