@@ -16,6 +16,8 @@ export interface SiteConfig {
   walletUrl: string;
   siteKey: string;
   sessionSecret: string;
+  /** The gateway's issuer name, when it is not the host of `gatewayUrl` (the gateway's BLINDGATE_ISSUER_NAME). */
+  issuerName?: string;
   /** The prebuilt browser module to serve at /blindgate.js; default: the one @blindgate/sdk ships. */
   browserModuleFile?: string;
 }
@@ -45,7 +47,7 @@ function ageGate(gate: AgeGate) {
 /** A 13+ lobby and an 18+ room: one gate, one proof endpoint, two ages. */
 export function createApp(config: SiteConfig): FastifyInstance {
   const lobby = createAgeGate({
-    issuers: { url: config.gatewayUrl, siteKey: config.siteKey },
+    issuers: { url: config.gatewayUrl, siteKey: config.siteKey, issuerName: config.issuerName },
     minAge: 13,
     session: { secret: config.sessionSecret },
     refusalPage: { walletUrl: config.walletUrl, browserModuleUrl: "/blindgate.js" },

@@ -18,12 +18,12 @@ export interface TrustedIssuer {
   /** The site's API key at this gateway (sent only to its /v1/check, as a Bearer token). */
   siteKey: string;
   /** Issuer name of its TokenChallenges, if not the URL's host (the gateway's BLINDGATE_ISSUER_NAME). */
-  issuerName?: string;
+  issuerName?: string | undefined;
   /**
    * Check that the issuer's key log (GET {url}/v1/key-log) announces a token's key before accepting it (key
    * consistency). Default true; set false only for an RFC 9578 issuer that publishes no key log.
    */
-  keyLog?: boolean;
+  keyLog?: boolean | undefined;
 }
 
 /** Options of {@link createAgeGate}. */
@@ -37,7 +37,7 @@ export interface AgeGateOptions {
    * Such a gate accepts only band tokens inside [minAge, ageBelow): it refuses every adult and every threshold
    * token. Omit it for a threshold ("minAge or over").
    */
-  ageBelow?: number;
+  ageBelow?: number | undefined;
   /** The age session cookie. */
   session: SessionOptions;
   /** Path of the proof endpoint the browser posts tokens to (default "/.well-known/blindgate/proof"). */
