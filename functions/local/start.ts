@@ -8,6 +8,7 @@ import { PortInUse } from "../../dev/lambda-http.js";
 import { EuAvConfigError } from "../../providers/eu-av/errors.js";
 import { readIacaSetting } from "../../providers/eu-av/iaca-setting.js";
 import { startEuAvProvider } from "../../providers/eu-av/local.js";
+import { startTestWallet } from "../../providers/eu-av/test-wallet/server.js";
 import {
   DEFAULT_LOCAL_PORT,
   isRunning,
@@ -45,9 +46,9 @@ if (!verbose) process.env.BLINDGATE_QUIET = "1";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const basePort = Number(process.env.BLINDGATE_PORT ?? DEFAULT_LOCAL_PORT);
-if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65_532) {
+if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65_530) {
   console.error(
-    "BLINDGATE_PORT must be a port number (1 to 65532: the demo provider and site take the next two)",
+    "BLINDGATE_PORT must be a port number (1 to 65530: the demo provider, the demo site, the EU AV provider and its test wallet take the next four)",
   );
   process.exit(2);
 }
@@ -60,10 +61,11 @@ if (earlier !== undefined && earlier.pid !== process.pid && isRunning(earlier.pi
   );
   process.exit(1);
 }
-// The EU age-verification provider (providers/eu-av), when a trusted issuer list is given: BLINDGATE_EU_AV_IACAS,
-// the path of a PEM file of IACA certificates or the PEM text itself (docs/provider-guide.md). Without one it has
-// nothing to trust, so it is off. A bad value stops the start, before anything listens, with one line saying
-// what to do.
+// The EU age-verification provider (providers/eu-av). With BLINDGATE_EU_AV_IACAS (the path of a PEM file of IACA
+// certificates or the PEM text itself, docs/provider-guide.md) it trusts those issuers. Without it, it trusts only
+// the TEST wallet started beside it (a test IACA made now, test attestations of an adult and a 15-year-old), so the
+// whole EU AV path runs on this machine. A bad value stops the start, before anything listens, with one line
+// saying what to do.
 const euAvIacas = process.env.BLINDGATE_EU_AV_IACAS;
 let euAvTrust: string[] | undefined;
 try {
@@ -83,7 +85,9 @@ async function bound<T>(starting: Promise<T>): Promise<T> {
     console.error(
       `npm start: ${error.message} (another npm start? \`wrangler dev\` uses 8787 too).\n` +
         `Pick free ports with BLINDGATE_PORT: the gateway takes it, the demo provider and the demo site the next two${
-          process.env.BLINDGATE_EU_AV_IACAS === undefined ? "" : ", the EU AV provider the third"
+          process.env.BLINDGATE_EU_AV_IACAS === undefined
+            ? ", the EU AV provider and its test wallet the two after"
+            : ", the EU AV provider the third"
         }, e.g.\n  BLINDGATE_PORT=${basePort < 60_000 ? basePort + 1000 : 9787} npm start`,
     );
     process.exit(1);
@@ -124,28 +128,31 @@ await gateway.addProvider({
   monthlyQuota: 100_000,
   maxThreshold: 21, // the demo provider attests every threshold, 21 included
 });
-const euAv =
+const testWallet =
   euAvTrust === undefined
-    ? undefined
-    : await bound(
-        startEuAvProvider({
-          port: basePort + 3,
-          host: "eu-av.localhost",
-          gatewayIssuer: gateway.issuerName,
-          walletOrigin,
-          trustedIacas: euAvTrust,
-        }),
-      );
-if (euAv !== undefined) {
-  await gateway.addProvider({
-    id: euAv.providerId,
-    name: "EU age verification (mdoc, OpenID4VP)",
-    verifyUrl: euAv.verifyUrl,
-    jwks: euAv.jwks,
-    monthlyQuota: 100_000,
-    maxThreshold: 21,
-  });
-}
+    ? await bound(startTestWallet({ port: basePort + 4, host: "eu-av-wallet.localhost" }))
+    : undefined;
+const euAv = await bound(
+  startEuAvProvider({
+    port: basePort + 3,
+    host: "eu-av.localhost",
+    gatewayIssuer: gateway.issuerName,
+    walletOrigin,
+    trustedIacas: euAvTrust ?? [testWallet?.iacaPem ?? ""],
+    ...(testWallet !== undefined ? { testWalletUrl: testWallet.url } : {}),
+  }),
+);
+await gateway.addProvider({
+  id: euAv.providerId,
+  name:
+    testWallet === undefined
+      ? "EU age verification (mdoc, OpenID4VP)"
+      : "EU age verification (mdoc, OpenID4VP) — TEST issuer only",
+  verifyUrl: euAv.verifyUrl,
+  jwks: euAv.jwks,
+  monthlyQuota: 100_000,
+  maxThreshold: 21,
+});
 const { site, apiKey } = await gateway.addSite("Demo site");
 const siteKeyFile = process.env.BLINDGATE_SITE_KEY_FILE ?? join(dirname(stateFile), `site-key-${basePort}`);
 await writeSecretFile(siteKeyFile, `${apiKey}\n`);
@@ -170,7 +177,11 @@ Each party has its own host name, so no cookie of one reaches another.
   demo site  ${demoSite.url}   (a video-chat lobby, 13+; rooms for teens 13–17 and adults 18+)
   wallet     ${gateway.walletUrl}
   provider   ${provider.url}   (demo: a birth date stands in for a real age check)
-  EU AV      ${euAv === undefined ? "off (set BLINDGATE_EU_AV_IACAS to a PEM file of trusted IACAs, or the PEM text)" : euAv.verifyUrl}
+  EU AV      ${euAv.verifyUrl}   (${testWallet === undefined ? "trusts the IACAs of BLINDGATE_EU_AV_IACAS" : "trusts only the test wallet's TEST issuer; BLINDGATE_EU_AV_IACAS sets real ones"})${
+    testWallet === undefined
+      ? ""
+      : `\n  TEST wallet ${testWallet.url}   (EU AV test attestations, an adult and a 15-year-old: not a real check)`
+  }
   gateway    ${gateway.url}   (what browsers use)
     directory  ${gateway.url}/.well-known/private-token-issuer-directory
     key log    ${gateway.url}/v1/key-log
@@ -200,7 +211,8 @@ async function stop() {
   stopping = true;
   await demoSite.close();
   await provider.close();
-  await euAv?.close();
+  await euAv.close();
+  await testWallet?.close();
   await removeLocalState(stateFile);
   await rm(siteKeyFile, { force: true });
   await gateway.close();

@@ -47,6 +47,8 @@ export const euAvConfigSchema = z.strictObject({
   grantTtlSeconds: z.int().min(1).max(600).default(120),
   sessionTtlSeconds: z.int().min(30).max(3600).default(300),
   sessionsPerMinute: z.int().min(1).max(10_000).default(10),
+  /** Local mode only: the TEST wallet of npm start, linked from the page for a same-device answer. */
+  testWalletUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type EuAvConfigInput = z.input<typeof euAvConfigSchema>;
@@ -74,6 +76,7 @@ export const CONFIG_ENV: Readonly<Record<keyof EuAvConfig, string>> = {
   grantTtlSeconds: "EU_AV_GRANT_TTL",
   sessionTtlSeconds: "EU_AV_SESSION_TTL",
   sessionsPerMinute: "EU_AV_SESSIONS_PER_MINUTE",
+  testWalletUrl: "(local only)",
 };
 
 /** The configuration from the environment (Lambda); EuAvConfigError naming the first bad variable. */

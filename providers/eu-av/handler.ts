@@ -190,7 +190,12 @@ async function route(event: HttpEvent, deps: EuAvDeps): Promise<HttpResult> {
       return html(
         lang,
         200,
-        verifyPage({ walletOrigin: query.data.wallet_origin, walletState: query.data.state, lang }),
+        verifyPage({
+          walletOrigin: query.data.wallet_origin,
+          walletState: query.data.state,
+          lang,
+          testWalletUrl: deps.config.testWalletUrl,
+        }),
       );
     }
     case "/session": {

@@ -35,6 +35,8 @@ export interface EuAvProviderOptions {
   sessionTtlSeconds?: number;
   /** Sessions one client address may open per minute (default 10). */
   sessionsPerMinute?: number;
+  /** npm start's TEST wallet (test-wallet/server.ts): the page links to it for a same-device answer. */
+  testWalletUrl?: string;
   /** Clock (tests). */
   now?: () => Date;
   /** Sees every request (tests: what the provider learns). */
@@ -94,6 +96,7 @@ export async function startEuAvProvider(options: EuAvProviderOptions): Promise<E
     ...(options.grantTtlSeconds !== undefined ? { grantTtlSeconds: options.grantTtlSeconds } : {}),
     ...(options.sessionTtlSeconds !== undefined ? { sessionTtlSeconds: options.sessionTtlSeconds } : {}),
     ...(options.sessionsPerMinute !== undefined ? { sessionsPerMinute: options.sessionsPerMinute } : {}),
+    ...(options.testWalletUrl !== undefined ? { testWalletUrl: options.testWalletUrl } : {}),
   };
   const config = parseEuAvConfig(input);
   const grantKey = options.grantKey ?? (await generateGrantKey());

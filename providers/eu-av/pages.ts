@@ -35,6 +35,8 @@ export interface VerifyPageInput {
   /** The wallet's state, sent back with the session request and, through it, with the grant. */
   walletState: string;
   lang: PageLang;
+  /** npm start's TEST wallet, when it runs: a link to answer there (same device). */
+  testWalletUrl?: string | undefined;
 }
 
 /** The script's messages, as data-msg-* attributes of the page's root element. */
@@ -69,7 +71,11 @@ export function verifyPage(input: VerifyPageInput): string {
 <p class="intro">${escapeHtml(t.intro)}</p>
 <section class="card"><h2>${escapeHtml(t.sameDevice)}</h2>
 <p><a class="button" id="eu-av-same-device" hidden>${escapeHtml(t.openApp)}</a></p>
-<p class="hint"><a id="eu-av-openid4vp" hidden>${escapeHtml(t.openOpenid4vp)}</a></p>
+<p class="hint"><a id="eu-av-openid4vp" hidden>${escapeHtml(t.openOpenid4vp)}</a></p>${
+      input.testWalletUrl === undefined
+        ? ""
+        : `\n<p class="test"><a id="eu-av-test-wallet" data-base="${escapeHtml(input.testWalletUrl)}" target="_blank" rel="noopener noreferrer" hidden>${escapeHtml(t.testWallet)}</a></p>`
+    }
 <p><button type="button" id="eu-av-dc-api" hidden>${escapeHtml(t.dcApi)}</button></p></section>
 <section class="card"><h2>${escapeHtml(t.otherDevice)}</h2>
 <p>${escapeHtml(t.scan)}</p>
@@ -101,7 +107,7 @@ button:focus-visible,a:focus-visible{outline:3px solid #c2410c;outline-offset:2p
 a{color:#1d4ed8}.hint{font-size:.9rem;color:#475569}.back{font-weight:600}
 textarea{width:100%;font-family:monospace;font-size:.75rem}.refused{color:#b91c1c}figure{margin:1rem 0}
 #eu-av-qr{display:block;width:100%;max-width:18rem;height:auto;margin:0 auto}label{display:block;font-size:.9rem}
-#eu-av-status{font-weight:600;min-height:1.5rem}#eu-av-status[data-result=granted]{color:#166534}
+.test a{color:#9a3412;font-weight:600}#eu-av-status{font-weight:600;min-height:1.5rem}#eu-av-status[data-result=granted]{color:#166534}
 #eu-av-status[data-result^=ERR],#eu-av-status[data-result=UNDER_AGE]{color:#b91c1c}`;
 
 export const PAGE_JS = `"use strict";
@@ -129,7 +135,11 @@ function finish(answer) {
   const m = answer.message;
   status.dataset.result = m.type === "blindgate:grant" ? "granted" : m.code;
   status.textContent = words(answer);
-  if (window.opener) { window.opener.postMessage(m, d.walletOrigin); setTimeout(() => window.close(), 300); }
+  // A grant closes the window (the wallet takes over); a refusal stays up to be read, with the way back.
+  if (window.opener) {
+    window.opener.postMessage(m, d.walletOrigin);
+    if (m.type === "blindgate:grant") setTimeout(() => window.close(), 300);
+  }
 }
 async function post(path, body) {
   const r = await fetch(path, { method: "POST", credentials: "omit", headers: { "content-type": "application/json" },
@@ -200,6 +210,11 @@ document.getElementById("eu-av-back").addEventListener("click", (event) => {
   const same = document.getElementById("eu-av-same-device");
   same.href = session.links.av;
   same.hidden = false;
+  const test = document.getElementById("eu-av-test-wallet");
+  if (test) {
+    test.href = test.dataset.base + "/?request=" + encodeURIComponent(session.links.av);
+    test.hidden = false;
+  }
   const other = document.getElementById("eu-av-openid4vp");
   other.href = session.links.openid4vp;
   other.hidden = false;

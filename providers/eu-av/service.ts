@@ -61,6 +61,8 @@ export interface EuAvConfig {
   readonly sessionTtlSeconds: number;
   /** Verification sessions one client address may open per minute. */
   readonly sessionsPerMinute: number;
+  /** Local mode only: npm start's TEST wallet, linked from the page. */
+  readonly testWalletUrl?: string | undefined;
 }
 
 export interface EuAvDeps {

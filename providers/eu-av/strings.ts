@@ -19,6 +19,8 @@ export interface PageStrings {
   openApp: string;
   /** The same request under openid4vp://, for apps that register only that scheme. */
   openOpenid4vp: string;
+  /** npm start only: the link to the local TEST wallet. */
+  testWallet: string;
   dcApi: string;
   otherDevice: string;
   scan: string;
@@ -56,6 +58,7 @@ export const PAGE_STRINGS: Readonly<Record<PageLang, PageStrings>> = {
     sameDevice: "On this device",
     openApp: "Open my age-verification app",
     openOpenid4vp: "My app does not open? Try the OpenID4VP link",
+    testWallet: "Local development: answer with the TEST wallet (not a real check)",
     dcApi: "Use an attestation stored in this browser",
     otherDevice: "On another device",
     scan: "Scan this QR code with your phone's camera: it opens your age-verification app with this request.",
@@ -89,6 +92,7 @@ export const PAGE_STRINGS: Readonly<Record<PageLang, PageStrings>> = {
     sameDevice: "Sur cet appareil",
     openApp: "Ouvrir mon application de vérification d’âge",
     openOpenid4vp: "Mon application ne s’ouvre pas ? Essayer le lien OpenID4VP",
+    testWallet: "Développement local : répondre avec le portefeuille de TEST (pas une vraie vérification)",
     dcApi: "Utiliser une attestation enregistrée dans ce navigateur",
     otherDevice: "Sur un autre appareil",
     scan: "Scannez ce code QR avec l’appareil photo de votre téléphone : il ouvre votre application de vérification d’âge avec cette requête.",
