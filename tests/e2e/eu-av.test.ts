@@ -106,7 +106,7 @@ async function confirmAndLearn(wallet: Page, page: Page): Promise<string> {
 describe("EU AV provider in Chromium, with the local test wallet", () => {
   it("same device, the adult: the page's test-wallet link, shared, a grant, tokens, the adult room", async () => {
     const context = await browser.newContext();
-    const { page, wallet, providerPage } = await toProviderPage(context, "/adult");
+    const { page, wallet, providerPage } = await toProviderPage(context, "/adults");
     await shot(providerPage, "eu-av-provider");
     expect(await providerPage.getAttribute("#eu-av-same-device", "href")).toMatch(/^av:\/\/\?/);
     expect(await providerPage.getAttribute("#eu-av-openid4vp", "href")).toMatch(/^openid4vp:\/\/\?/);
@@ -129,7 +129,7 @@ describe("EU AV provider in Chromium, with the local test wallet", () => {
 
   it("another device, the 15-year-old: the QR code's link opened in a second browser, a grant, the teen room", async () => {
     const context = await browser.newContext();
-    const { page, wallet, providerPage } = await toProviderPage(context, "/teen");
+    const { page, wallet, providerPage } = await toProviderPage(context, "/lobby");
     const link = (await providerPage.getAttribute("#eu-av", "data-cross-device")) ?? "";
     expect(link).toMatch(/\/r\/[A-Za-z0-9_-]{22}$/);
 
@@ -147,7 +147,7 @@ describe("EU AV provider in Chromium, with the local test wallet", () => {
 
   it("a decline in the app: the provider page says so at once, in words, and no grant is made", async () => {
     const context = await browser.newContext({ locale: "fr-FR" });
-    const { providerPage } = await toProviderPage(context, "/adult");
+    const { providerPage } = await toProviderPage(context, "/adults");
     const walletAppPromise = context.waitForEvent("page");
     await providerPage.click("#eu-av-test-wallet");
     const walletApp = await walletAppPromise;
