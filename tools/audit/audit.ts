@@ -293,8 +293,12 @@ export async function auditGateway(gatewayUrl: string, options: AuditOptions = {
   // What earlier runs saw.
   const remembered = options.memory;
   const rememberedReports = new Map(reports);
-  if (remembered === undefined) notRun.set("history", "no memory of an earlier run (this run starts one)");
-  else {
+  if (
+    remembered === undefined ||
+    (remembered.keyLogHead === undefined && Object.keys(remembered.reports).length === 0)
+  ) {
+    notRun.set("history", "no memory of an earlier run (this run starts one)");
+  } else {
     for (const day of Object.keys(remembered.reports)) {
       if (!rememberedReports.has(day)) {
         const answer = await fetchReport(day);
