@@ -89,7 +89,7 @@ export interface Helper<T> {
   stop(): Promise<void>;
 }
 
-function helper<T>(child: ReturnType<typeof spawn>): Promise<Helper<T>> {
+export function helper<T>(child: ReturnType<typeof spawn>): Promise<Helper<T>> {
   const lines = createInterface({ input: child.stdout! });
   const waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
   const early: string[] = [];
