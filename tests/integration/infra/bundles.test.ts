@@ -10,15 +10,25 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { CALL_LIMITS } from "@blindgate/aws-json";
 import {
+  beginCredential,
   beginIssuance,
+  beginRefill,
+  creditBalance,
+  creditParams,
   DIRECTORY_PATH,
   decodeBatchResponse,
   encodeBatchRequest,
+  finishCredential,
   finishIssuance,
+  finishRefill,
+  fromBase64Url,
   GENERIC_BATCH_REQUEST_MEDIA_TYPE,
+  keyLogPageSchema,
   parseDirectory,
   TokenChallenge,
   TokenResponse,
@@ -47,10 +57,12 @@ import { type FakeKms, startFakeKms } from "../../support/kms.js";
 
 /*
  * The Lambda bundles the CDK app synthesizes (cdk.out/asset.*), not the sources: each is loaded in a fresh Node
- * process, with the environment the stack gives it, and invoked with API Gateway v2 events against Amazon's
- * DynamoDB Local and a KMS-protocol stand-in (through AWS_ENDPOINT_URL_KMS, so the bundle's own KMS client is
- * used). The flow: rotate-keys creates the keys, the directory lists them, issue signs a batch for a grant,
- * check accepts a token once. This proves the bundles are complete.
+ * process, with the environment the stack gives it and its own Lambda timeout as deadline, and invoked with API
+ * Gateway v2 events against Amazon's DynamoDB Local and a KMS-protocol stand-in (through AWS_ENDPOINT_URL_KMS), with
+ * the AWS client the functions import (@blindgate/aws-json; no module is replaced at bundling). Every function's
+ * bundle runs: rotate-keys, directory, issue with a grant, check once (and its replay), key log, providers; then
+ * credential with a grant, refill with its credits, report. Last, the check bundle against a store that never
+ * answers: 503 ERR_UNAVAILABLE once its bounded attempts are given up.
  */
 
 type FunctionId = (typeof FUNCTION_IDS)[number];
@@ -58,6 +70,8 @@ type FunctionId = (typeof FUNCTION_IDS)[number];
 const ISSUER = "gateway.example";
 let workDir: string;
 let bundles: Record<FunctionId, string>;
+/** Each function's Lambda timeout (ms) from the template: the deadline its bundle sees when invoked here. */
+let timeouts: Record<FunctionId, number>;
 let db: DynamoServer;
 let kms: FakeKms;
 let stores: Stores;
@@ -74,9 +88,10 @@ beforeAll(async () => {
   const stack = addGatewayStack(app, { walletDir });
   app.synth();
   const template = JSON.parse(readFileSync(join(outdir, `${stack.stackName}.template.json`), "utf8")) as {
-    Resources: Record<string, { Properties?: { Code?: { S3Key?: string } } }>;
+    Resources: Record<string, { Properties?: { Code?: { S3Key?: string }; Timeout?: number } }>;
   };
   bundles = {} as Record<FunctionId, string>;
+  timeouts = {} as Record<FunctionId, number>;
   for (const [fnId, gf] of Object.entries(stack.functions) as [
     FunctionId,
     { fn: { node: { defaultChild: unknown } } },
@@ -87,6 +102,7 @@ beforeAll(async () => {
     const file = join(outdir, `asset.${key.replace(/\.zip$/, "")}`, "index.mjs");
     if (!existsSync(file)) throw new Error(`no bundle at ${file}`);
     bundles[fnId] = file;
+    timeouts[fnId] = (template.Resources[logicalId]?.Properties?.Timeout ?? 3) * 1000;
   }
 
   db = await startDynamoDbLocal();
@@ -122,16 +138,21 @@ afterAll(async () => {
 });
 
 /** Invoke a bundle in a fresh Node process (a cold start), the event on stdin, the result on stdout. */
-function invoke(fn: FunctionId, event: unknown): Promise<HttpResult & Record<string, unknown>> {
+function invoke(
+  fn: FunctionId,
+  event: unknown,
+  extraEnv: Record<string, string> = {},
+): Promise<HttpResult & Record<string, unknown>> {
   const driver = `
     let input = ""; for await (const chunk of process.stdin) input += chunk;
     const { handler } = await import(${JSON.stringify(pathToFileURL(bundles[fn]).href)});
-    const context = { awsRequestId: "test", functionName: ${JSON.stringify(fn)}, getRemainingTimeInMillis: () => 10000 };
+    const deadline = Date.now() + ${timeouts[fn]};
+    const context = { awsRequestId: "test", functionName: ${JSON.stringify(fn)}, getRemainingTimeInMillis: () => deadline - Date.now() };
     const result = await handler(JSON.parse(input), context);
     process.stdout.write(JSON.stringify(result ?? null));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", driver], {
-      env,
+      env: { ...env, ...extraEnv },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let out = "";
@@ -250,5 +271,179 @@ describe("the synthesized Lambda bundles, on DynamoDB Local", () => {
     expect(JSON.parse(bodyOf(providers).toString())).toEqual({
       providers: [{ id: "prov", name: "Provider", verifyUrl: "https://verify.example/" }],
     });
+  });
+});
+
+describe("the synthesized Lambda bundles, on DynamoDB Local: credits and the report", () => {
+  it("credential with a grant, refill with its credits, report: each through its own bundle", async () => {
+    // Keys as the schedule makes them (none new if the flow above already rotated).
+    await invoke("rotateKeys", { source: "aws.events", "detail-type": "Scheduled Event" });
+    const dir = parseDirectory(
+      JSON.parse(
+        bodyOf(await invoke("directory", httpEvent({ method: "GET", path: DIRECTORY_PATH }))).toString(),
+      ),
+    );
+    const now = Math.floor(Date.now() / 1000);
+    const key18 = dir.tokenKeys.find((k) => k.ageOver === 18 && (k.notBefore ?? 0) <= now);
+    expect(key18).toBeDefined();
+    const grantKey = await generateGrantKey({ kid: "p2" });
+    await addProvider(
+      stores,
+      {
+        id: "credits",
+        name: "Credits",
+        verifyUrl: "https://verify.example/",
+        jwks: await exportGrantJwks(grantKey),
+      },
+      now,
+    );
+    const grant = await signGrant(grantKey, {
+      issuer: ISSUER,
+      providerId: "credits",
+      ageOver: 18,
+      maxTokens: 100,
+    });
+    const params = creditParams(ISSUER);
+    const post = (fn: FunctionId, path: string, body: unknown, auth?: string) =>
+      invoke(
+        fn,
+        httpEvent({
+          method: "POST",
+          path,
+          headers: {
+            "content-type": "application/json",
+            ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+          },
+          body: new TextEncoder().encode(JSON.stringify(body)),
+        }),
+      );
+
+    const { request, state } = beginCredential(params);
+    const credential = await post("credential", "/v1/credential", { credit: toBase64Url(request) }, grant);
+    expect(credential.statusCode, bodyOf(credential).toString()).toBe(200);
+    expect(credential.headers?.["access-control-allow-origin"]).toBe("https://wallet.example");
+    const answer = JSON.parse(bodyOf(credential).toString()) as { creditKeyId: string; credit: string };
+    let actKey: Uint8Array | undefined;
+    for (const k of dir.creditKeys ?? []) {
+      const id = createHash("sha256").update(k.actKey).digest("hex");
+      if (id === answer.creditKeyId) actKey = k.actKey;
+    }
+    expect(actKey).toBeDefined();
+    const cred = finishCredential(params, actKey!, state, fromBase64Url(answer.credit));
+    const credits = creditBalance(params, cred);
+    expect(credits).toBeGreaterThan(0);
+
+    const challenge = TokenChallenge.crossOrigin(ISSUER).encode();
+    const begun = await beginIssuance({ challenge, tokenKey: key18!.tokenKey });
+    const spend = beginRefill(params, cred, 1);
+    const refill = await post("refill", "/v1/refill", {
+      creditKeyId: answer.creditKeyId,
+      proof: toBase64Url(spend.proof),
+      tokens: toBase64Url(encodeBatchRequest([{ tokenType: 2, request: begun.request.encode() }])),
+    });
+    expect(refill.statusCode, bodyOf(refill).toString()).toBe(200);
+    const refilled = JSON.parse(bodyOf(refill).toString()) as { refund: string; tokens: string };
+    const change = finishRefill(params, actKey!, spend.proof, spend.state, fromBase64Url(refilled.refund));
+    expect(creditBalance(params, change)).toBe(credits - 1);
+    const [item] = decodeBatchResponse(fromBase64Url(refilled.tokens));
+    const token = await finishIssuance(begun.pending, TokenResponse.decode(item!.response));
+    expect(token.encode()).toHaveLength(354);
+
+    // A report of a day before the first: refused, once the report key exists (made with KMS) and is announced in
+    // the key log.
+    const twoDaysAgo = new Date((now - 2 * 86_400) * 1000).toISOString().slice(0, 10);
+    const report = await invoke("report", {
+      ...httpEvent({ method: "GET", path: "/v1/report" }),
+      rawQueryString: `day=${twoDaysAgo}`,
+      queryStringParameters: { day: twoDaysAgo },
+    });
+    expect(report.statusCode).toBe(404);
+    expect(JSON.parse(bodyOf(report).toString())).toMatchObject({ error: { code: "ERR_NOT_FOUND" } });
+    const log = await invoke("keyLog", httpEvent({ method: "GET", path: "/v1/key-log" }));
+    const entries = keyLogPageSchema.parse(JSON.parse(bodyOf(log).toString())).entries;
+    expect(entries.filter((e) => e.kind === "report").length).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * A store that accepts connections and reads requests but never answers. Per connection: the request's operation
+ * and body (a retry sends the same), when it opened and when the client closed it, in the order seen.
+ */
+async function startHangingStore() {
+  const events: { kind: "open" | "close"; conn: number }[] = [];
+  const requests: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    const conn = requests.length;
+    requests.push("");
+    sockets.add(socket);
+    events.push({ kind: "open", conn });
+    socket.on("data", (chunk: Buffer) => {
+      requests[conn] += chunk.toString("utf8");
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      sockets.delete(socket);
+      events.push({ kind: "close", conn });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    events,
+    /** Each request as "<X-Amz-Target> <body>": the date and signature headers differ between attempts. */
+    requests: () =>
+      requests.map((raw) => {
+        const target = /\r\nx-amz-target: ([^\r]+)/i.exec(raw)?.[1] ?? "";
+        return `${target} ${raw.slice(raw.indexOf("\r\n\r\n") + 4)}`;
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe("the synthesized check bundle, its store hanging", () => {
+  it("answers 503 ERR_UNAVAILABLE after its bounded attempts, each given up by the client before the next", async () => {
+    const store = await startHangingStore();
+    try {
+      const { apiKey } = await addSite(stores, { name: "Hung" }, Math.floor(Date.now() / 1000));
+      const event = httpEvent({
+        method: "POST",
+        path: "/v1/check",
+        headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+        body: new TextEncoder().encode(
+          JSON.stringify({ token: toBase64Url(new Uint8Array(354)), minAge: 18 }),
+        ),
+      });
+      const answer = await invoke("check", event, { BLINDGATE_DYNAMODB_ENDPOINT: store.endpoint });
+      expect(answer.statusCode).toBe(503);
+      expect(JSON.parse(bodyOf(answer).toString())).toMatchObject({ error: { code: "ERR_UNAVAILABLE" } });
+      expect(answer.headers?.["retry-after"]).toBeDefined();
+
+      // Every call the function made was sent exactly CALL_LIMITS.maxAttempts times, and each attempt's
+      // connection was closed by the client (its timeout) before the next attempt opened.
+      const requests = store.requests();
+      expect(requests.length).toBeGreaterThan(0);
+      const attempts = new Map<string, number[]>();
+      for (const [conn, request] of requests.entries()) {
+        expect(request).toMatch(/^DynamoDB_20120810\.\w+ \{/);
+        attempts.set(request, [...(attempts.get(request) ?? []), conn]);
+      }
+      const at = (kind: "open" | "close", conn: number) =>
+        store.events.findIndex((e) => e.kind === kind && e.conn === conn);
+      for (const conns of attempts.values()) {
+        expect(conns).toHaveLength(CALL_LIMITS.maxAttempts);
+        for (let i = 1; i < conns.length; i++) {
+          expect(at("close", conns[i - 1]!)).toBeGreaterThanOrEqual(0);
+          expect(at("close", conns[i - 1]!)).toBeLessThan(at("open", conns[i]!));
+        }
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
