@@ -76,11 +76,11 @@ export const SITE_STRINGS = {
     homeMixed: "La page mixte montre une section réservée aux adultes dans une page ouverte.",
     howTitle: "Comment ça marche",
     how1: "Un prestataire vérifie votre âge une fois. Il ne sait jamais quel site l’a demandé.",
-    how2: "Le portefeuille de votre navigateur reçoit de la passerelle des jetons d’âge anonymes, à usage unique : « 13 ans ou plus », « entre 13 et 17 ans », « 18 ans ou plus »…",
-    how3: "Chaque salon demande un jeton et n’apprend que sa réponse. Si vous ne pouvez pas le prouver, le salon apprend seulement « non prouvé ».",
+    how2: "Le portefeuille de votre navigateur reçoit de la passerelle des jetons d’âge anonymes, à usage unique : « 13 ans ou plus », « entre 13 et 17 ans », « 18 ans ou plus »…",
+    how3: "Chaque salon demande un jeton et n’apprend que sa réponse. Si vous ne pouvez pas le prouver, le salon apprend seulement « non prouvé ».",
     lobbyTitle: "Hall",
     lobbyIntro:
-      "Choisissez un salon. Chaque salon vérifie à nouveau : « 13 ans ou plus » ne distingue pas un ado d’un adulte.",
+      "Choisissez un salon. Chaque salon vérifie à nouveau : « 13 ans ou plus » ne distingue pas un ado d’un adulte.",
     teensRoom: "Salon ados",
     teensRoomText: "De 13 à 17 ans seulement. Les adultes ne peuvent pas entrer.",
     adultsRoom: "Salon adultes",
@@ -91,8 +91,8 @@ export const SITE_STRINGS = {
     mixedTitle: "Page mixte",
     locked: (from: number, below?: number) =>
       below === undefined
-        ? `Ce salon est réservé aux personnes de ${from} ans ou plus. Prouvez-le avec votre portefeuille blindgate : ce site n’apprend que « ${from} ans ou plus », et le prestataire qui a vérifié votre âge ne connaît jamais ce site.`
-        : `Ce salon est réservé aux ados de ${from} à ${below - 1} ans : les adultes ne peuvent pas entrer. Prouvez-le avec votre portefeuille blindgate : ce site n’apprend que « entre ${from} et ${below - 1} ans », jamais votre âge exact, et le prestataire qui a vérifié votre âge ne connaît jamais ce site.`,
+        ? `Ce salon est réservé aux personnes de ${from} ans ou plus. Prouvez-le avec votre portefeuille blindgate : ce site n’apprend que « ${from} ans ou plus », et le prestataire qui a vérifié votre âge ne connaît jamais ce site.`
+        : `Ce salon est réservé aux ados de ${from} à ${below - 1} ans : les adultes ne peuvent pas entrer. Prouvez-le avec votre portefeuille blindgate : ce site n’apprend que « entre ${from} et ${below - 1} ans », jamais votre âge exact, et le prestataire qui a vérifié votre âge ne connaît jamais ce site.`,
     outsideRoom: (from: number, below?: number) =>
       `Vous avez prouvé un âge hors de la tranche de ce salon (${spanFr(from, below)}). Ce salon vous reste fermé ; le hall et les salons de votre âge vous sont ouverts.`,
     prove: "Prouver mon âge",
