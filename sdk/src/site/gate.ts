@@ -100,6 +100,16 @@ export interface AgeGate {
    * ```
    */
   require(age: AgeRequirement): AgeGate;
+  /**
+   * A `Set-Cookie` value that ends the age session (for a "leave" or "log out" link); the next gated request asks
+   * for a proof again. The session is the site's, shared by every gate made with {@link AgeGate.require}.
+   *
+   * @example
+   * ```ts
+   * return new Response(null, { status: 303, headers: { Location: "/", "Set-Cookie": gate.endSession() } });
+   * ```
+   */
+  endSession(): string;
 }
 
 /**
@@ -294,6 +304,7 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
       handleProof,
       protect,
       require: (age) => gateFor(requirementInterval(age)),
+      endSession: () => session.clear(),
     };
     gates.set(id, gate);
     return gate;

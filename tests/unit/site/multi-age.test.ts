@@ -115,6 +115,16 @@ describe("gate.require()", () => {
     expect(passed(await adults.check(page("/adults", cookie)))).toBe("ok 18");
   });
 
+  it("ends the site's one session for every gate: endSession() clears the cookie they share", async () => {
+    const lobby = lobbyGate();
+    const adults = lobby.require(18);
+    const cookie = await cookieFrom(await lobby.handleProof(proof(tokenOf(18))));
+    expect(passed(await adults.check(page("/adults", cookie)))).toBe("ok 18");
+    const cleared = adults.endSession();
+    expect(cleared).toBe(lobby.endSession());
+    expect(cleared).toMatch(/^__Host-blindgate-age=; .*Max-Age=0/);
+  });
+
   it("a token in Authorization answers only the gate it is sent to", async () => {
     const lobby = lobbyGate();
     const adults = lobby.require(18);
