@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { EuAvConfigError } from "./errors.js";
+import { parseBand } from "./request.js";
 import { DEFAULT_THRESHOLDS, type EuAvConfig } from "./service.js";
 
 /*
@@ -13,6 +14,7 @@ import { DEFAULT_THRESHOLDS, type EuAvConfig } from "./service.js";
  *   EU_AV_THRESHOLDS        comma-separated thresholds attested (default 13,15,16,18,21)
  *   EU_AV_MAX_TOKENS        tokens per grant (default 30), EU_AV_GRANT_TTL (120 s), EU_AV_SESSION_TTL (300 s)
  *   EU_AV_SESSIONS_PER_MINUTE  sessions one client address may open per minute (default 10)
+ *   EU_AV_BANDS             bands a wallet may ask for, "from-below" comma-separated (default 13-16,16-18,13-18)
  *
  * and, read by the deployed entry (lambda.ts):
  *
@@ -47,6 +49,18 @@ export const euAvConfigSchema = z.strictObject({
   grantTtlSeconds: z.int().min(1).max(600).default(120),
   sessionTtlSeconds: z.int().min(30).max(3600).default(300),
   sessionsPerMinute: z.int().min(1).max(10_000).default(10),
+  /** Bands [from, below) a wallet may ask for (read from age_over_<from> true and age_over_<below> false). */
+  bands: z
+    .array(
+      z
+        .object({ from: z.int().min(1).max(149), below: z.int().min(2).max(150) })
+        .refine((b) => b.below > b.from),
+    )
+    .default([
+      { from: 13, below: 16 },
+      { from: 16, below: 18 },
+      { from: 13, below: 18 },
+    ]),
   /** Local mode only: the TEST wallet of npm start, linked from the page for a same-device answer. */
   testWalletUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
@@ -76,6 +90,7 @@ export const CONFIG_ENV: Readonly<Record<keyof EuAvConfig, string>> = {
   grantTtlSeconds: "EU_AV_GRANT_TTL",
   sessionTtlSeconds: "EU_AV_SESSION_TTL",
   sessionsPerMinute: "EU_AV_SESSIONS_PER_MINUTE",
+  bands: "EU_AV_BANDS",
   testWalletUrl: "(local only)",
 };
 
@@ -92,6 +107,7 @@ export function euAvConfigFromEnv(env: Record<string, string | undefined> = proc
     ...optional("grantTtlSeconds", num(env.EU_AV_GRANT_TTL)),
     ...optional("sessionTtlSeconds", num(env.EU_AV_SESSION_TTL)),
     ...optional("sessionsPerMinute", num(env.EU_AV_SESSIONS_PER_MINUTE)),
+    ...optional("bands", env.EU_AV_BANDS ? list(env.EU_AV_BANDS).map(parseBand) : undefined),
   });
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -10,6 +10,7 @@ export type EuAvErrorCode =
   | "ERR_METHOD"
   | "ERR_NOT_FOUND"
   | "ERR_WALLET_ORIGIN" // a wallet origin this provider does not serve
+  | "ERR_BAND" // a band this provider does not attest
   | "ERR_RATE_LIMITED" // too many sessions opened from one address in the current minute
   // the presentation session (nonce and state)
   | "ERR_SESSION_UNKNOWN" // no such session, or not this page's secret

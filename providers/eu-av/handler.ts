@@ -49,6 +49,7 @@ export const EU_AV_ERROR_STATUS: Readonly<Record<EuAvErrorCode, number>> = {
   ERR_NOT_FOUND: 404,
   ERR_WALLET_ORIGIN: 400,
   ERR_RATE_LIMITED: 429,
+  ERR_BAND: 400,
   ERR_SESSION_UNKNOWN: 404,
   ERR_SESSION_EXPIRED: 410,
   ERR_SESSION_USED: 409,
@@ -69,8 +70,17 @@ export const EU_AV_ERROR_STATUS: Readonly<Record<EuAvErrorCode, number>> = {
 
 const STATE = /^[A-Za-z0-9_-]{8,128}$/;
 const id = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
-const verifyQuery = z.object({ wallet_origin: z.string().max(256), state: z.string().regex(STATE) });
-const sessionBody = z.strictObject({ wallet_origin: z.string().max(256), state: z.string().regex(STATE) });
+const BAND = /^\d{1,3}-\d{1,3}$/;
+const verifyQuery = z.object({
+  wallet_origin: z.string().max(256),
+  state: z.string().regex(STATE),
+  band: z.string().regex(BAND).optional(),
+});
+const sessionBody = z.strictObject({
+  wallet_origin: z.string().max(256),
+  state: z.string().regex(STATE),
+  band: z.string().regex(BAND).optional(),
+});
 const SHORT_LINK = /^\/r\/([A-Za-z0-9_-]{16,64})$/;
 const REQUEST_OBJECT = /^\/request\/([A-Za-z0-9_-]{16,64})$/;
 /*
@@ -193,6 +203,7 @@ async function route(event: HttpEvent, deps: EuAvDeps): Promise<HttpResult> {
         verifyPage({
           walletOrigin: query.data.wallet_origin,
           walletState: query.data.state,
+          band: query.data.band,
           lang,
           testWalletUrl: deps.config.testWalletUrl,
         }),
@@ -205,6 +216,7 @@ async function route(event: HttpEvent, deps: EuAvDeps): Promise<HttpResult> {
         walletOrigin: body.wallet_origin,
         walletState: body.state,
         address: event.requestContext?.http?.sourceIp ?? "",
+        band: body.band,
       });
       const qr = qrCode(opened.links.crossDevice);
       return json(200, {

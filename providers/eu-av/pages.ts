@@ -34,6 +34,8 @@ export interface VerifyPageInput {
   walletOrigin: string;
   /** The wallet's state, sent back with the session request and, through it, with the grant. */
   walletState: string;
+  /** The band the wallet asked for ("13-16"), sent on with the session request. */
+  band?: string | undefined;
   lang: PageLang;
   /** npm start's TEST wallet, when it runs: a link to answer there (same device). */
   testWalletUrl?: string | undefined;
@@ -66,7 +68,9 @@ export function verifyPage(input: VerifyPageInput): string {
   const t = PAGE_STRINGS[input.lang];
   return layout(
     input.lang,
-    `<div id="eu-av" data-wallet-origin="${escapeHtml(input.walletOrigin)}" data-state="${escapeHtml(input.walletState)}"
+    `<div id="eu-av" data-wallet-origin="${escapeHtml(input.walletOrigin)}" data-state="${escapeHtml(input.walletState)}"${
+      input.band === undefined ? "" : ` data-band="${escapeHtml(input.band)}"`
+    }
  ${messages(t)}>
 <p class="intro">${escapeHtml(t.intro)}</p>
 <section class="card"><h2>${escapeHtml(t.sameDevice)}</h2>
@@ -200,7 +204,9 @@ document.getElementById("eu-av-back").addEventListener("click", (event) => {
   if (window.opener) { event.preventDefault(); window.close(); }
 });
 (async () => {
-  const r = await post("session", { wallet_origin: d.walletOrigin, state: d.state }).catch(() => ({ status: 0, body: {} }));
+  const asked = { wallet_origin: d.walletOrigin, state: d.state };
+  if (d.band) asked.band = d.band;
+  const r = await post("session", asked).catch(() => ({ status: 0, body: {} }));
   if (r.status !== 200) {
     status.dataset.result = code(r);
     status.textContent = r.status === 429 ? say(d.msgBusy, code(r)) : say(d.msgGone, code(r));

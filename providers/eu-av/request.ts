@@ -55,14 +55,31 @@ export function unsignedRequestObject(payload: object): string {
   return `${part({ alg: "none", typ: "oauth-authz-req+jwt" })}.${part(payload)}.`;
 }
 
+/** "13-16" → { from: 13, below: 16 } ([from, below), as the gateway's BLINDGATE_BANDS); NaN when it is not one. */
+export function parseBand(text: string): { from: number; below: number } {
+  const m = /^(\d{1,3})-(\d{1,3})$/.exec(text.trim());
+  return m === null ? { from: Number.NaN, below: Number.NaN } : { from: Number(m[1]), below: Number(m[2]) };
+}
+/**
+ * For a band [from, below): exactly its two bounds, age_over_<from> (true: at least from) and age_over_<below>
+ * (false: under below), never more.
+ */
+export function bandElements(band: { from: number; below: number }): string[] {
+  return [`age_over_${band.below}`, `age_over_${band.from}`];
+}
+
 /** The age_over_NN elements asked for, highest first: one per configured threshold, nothing else. */
 export function requestedElements(thresholds: readonly number[]): string[] {
   return [...new Set(thresholds)].sort((a, b) => b - a).map((t) => `age_over_${t}`);
 }
 
-/** The DCQL query for the configured thresholds. */
-export function dcqlQuery(thresholds: readonly number[]) {
-  const sorted = [...new Set(thresholds)].sort((a, b) => b - a);
+/**
+ * The DCQL query for the configured thresholds, or for a band's two bounds (one claim set: both, so a wallet that
+ * cannot prove the pair answers nothing rather than half of it).
+ */
+export function dcqlQuery(thresholds: readonly number[], band?: { from: number; below: number }) {
+  const sorted =
+    band === undefined ? [...new Set(thresholds)].sort((a, b) => b - a) : [band.below, band.from];
   const claims = sorted.map((t) => ({
     id: `age_over_${t}`,
     path: [AV_NAMESPACE, `age_over_${t}`],
@@ -76,7 +93,7 @@ export function dcqlQuery(thresholds: readonly number[]) {
         format: "mso_mdoc",
         meta: { doctype_value: AV_DOCTYPE },
         claims,
-        claim_sets: ids.length > 1 ? [ids, ...ids.map((id) => [id])] : [ids],
+        claim_sets: band !== undefined || ids.length === 1 ? [ids] : [ids, ...ids.map((id) => [id])],
       },
     ],
   };
@@ -110,6 +127,7 @@ export interface RequestInput {
   nonce: string;
   state: string;
   thresholds: readonly number[];
+  band?: { from: number; below: number } | undefined;
 }
 
 /** The openid4vp:// request URI (same device: a link; other device: a QR code and the text, pages.ts) and its payload. */
@@ -121,7 +139,7 @@ export async function redirectRequest(input: RequestInput) {
     response_uri: input.responseUri,
     nonce: input.nonce,
     state: input.state,
-    dcql_query: dcqlQuery(input.thresholds),
+    dcql_query: dcqlQuery(input.thresholds, input.band),
     client_metadata: CLIENT_METADATA,
   };
   const created = await createOpenid4vpAuthorizationRequest({
@@ -139,7 +157,7 @@ export function dcApiRequest(input: Omit<RequestInput, "responseUri" | "state">)
       response_type: "vp_token" as const,
       response_mode: "dc_api" as const,
       nonce: input.nonce,
-      dcql_query: dcqlQuery(input.thresholds),
+      dcql_query: dcqlQuery(input.thresholds, input.band),
       client_metadata: CLIENT_METADATA,
     },
   };

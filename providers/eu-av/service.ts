@@ -15,9 +15,11 @@ import { EuAvError, type WalletAnswerCode } from "./errors.js";
 import type { RateLimiter } from "./rate-limit.js";
 import {
   AV_SCHEME,
+  bandElements,
   byReferenceUri,
   DC_API_PROTOCOL,
   dcApiRequest,
+  parseBand,
   redirectClientId,
   redirectRequest,
   requestedElements,
@@ -27,7 +29,7 @@ import {
 import { dcApiSessionTranscript, redirectSessionTranscript } from "./session-transcript.js";
 import type { PresentationSession, SessionStore } from "./sessions.js";
 import type { TrustedIacas } from "./trust.js";
-import { verifyAgePresentation } from "./verify-presentation.js";
+import { type AgeResult, verifyAgePresentation } from "./verify-presentation.js";
 
 /*
  * The provider's service functions. They take their stores and keys as parameters (EuAvDeps), so the Lambda
@@ -61,6 +63,8 @@ export interface EuAvConfig {
   readonly sessionTtlSeconds: number;
   /** Verification sessions one client address may open per minute. */
   readonly sessionsPerMinute: number;
+  /** Bands [from, below) a wallet may ask for. */
+  readonly bands: readonly { readonly from: number; readonly below: number }[];
   /** Local mode only: npm start's TEST wallet, linked from the page. */
   readonly testWalletUrl?: string | undefined;
 }
@@ -108,10 +112,11 @@ export interface RequestLinks {
 /** A new presentation session for a wallet's verify page: refused past the per-address rate. */
 export async function openSession(
   deps: EuAvDeps,
-  input: { walletOrigin: string; walletState: string; address: string },
+  input: { walletOrigin: string; walletState: string; address: string; band?: string | undefined },
 ): Promise<{ id: string; pollSecret: string; links: RequestLinks; dcApi: DcApiRequest[] }> {
   const { config } = deps;
   checkWalletOrigin(config, input.walletOrigin);
+  const band = input.band === undefined ? undefined : configuredBand(config, input.band);
   const now = seconds(deps.now());
   if (!deps.sessionLimiter.take(input.address, now)) {
     throw new EuAvError(
@@ -124,7 +129,7 @@ export async function openSession(
   const nonce = random();
   const isoMdoc = await annexCRequest({
     nonce: new Uint8Array(Buffer.from(nonce, "base64url")),
-    elements: requestedElements(config.thresholds),
+    elements: band === undefined ? requestedElements(config.thresholds) : bandElements(band),
   });
   const session: PresentationSession = {
     id,
@@ -135,6 +140,7 @@ export async function openSession(
     expiresAt: now + config.sessionTtlSeconds,
     status: "pending",
     annexC: isoMdoc.secret,
+    ...(band !== undefined ? { band } : {}),
   };
   await deps.sessions.create(session);
   return {
@@ -143,7 +149,7 @@ export async function openSession(
     links: await requestLinks(config, session),
     // Both DC API requests; the browser offers the person the wallets that speak one of them (the profile's
     // default is org-iso-mdoc, ISO 18013-7 Annex C).
-    dcApi: [isoMdoc.request, dcApiRequest({ nonce, thresholds: config.thresholds })],
+    dcApi: [isoMdoc.request, dcApiRequest({ nonce, thresholds: config.thresholds, band })],
   };
 }
 
@@ -176,7 +182,16 @@ const sessionRequest = (config: EuAvConfig, session: PresentationSession) =>
     nonce: session.nonce,
     state: session.id,
     thresholds: config.thresholds,
+    band: session.band,
   });
+
+/** A band the wallet asks for ("13-16"), if this provider attests it. */
+function configuredBand(config: EuAvConfig, text: string): { from: number; below: number } {
+  const asked = parseBand(text);
+  const band = config.bands.find((b) => b.from === asked.from && b.below === asked.below);
+  if (band === undefined) throw new EuAvError("ERR_BAND", "this provider does not attest that band");
+  return { from: band.from, below: band.below };
+}
 
 export const requestObjectUri = (config: EuAvConfig, id: string) => `${config.publicUrl}/request/${id}`;
 
@@ -240,6 +255,7 @@ export async function receiveDirectPost(
       trust: deps.trust,
       sessionTranscript: transcript,
       thresholds: deps.config.thresholds,
+      band: session.band,
       now: deps.now(),
     });
   });
@@ -293,6 +309,7 @@ export async function receiveDcApi(
       trust: deps.trust,
       sessionTranscript,
       thresholds: deps.config.thresholds,
+      band: session.band,
       now: deps.now(),
     });
   }).catch((error: unknown) => {
@@ -402,11 +419,16 @@ async function claim(deps: EuAvDeps, id: string): Promise<PresentationSession> {
 async function settle(
   deps: EuAvDeps,
   session: PresentationSession,
-  verify: () => Promise<{ ageOver: number }>,
-): Promise<{ ageOver: number }> {
+  verify: () => Promise<AgeResult>,
+): Promise<AgeResult> {
   try {
     const result = await verify();
-    await deps.sessions.settle(session.id, { ageOver: result.ageOver });
+    await deps.sessions.settle(session.id, {
+      ageOver: result.ageOver,
+      ...(result.ageBelow !== undefined && result.belowUntil !== undefined
+        ? { ageBelow: result.ageBelow, belowUntil: result.belowUntil }
+        : {}),
+    });
     return result;
   } catch (error) {
     const code = error instanceof EuAvError ? error.code : "ERR_MDOC_MALFORMED";

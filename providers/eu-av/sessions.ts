@@ -37,8 +37,13 @@ export interface PresentationSession {
    * JWK made for this session only, to open its one answer; it lives as long as the session).
    */
   readonly annexC?: AnnexCSecret;
+  /** The band the wallet asked for: only its two bounds are requested and read. */
+  readonly band?: { readonly from: number; readonly below: number };
   /** When verified: the highest threshold met. */
   readonly ageOver?: number;
+  /** When verified for a band: its upper end, and the UTC midnight before which it holds. */
+  readonly ageBelow?: number;
+  readonly belowUntil?: number;
   /** When refused: the error code. */
   readonly code?: string;
   /** When the holder's app answered an Authorization Error Response: its `error` (RFC 6749 charset, <= 64). */
@@ -48,7 +53,7 @@ export interface PresentationSession {
 }
 
 export type SessionOutcome =
-  | { ageOver: number }
+  | { ageOver: number; ageBelow?: number; belowUntil?: number }
   | { code: string; walletError?: string; walletErrorDescription?: string };
 
 export interface SessionStore {
@@ -137,6 +142,9 @@ export class DynamoSessionStore implements SessionStore {
           [SESSIONS_TABLE.ttlAttribute]: { N: String(s.expiresAt + SESSIONS_TABLE.ttlGraceSeconds) },
           expiresAt: { N: String(s.expiresAt) },
           status: { S: s.status },
+          ...(s.band !== undefined
+            ? { bandFrom: { N: String(s.band.from) }, bandBelow: { N: String(s.band.below) } }
+            : {}),
           ...(s.annexC !== undefined
             ? { annexCInfo: { S: s.annexC.encryptionInfo }, annexCKey: { S: s.annexC.recipientKey } }
             : {}),
@@ -164,7 +172,12 @@ export class DynamoSessionStore implements SessionStore {
       ...(item.annexCInfo?.S !== undefined && item.annexCKey?.S !== undefined
         ? { annexC: { encryptionInfo: item.annexCInfo.S, recipientKey: item.annexCKey.S } }
         : {}),
+      ...(item.bandFrom?.N !== undefined && item.bandBelow?.N !== undefined
+        ? { band: { from: Number(item.bandFrom.N), below: Number(item.bandBelow.N) } }
+        : {}),
       ...(item.ageOver?.N !== undefined ? { ageOver: Number(item.ageOver.N) } : {}),
+      ...(item.ageBelow?.N !== undefined ? { ageBelow: Number(item.ageBelow.N) } : {}),
+      ...(item.belowUntil?.N !== undefined ? { belowUntil: Number(item.belowUntil.N) } : {}),
       ...(item.code?.S !== undefined ? { code: item.code.S } : {}),
       ...(item.walletError?.S !== undefined ? { walletError: item.walletError.S } : {}),
       ...(item.walletErrorDescription?.S !== undefined
@@ -188,6 +201,11 @@ export class DynamoSessionStore implements SessionStore {
       ":v": verified ? { N: String(outcome.ageOver) } : { S: outcome.code },
       ":checking": { S: "checking" },
     };
+    if (verified && outcome.ageBelow !== undefined && outcome.belowUntil !== undefined) {
+      sets.push("ageBelow = :ab", "belowUntil = :bu");
+      values[":ab"] = { N: String(outcome.ageBelow) };
+      values[":bu"] = { N: String(outcome.belowUntil) };
+    }
     if (!verified && outcome.walletError !== undefined) {
       sets.push("walletError = :we");
       values[":we"] = { S: outcome.walletError };

@@ -27,9 +27,22 @@ import type { TrustedIacas } from "./trust.js";
  *      with each other (age_over_18 true and age_over_16 false is refused).
  */
 
-/** What a verified presentation says: the highest configured threshold met, and nothing else. */
+/**
+ * What a verified presentation says: the highest configured threshold met and, when a band was asked for and both
+ * its bounds are proved, the band's upper end and until when it holds. Nothing else.
+ */
 export interface AgeResult {
   readonly ageOver: number;
+  /** The person is younger than this (an `age_over_NN = false` disclosed for a band request). */
+  readonly ageBelow?: number;
+  /** With ageBelow: UNIX seconds, a UTC midnight, before which that holds (see {@link bandFromClaims}). */
+  readonly belowUntil?: number;
+}
+
+/** A band asked for: [from, below), e.g. { from: 13, below: 16 } for 13 to 15. */
+export interface BandRequest {
+  readonly from: number;
+  readonly below: number;
 }
 
 export interface VerifyOptions {
@@ -38,6 +51,8 @@ export interface VerifyOptions {
   sessionTranscript: Uint8Array;
   /** The thresholds this provider attests (ascending or not). */
   thresholds: readonly number[];
+  /** The band the wallet asked for, when it did: its two bounds are then what is read. */
+  band?: BandRequest | undefined;
   now: Date;
 }
 
@@ -74,7 +89,7 @@ const PRIORITY: readonly EuAvErrorCode[] = [
  */
 export async function verifyAgePresentation(encoded: Uint8Array, options: VerifyOptions): Promise<AgeResult> {
   // 1-3. Parse and apply the disclosure policy.
-  const claims = disclosedAgeClaims(encoded);
+  const { claims, validUntil } = disclosedAgeClaims(encoded);
 
   // 4. Signatures, chain, validity, digests.
   const failed = new Set<EuAvErrorCode>();
@@ -100,8 +115,45 @@ export async function verifyAgePresentation(encoded: Uint8Array, options: Verify
   const code = PRIORITY.find((c) => failed.has(c));
   if (code !== undefined) throw new EuAvError(code, MESSAGES[code] ?? "the presentation is refused");
 
-  // 5. The threshold.
+  // 5. The threshold, or the band.
+  if (options.band !== undefined) return bandFromClaims(claims, options.band, validUntil, options.thresholds);
   return { ageOver: highestThresholdMet(claims, options.thresholds) };
+}
+
+const DAY = 86_400;
+
+/**
+ * A band request's answer. `age_over_NN = false` is read as an upper bound ("under NN"), as ISO 18013-5 allows an
+ * age_over element to be disclosed false:
+ *
+ *   age_over_<from> true and age_over_<below> false   the band: ageOver from, ageBelow below
+ *   age_over_<from> true only (or <below> true)        a threshold: ageOver only (an adult asked for a teen band)
+ *   age_over_<from> false                              under the band: ERR_UNDER_AGE
+ *   neither bound disclosed                            ERR_AGE_CLAIMS: the attestation proves nothing asked
+ *
+ * Without a birth date, when the person stops being under `below` is unknown; what is known is that the issuer
+ * vouches for "not over <below>" only while the attestation is valid. So belowUntil is the MSO's
+ * validityInfo.validUntil floored to a UTC midnight: never later than the issuer's own bound, and on the day grid
+ * grants use (a whole-day coarsening; an issuer of minors' attestations sets validUntil before the birthday that
+ * would change the answer, which is what the blueprint's short-lived attestations do).
+ */
+export function bandFromClaims(
+  claims: ReadonlyMap<number, boolean>,
+  band: BandRequest,
+  validUntil: Date,
+  thresholds: readonly number[],
+): AgeResult {
+  const lower = claims.get(band.from);
+  const upper = claims.get(band.below);
+  if (lower === undefined && upper === undefined) {
+    throw new EuAvError("ERR_AGE_CLAIMS", "the attestation proves neither bound of the band asked for");
+  }
+  if (lower === false) throw new EuAvError("ERR_UNDER_AGE", "younger than the band asked for");
+  if (lower === undefined) throw new EuAvError("ERR_AGE_CLAIMS", "the band's lower bound is not proved");
+  const ageOver = highestThresholdMet(claims, thresholds);
+  if (upper !== false) return { ageOver };
+  const belowUntil = Math.floor(validUntil.getTime() / 1000 / DAY) * DAY;
+  return { ageOver, ageBelow: band.below, belowUntil };
 }
 
 const MESSAGES: Partial<Record<EuAvErrorCode, string>> = {
@@ -113,8 +165,11 @@ const MESSAGES: Partial<Record<EuAvErrorCode, string>> = {
   ERR_DEVICE_SIGNATURE: "the device signature over this request does not verify",
 };
 
-/** Steps 1-3: the age_over claims of the one AV document, or a refusal. No signature is checked here. */
-export function disclosedAgeClaims(encoded: Uint8Array): Map<number, boolean> {
+/**
+ * Steps 1-3: the age_over claims of the one AV document and its MSO's validUntil, or a refusal. No signature is
+ * checked here.
+ */
+export function disclosedAgeClaims(encoded: Uint8Array): { claims: Map<number, boolean>; validUntil: Date } {
   let documents: unknown[];
   let version: string;
   let status: number;
@@ -164,7 +219,16 @@ export function disclosedAgeClaims(encoded: Uint8Array): Map<number, boolean> {
     }
   }
   if (claims.size === 0) throw new EuAvError("ERR_AGE_CLAIMS", "no age_over claim was disclosed");
-  return claims;
+  let validUntil: unknown;
+  try {
+    validUntil = doc.issuerSigned.issuerAuth.decodedPayload.validityInfo.validUntil;
+  } catch (cause) {
+    throw new EuAvError("ERR_MDOC_MALFORMED", "the MSO does not parse", { cause });
+  }
+  if (!(validUntil instanceof Date) || Number.isNaN(validUntil.getTime())) {
+    throw new EuAvError("ERR_MDOC_MALFORMED", "the MSO has no validUntil");
+  }
+  return { claims, validUntil };
 }
 
 /** Step 5: the highest threshold T with some true age_over_NN, NN >= T; refuses contradictory claims. */

@@ -230,6 +230,16 @@ export async function resolveRequest(uri: string, fetcher: typeof fetch = fetch)
   return readParams(flat);
 }
 
+/** The age_over elements a DCQL query names that the attestation holds. */
+function askedElements(dcqlQuery: unknown, attestation: Uint8Array, namespace = AV_NAMESPACE): string[] {
+  const credentials =
+    (dcqlQuery as { credentials?: { claims?: { path?: unknown[] }[] }[] }).credentials ?? [];
+  const asked = new Set(credentials.flatMap((c) => (c.claims ?? []).map((claim) => String(claim.path?.[1]))));
+  const mdoc = parseDeviceResponse(attestation) as MDoc;
+  const held = [...(mdoc.documents[0]?.getIssuerNameSpace(namespace)?.keys() ?? [])];
+  return held.filter((e) => asked.has(e));
+}
+
 /** What a wallet app does with a request URI: present the attestation and POST it to response_uri. */
 export async function answerRequest(
   requestUri: string,
@@ -239,7 +249,9 @@ export async function answerRequest(
 ): Promise<{ status: number; body: unknown; form: URLSearchParams; contentType: string | null }> {
   const request = await resolveRequest(requestUri, options.fetch);
   const transcript = await redirectSessionTranscript(request);
-  const deviceResponse = await presentAttestation(attestation, device, transcript, options);
+  // Only what the DCQL query asks for (of what the attestation holds), unless the caller says otherwise.
+  const elements = options.elements ?? askedElements(request.dcqlQuery, attestation, options.namespace);
+  const deviceResponse = await presentAttestation(attestation, device, transcript, { ...options, elements });
   const form = new URLSearchParams({
     vp_token: JSON.stringify({ [AV_CREDENTIAL_ID]: [uint8ArrayToBase64Url(deviceResponse)] }),
     state: request.state,

@@ -91,6 +91,19 @@ describe.each(backends)("session store: $kind", ({ open, dynamo }) => {
     expect(await store.get(s.id)).toEqual(s);
   });
 
+  it("a band session keeps its band, and settles with age_below and below_until", async () => {
+    const s = session({ band: { from: 13, below: 16 } });
+    await store.create(s);
+    expect(await store.get(s.id)).toEqual(s);
+    expect(await store.claim(s.id, NOW)).toBe(true);
+    await store.settle(s.id, {
+      ageOver: 13,
+      ageBelow: 16,
+      belowUntil: 1_900_000_000 - (1_900_000_000 % 86_400),
+    });
+    expect(await store.get(s.id)).toMatchObject({ status: "verified", ageOver: 13, ageBelow: 16 });
+  });
+
   it("create never overwrites: a second session with the same id is refused and the first kept", async () => {
     const s = session();
     await store.create(s);

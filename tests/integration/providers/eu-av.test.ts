@@ -1,4 +1,5 @@
 import "../../support/reflect-metadata.js";
+import { DeviceRequest } from "@animo-id/mdoc";
 import { exportGrantJwks, type GrantKey, generateGrantKey } from "@blindgate/sdk/provider";
 import fc from "fast-check";
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
@@ -579,5 +580,73 @@ describe("EU AV provider over HTTP", () => {
     for (const r of log) {
       expect(`${r.url} ${r.body}`).not.toMatch(/site|referer/i);
     }
+  });
+});
+
+describe("minors' attestations: a band asked for by the wallet", () => {
+  async function openBand(band: string) {
+    const state = crypto.randomUUID().replace(/-/g, "");
+    const page = await fetch(
+      `${provider.localUrl}/verify?wallet_origin=${encodeURIComponent(WALLET)}&state=${state}&band=${band}`,
+    );
+    const html = await page.text();
+    expect(html).toContain(`data-band="${band}"`);
+    const res = await fetch(`${provider.localUrl}/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ wallet_origin: WALLET, state, band }),
+    });
+    return {
+      status: res.status,
+      state,
+      body: (await res.json()) as SessionAnswer & { error?: { code: string } },
+    };
+  }
+
+  it("asks for exactly the band's two bounds, in both the OpenID4VP and the Annex C requests", async () => {
+    const { body } = await openBand("13-16");
+    const dcql = JSON.parse(new URL(body.links.openid4vp).searchParams.get("dcql_query") ?? "{}");
+    const claims = dcql.credentials[0].claims.map((c: { path: string[] }) => c.path[1]).sort();
+    expect(claims).toEqual(["age_over_13", "age_over_16"]);
+    expect(dcql.credentials[0].claim_sets).toEqual([["age_over_16", "age_over_13"]]);
+    const iso = body.dcApi.find((r) => r.protocol === "org-iso-mdoc")?.data as { deviceRequest: string };
+    const asked = DeviceRequest.parse(Buffer.from(iso.deviceRequest, "base64url"));
+    const names = [
+      ...(asked.docRequests[0]?.itemsRequest.data.nameSpaces.get("eu.europa.ec.av.1")?.keys() ?? []),
+    ];
+    expect(names.sort()).toEqual(["age_over_13", "age_over_16"]);
+  });
+
+  it("a 15-year-old (age_over_13 true, age_over_16 false) is verified; only the two bounds are disclosed", async () => {
+    const { body } = await openBand("13-16");
+    const validUntil = new Date(Date.UTC(2030, 0, 2, 17, 30));
+    const { device, mdoc } = await attestation(
+      { age_over_13: true, age_over_15: true, age_over_16: false, age_over_18: false },
+      { validUntil },
+    );
+    const answer = await answerRequest(body.links.openid4vp, mdoc, device);
+    expect(answer.status).toBe(200);
+    const result = await poll({ id: body.id, secret: body.secret });
+    expect(result.body.message.type).toBe("blindgate:grant");
+    expect(decodeJwt(result.body.message.grant).age_over).toBe(13);
+  });
+
+  it("refuses an attestation that proves neither bound, and one under the band", async () => {
+    const neither = await openBand("13-16");
+    const adultOnly = await attestation({ age_over_18: true });
+    const a = await answerRequest(neither.body.links.openid4vp, adultOnly.mdoc, adultOnly.device, {
+      elements: ["age_over_18"],
+    });
+    expect(a.body).toMatchObject({ error: { code: "ERR_AGE_CLAIMS" } });
+    const under = await openBand("13-16");
+    const child = await attestation({ age_over_13: false, age_over_16: false });
+    const b = await answerRequest(under.body.links.openid4vp, child.mdoc, child.device);
+    expect(b.body).toMatchObject({ error: { code: "ERR_UNDER_AGE" } });
+  });
+
+  it("a band this provider does not attest is ERR_BAND", async () => {
+    const { status, body } = await openBand("14-15");
+    expect(status).toBe(400);
+    expect(body.error?.code).toBe("ERR_BAND");
   });
 });
