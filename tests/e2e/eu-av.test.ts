@@ -145,6 +145,32 @@ describe("EU AV provider in Chromium, with the local test wallet", () => {
     await context.close();
   });
 
+  it("the Digital Credentials API (org-iso-mdoc): the browser's credential manager hands the request to the test wallet", async () => {
+    const context = await browser.newContext();
+    // Chromium lets no web page act as a credential provider: a stand-in navigator.credentials.get on the
+    // provider's origin forwards the page's requests (and its origin, as the browser would) to the test wallet.
+    await context.exposeFunction("testWalletDcApi", async (origin: string, requests: unknown) => {
+      const res = await fetch(`${testWallet.localUrl}/dc-api`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ origin, persona: "adult", requests }),
+      });
+      return res.json();
+    });
+    await context.addInitScript((providerOrigin: string) => {
+      if (location.origin !== providerOrigin) return;
+      const w = window as unknown as Record<string, unknown>;
+      w.DigitalCredential = class {};
+      const call = w.testWalletDcApi as (origin: string, requests: unknown) => Promise<unknown>;
+      navigator.credentials.get = (async (options: { digital: { requests: unknown } }) =>
+        call(location.origin, options.digital.requests)) as typeof navigator.credentials.get;
+    }, new URL(provider.url).origin);
+    const { page, wallet, providerPage } = await toProviderPage(context, "/adults");
+    await providerPage.click("#eu-av-dc-api");
+    expect(await confirmAndLearn(wallet, page)).toContain("over 18");
+    await context.close();
+  });
+
   it("a decline in the app: the provider page says so at once, in words, and no grant is made", async () => {
     const context = await browser.newContext({ locale: "fr-FR" });
     const { providerPage } = await toProviderPage(context, "/adults");
