@@ -231,6 +231,9 @@ export class EuAvProvider extends Construct {
         [GRANT_KEY_SECRET_ENV]: config.grantKeySecretArn,
         [SESSIONS_TABLE.env]: this.table.tableName,
         ...config.tuning,
+        // Behind the edge the function sees CloudFront's addresses, not the viewers': the WAF's SessionPerIp rule
+        // counts viewers, and the function's own per-address limit must not lump many people behind one edge.
+        ...(props.edge !== undefined ? { EU_AV_SESSIONS_PER_MINUTE: "10000" } : {}),
       },
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, "package-lock.json"),

@@ -282,6 +282,10 @@ describe("EU AV provider stack", () => {
     expect(routes).toHaveLength(EU_AV_ROUTES.length);
     for (const route of routes) expect(route.AuthorizationType).toBe("CUSTOM");
     expect(provider.publicUrl).toBe(provider.edge?.url);
+    // the per-address limit is the WAF's there (the function sees CloudFront's addresses)
+    t.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: { EU_AV_SESSIONS_PER_MINUTE: "10000" } },
+    });
   });
 
   it("a bad configuration stops the synth naming the field", () => {
