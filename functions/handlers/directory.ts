@@ -5,6 +5,7 @@ import {
   GATEWAY_PATHS,
   TOKEN_TYPE_BLIND_RSA,
 } from "@blindgate/sdk/protocol";
+import { GatewayError } from "../errors.js";
 import { header, requireMethod } from "../http/index.js";
 import { directoryKeys } from "../issuer/key-state.js";
 import type { DepsSource } from "../runtime.js";
@@ -24,10 +25,15 @@ export function createDirectoryHandler(source?: DepsSource) {
     requireMethod(event, "GET");
     const now = deps.now();
     const [all, issuancesPerHour] = await Promise.all([deps.keyCache.all(now), issuanceRate(deps, now)]);
+    const tokenKeys = directoryKeys(all, now);
+    if (tokenKeys.length === 0) {
+      // An RFC 9578 directory lists at least one key: with none live there is nothing honest to publish.
+      throw new GatewayError("ERR_NO_LIVE_KEY", "no token key is live", { headers: { "retry-after": "30" } });
+    }
     const body = JSON.stringify(
       buildDirectory({
         issuerRequestUri: `${deps.config.issuerUrl}${GATEWAY_PATHS.issue}`,
-        tokenKeys: directoryKeys(all, now).map((k) => ({
+        tokenKeys: tokenKeys.map((k) => ({
           tokenType: TOKEN_TYPE_BLIND_RSA,
           tokenKey: k.spki,
           notBefore: k.notBefore,

@@ -19,6 +19,8 @@ export type KeyKind = TokenKeyRecord["kind"];
 export type KeyState = "pending" | "next" | "current" | "retired" | "expired";
 
 export function keyState(key: TokenKeyRecord, now: number): KeyState {
+  // A key retired early by a rotation's heal issues no more, and leaves the directory, from then on.
+  if (key.retiredAt !== undefined && now >= key.retiredAt && now < key.validUntil) return "retired";
   if (now < key.publishAt) return "pending";
   if (now < key.notBefore) return "next";
   if (now < key.issueUntil) return "current";

@@ -9,6 +9,7 @@ import {
 } from "../stores/index.js";
 import { generateCreditKey } from "./credit-key.js";
 import { type KeyKind, keyState } from "./key-state.js";
+import { currentKeyWindow, healOverlaps } from "./rotation-heal.js";
 import { generateTokenKey } from "./token-key.js";
 
 /** What one run of {@link rotateKeys} did. */
@@ -18,6 +19,8 @@ export interface RotationReport {
   created: { keyId: string; kind: KeyKind; threshold: number; notBefore: number }[];
   logged: { keyId: string; event: KeyEventKind }[];
   removed: string[];
+  /** Keys retired early because they overlapped a key another rotation made (rotation-heal.ts). */
+  healed: string[];
 }
 
 /** Every entry of the key log, in order. */
@@ -42,7 +45,7 @@ export async function rotateKeys(deps: Deps): Promise<RotationReport> {
   const run = await withLease(deps.stores.claims, ROTATION_LEASE, ROTATION_LEASE_SECONDS, now, () =>
     rotateHoldingLease(deps, now),
   );
-  return run.held ? run.value : { skipped: true, created: [], logged: [], removed: [] };
+  return run.held ? run.value : { skipped: true, created: [], logged: [], removed: [], healed: [] };
 }
 
 /** Name of the key lifecycle's lease (stores/lease.ts): rotation, and the report key's announcement. */
@@ -83,7 +86,7 @@ export async function logKeyEvent(
 
 async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationReport> {
   const { stores, config } = deps;
-  const report: RotationReport = { skipped: false, created: [], logged: [], removed: [] };
+  const report: RotationReport = { skipped: false, created: [], logged: [], removed: [], healed: [] };
   const keys = await stores.keys.list();
   const lives: Record<KeyKind, { epoch: number; validity: number }> = {
     token: { epoch: config.keyEpochSeconds, validity: config.tokenValiditySeconds },
@@ -96,17 +99,22 @@ async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationRepo
       const mine = keys.filter((k) => k.kind === kind && k.threshold === threshold);
       let current = mine.find((k) => keyState(k, now) === "current");
       if (current === undefined) {
+        const window = currentKeyWindow(mine, now, epoch);
+        if (window === undefined) continue; // a key another rotation made starts soon: no second one
         current = await createKey(deps, keys, {
           kind,
           threshold,
           publishAt: now,
-          notBefore: now,
-          issueUntil: now + epoch,
+          notBefore: window.notBefore,
+          issueUntil: window.issueUntil,
           validity: lives[kind].validity,
         });
         report.created.push({ keyId: current.id, kind, threshold, notBefore: current.notBefore });
       }
-      const next = mine.find((k) => k.notBefore >= current.issueUntil && keyState(k, now) !== "expired");
+      const next = mine.find(
+        (k) =>
+          k.notBefore >= current.issueUntil && keyState(k, now) !== "expired" && k.retiredAt === undefined,
+      );
       if (next === undefined) {
         const created = await createKey(deps, keys, {
           kind,
@@ -120,6 +128,9 @@ async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationRepo
       }
     }
   }
+
+  // Keys made by another rotation on a skewed clock may overlap these: keep one per window, retire the others.
+  report.healed.push(...(await healOverlaps(stores, await stores.keys.list(), now)));
 
   // Log the events each key has reached, once each, in lifecycle order.
   const logged = new Set((await readKeyLog(stores)).map((e) => `${e.keyId}/${e.event}`));

@@ -30,6 +30,12 @@ export interface TokenKeyRecord {
   /** The private key, sealed (AES-256-GCM under a data key; see functions/issuer/key-vault.ts). Secret. */
   readonly sealedPrivateKey: Uint8Array;
   readonly createdAt: number;
+  /**
+   * Set when a rotation healed an overlap (two rotations on clocks further apart than their lease each made a key
+   * for one threshold and kind): the key stops issuing at this instant, its tokens stay valid until validUntil.
+   * Its windows never change, so every key-log entry of it agrees.
+   */
+  readonly retiredAt?: number;
 }
 
 export interface KeyStore {
@@ -39,6 +45,8 @@ export interface KeyStore {
   list(): Promise<TokenKeyRecord[]>;
   /** Remove a key whose validity has ended. */
   remove(id: string): Promise<void>;
+  /** Stop a key issuing from `at` on (see {@link TokenKeyRecord.retiredAt}); false when absent or retired already. */
+  retire(id: string, at: number): Promise<boolean>;
 }
 
 export type { KeyEventKind, KeyLogEntry } from "@blindgate/sdk/protocol";

@@ -5,7 +5,7 @@ import type { TableId } from "./tables.js";
  * Least privilege, written out: for each function, the DynamoDB actions it calls on each table and the KMS
  * actions it calls on the token-key wrapping key. Derived from the code paths (functions/stores/dynamo.ts):
  *
- *   keys      list = Scan (ConsistentRead)           add = PutItem        remove = DeleteItem
+ *   keys      list = Scan (ConsistentRead)           add = PutItem        remove = DeleteItem   retire = UpdateItem
  *   key log   list / last = Query                    append = PutItem
  *   providers get = GetItem   list = Scan            consumeQuota = UpdateItem
  *   sites     getByKeyHash = GetItem (cached per container; per-site metering is an EMF log line, not a write)
@@ -96,7 +96,8 @@ export const ACCESS: Record<FunctionId, FunctionAccess> = {
   },
   rotateKeys: {
     tables: {
-      keys: [...KEYS_READ, "dynamodb:PutItem", "dynamodb:DeleteItem"],
+      // UpdateItem: a key that overlaps one another rotation made stops issuing (functions/issuer/rotation-heal.ts)
+      keys: [...KEYS_READ, "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
       keyLog: ["dynamodb:Query", "dynamodb:PutItem"],
       // the rotation lease (functions/issuer/rotation.ts): taken by a conditional put, given back by a delete
       grants: ["dynamodb:PutItem", "dynamodb:DeleteItem"],

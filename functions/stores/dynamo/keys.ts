@@ -1,6 +1,6 @@
-import { DeleteItemCommand, type DynamoDBClient } from "@blindgate/aws-json/dynamodb";
+import { DeleteItemCommand, type DynamoDBClient, UpdateItemCommand } from "@blindgate/aws-json/dynamodb";
 import type { KeyStore, TokenKeyRecord } from "../types.js";
-import { B, bin, N, num, putIfAbsent, S, scanAll, send, str } from "./item.js";
+import { B, bin, isConditionFailure, N, num, putIfAbsent, S, scanAll, send, str } from "./item.js";
 
 /* Token keys on DynamoDB: one item per key, added once (conditional on its id), listed by a scan (a few items). */
 
@@ -41,7 +41,28 @@ export class DynamoKeyStore implements KeyStore {
       validUntil: num(item, "validUntil"),
       sealedPrivateKey: bin(item, "sealedPrivateKey"),
       createdAt: num(item, "createdAt"),
+      ...(item.retiredAt?.N === undefined ? {} : { retiredAt: num(item, "retiredAt") }),
     }));
+  }
+
+  async retire(id: string, at: number): Promise<boolean> {
+    try {
+      await send(
+        this.client,
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: S(id) },
+          UpdateExpression: "SET #r = :at",
+          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#r)",
+          ExpressionAttributeNames: { "#r": "retiredAt" },
+          ExpressionAttributeValues: { ":at": N(at) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async remove(id: string): Promise<void> {

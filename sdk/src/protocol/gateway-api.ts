@@ -60,6 +60,12 @@ export const GATEWAY_ERRORS = {
     meaning: "a store or KMS is unreachable or slow; nothing was written; retry later",
   },
   ERR_INTERNAL: { status: 500, party: "gateway", meaning: "an unexpected fault; nothing is disclosed" },
+  // directory
+  ERR_NO_LIVE_KEY: {
+    status: 503,
+    party: "gateway",
+    meaning: "no token key is live (keys not rotated yet, or all expired): nothing to publish; retry later",
+  },
   // issue
   ERR_DECODE: { status: 400, party: "request", meaning: "the body is not a TokenRequest or a generic batch" },
   ERR_UNSUPPORTED_TOKEN_TYPE: {
@@ -240,6 +246,7 @@ export function gatewayErrorAnswer(
 
 const GENERIC_MESSAGE: Partial<Record<GatewayErrorCode, string>> = {
   ERR_UNAVAILABLE: "temporarily unavailable, retry later",
+  ERR_NO_LIVE_KEY: "no token key is live, retry later",
   ERR_INTERNAL: "internal error",
 };
 

@@ -482,6 +482,26 @@ describe("faults: a store down or slow, KMS down", () => {
   }, 120_000);
 });
 
+describe("the directory with no live token key", () => {
+  it("answers a typed 503 with Retry-After, and the keys again once rotated", async () => {
+    let now = 1_900_000_000;
+    const empty = await startLocalGateway({ wallet: false, now: () => now, tablePrefix: "no-live-key" });
+    try {
+      for (const key of await empty.stores.keys.list()) await empty.stores.keys.remove(key.id);
+      now += 31; // past the key cache's refresh
+      const res = await fetch(`${empty.url}/.well-known/private-token-issuer-directory`);
+      const body = (await res.json()) as { error?: { code?: string } };
+      expectCode({ status: res.status, code: body.error?.code }, "ERR_NO_LIVE_KEY");
+      expect(res.headers.get("retry-after")).toBe("30");
+      await empty.rotate();
+      now += 31;
+      expect((await fetch(`${empty.url}/.well-known/private-token-issuer-directory`)).status).toBe(200);
+    } finally {
+      await empty.close();
+    }
+  }, 60_000);
+});
+
 describe("coverage", () => {
   it("every code of the contract was produced above, or is listed as not producible with a reason", () => {
     const missing = GATEWAY_ERROR_CODES.filter((c) => !seen.has(c) && NOT_PRODUCIBLE[c] === undefined);

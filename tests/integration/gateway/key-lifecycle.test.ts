@@ -1,13 +1,18 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isKeyAnnounced, verifyKeyLog } from "@blindgate/sdk/protocol";
+import { checkKeySet, isKeyAnnounced, verifyKeyLog } from "@blindgate/sdk/protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayConfig } from "../../../functions/config.js";
 import { checkingKeys, directoryKeys, issuingKeys, keyState } from "../../../functions/issuer/key-state.js";
 import { createLocalKeyVault } from "../../../functions/issuer/key-vault.js";
-import { ROTATION_LEASE, readKeyLog, rotateKeys } from "../../../functions/issuer/rotation.js";
+import {
+  ROTATION_LEASE,
+  ROTATION_LEASE_SECONDS,
+  readKeyLog,
+  rotateKeys,
+} from "../../../functions/issuer/rotation.js";
 import { createDeps, type Deps } from "../../../functions/runtime.js";
 import {
   createTables,
@@ -131,6 +136,35 @@ describe("key lifecycle under rotation", () => {
       ),
       { numRuns: 3 },
     );
+  });
+
+  it("two rotations on clocks more than the lease apart leave one issuing key per threshold and kind", async () => {
+    const clock = { now: 1_800_000_000 };
+    const a = await freshDeps(clock);
+    // the same tables, a rotation on a clock ahead by more than the lease: it finds the lease lapsed and runs too
+    const ahead = { now: clock.now + ROTATION_LEASE_SECONDS + 100 };
+    const b = createDeps({ ...a, now: () => ahead.now });
+    const reports = await Promise.all([rotateKeys(a), rotateKeys(b)]);
+    expect(reports.filter((r) => r.skipped)).toHaveLength(0);
+    const keys = await a.stores.keys.list();
+    const log = await readKeyLog(a.stores);
+    expect(await verifyKeyLog(log)).toBe(true);
+    for (const now of [clock.now, ahead.now, clock.now + E, ahead.now + E - 1]) {
+      for (const kind of ["token", "credit"] as const) {
+        for (const t of THRESHOLDS) {
+          const mine = keys.filter((k) => k.kind === kind && k.threshold === t);
+          expect(issuingKeys(mine, now, kind).length).toBeLessThanOrEqual(1);
+          expect(directoryKeys(mine, now, kind).length).toBeLessThanOrEqual(2);
+        }
+      }
+      expect(checkKeySet(log, now)).toEqual({ ok: true });
+    }
+    // a rotation whose clock is behind the keys another one made adds no key of its own meanwhile
+    const behind = createDeps({ ...a, now: () => clock.now - ROTATION_LEASE_SECONDS - 100 });
+    const late = await rotateKeys(behind);
+    expect(late.created).toEqual([]);
+    const after = await readKeyLog(a.stores);
+    for (const now of [clock.now, ahead.now]) expect(checkKeySet(after, now)).toEqual({ ok: true });
   });
 
   it("two rotations at once on an empty table make one key set, not two", async () => {

@@ -191,13 +191,23 @@ beforeAll(async () => {
     clock += 86_400;
     expect((await fetch(`${gateway.url}/v1/report?day=${day}`)).status).toBe(200);
   });
-  // Two weeks and a day later: the first keys have expired (removed), new ones are due (created, logged).
+  // Two weeks and a day later: the first keys have expired (removed), new ones are due (created, logged). Two keys
+  // of one threshold overlap, as two rotations on skewed clocks leave them: the rotation retires the later one.
   clock += 15 * 86_400;
+  const model = (await gateway.stores.keys.list()).find((k) => k.kind === "token")!;
+  for (const [id, start] of [
+    ["a".repeat(64), clock - 20],
+    ["b".repeat(64), clock - 10],
+  ] as const) {
+    const window = { publishAt: start, notBefore: start, issueUntil: start + 3600, validUntil: start + 7200 };
+    expect(await gateway.stores.keys.add({ ...model, id, threshold: 21, ...window })).toBe(true);
+  }
   await during("rotateKeys", async () => {
     const report = await gateway.rotate();
     expect(report.created.length).toBeGreaterThan(0);
     expect(report.removed.length).toBeGreaterThan(0);
     expect(report.logged.length).toBeGreaterThan(0);
+    expect(report.healed).toEqual(["b".repeat(64)]);
   });
 }, 120_000);
 

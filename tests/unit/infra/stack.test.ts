@@ -159,7 +159,7 @@ const EXPECTED_ACCESS: Record<FunctionName, { tables: Partial<Record<TableName, 
     },
     rotateKeys: {
       tables: {
-        keys: ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan"],
+        keys: ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:UpdateItem"],
         keyLog: ["dynamodb:PutItem", "dynamodb:Query"],
         // the rotation lease: a conditional put, given back by a delete
         grants: ["dynamodb:DeleteItem", "dynamodb:PutItem"],
