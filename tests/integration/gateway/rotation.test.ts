@@ -116,7 +116,7 @@ describe("key rotation over simulated time", () => {
 
   it("a second rotation at the same time changes nothing", async () => {
     const report = await gateway.rotate();
-    expect(report).toEqual({ skipped: false, created: [], logged: [], removed: [] });
+    expect(report).toEqual({ skipped: false, created: [], logged: [], removed: [], healed: [] });
   });
 
   it("logs every key event once, in one hash chain anyone can replay", async () => {
