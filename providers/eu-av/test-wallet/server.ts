@@ -94,7 +94,7 @@ export async function startTestWallet(options: TestWalletOptions = {}): Promise<
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => send(res, 500, "application/json", JSON.stringify({ error: "internal" })));
+    handle(req, res).catch(() => refuse(res, 500, "ERR_INTERNAL", "internal error"));
   });
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://local");
@@ -106,7 +106,7 @@ export async function startTestWallet(options: TestWalletOptions = {}): Promise<
       return send(res, 200, "text/javascript", SCRIPT);
     if (req.method === "POST" && url.pathname === "/answer") {
       const body = answerBody.safeParse(await json(req));
-      if (!body.success) return send(res, 400, "application/json", JSON.stringify({ error: "bad request" }));
+      if (!body.success) return refuse(res, 400, "ERR_BAD_REQUEST", "expected { request, persona, decline }");
       const { request, persona, decline } = body.data;
       try {
         const answer = decline
@@ -122,12 +122,7 @@ export async function startTestWallet(options: TestWalletOptions = {}): Promise<
           JSON.stringify({ status: answer.status, body: answer.body }),
         );
       } catch {
-        return send(
-          res,
-          422,
-          "application/json",
-          JSON.stringify({ error: "this request could not be read" }),
-        );
+        return refuse(res, 422, "ERR_REQUEST_UNREADABLE", "this request could not be read or answered");
       }
     }
     if (req.method === "POST" && url.pathname === "/dc-api") {
@@ -135,13 +130,22 @@ export async function startTestWallet(options: TestWalletOptions = {}): Promise<
       const iso = body.success ? body.data.requests.find((r) => r.protocol === "org-iso-mdoc") : undefined;
       const data = isoData.safeParse(iso?.data);
       if (!body.success || !data.success) {
-        return send(res, 400, "application/json", JSON.stringify({ error: "no org-iso-mdoc request" }));
+        return refuse(
+          res,
+          400,
+          "ERR_BAD_REQUEST",
+          "expected { origin, persona, requests } with org-iso-mdoc",
+        );
       }
       const { mdoc, device } = held[body.data.persona];
-      const answer = await annexCAnswer(data.data, body.data.origin, mdoc, device);
-      return send(res, 200, "application/json", JSON.stringify({ protocol: "org-iso-mdoc", data: answer }));
+      try {
+        const answer = await annexCAnswer(data.data, body.data.origin, mdoc, device);
+        return send(res, 200, "application/json", JSON.stringify({ protocol: "org-iso-mdoc", data: answer }));
+      } catch {
+        return refuse(res, 422, "ERR_REQUEST_UNREADABLE", "this request could not be read or answered");
+      }
     }
-    return send(res, 404, "application/json", JSON.stringify({ error: "not found" }));
+    return refuse(res, 404, "ERR_NOT_FOUND", "no such route");
   }
 
   const port = await listenLoopback(server, options.port ?? 0);
@@ -166,6 +170,12 @@ async function json(req: IncomingMessage): Promise<unknown> {
   } catch {
     return undefined;
   }
+}
+
+/** The provider's error shape: { error: { code, message } }, the code also in x-error-code. */
+function refuse(res: ServerResponse, status: number, code: string, message: string): void {
+  res.setHeader("x-error-code", code);
+  send(res, status, "application/json", JSON.stringify({ error: { code, message } }));
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
