@@ -1,11 +1,14 @@
 import { PAGE_STRINGS, type PageLang, type PageStrings } from "./strings.js";
 
 /*
- * The verify page the wallet opens, and its script. The page shows the OpenID4VP request two ways (a link for an
- * app on this device; for an app on another device, a QR code drawn here as inline SVG (qr.ts) and the request
- * URI itself to copy), offers the Digital Credentials API where the browser has it, polls for the result, and
- * posts the result message to the wallet's origin only. In English or French (strings.ts). Strict CSP: scripts,
- * styles and fetches from this origin only; the QR code is markup, not a script or an image request.
+ * The verify page the wallet opens, and its script. The page itself holds no session: its script opens one
+ * (POST /session) and then offers the request three ways: links for an app on this device (av://, and the same
+ * request as openid4vp://), a QR code of the session's short link for an app on another device (drawn from the
+ * session's module runs as SVG elements, qr.ts), and the request by reference as text; where the browser has the
+ * Digital Credentials API, a button for it. It polls for the result, shows it in words (granted, refused with its
+ * code, declined in the app) and hands the message to the wallet's origin only. In English or French
+ * (strings.ts), in the look of blindgate's other pages, with a way back to the wallet. Strict CSP: scripts,
+ * styles and fetches from this origin only; the QR code is DOM, not a script or an image request.
  */
 
 export const PAGE_HEADERS = {

@@ -9,11 +9,10 @@ import { encode } from "uqr";
  * check against). `qrcode` (soldair) was the alternative: CommonJS with three dependencies (pngjs, yargs for its
  * CLI, dijkstrajs) and canvas/PNG code a Lambda never runs.
  *
- * uqr's own renderSVG draws one rectangle per dark module: 130-160 KB for an OpenID4VP request by value (about
- * 1.5 KB of URI, version 30+). Here each horizontal run of dark modules is one subpath, ~10x smaller; the matrix
- * (uqr's `encode`) is drawn as it is. The page draws it the full width of its column (36rem, ~3.7 px a module):
- * rendered by Chromium, OpenCV's QR reader decoded the whole request from it at that width, not at 24rem (at 1x).
- * A request by reference (`request_uri`) would make the code far smaller; not built.
+ * uqr's own renderSVG draws one rectangle per dark module; here each horizontal run of dark modules is one subpath,
+ * ~10x smaller; the matrix (uqr's `encode`) is drawn as it is. The code holds the short link of a session
+ * (`<public URL>/r/<22 characters>`, about 50 bytes: version 4, 33 x 33 modules at error correction M), not the
+ * request by value (about 1.5 KB, version 30+), so a phone camera reads it at arm's length.
  */
 
 /** Quiet zone, in modules: 4 on every side (ISO/IEC 18004 §6.3.8). */

@@ -35,10 +35,13 @@ import { type AgeResult, verifyAgePresentation } from "./verify-presentation.js"
  * The provider's service functions. They take their stores and keys as parameters (EuAvDeps), so the Lambda
  * handler, the local server and the tests run the same code. The flow:
  *
- *   startPresentation   the wallet opened /verify: a session with a fresh nonce and state, the openid4vp:// request
- *                       (same device: a link; other device: a QR code of it, or the URI to copy) and the DC API request
+ *   openSession         the page's script (after the wallet opened /verify): a session with a fresh nonce and state,
+ *                       at most sessionsPerMinute per address; its request as links (av://, openid4vp://, by
+ *                       reference), a short link for the QR code, and the two DC API requests
  *   receiveDirectPost   the holder's wallet app POSTs vp_token + state: claim the session (once), verify, settle
- *   receiveDcApi        the page got vp_token from navigator.credentials.get: the same, with the DC API transcript
+ *   receiveWalletError  ... or an Authorization Error Response (declined): the session ends refused at once
+ *   receiveDcApi        the page got an answer from navigator.credentials.get (org-iso-mdoc or OpenID4VP): the
+ *                       same, with that protocol's transcript
  *   collectResult       the page polls; once settled it gets the message for the wallet, once: a grant signed now
  *                       with the provider SDK (age_over = the highest threshold met, nothing else), or an error code
  *
