@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, mkdir, open, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from "@blindgate/aws-json/kms";
@@ -113,32 +114,24 @@ export function defaultDataKeyFile(): string {
 }
 
 /**
- * Local mode: data keys wrapped under a 32-byte master key in `file` (created with mode 0600 when missing).
- * Refuses a file of the wrong size, or readable by others.
+ * Local mode: data keys wrapped under a 32-byte master key in `file` (created with mode 0600 when missing, in a
+ * 0700 directory). Refuses a file of the wrong size or readable by others, a symbolic link (whoever can plant one
+ * decides which bytes become the master key, or where a new one is written), anything but a regular file, and a
+ * file in a directory that others can write (they could replace the file by their own key between two starts).
  */
 export async function createLocalKeyVault(file: string): Promise<KeyVault> {
-  let master: Buffer;
-  try {
-    const info = await stat(file);
-    if ((info.mode & 0o077) !== 0) {
-      throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${file}: readable by others (chmod 600 it)`);
-    }
-    master = await readFile(file);
-  } catch (error) {
-    if (error instanceof KeyVaultError) throw error;
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${file}: cannot be read`);
-    }
-    master = randomBytes(KEY);
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    await writeFile(file, master, { mode: 0o600, flag: "wx" }).catch(async (e: NodeJS.ErrnoException) => {
-      if (e.code !== "EEXIST") throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${file}: cannot be created`);
-      master = await readFile(file); // created meanwhile by another process: use theirs
-    });
-    await chmod(file, 0o600);
+  const directory = dirname(file);
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  const dirInfo = await stat(directory).catch(() => {
+    throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${directory}: cannot be read`);
+  });
+  if ((dirInfo.mode & 0o022) !== 0) {
+    throw new KeyVaultError(
+      "ERR_VAULT_KEY_FILE",
+      `${directory}: others can write to this directory (chmod go-w it, or keep the key elsewhere)`,
+    );
   }
-  if (master.length !== KEY) throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${file}: not a 32-byte key`);
-  const masterKey = master;
+  const masterKey = (await readMasterKey(file)) ?? (await createMasterKey(file));
   return envelope({
     async generate(context) {
       const plaintext = randomBytes(KEY);
@@ -148,6 +141,61 @@ export async function createLocalKeyVault(file: string): Promise<KeyVault> {
       return gcmDecrypt(masterKey, wrapped, aadOf(`data-key:${context}`));
     },
   });
+}
+
+/** The master key in `file`, opened without following a link; undefined when there is no such file. */
+async function readMasterKey(file: string): Promise<Buffer | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    if (code === "ELOOP") throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${file}: a symbolic link`);
+    throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${file}: cannot be read`);
+  }
+  try {
+    // What was opened is what is checked (fstat), so the file cannot be swapped between the check and the read.
+    const info = await handle.stat();
+    if (!info.isFile()) throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${file}: not a regular file`);
+    if ((info.mode & 0o077) !== 0) {
+      throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${file}: readable by others (chmod 600 it)`);
+    }
+    const master = await handle.readFile();
+    if (master.length !== KEY) throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${file}: not a 32-byte key`);
+    return master;
+  } catch (error) {
+    if (error instanceof KeyVaultError) throw error;
+    throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${file}: cannot be read`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A new master key, written to a file that did not exist (never through a link); theirs if another was first. */
+async function createMasterKey(file: string): Promise<Buffer> {
+  const master = randomBytes(KEY);
+  let handle: FileHandle;
+  try {
+    handle = await open(
+      file,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      const theirs = await readMasterKey(file); // created meanwhile by another process: use theirs
+      if (theirs !== undefined) return theirs;
+    }
+    throw new KeyVaultError("ERR_VAULT_KEY_FILE", `${file}: cannot be created`);
+  }
+  try {
+    await handle.writeFile(master);
+    await handle.chmod(0o600); // whatever the umask did to the mode of the new file
+    return master;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** On AWS: data keys from KMS, bound to the token key id by the encryption context. */

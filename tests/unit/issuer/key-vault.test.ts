@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KMSClient } from "@blindgate/aws-json/kms";
@@ -71,6 +71,35 @@ describe("local key vault", () => {
     await writeFile(open, randomBytes(32), { mode: 0o644 });
     expect(await code(createLocalKeyVault(open))).toBe("ERR_VAULT_KEY_FILE");
     expect((await readFile(open)).length).toBe(32);
+  });
+
+  it("refuses a key file that is a symbolic link, and never writes a new key through one", async () => {
+    const real = join(dir, "real-key");
+    await writeFile(real, randomBytes(32), { mode: 0o600 });
+    const link = join(dir, "linked-key");
+    await symlink(real, link);
+    expect(await code(createLocalKeyVault(link))).toBe("ERR_VAULT_KEY_FILE");
+    // a dangling link where the key would be created: refused, and nothing is written at its target
+    const target = join(dir, "planted-target");
+    const dangling = join(dir, "dangling-key");
+    await symlink(target, dangling);
+    expect(await code(createLocalKeyVault(dangling))).toBe("ERR_VAULT_KEY_FILE");
+    await expect(stat(target)).rejects.toThrow();
+  });
+
+  it("refuses a key file in a directory others can write, whether the file exists or not", async () => {
+    const shared = join(dir, "shared");
+    await mkdir(shared);
+    await chmod(shared, 0o777);
+    const existing = join(shared, "key");
+    await writeFile(existing, randomBytes(32), { mode: 0o600 });
+    expect(await code(createLocalKeyVault(existing))).toBe("ERR_VAULT_KEY_FILE");
+    expect(await code(createLocalKeyVault(join(shared, "new-key")))).toBe("ERR_VAULT_KEY_FILE");
+    await expect(stat(join(shared, "new-key"))).rejects.toThrow();
+    await chmod(shared, 0o1777); // sticky, as /tmp: others still create names in it first
+    expect(await code(createLocalKeyVault(existing))).toBe("ERR_VAULT_KEY_FILE");
+    await chmod(shared, 0o700);
+    expect(await code(createLocalKeyVault(existing))).toBeUndefined();
   });
 });
 
