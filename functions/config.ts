@@ -42,9 +42,9 @@ const env = z.object({
   /** Most tokens one refill buys. */
   BLINDGATE_REFILL_MAX: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
   /**
-   * Longest wait, in milliseconds, before a container sends the report counts it holds (services/report.ts): they
-   * go out with a request's own write, so a busy container sends one counter write per interval, not per request.
-   * 0: every request sends its own counts.
+   * Shortest time, in milliseconds, between two sends of the report counts a container holds
+   * (services/report-counts.ts): they go out at the start of a later request, beside its own work, so a busy
+   * container sends one counter write per interval, not per request. 0: every request sends what is held.
    */
   BLINDGATE_REPORT_FLUSH_MS: z._default(
     z.coerce.number().check(z.int(), z.minimum(0), z.maximum(60_000)),

@@ -10,7 +10,7 @@ export type StoreErrorCode =
  *
  * @example
  * ```ts
- * try { await stores.spent.useOnce(id, exp, now) } catch (e) { if (e instanceof StoreError) retryLater() }
+ * try { await stores.spent.claim(id, { status: "used", expiresAt }, now) } catch (e) { if (e instanceof StoreError) retryLater() }
  * ```
  */
 export class StoreError extends Error {

@@ -33,7 +33,7 @@ export interface FunctionAccess {
 }
 
 const KEYS_READ: readonly DynamoAction[] = ["dynamodb:Scan"];
-/** The transparency report's counters: `ADD` on a day's shard item (functions/services/report.ts). */
+/** The transparency report's counters: `ADD` on a day's shard item (functions/services/report-counts.ts). */
 const REPORT_COUNT: readonly DynamoAction[] = ["dynamodb:UpdateItem"];
 
 export const ACCESS: Record<FunctionId, FunctionAccess> = {
