@@ -116,11 +116,16 @@ export async function verifyAgePresentation(encoded: Uint8Array, options: Verify
   if (code !== undefined) throw new EuAvError(code, MESSAGES[code] ?? "the presentation is refused");
 
   // 5. The threshold, or the band.
-  if (options.band !== undefined) return bandFromClaims(claims, options.band, validUntil, options.thresholds);
+  if (options.band !== undefined) {
+    return bandFromClaims(claims, options.band, validUntil, options.thresholds, options.now);
+  }
   return { ageOver: highestThresholdMet(claims, options.thresholds) };
 }
 
 const DAY = 86_400;
+/** The latest below_until, in days from now: the provider SDK's intervalFromBirthDate horizon, so bands from
+ * every provider live as long. */
+export const BAND_HORIZON_DAYS = 35;
 
 /**
  * A band request's answer. `age_over_NN = false` is read as an upper bound ("under NN"), as ISO 18013-5 allows an
@@ -135,13 +140,16 @@ const DAY = 86_400;
  * vouches for "not over <below>" only while the attestation is valid. So belowUntil is the MSO's
  * validityInfo.validUntil floored to a UTC midnight: never later than the issuer's own bound, and on the day grid
  * grants use (a whole-day coarsening; an issuer of minors' attestations sets validUntil before the birthday that
- * would change the answer, which is what the blueprint's short-lived attestations do).
+ * would change the answer, which is what the blueprint's short-lived attestations do). It is also capped at
+ * BAND_HORIZON_DAYS from now, as the SDK caps a birth date's, so a long-lived attestation does not make long-lived
+ * band tokens.
  */
 export function bandFromClaims(
   claims: ReadonlyMap<number, boolean>,
   band: BandRequest,
   validUntil: Date,
   thresholds: readonly number[],
+  now: Date,
 ): AgeResult {
   const lower = claims.get(band.from);
   const upper = claims.get(band.below);
@@ -152,7 +160,9 @@ export function bandFromClaims(
   if (lower === undefined) throw new EuAvError("ERR_AGE_CLAIMS", "the band's lower bound is not proved");
   const ageOver = highestThresholdMet(claims, thresholds);
   if (upper !== false) return { ageOver };
-  const belowUntil = Math.floor(validUntil.getTime() / 1000 / DAY) * DAY;
+  const seconds = Math.min(validUntil.getTime() / 1000, now.getTime() / 1000 + BAND_HORIZON_DAYS * DAY);
+  const belowUntil = Math.floor(seconds / DAY) * DAY;
+  if (belowUntil <= now.getTime() / 1000) return { ageOver };
   return { ageOver, ageBelow: band.below, belowUntil };
 }
 

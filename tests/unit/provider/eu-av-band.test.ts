@@ -7,6 +7,7 @@ import { bandFromClaims } from "../../../providers/eu-av/verify-presentation.js"
 
 const T = [13, 15, 16, 18, 21];
 const band = { from: 13, below: 16 };
+const now = new Date(Date.UTC(2031, 4, 1, 12));
 const until = new Date(Date.UTC(2031, 4, 20, 23, 59, 59));
 const midnight = Date.UTC(2031, 4, 20) / 1000;
 const claims = (o: Record<number, boolean>) => new Map(Object.entries(o).map(([k, v]) => [Number(k), v]));
@@ -21,7 +22,7 @@ const code = (f: () => unknown) => {
 
 describe("bandFromClaims", () => {
   it("both bounds proved: the band, below_until the MSO's validUntil floored to a UTC midnight", () => {
-    expect(bandFromClaims(claims({ 13: true, 16: false }), band, until, T)).toEqual({
+    expect(bandFromClaims(claims({ 13: true, 16: false }), band, until, T, now)).toEqual({
       ageOver: 13,
       ageBelow: 16,
       belowUntil: midnight,
@@ -29,19 +30,28 @@ describe("bandFromClaims", () => {
     expect(midnight % 86_400).toBe(0);
   });
 
+  it("below_until is capped 35 days from now (a long-lived attestation makes no long-lived band), and none if past", () => {
+    const far = new Date(Date.UTC(2032, 0, 1));
+    expect(bandFromClaims(claims({ 13: true, 16: false }), band, far, T, now).belowUntil).toBe(
+      Date.UTC(2031, 5, 5) / 1000,
+    );
+    const today = new Date(Date.UTC(2031, 4, 1, 23));
+    expect(bandFromClaims(claims({ 13: true, 16: false }), band, today, T, now)).toEqual({ ageOver: 13 });
+  });
+
   it("only the lower bound (an adult asked for a teen band): a threshold, no band", () => {
-    expect(bandFromClaims(claims({ 13: true, 16: true }), band, until, T)).toEqual({ ageOver: 16 });
-    expect(bandFromClaims(claims({ 13: true }), band, until, T)).toEqual({ ageOver: 13 });
+    expect(bandFromClaims(claims({ 13: true, 16: true }), band, until, T, now)).toEqual({ ageOver: 16 });
+    expect(bandFromClaims(claims({ 13: true }), band, until, T, now)).toEqual({ ageOver: 13 });
   });
 
   it("under the band, only the upper bound, or neither: refused with their codes", () => {
-    expect(code(() => bandFromClaims(claims({ 13: false, 16: false }), band, until, T))).toBe(
+    expect(code(() => bandFromClaims(claims({ 13: false, 16: false }), band, until, T, now))).toBe(
       "ERR_UNDER_AGE",
     );
-    expect(code(() => bandFromClaims(claims({ 16: false }), band, until, T))).toBe("ERR_AGE_CLAIMS");
-    expect(code(() => bandFromClaims(claims({ 18: true }), band, until, T))).toBe("ERR_AGE_CLAIMS");
+    expect(code(() => bandFromClaims(claims({ 16: false }), band, until, T, now))).toBe("ERR_AGE_CLAIMS");
+    expect(code(() => bandFromClaims(claims({ 18: true }), band, until, T, now))).toBe("ERR_AGE_CLAIMS");
     // contradictions stay refused
-    expect(code(() => bandFromClaims(claims({ 13: true, 16: false, 18: true }), band, until, T))).toBe(
+    expect(code(() => bandFromClaims(claims({ 13: true, 16: false, 18: true }), band, until, T, now))).toBe(
       "ERR_AGE_CLAIMS",
     );
   });
