@@ -69,9 +69,11 @@ type FunctionId = (typeof FUNCTION_IDS)[number];
 
 const ISSUER = "gateway.example";
 let workDir: string;
-let bundles: Record<FunctionId, string>;
+/** The gateway's functions, and the wallet routes' preflight function. */
+type BundleId = FunctionId | "preflight";
+let bundles: Record<BundleId, string>;
 /** Each function's Lambda timeout (ms) from the template: the deadline its bundle sees when invoked here. */
-let timeouts: Record<FunctionId, number>;
+let timeouts: Record<BundleId, number>;
 let db: DynamoServer;
 let kms: FakeKms;
 let stores: Stores;
@@ -90,13 +92,17 @@ beforeAll(async () => {
   const template = JSON.parse(readFileSync(join(outdir, `${stack.stackName}.template.json`), "utf8")) as {
     Resources: Record<string, { Properties?: { Code?: { S3Key?: string }; Timeout?: number } }>;
   };
-  bundles = {} as Record<FunctionId, string>;
-  timeouts = {} as Record<FunctionId, number>;
-  for (const [fnId, gf] of Object.entries(stack.functions) as [
-    FunctionId,
-    { fn: { node: { defaultChild: unknown } } },
-  ][]) {
-    const logicalId = stack.getLogicalId(gf.fn.node.defaultChild as CfnFunction as unknown as CfnElement);
+  bundles = {} as Record<BundleId, string>;
+  timeouts = {} as Record<BundleId, number>;
+  const functions: [BundleId, { node: { defaultChild: unknown } } | undefined][] = [
+    ...(Object.entries(stack.functions) as [FunctionId, { fn: { node: { defaultChild: unknown } } }][]).map(
+      ([fnId, gf]): [BundleId, { node: { defaultChild: unknown } }] => [fnId, gf.fn],
+    ),
+    ["preflight", stack.preflight?.fn],
+  ];
+  for (const [fnId, fn] of functions) {
+    if (fn === undefined) throw new Error(`no ${fnId} function in the stack`);
+    const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnFunction as unknown as CfnElement);
     const key = template.Resources[logicalId]?.Properties?.Code?.S3Key;
     if (key === undefined) throw new Error(`no asset for ${fnId}`);
     const file = join(outdir, `asset.${key.replace(/\.zip$/, "")}`, "index.mjs");
@@ -139,7 +145,7 @@ afterAll(async () => {
 
 /** Invoke a bundle in a fresh Node process (a cold start), the event on stdin, the result on stdout. */
 function invoke(
-  fn: FunctionId,
+  fn: BundleId,
   event: unknown,
   extraEnv: Record<string, string> = {},
 ): Promise<HttpResult & Record<string, unknown>> {
@@ -174,7 +180,7 @@ function invoke(
 const bodyOf = (r: HttpResult) => Buffer.from(r.body ?? "", r.isBase64Encoded ? "base64" : "utf8");
 
 describe("the synthesized Lambda packages", () => {
-  it.each(FUNCTION_IDS)(
+  it.each([...FUNCTION_IDS, "preflight" as const])(
     "%s: one minified file under the size target, its source map kept outside the package",
     (fn) => {
       const file = bundles[fn];
@@ -362,6 +368,25 @@ describe("the synthesized Lambda bundles, on DynamoDB Local: credits and the rep
     const log = await invoke("keyLog", httpEvent({ method: "GET", path: "/v1/key-log" }));
     const entries = keyLogPageSchema.parse(JSON.parse(bodyOf(log).toString())).entries;
     expect(entries.filter((e) => e.kind === "report").length).toBeGreaterThan(0);
+  });
+});
+
+describe("the synthesized preflight bundle", () => {
+  it("answers the wallet's preflight: 204, its origin, methods and headers", async () => {
+    const answer = await invoke(
+      "preflight",
+      httpEvent({ method: "OPTIONS", path: "/token-request", headers: { origin: "https://wallet.example" } }),
+    );
+    expect(answer).toEqual({
+      statusCode: 204,
+      headers: {
+        "access-control-allow-origin": "https://wallet.example",
+        "access-control-allow-methods": "GET, POST",
+        "access-control-allow-headers": "authorization, content-type",
+        "access-control-max-age": "86400",
+        vary: "Origin",
+      },
+    });
   });
 });
 

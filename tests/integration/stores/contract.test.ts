@@ -1,3 +1,4 @@
+import { DynamoDBClient } from "@blindgate/aws-json/dynamodb";
 import { verifyKeyLog } from "@blindgate/sdk/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -25,20 +26,26 @@ describe.each(dynamoServers)("stores on $kind", ({ kind, start }) => {
   let stores: Stores;
   /** The operations sent to the server, in order (the real client's calls, observed, not replaced). */
   const sent: string[] = [];
+  let client: unknown;
 
   beforeAll(async () => {
     server = await start();
     const tables = localTableNames(`contract-${run++}`);
-    const client = server.client();
-    await createTables(client, tables);
-    const send = client.send.bind(client);
-    client.send = ((command: { operation: string }) => {
+    const shipped = server.client();
+    client = shipped;
+    await createTables(shipped, tables);
+    const send = shipped.send.bind(shipped);
+    shipped.send = ((command: { operation: string }) => {
       sent.push(command.operation);
       return send(command as never);
-    }) as typeof client.send;
-    stores = dynamoStores(client, tables);
+    }) as typeof shipped.send;
+    stores = dynamoStores(shipped, tables);
   }, 180_000);
   afterAll(async () => server?.stop());
+
+  it("runs on the AWS client the functions ship (@blindgate/aws-json, built by functions/runtime.ts)", () => {
+    expect(client).toBeInstanceOf(DynamoDBClient);
+  });
 
   const provider = (id: string, quota = 5): ProviderRecord => ({
     id,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withWalletCors } from "../../../functions/http/wallet-cors.js";
+import { createPreflightHandler, withWalletCors } from "../../../functions/http/wallet-cors.js";
 
 const ORIGIN = "https://d111111abcdef8.cloudfront.net";
 
@@ -55,6 +55,28 @@ describe("withWalletCors", () => {
     const inner = async () => ({ statusCode: 200 });
     for (const bad of [undefined, "", "http://wallet.example", "https://wallet.example/path", "*"]) {
       expect(() => withWalletCors(inner, bad)).toThrow(/BLINDGATE_WALLET_ORIGIN/);
+    }
+  });
+});
+
+describe("createPreflightHandler", () => {
+  it("answers 204 naming the wallet origin, the methods and the two headers the wallet sends, for a day", async () => {
+    const preflight = createPreflightHandler(ORIGIN);
+    expect(await preflight()).toEqual({
+      statusCode: 204,
+      headers: {
+        "access-control-allow-origin": ORIGIN,
+        "access-control-allow-methods": "GET, POST",
+        "access-control-allow-headers": "authorization, content-type",
+        "access-control-max-age": "86400",
+        vary: "Origin",
+      },
+    });
+  });
+
+  it("refuses to start without an https origin", () => {
+    for (const bad of [undefined, "", "http://wallet.example", "https://wallet.example/path", "*"]) {
+      expect(() => createPreflightHandler(bad)).toThrow(/BLINDGATE_WALLET_ORIGIN/);
     }
   });
 });

@@ -470,9 +470,11 @@ describe("HTTP API", () => {
     expect(JSON.stringify(preflight.IntegrationUri)).toContain(id(dev, dev.preflight!.fn));
     const preflightFn = resources[id(dev, dev.preflight!.fn)]?.Properties as Json;
     expect((preflightFn.Environment as { Variables: Json }).Variables).toEqual({
-      WALLET_ORIGIN: walletOrigin,
+      BLINDGATE_WALLET_ORIGIN: walletOrigin,
     });
-    expect(JSON.stringify(preflightFn.Code)).toContain("statusCode: 204");
+    // A bundled handler like the others (functions/handlers/wallet/preflight.ts), run by the bundle tests.
+    expect(preflightFn).toMatchObject({ Handler: "index.handler", Runtime: "nodejs22.x", MemorySize: 128 });
+    expect((preflightFn.Code as { S3Key?: unknown }).S3Key).toEqual(expect.stringMatching(/\.zip$/));
   });
 
   it("throttles the stage and each route (defaults, and an operator's override)", () => {
