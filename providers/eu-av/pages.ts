@@ -142,11 +142,26 @@ function finish(answer) {
   const m = answer.message;
   status.dataset.result = m.type === "blindgate:grant" ? "granted" : m.code;
   status.textContent = words(answer);
-  // A grant closes the window (the wallet takes over); a refusal stays up to be read, with the way back.
-  if (window.opener) {
+  // A grant closes the window (the wallet takes over); a refusal stays up to be read, with the way back. A wallet
+  // that opened this page with no opener gets the answer through its return page instead (returnTo).
+  const back = returnTo(m);
+  if (back) {
+    if (m.type === "blindgate:grant") location.replace(back);
+    else document.getElementById("eu-av-back").href = back;
+  } else if (window.opener) {
     window.opener.postMessage(m, d.walletOrigin);
     if (m.type === "blindgate:grant") setTimeout(() => window.close(), 300);
   }
+}
+// The wallet's return page (wallet_return, on the wallet's origin) with the answer in the URL fragment (never sent
+// to a server; @blindgate/sdk's grantFragment form); null for a wallet that named none (it has the opener).
+function returnTo(m) {
+  let url;
+  try { url = new URL(new URLSearchParams(location.search).get("wallet_return") || ""); } catch { return null; }
+  if (url.origin !== d.walletOrigin) return null;
+  url.hash = new URLSearchParams(m.type === "blindgate:grant" ? { state: m.state, grant: m.grant }
+    : { state: m.state, code: m.code }).toString();
+  return url.href;
 }
 async function post(path, body) {
   const r = await fetch(path, { method: "POST", credentials: "omit", headers: { "content-type": "application/json" },
@@ -202,6 +217,9 @@ function offerDcApi() {
     }
   };
 }
+// leaving before any answer: the wallet hears CANCELLED through its return page and offers the providers again
+const cancelled = returnTo({ type: "blindgate:grant-error", state: d.state, code: "CANCELLED" });
+if (cancelled) document.getElementById("eu-av-back").href = cancelled;
 document.getElementById("eu-av-back").addEventListener("click", (event) => {
   // opened by the wallet: closing this window is the way back (the wallet sees it closed)
   if (window.opener) { event.preventDefault(); window.close(); }

@@ -204,7 +204,9 @@ describe("EU AV provider in Chromium, with the local test wallet", () => {
       expect(r.headers.referer === undefined || !String(r.headers.referer).includes(siteHost)).toBe(true);
     }
     const verify = providerLog.find((r) => r.url.startsWith("/verify?"));
-    const params = [...new URL(verify?.url ?? "/", "http://x").searchParams.keys()].sort();
-    expect(params).toEqual(["state", "wallet_origin"]);
+    const query = new URL(verify?.url ?? "/", "http://x").searchParams;
+    expect([...query.keys()].sort()).toEqual(["state", "wallet_origin", "wallet_return"]);
+    // where to send the person back: the wallet's own return page, on the wallet's origin
+    expect(query.get("wallet_return")).toBe(`${gateway.walletUrl.replace(/\/?$/, "/")}return.html`);
   });
 });
