@@ -1,5 +1,11 @@
-import type { GrantKey } from "@blindgate/sdk/provider";
-import { signGrant } from "@blindgate/sdk/provider";
+import type { GrantErrorMessage, GrantKey, GrantMessage } from "@blindgate/sdk/provider";
+import {
+  grantErrorFor,
+  grantMessageFor,
+  isOnOrigin,
+  signGrant,
+  walletReturnUrl,
+} from "@blindgate/sdk/provider";
 import { escapeHtml, type Lang, listen, negotiateLang, page, type Recorder, send } from "../http.js";
 import { PROVIDER_STRINGS } from "./strings.js";
 
@@ -104,7 +110,11 @@ const DONE_JS = `const d = document.getElementById("result").dataset;
 const message = d.grant ? { type: "blindgate:grant", state: d.state, grant: d.grant }
   : { type: "blindgate:grant-error", state: d.state, code: d.code };
 const close = document.getElementById("provider-close");
-if (window.opener) {
+if (d.back) {
+  // the wallet opened this page with no opener: back to its return page, the answer in the fragment
+  if (d.grant) location.replace(d.back);
+  else if (close) { close.hidden = false; close.addEventListener("click", () => location.replace(d.back)); }
+} else if (window.opener) {
   window.opener.postMessage(message, d.origin);
   if (d.grant) setTimeout(() => window.close(), 300);
   if (close) { close.hidden = false; close.addEventListener("click", () => window.close()); }
@@ -133,7 +143,13 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
   };
   const html = "text/html; charset=utf-8";
 
-  const form = (lang: Lang, walletOrigin: string, state: string, error?: { text: string; value: string }) => {
+  const form = (
+    lang: Lang,
+    walletOrigin: string,
+    walletReturn: string,
+    state: string,
+    error?: { text: string; value: string },
+  ) => {
     const S = PROVIDER_STRINGS[lang];
     const invalid =
       error === undefined
@@ -145,6 +161,7 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
       `<p class="standin"><strong>${escapeHtml(S.standIn)}</strong> ${escapeHtml(S.standInText)}</p>
 <form method="post" action="/verify" class="card">
 <input type="hidden" name="wallet_origin" value="${escapeHtml(walletOrigin)}">
+${walletReturn === "" ? "" : `<input type="hidden" name="wallet_return" value="${escapeHtml(walletReturn)}">`}
 <input type="hidden" name="state" value="${escapeHtml(state)}">
 <label for="birth-date">${escapeHtml(S.birthDate)}</label>
 <input type="date" id="birth-date" name="birth_date" required min="1900-01-01" max="${isoDay(today())}"${invalid}>
@@ -172,13 +189,15 @@ ${error === undefined ? "" : `<p class="error" id="birth-date-error">${escapeHtm
 
       const params = req.method === "POST" ? new URLSearchParams(body.toString("utf8")) : url.searchParams;
       const walletOrigin = params.get("wallet_origin") ?? "";
+      const walletReturn = params.get("wallet_return") ?? ""; // absent from wallets that open with an opener
       const state = params.get("state") ?? "";
       const badRequest = (why: string) =>
         send(res, 400, render(lang, S.pageCheck, `<p class="refusal refused">${escapeHtml(why)}</p>`), html);
       if (!origins.has(walletOrigin)) return badRequest(S.notServed);
+      if (walletReturn !== "" && !isOnOrigin(walletReturn, walletOrigin)) return badRequest(S.notServed);
       if (!STATE.test(state)) return badRequest(S.badState);
 
-      if (req.method === "GET") return send(res, 200, form(lang, walletOrigin, state), html);
+      if (req.method === "GET") return send(res, 200, form(lang, walletOrigin, walletReturn, state), html);
       if (req.method !== "POST")
         return send(res, 405, "method not allowed", "text/plain; charset=utf-8", { allow: "GET, POST" });
 
@@ -194,9 +213,13 @@ ${error === undefined ? "" : `<p class="error" id="birth-date-error">${escapeHtm
               ? S.tooOld
               : S.invalid;
         const value = /^\d{4}-\d{2}-\d{2}$/.test(typed) ? typed : "";
-        return send(res, 400, form(lang, walletOrigin, state, { text, value }), html);
+        return send(res, 400, form(lang, walletOrigin, walletReturn, state, { text, value }), html);
       }
       const ageOver = highestThreshold(age);
+      const back = (message: GrantMessage | GrantErrorMessage) =>
+        walletReturn === ""
+          ? ""
+          : ` data-back="${escapeHtml(walletReturnUrl(walletReturn, walletOrigin, message))}"`;
       const result = (attrs: string, text: string, status = 200) =>
         send(
           res,
@@ -213,7 +236,7 @@ ${error === undefined ? "" : `<p class="error" id="birth-date-error">${escapeHtm
         );
       if (ageOver === undefined) {
         return result(
-          `data-code="UNDER_AGE"`,
+          `data-code="UNDER_AGE"${back(grantErrorFor(state, "UNDER_AGE"))}`,
           `<div class="refusal"><h2>${escapeHtml(S.underAgeTitle)}</h2>
 <p class="refused" id="refused">${escapeHtml(S.underAge(THRESHOLDS[0]))}</p>
 <p>${escapeHtml(S.underAgeAfter)}</p></div>
@@ -229,7 +252,7 @@ ${error === undefined ? "" : `<p class="error" id="birth-date-error">${escapeHtm
         ttlSeconds: GRANT_TTL_SECONDS,
       });
       return result(
-        `data-grant="${escapeHtml(grant)}"`,
+        `data-grant="${escapeHtml(grant)}"${back(grantMessageFor(state, grant))}`,
         `<p class="ok" id="done">${escapeHtml(S.done(ageOver))}</p>`,
       );
     },
