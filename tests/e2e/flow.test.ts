@@ -1,9 +1,13 @@
+import { readGrantFragment } from "@blindgate/sdk/browser";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  checkAge,
   closed,
+  confirm,
   expectWellFormed,
   newPerson,
+  openProvider,
   openWallet,
   PROVIDER_NAME,
   proveAgain,
@@ -38,12 +42,14 @@ afterAll(async () => {
 });
 
 function collectGrants(context: BrowserContext): void {
-  const providerHost = new URL(world.provider.url).host;
-  context.on("response", async (response) => {
-    if (!response.url().includes(providerHost) || response.request().method() !== "POST") return;
-    const grant = /data-grant="([^"]+)"/.exec(await response.text().catch(() => ""))?.[1];
-    if (grant !== undefined) grantsSeen.push(grant);
-  });
+  // the provider hands the grant back in the fragment of the wallet's return page (never sent to a server): read it
+  // from the navigation, for the leak checks below
+  context.on("page", (page) =>
+    page.on("framenavigated", (frame) => {
+      const answer = readGrantFragment(new URL(frame.url()).hash);
+      if (answer?.type === "blindgate:grant") grantsSeen.push(answer.grant);
+    }),
+  );
 }
 
 describe("the happy path in Chromium", () => {
@@ -122,8 +128,9 @@ describe("the happy path in Chromium", () => {
     expect(world.siteLog.filter((r) => r.method === "POST").length).toBe(proofsBefore);
     expect(await adultPage.$("#learned")).toBeNull();
     await shot(wallet, "wallet-confirm-armed");
-    // and by keyboard, on purpose: Tab to the button, Enter
+    // and by keyboard, on purpose: Tab to the button, read its label for a second, Enter
     await wallet.focus("#wallet-confirm");
+    await wallet.clock.fastForward(1100);
     await wallet.keyboard.press("Enter");
     await adultPage.waitForSelector("#learned", { timeout: 60_000 });
   });
@@ -148,6 +155,43 @@ describe("the happy path in Chromium", () => {
     expect(replay.status).toBeGreaterThanOrEqual(400);
     expect(replay.status).toBeLessThan(500);
     await adult.close();
+  });
+
+  it("the provider's page has no path to the site's window: no opener, nothing of the site to count or probe", async () => {
+    const context = await newPerson(world);
+    const page = await context.newPage();
+    await page.goto(`${world.site.url}/adult`);
+    // the site's page has a named frame a provider could probe for (the red team's "checkout-widget")
+    await page.evaluate(() => {
+      const frame = document.createElement("iframe");
+      frame.name = "checkout-widget";
+      document.body.append(frame);
+    });
+    const wallet = await openWallet(page);
+    await walletView(wallet, "providers");
+    const providerPage = await openProvider(wallet);
+    const seen = await providerPage.evaluate(() => {
+      const w = window as unknown as { opener: Window | null };
+      let siteFrames: number | string = "unreachable";
+      let probed: boolean | string = "unreachable";
+      try {
+        const site = w.opener?.opener as (Window & Record<string, unknown>) | null | undefined;
+        if (site) {
+          siteFrames = site.length;
+          probed = site["checkout-widget"] !== undefined;
+        }
+      } catch {
+        siteFrames = "blocked";
+      }
+      return { opener: w.opener === null, siteFrames, probed };
+    });
+    expect(seen).toEqual({ opener: true, siteFrames: "unreachable", probed: "unreachable" });
+    // and the age check still comes back to the wallet, which answers the site
+    await checkAge(providerPage, yearsAgo(30));
+    await walletView(wallet, "confirm");
+    await confirm(wallet);
+    await page.waitForSelector("#learned", { timeout: 60_000 });
+    await context.close();
   });
 
   it("a page that is not the wallet cannot obtain a grant from the provider", async () => {

@@ -152,25 +152,41 @@ export async function openWallet(page: Page): Promise<Page> {
 }
 
 /**
- * The wallet shows a step (data-view of its panel). On the way, the first-use wait after a fresh grant is passed by
- * moving the page's clock past it (the person would wait up to a minute; the wait itself is tested in
- * credits.test.ts).
+ * The wallet shows a step (data-view of its panel). On the way, the waits before consent — the first-use wait after a
+ * fresh grant, and the pause of a site that asks again at once — are passed by moving the page's clock past them (the
+ * person would wait up to a minute; the waits themselves are tested in credits.test.ts and consent.test.ts).
  */
 export async function walletView(wallet: Page, view: string): Promise<void> {
   const wanted = `#wallet-panel[data-view="${view}"]`;
-  const waiting = '#wallet-panel[data-view="first-use-wait"]';
-  await wallet
-    .waitForSelector(view === "first-use-wait" ? wanted : `${wanted}, ${waiting}`, { timeout: 60_000 })
-    .then(async () => {
-      if (view === "first-use-wait" || (await wallet.$(waiting)) === null) return;
-      await passFirstUseWait(wallet);
-      await wallet.waitForSelector(wanted, { timeout: 60_000 });
-    })
-    .catch(async (error) => {
-      // what the wallet showed instead, for the report
-      const shown = wallet.isClosed() ? "(closed)" : await wallet.textContent("main").catch(() => "?");
-      throw new Error(`wallet did not show "${view}"; it showed: ${shown}`, { cause: error });
-    });
+  const waits = ["first-use-wait", "paced"].filter((w) => w !== view);
+  const waiting = waits.map((w) => `#wallet-panel[data-view="${w}"]`).join(", ");
+  try {
+    for (;;) {
+      await wallet.waitForSelector(`${wanted}, ${waiting}`, { timeout: 60_000 });
+      const passing = await currentView(wallet);
+      if (passing === view) return;
+      if (passing === "first-use-wait") await passFirstUseWait(wallet);
+      else if (passing === "paced") await passPace(wallet);
+      else continue;
+      await wallet.waitForSelector(`#wallet-panel:not([data-view="${passing}"])`, { timeout: 60_000 });
+    }
+  } catch (error) {
+    // what the wallet showed instead, for the report
+    const shown = wallet.isClosed() ? "(closed)" : await wallet.textContent("main").catch(() => "?");
+    throw new Error(`wallet did not show "${view}"; it showed: ${shown}`, { cause: error });
+  }
+}
+
+async function currentView(wallet: Page): Promise<string> {
+  return (await wallet.getAttribute("#wallet-panel", "data-view")) ?? "";
+}
+
+/** The wallet pauses a site that asked again at once: move the clock of the person's browser past the pause. */
+export async function passPace(wallet: Page): Promise<number> {
+  const until = Number(await wallet.getAttribute("#wallet-paced-left", "data-until"));
+  const left = Math.max(0, until - (await wallet.evaluate(() => Date.now())));
+  await wallet.clock.fastForward(left + 500);
+  return left + 500;
 }
 
 /** The wallet shows its first-use wait: move the clock of the person's browser past it. The ms moved. */

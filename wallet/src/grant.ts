@@ -1,44 +1,63 @@
-import { grantError, grantMessage, randomId, readMessage } from "@blindgate/sdk/browser";
+import {
+  GRANT_CHANNEL,
+  grantError,
+  grantMessage,
+  type grantTaken,
+  randomId,
+  readMessage,
+} from "@blindgate/sdk/browser";
 import { IssueError } from "./issue.js";
 
 /*
- * Getting a grant from a provider: open its page in a popup with this wallet's origin and a random state (nothing
- * about any site), and wait for the grant or the provider's refusal, posted to this origin by that window with
- * that state. A window the person closes by hand ends the wait (PROVIDER_CLOSED): the wallet can offer the
- * providers again instead of waiting forever.
+ * Getting a grant from a provider. The wallet opens the provider's page with its own origin, its return page and a
+ * random state (nothing about any site), in a window with NO opener: the provider's page must not reach this window,
+ * nor through it (window.opener.opener) the site's window that opened the wallet — its frames, their names, its
+ * history length are enough to tell which site sent the person. The provider answers by sending the person to the
+ * wallet's return page with the grant (or its refusal) in the URL fragment; that page hands it over on a
+ * BroadcastChannel of this origin (return.ts), and this window takes the one that carries its state.
+ *
+ * With no opener, the wallet cannot watch the provider's window: the person tells it the window is closed
+ * (`abandon`, PROVIDER_CLOSED), and the wallet offers the providers again.
  */
 
-/** How often the wallet looks whether the provider's window is still open. */
-const CLOSED_POLL_MS = 300;
+export interface GrantWait {
+  /** The grant, or IssueError: the provider's refusal code (UNDER_AGE...), PROVIDER_CLOSED after `abandon`. */
+  grant: Promise<string>;
+  /** Stop waiting (the person says the provider's window is closed). */
+  abandon(): void;
+}
 
-export function getGrant(verifyUrl: string): Promise<string> {
+export function getGrant(verifyUrl: string): GrantWait {
   const state = randomId();
   const url = new URL(verifyUrl);
   url.searchParams.set("wallet_origin", location.origin);
+  url.searchParams.set("wallet_return", new URL("return.html", location.href).href);
   url.searchParams.set("state", state);
-  const popup = window.open(url.href, "blindgate-provider", "popup");
-  if (popup === null) return Promise.reject(new IssueError("POPUP_BLOCKED"));
-  return new Promise((resolve, reject) => {
+  const channel = new BroadcastChannel(GRANT_CHANNEL);
+  let abandon: () => void = () => undefined;
+  const grant = new Promise<string>((resolve, reject) => {
     let settled = false;
-    const finish = (error: IssueError | undefined, grant?: string) => {
+    const finish = (error: IssueError | undefined, value?: string) => {
       if (settled) return;
       settled = true;
-      window.removeEventListener("message", onMessage);
-      clearInterval(poll);
+      channel.close();
       if (error !== undefined) reject(error);
-      else resolve(grant as string);
+      else resolve(value as string);
     };
-    const onMessage = (event: MessageEvent) => {
-      if (event.origin !== url.origin || event.source !== popup) return;
-      const grant = readMessage(grantMessage, event.data);
-      if (grant !== undefined && grant.state === state) return finish(undefined, grant.grant);
-      const error = readMessage(grantError, event.data);
-      if (error !== undefined && error.state === state) finish(new IssueError(error.code));
+    abandon = () => finish(new IssueError("PROVIDER_CLOSED"));
+    channel.onmessage = (event: MessageEvent) => {
+      const granted = readMessage(grantMessage, event.data);
+      const refused = readMessage(grantError, event.data);
+      const answer = granted ?? refused;
+      if (answer === undefined || answer.state !== state) return;
+      channel.postMessage({ type: "blindgate:grant-taken", state } satisfies ReturnType<
+        typeof grantTaken.parse
+      >);
+      if (granted !== undefined) finish(undefined, granted.grant);
+      else if (refused !== undefined) finish(new IssueError(refused.code));
     };
-    window.addEventListener("message", onMessage);
-    const poll = setInterval(() => {
-      // A message posted just before the window closed is delivered first: look again after one more task.
-      if (popup.closed) setTimeout(() => finish(new IssueError("PROVIDER_CLOSED")), 0);
-    }, CLOSED_POLL_MS);
   });
+  // "noopener": the provider's window has no opener, and lives in a browsing context group of its own
+  window.open(url.href, "_blank", "popup,noopener,noreferrer");
+  return { grant, abandon: () => abandon() };
 }

@@ -2,23 +2,31 @@ import { isKeyAnnounced, type KeyLogEntry } from "@blindgate/sdk/protocol";
 import type { App } from "./app.js";
 import { now } from "./app.js";
 import { armAfterVisible } from "./arm.js";
-import { expectedIssuances, waitProgress } from "./first-use.js";
 import { renderTokens } from "./holdings.js";
 import { IssueError } from "./issue.js";
 import { keyLogForProof, tokenThresholds } from "./keys.js";
 import { postToOpener } from "./opener.js";
+import { paceRequest } from "./pace.js";
 import { afterOutcome, type ProofPlan, planProof, wantedThreshold } from "./plan.js";
 import { markUsed } from "./pool.js";
 import { lowestAge, showProviders } from "./provider-flow.js";
 import { refillAfterProof } from "./refill-timers.js";
-import { answerError, cancelButton, isOpen, type PendingRequest, showMessage } from "./request.js";
+import {
+  answerError,
+  cancelButton,
+  isOpen,
+  type PendingRequest,
+  rememberAnswer,
+  showMessage,
+} from "./request.js";
 import {
   allTokens,
   getCredential,
-  getFirstUse,
   getKeyLogCache,
+  getPace,
   holdToken,
   lastCheck,
+  putPace,
   putUsedThresholds,
   removeTokens,
   type StoredToken,
@@ -26,6 +34,7 @@ import {
 } from "./store.js";
 import { randomDelay } from "./supply.js";
 import { actions, button, dateText, heading, para, setStatus, show } from "./ui.js";
+import { waitFirstUse, waitPace } from "./waits.js";
 
 /*
  * The proof flow: find the token that answers the request on screen (never more than asked: plan.ts), wait out the
@@ -82,8 +91,14 @@ export async function prepare(app: App): Promise<void> {
   }
   if (app.request !== current) return;
   setStatus("");
+  if (answer.kind !== "none") {
+    // a site that asks again right after an answer waits before the person is asked (pace.ts)
+    const pace = paceRequest(await getPace(), current.origin, Date.now());
+    current.strikes = pace.strikes;
+    if (!(await waitPace(app, current, pace.notBefore))) return;
+  }
   if (answer.kind === "exact") {
-    if (!current.noDelay && !(await waitFirstUse(app, current))) return;
+    if (!(await waitFirstUse(app, current))) return;
     if (refilled) {
       // tokens bought during this proof: a refill and a check seconds apart; a little random noise at least
       setStatus(S.timingWait);
@@ -91,9 +106,10 @@ export async function prepare(app: App): Promise<void> {
       if (app.request !== current) return;
       setStatus("");
     }
-    return showConfirm(app, answer.token, current);
+    return showConfirm(app, answer.token, current, await nextLayout());
   }
-  if (answer.kind === "higher") return showHigher(app, answer.token, answer.wanted, current);
+  if (answer.kind === "higher")
+    return showHigher(app, answer.token, answer.wanted, current, await nextLayout());
   const check = await lastCheck();
   if (check !== undefined && check.ageOver < current.minAge) {
     return showBelow(app, check.ageOver, check.at, current);
@@ -102,58 +118,60 @@ export async function prepare(app: App): Promise<void> {
 }
 
 /**
- * The first proof after a fresh grant waits (first-use.ts), with a progress bar and the reason; no request leaves
- * the wallet meanwhile. False when the request was replaced or answered during the wait.
+ * The consent view. Confirm takes turns between two places (beside Cancel, or under it) from one request to the
+ * next, so that a click aimed where it was last time does not land on it; the focus goes to the view's heading.
  */
-async function waitFirstUse(app: App, current: PendingRequest): Promise<boolean> {
-  const { S } = app;
-  const firstUse = await getFirstUse();
-  if (firstUse === undefined || Date.now() >= firstUse.until) return true;
-  const bar = document.createElement("progress");
-  bar.id = "wallet-first-use";
-  bar.max = 100;
-  bar.setAttribute("aria-label", S.firstUseProgress);
-  bar.dataset.until = String(firstUse.until);
-  bar.dataset.waitMs = String(Math.max(0, firstUse.until - Date.now()));
-  const left = para("", "hint");
-  show(
-    "first-use-wait",
-    heading(S.firstUseTitle),
-    para(S.firstUseText(firstUse.k, expectedIssuances(firstUse.rate, firstUse.waitMs))),
-    bar,
-    left,
-    actions(cancelButton(app)),
-  );
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const nowMs = Date.now();
-      bar.value = Math.round(waitProgress(firstUse, nowMs) * 100);
-      left.textContent = S.firstUseLeft(Math.max(0, Math.ceil((firstUse.until - nowMs) / 1000)));
-      if (nowMs >= firstUse.until || !isOpen(app, current)) {
-        clearInterval(timer);
-        resolve();
-      }
-    };
-    const timer = setInterval(tick, 250);
-    tick();
-  });
-  return isOpen(app, current);
-}
-
-function showConfirm(app: App, token: StoredToken, current: PendingRequest): void {
+function showConfirm(app: App, token: StoredToken, current: PendingRequest, layout: number): void {
   const { S } = app;
   const confirm = button("wallet-confirm", S.confirm(token.threshold), () => void send(app, token, current));
-  armAfterVisible(confirm);
+  const hint = para(S.arming, "hint");
+  hint.id = "wallet-arming";
+  armAfterVisible(confirm, {
+    onArmed: () => hint.remove(),
+    onInterrupted: () => {
+      hint.textContent = S.armingAgain;
+    },
+  });
+  const title = heading(S.confirmTitle);
+  title.tabIndex = -1;
   show(
     "confirm",
+    title,
     para(S.reveal(token.threshold)),
-    actions(confirm, cancelButton(app)),
-    para(S.arming, "hint"),
+    consentActions(layout, confirm, cancelButton(app)),
+    hint,
   );
+  title.focus();
+}
+
+/** The two places of the button that sends: 0 first in a row, 1 under the other buttons. */
+function consentActions(
+  layout: number,
+  send: HTMLButtonElement,
+  ...others: HTMLButtonElement[]
+): HTMLElement {
+  const row = layout === 0 ? actions(send, ...others) : actions(...others, send);
+  if (layout === 1) row.classList.add("stacked");
+  row.dataset.layout = String(layout);
+  return row;
+}
+
+/** The layout of this consent view: the other one than last time (kept across wallet windows). */
+async function nextLayout(): Promise<number> {
+  const pace = await getPace();
+  const layout = pace.layout === 0 ? 1 : 0;
+  await putPace({ ...pace, layout });
+  return layout;
 }
 
 /** Only higher tokens: say what revealing more means; the default (and every key press) does nothing. */
-function showHigher(app: App, token: StoredToken, wanted: number, current: PendingRequest): void {
+function showHigher(
+  app: App,
+  token: StoredToken,
+  wanted: number,
+  current: PendingRequest,
+  layout: number,
+): void {
   const { S } = app;
   const reveal = button(
     "wallet-reveal-higher",
@@ -162,16 +180,20 @@ function showHigher(app: App, token: StoredToken, wanted: number, current: Pendi
     true,
   );
   armAfterVisible(reveal);
+  const title = heading(S.higherTitle(wanted));
+  title.tabIndex = -1;
   show(
     "higher",
-    heading(S.higherTitle(wanted)),
+    title,
     para(S.higherText(wanted, token.threshold)),
-    actions(
-      button("wallet-recheck", S.recheck, () => void showProviders(app, S.providersUsedUp)),
+    consentActions(
+      layout,
       reveal,
+      button("wallet-recheck", S.recheck, () => void showProviders(app, S.providersUsedUp)),
       cancelButton(app),
     ),
   );
+  title.focus();
 }
 
 /** The last check says younger than asked: say so, and let the person re-check (a birthday) or answer "not proven". */
@@ -201,6 +223,7 @@ async function send(app: App, token: StoredToken, current: PendingRequest): Prom
   // the threshold asked (not a higher one revealed by consent) keeps a pool from now on; no site is kept
   await putUsedThresholds(markUsed(await usedThresholds(), current.wanted ?? token.threshold, now()));
   app.held.set(current.nonce, { token, origin: current.origin });
+  void rememberAnswer(current);
   postToOpener(
     { type: "blindgate:token", nonce: current.nonce, token: token.token, ageOver: token.threshold },
     current.origin,

@@ -19,7 +19,7 @@ import {
   recordCheck,
   type StoredToken,
 } from "./store.js";
-import { actions, button, el, heading, para, setStatus, show } from "./ui.js";
+import { actions, button, heading, para, setStatus, show } from "./ui.js";
 
 /*
  * The provider flow: the person picks a provider, checks their age in its window (grant.ts), and the grant is
@@ -80,23 +80,24 @@ async function useProvider(app: App, verifyUrl: string): Promise<void> {
   const providersAgain = (notice: string) =>
     showProviders(app, app.request === undefined ? S.providersStandalone : S.providersHelp, notice);
   setStatus(S.waitingProvider);
-  el("wallet-panel").dataset.view = "waiting-provider";
-  for (const b of el("wallet-panel").querySelectorAll<HTMLButtonElement>("[data-provider-id]"))
-    b.disabled = true;
+  const waiting = getGrant(verifyUrl);
+  // the wallet cannot see the provider's window (it has no opener): the person says when it is closed
+  show(
+    "waiting-provider",
+    para(S.waitingProvider),
+    actions(
+      button("wallet-provider-again", S.providerAgain, () => waiting.abandon(), true),
+      cancelButton(app),
+    ),
+  );
   let grant: string;
   try {
-    grant = await getGrant(verifyUrl);
+    grant = await waiting.grant;
   } catch (error) {
     setStatus("");
     const code = error instanceof IssueError ? error.code : "PROVIDER_ERROR";
     if (code === "UNDER_AGE") return underAge(app, 0);
-    return providersAgain(
-      code === "PROVIDER_CLOSED"
-        ? S.providerClosed
-        : code === "POPUP_BLOCKED"
-          ? S.popupBlocked
-          : S.issuanceRefused(code),
-    );
+    return providersAgain(code === "PROVIDER_CLOSED" ? S.providerClosed : S.issuanceRefused(code));
   }
   setStatus(S.issuing);
   let received: number;

@@ -2,6 +2,8 @@ import type { TokenRequestMessage, WalletErrorCode } from "@blindgate/sdk/browse
 import type { App } from "./app.js";
 import { showHome } from "./home.js";
 import { postToOpener } from "./opener.js";
+import { recordAnswer } from "./pace.js";
+import { getPace, putPace } from "./store.js";
 import { actions, button, el, para, show } from "./ui.js";
 
 /*
@@ -20,6 +22,8 @@ export interface PendingRequest {
   wanted?: number;
   /** The site has its answer (token, or error); later actions of this page are for the person only. */
   answered: boolean;
+  /** Quick asks in a row from this origin, this one included (pace.ts); 0 until the pace was read. */
+  strikes: number;
 }
 
 /** Take a site's request; the new request when it is one to work on, undefined for a repeat of the one shown. */
@@ -34,13 +38,15 @@ export function beginRequest(
     ack(); // the same request, sent again ("ready" after the first send)
     return undefined;
   }
-  if (app.request !== undefined && !app.request.answered) answerError(app, "CANCELLED");
+  // the person did not answer the replaced request: it does not count as an answer the site can pace on
+  if (app.request !== undefined && !app.request.answered) answerError(app, "CANCELLED", false);
   const request: PendingRequest = {
     origin,
     minAge: asked.minAge,
     nonce,
     noDelay: asked.noDelay === true,
     answered: false,
+    strikes: 0,
   };
   app.request = request;
   ack();
@@ -60,12 +66,18 @@ export function isOpen(app: App, request: PendingRequest): boolean {
   return app.request === request && !request.answered;
 }
 
-/** Answer the request on screen without a token (once). */
-export function answerError(app: App, code: WalletErrorCode): void {
+/** Answer the request on screen without a token (once); `paced`: a request of that site soon after waits. */
+export function answerError(app: App, code: WalletErrorCode, paced = true): void {
   const request = app.request;
   if (request === undefined || request.answered) return;
   request.answered = true;
   postToOpener({ type: "blindgate:error", nonce: request.nonce, code }, request.origin);
+  if (paced) void rememberAnswer(request);
+}
+
+/** Remember that `request`'s origin got its answer now: its next request soon after waits (pace.ts). */
+export async function rememberAnswer(request: PendingRequest): Promise<void> {
+  await putPace(recordAnswer(await getPace(), request.origin, request.strikes, Date.now()));
 }
 
 /** The way out of a step: Cancel (the site is told) while a request is shown, Back on the wallet's own page. */

@@ -1,4 +1,5 @@
 import type { KeyLogEntry, PendingToken } from "@blindgate/sdk/protocol";
+import { NO_PACE, type Pace } from "./pace.js";
 
 /*
  * The wallet's memory, in its own origin's IndexedDB ("blindgate-wallet"):
@@ -86,6 +87,7 @@ const CREDENTIAL = "credential";
 const FIRST_USE = "first-use";
 const USED = "used-thresholds";
 const KEY_LOG = "key-log";
+const PACE = "consent-pace";
 
 /**
  * One connection for the page's life, opened at the first use (opening one per operation cost a few ms each, a
@@ -224,6 +226,15 @@ export function getKeyLogCache(): Promise<KeyLogCache | undefined> {
 
 export function putKeyLogCache(cache: KeyLogCache): Promise<void> {
   return write(FACTS, (s) => s.put(cache, KEY_LOG));
+}
+
+/** Recent answers by origin (pace.ts: kept a minute) and the last consent layout. */
+export async function getPace(): Promise<Pace> {
+  return (await read<Pace | undefined>(FACTS, (s) => s.get(PACE))) ?? NO_PACE;
+}
+
+export function putPace(pace: Pace): Promise<void> {
+  return write(FACTS, (s) => s.put(pace, PACE));
 }
 
 /** Delete every token and fact (the credential included). */

@@ -16,6 +16,16 @@ const en = {
     `The site will learn one thing: “${age} or older”. Not your name, not your birth date, not who checked your age.`,
   confirm: (age: number) => `Prove I am ${age} or older`,
   arming: "Take a second to read: the button becomes active in a moment.",
+  armingAgain:
+    "Something was clicked or pressed while the button was getting ready, so it waits one more second. Read first, then confirm.",
+  confirmTitle: "Prove your age to this site?",
+  pacedTitle: "This site asked again right away",
+  pacedText:
+    "The wallet answered this site a moment ago, and it is asking again. So that a page cannot collect tokens by asking over and over, the wallet waits a little before asking you.",
+  pacedLeft: (seconds: number) => `You will be asked in about ${seconds} s.`,
+  skipAsked:
+    "This site asks to skip this wait. If you skip it, the gateway — if it works with the site — could tell that this visit comes from the person who just checked their age, and with the provider’s help, who you are. Waiting costs you only the seconds shown.",
+  skipWait: "Skip the wait (less private)",
   cancel: "Cancel",
   close: "Close",
   tryAgain: "Try again",
@@ -46,6 +56,11 @@ const en = {
   waitingProvider: "Finish the age check in the provider’s window…",
   providerClosed:
     "The provider’s window was closed before the check finished. Nothing was sent. You can try again.",
+  providerAgain: "The provider’s window is closed: choose again",
+  returnBack: "Back to your wallet…",
+  returnNoWallet:
+    "No wallet window is waiting for this age check, so nothing was kept. Go back to the site and ask again; you can close this window.",
+  returnNothing: "Nothing to hand to the wallet here. You can close this window.",
   popupBlocked: "Your browser blocked the provider’s window. Allow pop-ups for this wallet and try again.",
   issuing: "Getting your tokens from the gateway…",
   issued: (n: number) => `${n} tokens received.`,
@@ -130,6 +145,16 @@ const fr: WalletStringsShape = {
     `Le site apprendra une seule chose : « ${age} ans ou plus ». Ni votre nom, ni votre date de naissance, ni qui a vérifié votre âge.`,
   confirm: (age) => `Prouver que j’ai ${age} ans ou plus`,
   arming: "Prenez une seconde pour lire : le bouton s’active dans un instant.",
+  armingAgain:
+    "Un clic ou une touche est arrivé pendant que le bouton se préparait : il attend donc une seconde de plus. Lisez d’abord, puis confirmez.",
+  confirmTitle: "Prouver votre âge à ce site ?",
+  pacedTitle: "Ce site redemande aussitôt",
+  pacedText:
+    "Le portefeuille vient de répondre à ce site, qui redemande déjà. Pour qu’une page ne puisse pas collecter des jetons en demandant sans cesse, le portefeuille attend un peu avant de vous demander.",
+  pacedLeft: (seconds) => `Vous serez sollicité dans ${seconds} s environ.`,
+  skipAsked:
+    "Ce site demande de sauter cette attente. Si vous la sautez, la passerelle — si elle coopère avec le site — pourrait savoir que cette visite vient de la personne qui vient de vérifier son âge, et avec l’aide du prestataire, qui vous êtes. Attendre ne vous coûte que les secondes affichées.",
+  skipWait: "Sauter l’attente (moins confidentiel)",
   cancel: "Annuler",
   close: "Fermer",
   tryAgain: "Réessayer",
@@ -160,6 +185,11 @@ const fr: WalletStringsShape = {
   waitingProvider: "Terminez la vérification dans la fenêtre du prestataire…",
   providerClosed:
     "La fenêtre du prestataire a été fermée avant la fin de la vérification. Rien n’a été envoyé. Vous pouvez réessayer.",
+  providerAgain: "La fenêtre du prestataire est fermée : choisir à nouveau",
+  returnBack: "Retour à votre portefeuille…",
+  returnNoWallet:
+    "Aucune fenêtre du portefeuille n’attend cette vérification d’âge : rien n’a été conservé. Revenez au site et redemandez ; vous pouvez fermer cette fenêtre.",
+  returnNothing: "Rien à transmettre au portefeuille ici. Vous pouvez fermer cette fenêtre.",
   popupBlocked:
     "Votre navigateur a bloqué la fenêtre du prestataire. Autorisez les fenêtres pop-up pour ce portefeuille et réessayez.",
   issuing: "Obtention de vos jetons auprès de la passerelle…",

@@ -97,6 +97,9 @@ export function defineAgeGate(options: AgeGateElementOptions = {}): void {
           walletUrl: this.getAttribute("wallet") ?? options.walletUrl ?? "",
           ...(options.proofPath === undefined ? {} : { proofPath: options.proofPath }),
           ...(skipsFirstUseDelay(this) ? { skipFirstUseDelay: true } : {}),
+          onProgress: (progress) => {
+            status.textContent = STRINGS[lang].waiting(progress.wait, progress.secondsLeft);
+          },
         });
         if (!(await this.#open()))
           throw new BrowserError("PROOF_REFUSED", "age-gate: the section stayed closed");

@@ -11,22 +11,30 @@ export type {
   TokenRequestMessage,
   WalletErrorCode,
   WalletErrorMessage,
+  WalletProgress,
   WalletReady,
+  WalletWait,
 } from "./messages.js";
 export {
+  GRANT_CHANNEL,
   grantError,
+  grantFragment,
   grantMessage,
+  grantTaken,
   proofOutcome,
   randomId,
+  readGrantFragment,
   readMessage,
   requestReceived,
   tokenAnswer,
   tokenRequest,
   WALLET_ERROR_CODES,
+  WALLET_WAITS,
   walletError,
+  walletProgress,
   walletReady,
 } from "./messages.js";
-export type { ProveOptions, ProveResult } from "./prove.js";
+export type { ProveOptions, ProveProgress, ProveResult } from "./prove.js";
 export { prove } from "./prove.js";
 export type { Lang } from "./strings.js";
 export { describeError, pickLang, STRINGS } from "./strings.js";

@@ -9,9 +9,15 @@ import * as z from "zod/mini";
  *   wallet   -> site     { type: "blindgate:request-received", nonce }             targetOrigin = the site's origin
  *   wallet   -> site     { type: "blindgate:token", nonce, token, ageOver }        targetOrigin = the site's origin
  *   wallet   -> site     { type: "blindgate:error", nonce, code }                  targetOrigin = the site's origin
+ *   wallet   -> site     { type: "blindgate:progress", nonce, wait, leftMs }       targetOrigin = the site's origin
  *   site     -> wallet   { type: "blindgate:outcome", nonce, ok, code? }           targetOrigin = wallet origin
- *   provider -> wallet   { type: "blindgate:grant", state, grant }                 targetOrigin = wallet origin
- *   provider -> wallet   { type: "blindgate:grant-error", state, code }            targetOrigin = wallet origin
+ *   provider -> wallet   { type: "blindgate:grant", state, grant }                 in the return page's URL fragment
+ *   provider -> wallet   { type: "blindgate:grant-error", state, code }            in the return page's URL fragment
+ *
+ * The wallet opens the provider's page with no opener (the provider must not reach the wallet's window, nor through
+ * it the site's); the provider hands its answer back by navigating to the wallet's return page with the answer in
+ * the URL fragment (never sent to a server: `grantFragment` / `readGrantFragment`), and that page passes it to the
+ * waiting wallet window over a BroadcastChannel of the wallet's origin (GRANT_CHANNEL).
  *
  * A site page sends its request once the wallet says "ready", and also at once: a wallet window that is already
  * open (the person clicked again) does not load again, so it never says "ready"; it acknowledges the request
@@ -59,6 +65,19 @@ export const walletError = z.strictObject({
   nonce,
   code: z.enum(WALLET_ERROR_CODES),
 });
+/** Why the wallet makes the person wait before asking: the first use after a fresh age check, or a site that asks again at once. */
+export const WALLET_WAITS = ["first-use", "paced"] as const;
+export type WalletWait = (typeof WALLET_WAITS)[number];
+/**
+ * The wallet is waiting before it asks the person (`wait`), `leftMs` more: sent about once a second so that the
+ * site's tab can say why nothing happens yet. It says nothing the site could not time by itself.
+ */
+export const walletProgress = z.strictObject({
+  type: z.literal("blindgate:progress"),
+  nonce,
+  wait: z.enum(WALLET_WAITS),
+  leftMs: z.int().check(z.minimum(0), z.maximum(600_000)),
+});
 /**
  * What the site's proof endpoint did with the token: `ok`, or the site's error code (`GATEWAY_UNAVAILABLE`,
  * `TOKEN_REJECTED`...), `NETWORK` when it could not be reached, `HTTP_<status>` when it said nothing readable.
@@ -82,12 +101,59 @@ export const grantError = z.strictObject({
   code: z.string().check(z.regex(/^[A-Z_]{1,32}$/)),
 });
 
+/** The BroadcastChannel of the wallet's origin on which its return page hands a provider's answer over. */
+export const GRANT_CHANNEL = "blindgate-grant";
+/** The wallet window took the answer of `state`: the return page may close. */
+export const grantTaken = z.strictObject({ type: z.literal("blindgate:grant-taken"), state });
+
+/**
+ * A provider's answer as a URL fragment (without "#"): `state=…&grant=…` or `state=…&code=…`.
+ *
+ * @example
+ * ```ts
+ * location.replace(`${walletReturn}#${grantFragment({ type: "blindgate:grant", state, grant })}`);
+ * ```
+ */
+export function grantFragment(message: GrantMessage | GrantErrorMessage): string {
+  const fields: Record<string, string> =
+    message.type === "blindgate:grant"
+      ? { state: message.state, grant: message.grant }
+      : { state: message.state, code: message.code };
+  return new URLSearchParams(fields).toString();
+}
+
+/**
+ * The provider's answer carried by a URL fragment (with or without "#"), checked with the same schemas as a message;
+ * undefined for anything else. Never throws.
+ *
+ * @example
+ * ```ts
+ * const answer = readGrantFragment(location.hash);
+ * ```
+ */
+export function readGrantFragment(fragment: string): GrantMessage | GrantErrorMessage | undefined {
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(fragment.replace(/^#/, ""));
+  } catch {
+    return undefined;
+  }
+  const keys = [...params.keys()].sort().join(",");
+  const state = params.get("state");
+  if (keys === "grant,state")
+    return readMessage(grantMessage, { type: "blindgate:grant", state, grant: params.get("grant") });
+  if (keys === "code,state")
+    return readMessage(grantError, { type: "blindgate:grant-error", state, code: params.get("code") });
+  return undefined;
+}
+
 export type WalletReady = z.infer<typeof walletReady>;
 export type TokenRequestMessage = z.infer<typeof tokenRequest>;
 export type RequestReceived = z.infer<typeof requestReceived>;
 export type TokenAnswer = z.infer<typeof tokenAnswer>;
 export type WalletErrorMessage = z.infer<typeof walletError>;
 export type ProofOutcome = z.infer<typeof proofOutcome>;
+export type WalletProgress = z.infer<typeof walletProgress>;
 export type GrantMessage = z.infer<typeof grantMessage>;
 export type GrantErrorMessage = z.infer<typeof grantError>;
 

@@ -6,7 +6,9 @@ import {
   requestReceived,
   type TokenRequestMessage,
   tokenAnswer,
+  type WalletWait,
   walletError,
+  walletProgress,
   walletReady,
 } from "./messages.js";
 
@@ -42,6 +44,20 @@ export interface ProveOptions {
    * (docs/threat-model.md). Needs a wallet that knows the option (blindgate 0.3 and later).
    */
   skipFirstUseDelay?: boolean;
+  /**
+   * Told about once a second while the wallet makes the person wait before asking them (the first proof after a
+   * fresh age check waits up to a minute; a site that asks again at once waits a little): show it, so the person
+   * knows why nothing happens yet.
+   */
+  onProgress?: (progress: ProveProgress) => void;
+}
+
+/** The wallet is waiting before it asks the person. */
+export interface ProveProgress {
+  /** "first-use": right after an age check, so the gateway cannot match it to this visit; "paced": this page asked again at once. */
+  wait: WalletWait;
+  /** Seconds left, rounded up. */
+  secondsLeft: number;
 }
 
 export interface ProveResult {
@@ -127,6 +143,12 @@ export async function prove(options: ProveOptions): Promise<ProveResult> {
       const received = readMessage(requestReceived, event.data);
       if (received !== undefined && received.nonce === nonce) {
         acknowledged = true;
+        return;
+      }
+      const progress = readMessage(walletProgress, event.data);
+      if (progress !== undefined && progress.nonce === nonce) {
+        acknowledged = true;
+        options.onProgress?.({ wait: progress.wait, secondsLeft: Math.ceil(progress.leftMs / 1000) });
         return;
       }
       const token = readMessage(tokenAnswer, event.data);

@@ -44,6 +44,10 @@ export const STRINGS = {
     button: (age: number) => `Prove I am ${age} or older`,
     checking: "Checking whether you already proved your age…",
     working: "Waiting for your wallet…",
+    waiting: (wait: "first-use" | "paced", seconds: number) =>
+      wait === "first-use"
+        ? `Your wallet waits about ${seconds} s before it asks you: you have just checked your age, and this pause keeps the check from being matched to this visit.`
+        : `Your wallet waits about ${seconds} s before it asks you: this page asked again right after your last answer.`,
     notProven: "Not proven.",
     reasons: REASONS_EN,
     failed: (code: string) => `Not proven (${code}).`,
@@ -53,6 +57,10 @@ export const STRINGS = {
     button: (age: number) => `Prouver que j’ai ${age} ans ou plus`,
     checking: "Vérification d’une preuve d’âge déjà apportée…",
     working: "En attente de votre portefeuille…",
+    waiting: (wait: "first-use" | "paced", seconds: number) =>
+      wait === "first-use"
+        ? `Votre portefeuille attend environ ${seconds} s avant de vous demander : vous venez de vérifier votre âge, et cette pause empêche de relier cette vérification à cette visite.`
+        : `Votre portefeuille attend environ ${seconds} s avant de vous demander : cette page a redemandé juste après votre dernière réponse.`,
     notProven: "Preuve non apportée.",
     reasons: REASONS_FR,
     failed: (code: string) => `Preuve non apportée (${code}).`,

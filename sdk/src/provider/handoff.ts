@@ -1,15 +1,27 @@
-import { type GrantErrorMessage, type GrantMessage, grantError, grantMessage } from "../browser/messages.js";
+import {
+  type GrantErrorMessage,
+  type GrantMessage,
+  grantError,
+  grantFragment,
+  grantMessage,
+} from "../browser/messages.js";
 import { ProviderError } from "./errors.js";
 
 /*
- * Handing a grant back to the wallet (docs/provider-guide.md, "Hand the grant back to the wallet"). The wallet opened
- * the provider's page with `wallet_origin` and `state`; the page answers with one message, to that origin only:
+ * Handing a grant back to the wallet (docs/provider-guide.md, "Hand the grant back to the wallet"). The wallet opens
+ * the provider's page with `wallet_origin`, `wallet_return` (its return page, on that origin) and `state`, and with no
+ * opener: the provider's page cannot reach the wallet's window, nor through it the site's that opened the wallet. The
+ * page answers once:
  *
  *   { type: "blindgate:grant", state, grant }            the check succeeded
  *   { type: "blindgate:grant-error", state, code }       refused (UNDER_AGE, ...) or cancelled
  *
+ * by navigating to `walletReturnUrl(...)`: the wallet's return page, with the answer in the URL fragment (a fragment
+ * is never sent to a server), which hands it to the waiting wallet window. A wallet of an older version (no
+ * `wallet_return`) opened the page with an opener: `postToWallet(window.opener, ...)` answers it.
+ *
  * These are the schemas the wallet parses (the same objects `@blindgate/sdk/browser` exports), so a message built
- * here is one the wallet accepts. The grant never travels in a URL.
+ * here is one the wallet accepts.
  */
 
 export type { GrantErrorMessage, GrantMessage };
@@ -83,6 +95,56 @@ export function postToWallet(
     );
   }
   target.postMessage(message, walletOrigin);
+}
+
+/**
+ * Where the provider's page sends the person back with its answer: the wallet's return page (`wallet_return`, which
+ * must be on `walletOrigin`, the origin you checked against your allow-list) with the message in the URL fragment.
+ * Throws ProviderError "INVALID_WALLET_ORIGIN" when `walletOrigin` is not a plain origin or `walletReturn` is not a
+ * URL on it, "INVALID_GRANT_MESSAGE" when the message is not one the wallet accepts.
+ *
+ * @example
+ * ```ts
+ * import { grantMessageFor, walletReturnUrl } from "@blindgate/sdk/provider";
+ *
+ * const back = walletReturnUrl(query.wallet_return, walletOrigin, grantMessageFor(state, grant));
+ * // in the page: location.replace(back)
+ * ```
+ */
+export function walletReturnUrl(
+  walletReturn: string,
+  walletOrigin: string,
+  message: GrantMessage | GrantErrorMessage,
+): string {
+  if (!isOrigin(walletOrigin) || !isOnOrigin(walletReturn, walletOrigin)) {
+    throw new ProviderError(
+      "INVALID_WALLET_ORIGIN",
+      "walletReturnUrl: wallet_return must be an http(s) URL on the wallet's origin",
+    );
+  }
+  const valid = grantMessage.safeParse(message).success || grantError.safeParse(message).success;
+  if (!valid)
+    throw new ProviderError("INVALID_GRANT_MESSAGE", "walletReturnUrl: not a grant or grant-error message");
+  const url = new URL(walletReturn);
+  url.hash = grantFragment(message);
+  return url.href;
+}
+
+/**
+ * Whether `url` is an http(s) URL on `origin` (the check a provider makes on `wallet_return`).
+ *
+ * @example
+ * ```ts
+ * isOnOrigin("https://gateway.example/wallet/return.html", "https://gateway.example"); // true
+ * ```
+ */
+export function isOnOrigin(url: string, origin: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === "https:" || parsed.protocol === "http:") && parsed.origin === origin;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -20,8 +20,10 @@ export {
   grantErrorFor,
   grantMessage,
   grantMessageFor,
+  isOnOrigin,
   isOrigin,
   postToWallet,
+  walletReturnUrl,
 } from "./handoff.js";
 export type { GrantClaims, GrantInput } from "./sign-grant.js";
 export {

@@ -172,7 +172,14 @@ describe("wallet build", () => {
   it("writes index.html, wallet.css, a favicon and a browser bundle with no Node import", async () => {
     const out = await mkdtemp(join(tmpdir(), "wallet-build-"));
     try {
-      expect(await buildWallet(out)).toEqual(["index.html", "wallet.css", "wallet.js", "favicon.svg"]);
+      expect(await buildWallet(out)).toEqual([
+        "index.html",
+        "wallet.css",
+        "wallet.js",
+        "favicon.svg",
+        "return.html",
+        "return.js",
+      ]);
       const js = await readFile(join(out, "wallet.js"), "utf8");
       expect(js.length).toBeGreaterThan(1000);
       expect(js).not.toMatch(/from\s*["']node:/);
