@@ -97,7 +97,9 @@ async function useProvider(app: App, verifyUrl: string): Promise<void> {
     setStatus("");
     const code = error instanceof IssueError ? error.code : "PROVIDER_ERROR";
     if (code === "UNDER_AGE") return underAge(app, 0);
-    return providersAgain(code === "PROVIDER_CLOSED" ? S.providerClosed : S.issuanceRefused(code));
+    // the person left the provider's page before any answer (its way back says CANCELLED), or said it is closed
+    const closed = code === "PROVIDER_CLOSED" || code === "CANCELLED";
+    return providersAgain(closed ? S.providerClosed : S.issuanceRefused(code));
   }
   setStatus(S.issuing);
   let received: number;
