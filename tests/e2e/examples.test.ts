@@ -84,6 +84,14 @@ describe("examples/express in Chromium", () => {
     await walletView(wallet, "providers");
     const provider = await openProvider(wallet);
     await checkAge(provider, yearsAgo(30));
+    // The first proof after an age check waits: the refusal page says why and for how long, from the wallet's word.
+    await page.waitForFunction(
+      () =>
+        document.getElementById("blindgate-status")?.textContent?.includes("Your wallet waits about") ??
+        false,
+      undefined,
+      { timeout: 30_000 },
+    );
     await walletView(wallet, "confirm");
     const reloaded = page.waitForEvent("load");
     await confirm(wallet);

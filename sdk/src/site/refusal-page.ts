@@ -159,7 +159,7 @@ export function renderRefusalPage(c: RefusalPageContext): string {
   const ages = band === undefined ? { minAge: c.minAge } : { minAge: c.minAge, ageBelow: band };
   const config = { ages, walletUrl: c.walletUrl, proofPath: c.proofPath, lang: c.lang };
   const script = `
-import { describeError, prove } from ${scriptString(c.browserModuleUrl)};
+import { describeError, prove, STRINGS } from ${scriptString(c.browserModuleUrl)};
 const config = ${scriptString(config)};
 const button = document.getElementById("blindgate-prove");
 const status = document.getElementById("blindgate-status");
@@ -168,7 +168,9 @@ button.addEventListener("click", async () => {
   button.disabled = true;
   status.textContent = ${scriptString(t.working)};
   try {
-    await prove({ ...config.ages, walletUrl: config.walletUrl, proofPath: config.proofPath });
+    // While the wallet holds the person back (the first-use wait), say why and for how long, in their language.
+    const onProgress = (p) => { status.textContent = STRINGS[config.lang].waiting(p.wait, p.secondsLeft); };
+    await prove({ ...config.ages, walletUrl: config.walletUrl, proofPath: config.proofPath, onProgress });
     location.reload();
   } catch (error) {
     status.textContent = describeError(error, config.lang);

@@ -39,7 +39,7 @@ describe("refusal page", () => {
     const html = await response.text();
     expect(html).toContain(">Prove my age</button>");
     expect(html).toContain(`<script type="module" nonce="${nonce}">`);
-    expect(html).toContain('import { describeError, prove } from "/assets/blindgate-browser.js"');
+    expect(html).toContain('import { describeError, prove, STRINGS } from "/assets/blindgate-browser.js"');
     expect(html).toContain('"proofPath":"/.well-known/blindgate/proof"');
     expect(html).toContain('"walletUrl":"https://gateway.example/wallet/"');
     expect(html).toContain("ERR_AGE_REQUIRED");
