@@ -169,6 +169,13 @@ const demoSite = await bound(
 
 // `npm run admin` finds this gateway by the state file (endpoint, tables, issuer; no secret), removed on stop.
 await writeLocalState({ config: gateway.config, gatewayUrl: gateway.localUrl, file: stateFile });
+// The exact command that finds this gateway: its state file is named by the variable that chose it.
+const adminEnv =
+  (process.env.BLINDGATE_LOCAL_STATE ?? "") !== ""
+    ? `BLINDGATE_LOCAL_STATE=${stateFile} `
+    : basePort !== DEFAULT_LOCAL_PORT
+      ? `BLINDGATE_PORT=${basePort} `
+      : "";
 
 console.log(`
 blindgate is running (local mode: dynalite in memory, the same handlers as on Lambda)
@@ -194,16 +201,10 @@ For your own site's server on this machine (docs/site-guide.md):
 
 ${siteSnippet(gateway.localUrl, siteKeyFile)}
 
+Admin: ${adminEnv}npm run admin -- where   (finds this gateway through ${stateFile})
+
 Open ${demoSite.url} in a browser. Ctrl-C stops everything.${verbose ? "" : "\n(Log and metric lines are off: npm start -- --verbose shows them.)"}
 `);
-// The exact command that finds this gateway: its state file is named by the variable that chose it.
-const adminEnv =
-  (process.env.BLINDGATE_LOCAL_STATE ?? "") !== ""
-    ? `BLINDGATE_LOCAL_STATE=${stateFile} `
-    : basePort !== DEFAULT_LOCAL_PORT
-      ? `BLINDGATE_PORT=${basePort} `
-      : "";
-console.log(`Admin: ${adminEnv}npm run admin -- where   (finds this gateway through ${stateFile})\n`);
 
 let stopping = false;
 async function stop() {

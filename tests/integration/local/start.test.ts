@@ -172,7 +172,15 @@ describe("npm start", () => {
         timeout: 60_000,
       });
       const bar = await walletPage.$("#wallet-first-use");
-      if (bar !== null) await context.clock.fastForward(Number(await bar.getAttribute("data-wait-ms")) + 500);
+      if (bar !== null) {
+        // the site's tab says why nothing happens yet, and for how long (the wallet's progress messages)
+        await page.waitForFunction(
+          () => /waits about \d+ s/.test(document.getElementById("prove-status")?.textContent ?? ""),
+          undefined,
+          { timeout: 10_000 },
+        );
+        await context.clock.fastForward(Number(await bar.getAttribute("data-wait-ms")) + 500);
+      }
       await walletPage.waitForSelector("#wallet-confirm:not([disabled])", { timeout: 60_000 });
       await walletPage.click("#wallet-confirm");
       await walletPage.waitForSelector('#wallet-panel[data-view="site-failed"]');
