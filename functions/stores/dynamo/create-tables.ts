@@ -21,7 +21,8 @@ export async function createTables(client: DynamoDBClient, tables: TableNames): 
   for (const [id, name] of Object.entries(tables) as [TableId, string][]) {
     if (existing.has(name)) continue;
     const { sortKey, ttl } = TABLES[id];
-    await client.send(
+    await createOnce(
+      client,
       new CreateTableCommand({
         TableName: name,
         BillingMode: "PAY_PER_REQUEST",
@@ -48,6 +49,18 @@ export async function createTables(client: DynamoDBClient, tables: TableNames): 
         // dynalite has no TTL API; code checks expiry itself, TTL only tidies up.
       }
     }
+  }
+}
+
+/**
+ * A CreateTable whose first attempt timed out may have made the table (a cold DynamoDB Local can take longer than
+ * the client's per-attempt bound): the retry is then refused with ResourceInUseException, which means done.
+ */
+async function createOnce(client: DynamoDBClient, command: CreateTableCommand): Promise<void> {
+  try {
+    await client.send(command);
+  } catch (error) {
+    if (!(error instanceof Error && error.name === "ResourceInUseException")) throw error;
   }
 }
 
