@@ -51,6 +51,16 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof AdminError || error instanceof SyntaxError) {
       console.error(error.message);
+    } else if (
+      error instanceof Error &&
+      error.name === "StoreError" &&
+      error.cause instanceof Error &&
+      error.cause.name === "CredentialsProviderError"
+    ) {
+      // The gateway's AWS client reads credentials from the environment only, as the functions do on Lambda.
+      console.error(
+        'no AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN): with a profile or SSO, run eval "$(aws configure export-credentials --format env)" first',
+      );
     } else if (error instanceof Error && error.name === "StoreError") {
       console.error(
         "the gateway's DynamoDB did not answer: is the local gateway running (npm start), or are your AWS credentials and region set?",

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AdminContext, runCommand } from "../../../functions/admin/commands.js";
 import { writeLocalState } from "../../../functions/admin/local-state.js";
 import { AdminError } from "../../../functions/admin/operations.js";
+import { configToEnv } from "../../../functions/config.js";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
 import { dynamoClient } from "../../../functions/runtime.js";
 import { DynamoProviderSettings } from "../../../functions/stores/dynamo/provider-settings.js";
@@ -231,5 +232,26 @@ describe("admin commands", () => {
     ).catch((error: { code: number; stderr: string }) => error);
     expect((missing as { code: number }).code).toBe(1);
     expect((missing as { stderr: string }).stderr).toContain("missing BLINDGATE_ISSUER_NAME");
+  }, 60_000);
+
+  it("npm run admin against AWS with no credentials in the environment says how to export a profile's", async () => {
+    // The gateway's AWS client reads credentials from the environment only; nothing is sent without them.
+    const { BLINDGATE_DYNAMODB_ENDPOINT: _local, ...functionsEnv } = configToEnv(gateway.config);
+    const failed = await promisify(execFile)(
+      "npx",
+      ["tsx", "--conditions=blindgate-source", "functions/admin/cli.ts", "keys", "list"],
+      {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: dir,
+          NODE_NO_WARNINGS: "1",
+          AWS_REGION: "eu-west-3",
+          ...functionsEnv,
+        },
+      },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect((failed as { code: number }).code).toBe(1);
+    expect((failed as { stderr: string }).stderr).toContain("no AWS credentials in the environment");
+    expect((failed as { stderr: string }).stderr).toContain("aws configure export-credentials --format env");
   }, 60_000);
 });
