@@ -9,6 +9,7 @@ import {
   encodeSpendProof,
   finishCredential,
   fromBase64Url,
+  GENERIC_BATCH_REQUEST_MEDIA_TYPE,
   parseDirectory,
   TokenChallenge,
   toBase64Url,
@@ -16,7 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
 import { auditGateway } from "../../../tools/audit/audit.js";
-import { currentKey, makeGrant, registerProvider, type TestProvider } from "./client.js";
+import { currentKey, issue, makeGrant, registerProvider, type TestProvider } from "./client.js";
 
 /*
  * A credential is bought once per grant, ever, and a retry of that purchase (its answer was lost) is the purchase
@@ -101,6 +102,25 @@ describe("credential retries", () => {
     const replay = await postRaw("/v1/credential", other, grant);
     expect(replay.status).toBe(401);
     expect(JSON.parse(replay.text).error.code).toBe("ERR_GRANT_REPLAYED");
+  });
+
+  it("the issue route likewise: a retried batch is the same bytes, counted once", async () => {
+    const before = await counters("2031-03-10");
+    const grant = await makeGrant(gateway, provider, { max_tokens: 3 });
+    const key = await currentKey(gateway, 18);
+    const first = await issue(gateway, grant, [key, key, key]);
+    expect(first.status).toBe(200);
+    const res = await fetch(`${gateway.url}/token-request`, {
+      method: "POST",
+      headers: { "content-type": GENERIC_BATCH_REQUEST_MEDIA_TYPE, authorization: `Bearer ${grant}` },
+      body: Buffer.from(first.request),
+    });
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(first.body))).toBe(true);
+    const after = await counters("2031-03-10");
+    expect((after["grants|prov-retry"] ?? 0) - (before["grants|prov-retry"] ?? 0)).toBe(1);
+    expect((after["tokens|prov-retry"] ?? 0) - (before["tokens|prov-retry"] ?? 0)).toBe(3);
+    expect(issuedTotal(after) - issuedTotal(before)).toBe(3);
   });
 
   it("the report's per-key issued counts credential and refill tokens", async () => {
