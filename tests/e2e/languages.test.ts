@@ -73,9 +73,11 @@ describe("languages in Chromium", () => {
     await page.waitForFunction(
       () => (document.querySelector("age-gate [part=status]")?.textContent ?? "") !== "",
     );
+    // a Cancel reads like any "no": not proven, in French, with no code
     expect(await page.textContent("age-gate [part=status]")).toContain(
-      "Le portefeuille a été fermé avant de répondre",
+      "Votre portefeuille n’a pas prouvé l’âge demandé ici",
     );
+    expect(await page.getAttribute("age-gate [part=status]", "data-code")).toBe("NOT_PROVEN");
     await shot(page, "fr-age-gate-cancelled");
     await context.close();
   });

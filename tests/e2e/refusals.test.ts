@@ -36,9 +36,12 @@ afterAll(async () => {
 
 const issuances = () => world.gatewayLog.filter((r) => r.url.startsWith("/token-request")).length;
 const statusText = (page: Page) => page.textContent("#prove-status").then((t) => t ?? "");
+/** Visitor text carries no stable code (they go to a details line or the console). */
+const expectNoCode = (text: string) =>
+  expect(text).not.toMatch(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\(([A-Z_]{4,})\)/);
 
 describe("refusals in Chromium", () => {
-  it("a 12-year-old: the provider's refusal stays up with a Close button, the wallet explains, the site hears only UNDER_AGE", async () => {
+  it("a 12-year-old: the provider's refusal stays up with a Close button, the wallet explains, the site hears only NOT_PROVEN", async () => {
     const issuedBefore = issuances();
     const context = await newPerson(world);
     const page = await context.newPage();
@@ -57,10 +60,17 @@ describe("refusals in Chromium", () => {
     await clickToClose(providerPage, "#provider-close");
     await walletView(wallet, "under-age");
     expect(await wallet.textContent("#wallet-panel")).toContain("could not confirm you are 13 or older");
+    expect(await wallet.textContent("#wallet-panel")).toContain("The site is told only “not proven”");
+    // the site's tab says exactly that, in words, with no code: it cannot tell an age from a Cancel
     await page.waitForFunction(() =>
-      (document.getElementById("prove-status")?.textContent ?? "").includes("UNDER_AGE"),
+      (document.getElementById("prove-status")?.textContent ?? "").includes("did not prove the age asked"),
     );
-    expect(await statusText(page)).toContain("does not reach the age asked");
+    expectNoCode(await statusText(page));
+    // the wallet's list for a child: no "yet", no "when the tokens above are used up"
+    const holdings = (await wallet.textContent("#wallet-tokens")) ?? "";
+    expect(holdings).toContain("did not confirm you are 13 or older");
+    expect(holdings).not.toContain("No tokens yet");
+    expect(holdings).not.toContain("used up");
     expect(await page.$("#learned")).toBeNull();
     await shot(wallet, "child-wallet");
     await shot(page, "child-site-not-proven");
@@ -102,6 +112,33 @@ describe("refusals in Chromium", () => {
     await context.close();
   });
 
+  it("an adult at the teens' room (13 to 17) is told why in the wallet, in words; the site hears only NOT_PROVEN", async () => {
+    const context = await newPerson(world);
+    const page = await context.newPage();
+    await page.goto(`${world.site.url}/adults`);
+    const first = await proveFirstTime(page, yearsAgo(30));
+    await page.waitForSelector("#learned", { timeout: 60_000 });
+    await closed(first);
+    await context.clearCookies(); // no session: the teens' room offers its button
+    const proofsBefore = world.siteLog.filter((r) => r.method === "POST").length;
+    await page.goto(`${world.site.url}/teens`);
+    const wallet = await openWallet(page);
+    expect(await wallet.textContent("#wallet-request-text")).toContain("13 to 17 years old");
+    await walletView(wallet, "too-old");
+    const said = (await wallet.textContent("#wallet-panel")) ?? "";
+    expect(said).toContain("aged 13 to 17");
+    expect(said).toMatch(/you are (18|21) or older/);
+    expect(await wallet.$("#wallet-confirm")).toBeNull(); // no "13 or older" token opens a teens' room
+    await shot(wallet, "adult-at-teens-wallet");
+    await clickToClose(wallet, "#wallet-not-proven");
+    await page.waitForFunction(() =>
+      (document.getElementById("prove-status")?.textContent ?? "").includes("did not prove the age asked"),
+    );
+    expectNoCode(await statusText(page));
+    expect(world.siteLog.filter((r) => r.method === "POST").length).toBe(proofsBefore);
+    await context.close();
+  });
+
   it("a 15-year-old at the adult room is told by the wallet, from the last check, and not sent to the provider again", async () => {
     const context = await newPerson(world);
     const page = await context.newPage();
@@ -121,11 +158,11 @@ describe("refusals in Chromium", () => {
       expect(said).toContain("asks for 18 or older");
       expect(await wallet.$("#wallet-recheck")).not.toBeNull(); // a birthday since: the way back to a provider
       if (attempt === 1) await shot(wallet, "teen-at-adult-wallet");
-      await wallet.click("#wallet-not-proven");
-      await closed(wallet);
+      await clickToClose(wallet, "#wallet-not-proven");
       await page.waitForFunction(() =>
-        (document.getElementById("prove-status")?.textContent ?? "").includes("UNDER_AGE"),
+        (document.getElementById("prove-status")?.textContent ?? "").includes("did not prove the age asked"),
       );
+      expectNoCode(await statusText(page));
       if (attempt === 1) await shot(page, "teen-at-adult-site");
       await page.goto(`${world.site.url}/adult`);
     }
@@ -177,11 +214,12 @@ describe("refusals in Chromium", () => {
     await wallet.waitForSelector("#wallet-reveal-higher:not([disabled])");
     expect(await wallet.getAttribute("#wallet-panel", "data-view")).toBe("higher");
     await shot(wallet, "wallet-higher-only");
-    await wallet.click("#wallet-cancel");
-    await closed(wallet);
+    await clickToClose(wallet, "#wallet-cancel");
+    // a Cancel reads exactly like an age that does not fit: the site learns "not proven", nothing more
     await page.waitForFunction(() =>
-      (document.getElementById("prove-status")?.textContent ?? "").includes("CANCELLED"),
+      (document.getElementById("prove-status")?.textContent ?? "").includes("did not prove the age asked"),
     );
+    expectNoCode(await statusText(page));
     expect(world.siteLog.filter((r) => r.method === "POST").length).toBe(proofsBefore);
 
     // only on an explicit yes does the site learn more

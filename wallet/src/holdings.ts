@@ -1,5 +1,6 @@
 import type { App } from "./app.js";
 import { now } from "./app.js";
+import { lowestAge } from "./provider-flow.js";
 import { allTokens, getCredential, lastCheck } from "./store.js";
 import { dateText, el } from "./ui.js";
 
@@ -21,19 +22,21 @@ export async function renderTokens(app: App): Promise<void> {
       li.textContent = S.tokensLine(t, n);
       return li;
     });
+  const check = await lastCheck();
+  // a child's wallet: no tokens because of the age, not "yet"; and no "when the tokens above are used up"
+  const child = items.length === 0 && check !== undefined && check.ageOver === 0;
   if (items.length === 0) {
     const li = document.createElement("li");
-    li.textContent = S.none;
+    li.textContent = child ? S.noneChild(await lowestAge(app)) : S.none;
     items.push(li);
   }
   list.replaceChildren(...items);
-  const check = await lastCheck();
   el("wallet-last-check").textContent =
     check === undefined ? "" : S.lastCheck(check.ageOver, dateText(lang, check.at));
   const credential = await getCredential();
   const live = credential !== undefined && credential.notAfter > now();
   el("wallet-credits").textContent = !live
-    ? check === undefined
+    ? check === undefined || child
       ? ""
       : S.noCredits
     : credential.credits > 0

@@ -122,6 +122,7 @@ export async function gatewayKeys(config: WalletConfig, now: number): Promise<Ga
   const tokenKeys = new Map<number, IssuingTokenKey>();
   for (const key of directory.tokenKeys) {
     if (key.ageOver === undefined || key.tokenType !== 2 || tokenKeys.has(key.ageOver)) continue;
+    if (isBand(key)) continue; // a band key [13, 16) is not the threshold 13: it must never answer "13 or older"
     if ((key.notBefore ?? 0) > now) continue; // the next key: published ahead, not issuing yet
     const notAfter = key.notAfter ?? Number.MAX_SAFE_INTEGER;
     if (notAfter <= now) continue;
@@ -133,6 +134,7 @@ export async function gatewayKeys(config: WalletConfig, now: number): Promise<Ga
   const validCreditKeys = new Map<string, IssuingCreditKey>();
   for (const key of directory.creditKeys ?? []) {
     if (key.notAfter <= now || key.notBefore > now) continue;
+    if (isBand(key)) continue; // band credits buy band tokens only: not spent as threshold credits
     const id = await creditKeyId(key.actKey);
     if (!isKeyAnnounced(log, id, now)) continue;
     const entry = {
@@ -148,9 +150,16 @@ export async function gatewayKeys(config: WalletConfig, now: number): Promise<Ga
   return { directory, log, tokenKeys, creditKeys, validCreditKeys };
 }
 
-/** Thresholds the gateway issues tokens for, from the log (token keys only). */
+/** Thresholds the gateway issues tokens for, from the log (token keys only; band keys are not thresholds). */
 export function tokenThresholds(log: readonly KeyLogEntry[], now: number): Set<number> {
   return new Set(
-    log.filter((e) => (e.kind ?? "token") === "token" && e.validUntil > now).map((e) => e.threshold),
+    log
+      .filter((e) => (e.kind ?? "token") === "token" && e.validUntil > now && !isBand(e))
+      .map((e) => e.threshold),
   );
+}
+
+/** A key (directory or log entry) of an age band [from, below): it carries an upper end. */
+export function isBand(key: object): boolean {
+  return "ageBelow" in key && typeof key.ageBelow === "number";
 }

@@ -31,7 +31,9 @@ export function planTokens(
 }
 
 /** The claims the wallet reads from a grant (it does not verify it: the gateway does). */
-export function readGrant(grant: string): { ageOver: number; maxTokens: number } | undefined {
+export function readGrant(
+  grant: string,
+): { ageOver: number; ageBelow?: number; maxTokens: number } | undefined {
   const payload = grant.split(".")[1];
   if (payload === undefined) return undefined;
   try {
@@ -39,7 +41,8 @@ export function readGrant(grant: string): { ageOver: number; maxTokens: number }
     const ageOver = json.age_over;
     const maxTokens = json.max_tokens;
     if (typeof ageOver !== "number" || typeof maxTokens !== "number") return undefined;
-    return { ageOver, maxTokens };
+    const ageBelow = json.age_below;
+    return { ageOver, maxTokens, ...(typeof ageBelow === "number" ? { ageBelow } : {}) };
   } catch {
     return undefined;
   }
@@ -76,6 +79,7 @@ export function planProof(
 ): ProofPlan {
   const wanted = wantedThreshold(request.minAge, thresholds);
   const candidates = tokens
+    .filter((t) => t.below === undefined) // a band token never answers a threshold ask
     .filter((t) => t.threshold >= request.minAge && usable(t))
     .filter((t) => t.heldFor === undefined || t.heldFor === request.origin)
     .sort(

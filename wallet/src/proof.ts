@@ -3,6 +3,7 @@ import type { App } from "./app.js";
 import { now } from "./app.js";
 import { armAfterVisible } from "./arm.js";
 import { renderTokens } from "./holdings.js";
+import { chooseInterval, whyNothingFits } from "./intervals.js";
 import { IssueError } from "./issue.js";
 import { keyLogForProof, tokenThresholds } from "./keys.js";
 import { postToOpener } from "./opener.js";
@@ -33,7 +34,7 @@ import {
   usedThresholds,
 } from "./store.js";
 import { randomDelay } from "./supply.js";
-import { actions, button, dateText, heading, para, setStatus, show } from "./ui.js";
+import { actions, button, dateText, details, heading, para, setStatus, show } from "./ui.js";
 import { waitFirstUse, waitPace } from "./waits.js";
 
 /*
@@ -61,7 +62,8 @@ export async function prepare(app: App): Promise<void> {
     setStatus("");
     return show(
       "key-log",
-      para(code === "KEY_SET_REFUSED" ? S.keySet(code) : S.keyLog(code), "refusal"),
+      para(code === "KEY_SET_REFUSED" ? S.keySet : S.keyLog, "refusal"),
+      details(S.details, code),
       actions(
         button("wallet-retry", S.tryAgain, () => void prepare(app)),
         cancelButton(app),
@@ -71,6 +73,7 @@ export async function prepare(app: App): Promise<void> {
   const usable = (t: StoredToken) => t.notAfter > now() && isKeyAnnounced(log, t.keyId, now());
   const tokens = await allTokens();
   await removeTokens(tokens.filter((t) => !usable(t)).map((t) => t.id as number));
+  if (current.ageBelow !== undefined) return prepareBand(app, current, current.ageBelow, usable);
   const thresholds = tokenThresholds(log, now());
   current.wanted = wantedThreshold(current.minAge, thresholds);
   const plan = async (): Promise<ProofPlan> => planProof(await allTokens(), current, thresholds, usable);
@@ -118,12 +121,63 @@ export async function prepare(app: App): Promise<void> {
 }
 
 /**
+ * A band ask (a room for minors): the widest band token inside [minAge, ageBelow) (intervals.ts), never a threshold
+ * token; nothing fits, the person is told why in words (an adult at a teens' room, a child, a check that says too
+ * little) and the site only "not proven".
+ */
+async function prepareBand(
+  app: App,
+  current: PendingRequest,
+  ageBelow: number,
+  usable: (t: StoredToken) => boolean,
+): Promise<void> {
+  const { S } = app;
+  const asked = { from: current.minAge, below: ageBelow };
+  const held = (await allTokens())
+    .filter((t) => usable(t) && (t.heldFor === undefined || t.heldFor === current.origin))
+    .map((t) => ({ from: t.threshold, below: t.below, token: t }));
+  const chosen = chooseInterval(asked, held);
+  setStatus("");
+  if (app.request !== current) return;
+  if (chosen !== undefined) {
+    const pace = paceRequest(await getPace(), current.origin, Date.now());
+    current.strikes = pace.strikes;
+    if (!(await waitPace(app, current, pace.notBefore))) return;
+    if (!(await waitFirstUse(app, current))) return;
+    return showConfirm(app, chosen.token, current, await nextLayout());
+  }
+  const check = await lastCheck();
+  if (check === undefined) return showProviders(app, S.providersHelp);
+  const why = whyNothingFits(asked, { from: check.ageOver, below: check.ageBelow });
+  if (why === "too-young") return showBelow(app, check.ageOver, check.at, current);
+  if (why === "unknown") return showProviders(app, S.bandUnknown);
+  const title = heading(S.tooOldTitle);
+  title.tabIndex = -1;
+  show(
+    "too-old",
+    title,
+    para(S.tooOldText(current.minAge, ageBelow, check.ageOver), "refusal"),
+    actions(
+      button("wallet-not-proven", S.notProven, () => {
+        answerError(app, "NOT_PROVEN");
+        window.close();
+      }),
+    ),
+  );
+  title.focus();
+}
+
+/**
  * The consent view. Confirm takes turns between two places (beside Cancel, or under it) from one request to the
  * next, so that a click aimed where it was last time does not land on it; the focus goes to the view's heading.
  */
 function showConfirm(app: App, token: StoredToken, current: PendingRequest, layout: number): void {
   const { S } = app;
-  const confirm = button("wallet-confirm", S.confirm(token.threshold), () => void send(app, token, current));
+  const confirm = button(
+    "wallet-confirm",
+    S.confirm(token.threshold, token.below),
+    () => void send(app, token, current),
+  );
   const hint = para(S.arming, "hint");
   hint.id = "wallet-arming";
   armAfterVisible(confirm, {
@@ -137,7 +191,7 @@ function showConfirm(app: App, token: StoredToken, current: PendingRequest, layo
   show(
     "confirm",
     title,
-    para(S.reveal(token.threshold)),
+    para(S.reveal(token.threshold, token.below)),
     consentActions(layout, confirm, cancelButton(app)),
     hint,
   );
@@ -207,7 +261,7 @@ async function showBelow(app: App, checked: number, at: number, current: Pending
     para(S.belowText(checked, current.minAge, dateText(app.lang, at), lowest)),
     actions(
       button("wallet-not-proven", S.notProven, () => {
-        answerError(app, "UNDER_AGE");
+        answerError(app, "NOT_PROVEN");
         window.close();
       }),
       button("wallet-recheck", S.birthday, () => void showProviders(app, S.providersHelp), true),
@@ -221,11 +275,18 @@ async function send(app: App, token: StoredToken, current: PendingRequest): Prom
   // Held for this site until it reports: a proof endpoint that fails must not cost the token.
   await holdToken(token, current.origin);
   // the threshold asked (not a higher one revealed by consent) keeps a pool from now on; no site is kept
-  await putUsedThresholds(markUsed(await usedThresholds(), current.wanted ?? token.threshold, now()));
+  if (token.below === undefined)
+    await putUsedThresholds(markUsed(await usedThresholds(), current.wanted ?? token.threshold, now()));
   app.held.set(current.nonce, { token, origin: current.origin });
   void rememberAnswer(current);
   postToOpener(
-    { type: "blindgate:token", nonce: current.nonce, token: token.token, ageOver: token.threshold },
+    {
+      type: "blindgate:token",
+      nonce: current.nonce,
+      token: token.token,
+      ageOver: token.threshold,
+      ...(token.below === undefined ? {} : { ageBelow: token.below }),
+    },
     current.origin,
   );
   show("sending");
@@ -251,7 +312,11 @@ export async function onOutcome(
     const left = (await allTokens()).filter((t) => t.threshold === entry.token.threshold).length;
     const credits = (await getCredential())?.credits ?? 0;
     const low = left < LOW_TOKENS && credits === 0;
-    show("done", para(S.done(entry.token.threshold), "success"), ...(low ? [para(S.lowTokens, "hint")] : []));
+    show(
+      "done",
+      para(S.done(entry.token.threshold, entry.token.below), "success"),
+      ...(low ? [para(S.lowTokens, "hint")] : []),
+    );
     refillAfterProof(app, nonce, low ? 1500 : 0);
     return;
   }
@@ -259,7 +324,8 @@ export async function onOutcome(
   showMessage(
     app,
     "site-failed",
-    afterOutcome({ ok, code }) === "keep" ? S.siteKept(reason) : S.siteRefused(reason),
+    afterOutcome({ ok, code }) === "keep" ? S.siteKept : S.siteRefused,
     "refusal",
+    reason,
   );
 }

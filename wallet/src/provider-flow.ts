@@ -19,7 +19,7 @@ import {
   recordCheck,
   type StoredToken,
 } from "./store.js";
-import { actions, button, heading, para, setStatus, show } from "./ui.js";
+import { actions, button, details, heading, para, setStatus, show } from "./ui.js";
 
 /*
  * The provider flow: the person picks a provider, checks their age in its window (grant.ts), and the grant is
@@ -34,8 +34,11 @@ interface ProviderEntry {
   verifyUrl: string;
 }
 
-/** The providers the gateway lists, to pick one; `help` says why the person is here, `notice` what just failed. */
-export async function showProviders(app: App, help: string, notice?: string): Promise<void> {
+/**
+ * The providers the gateway lists, to pick one; `help` says why the person is here, `notice` what just failed (its
+ * code folded away under it).
+ */
+export async function showProviders(app: App, help: string, notice?: string, code?: string): Promise<void> {
   const { S } = app;
   const current = app.request;
   let providers: ProviderEntry[] = [];
@@ -68,6 +71,7 @@ export async function showProviders(app: App, help: string, notice?: string): Pr
   show(
     "providers",
     ...(notice === undefined ? [] : [para(notice, "refusal")]),
+    ...(code === undefined ? [] : [details(S.details, code)]),
     heading(S.providersTitle),
     para(help),
     list,
@@ -77,8 +81,8 @@ export async function showProviders(app: App, help: string, notice?: string): Pr
 
 async function useProvider(app: App, verifyUrl: string): Promise<void> {
   const { S } = app;
-  const providersAgain = (notice: string) =>
-    showProviders(app, app.request === undefined ? S.providersStandalone : S.providersHelp, notice);
+  const providersAgain = (notice: string, code?: string) =>
+    showProviders(app, app.request === undefined ? S.providersStandalone : S.providersHelp, notice, code);
   setStatus(S.waitingProvider);
   const waiting = getGrant(verifyUrl);
   // the wallet cannot see the provider's window (it has no opener): the person says when it is closed
@@ -99,7 +103,7 @@ async function useProvider(app: App, verifyUrl: string): Promise<void> {
     if (code === "UNDER_AGE") return underAge(app, 0);
     // the person left the provider's page before any answer (its way back says CANCELLED), or said it is closed
     const closed = code === "PROVIDER_CLOSED" || code === "CANCELLED";
-    return providersAgain(closed ? S.providerClosed : S.issuanceRefused(code));
+    return closed ? providersAgain(S.providerClosed) : providersAgain(S.issuanceRefused(code), code);
   }
   setStatus(S.issuing);
   let received: number;
@@ -110,7 +114,7 @@ async function useProvider(app: App, verifyUrl: string): Promise<void> {
     const code = error instanceof IssueError ? error.code : "ISSUANCE_FAILED";
     // the grant attests less than any threshold the gateway issues
     if (code === "UNDER_AGE") return underAge(app, readGrant(grant)?.ageOver ?? 0);
-    return providersAgain(S.issuanceRefused(code));
+    return providersAgain(S.issuanceRefused(code), code);
   }
   setStatus(S.issued(received));
   await renderTokens(app);
@@ -119,7 +123,9 @@ async function useProvider(app: App, verifyUrl: string): Promise<void> {
     return showHome(app, S.readyNow(received));
   }
   const check = await lastCheck();
-  if (check !== undefined && check.ageOver < app.request.minAge) return underAge(app, check.ageOver);
+  // a band ask: prepare() says why when the check does not fit (an adult at a teens' room, a child)
+  if (check !== undefined && check.ageOver < app.request.minAge && app.request.ageBelow === undefined)
+    return underAge(app, check.ageOver);
   await prepare(app);
 }
 
@@ -133,7 +139,7 @@ async function underAge(app: App, ageOver: number): Promise<void> {
   await renderTokens(app);
   const lowest = await lowestAge(app);
   if (app.request === undefined) return showHome(app, S.underAgeNow(ageOver, lowest, lowest));
-  answerError(app, "UNDER_AGE");
+  answerError(app, "NOT_PROVEN");
   return showMessage(app, "under-age", S.underAgeNow(ageOver, app.request.minAge, lowest), "refusal");
 }
 
@@ -165,7 +171,12 @@ async function issue(app: App, grant: string): Promise<number> {
     await putCredential(obtained.credential);
   }
   await addTokens(tokens);
-  if (claims !== undefined) await recordCheck({ ageOver: claims.ageOver, at: now() });
+  if (claims !== undefined)
+    await recordCheck({
+      ageOver: claims.ageOver,
+      ...(claims.ageBelow === undefined ? {} : { ageBelow: claims.ageBelow }),
+      at: now(),
+    });
   const k = config.firstUseAnonymitySet ?? DEFAULT_ANONYMITY_SET;
   const waitMs = firstUseDelayMs(rate, k);
   const firstUse: FirstUse = {

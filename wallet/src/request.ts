@@ -4,17 +4,21 @@ import { showHome } from "./home.js";
 import { postToOpener } from "./opener.js";
 import { recordAnswer } from "./pace.js";
 import { getPace, putPace } from "./store.js";
-import { actions, button, el, para, show } from "./ui.js";
+import { actions, button, details, el, para, show } from "./ui.js";
 
 /*
  * The request state machine. A site page's request is shown, then answered exactly once — a token (proof.ts) or an
  * error — and from then on the page's actions are for the person only (`answered`). A newer request (the person
- * clicked again, on this site or after navigating) replaces the one shown, which is answered CANCELLED first.
+ * clicked again, on this site or after navigating) replaces the one shown, which is answered NOT_PROVEN first. A site
+ * hears NOT_PROVEN for every answer without a token that the person or their age gave (cancelled, under the age,
+ * an adult at a room for teens): the person is told why, in words, here; the site learns nothing more.
  */
 
 export interface PendingRequest {
   origin: string;
   minAge: number;
+  /** A band ask: [minAge, ageBelow). Absent: a threshold ask. */
+  ageBelow?: number;
   nonce: string;
   /** The site asked not to wait after a fresh grant (prove's skipFirstUseDelay). */
   noDelay: boolean;
@@ -39,10 +43,11 @@ export function beginRequest(
     return undefined;
   }
   // the person did not answer the replaced request: it does not count as an answer the site can pace on
-  if (app.request !== undefined && !app.request.answered) answerError(app, "CANCELLED", false);
+  if (app.request !== undefined && !app.request.answered) answerError(app, "NOT_PROVEN", false);
   const request: PendingRequest = {
     origin,
     minAge: asked.minAge,
+    ...(asked.ageBelow === undefined ? {} : { ageBelow: asked.ageBelow }),
     nonce,
     noDelay: asked.noDelay === true,
     answered: false,
@@ -54,7 +59,7 @@ export function beginRequest(
   const who = document.createElement("span");
   who.className = "origin";
   who.textContent = origin;
-  text.replaceChildren(who, document.createTextNode(app.S.asks(asked.minAge)));
+  text.replaceChildren(who, document.createTextNode(app.S.asks(asked.minAge, asked.ageBelow)));
   el("wallet-request").hidden = false;
   text.hidden = false;
   text.focus(); // not the confirm button: a key press meant for the site must not send anything
@@ -87,7 +92,7 @@ export function cancelButton(app: App): HTMLButtonElement {
     "wallet-cancel",
     app.S.cancel,
     () => {
-      answerError(app, "CANCELLED");
+      answerError(app, "NOT_PROVEN");
       window.close();
     },
     true,
@@ -98,7 +103,12 @@ export function closeButton(app: App): HTMLButtonElement {
   return button("wallet-close", app.S.close, () => window.close(), true);
 }
 
-/** A step where only the person can act now (the site has its answer): words, and a way out. */
-export function showMessage(app: App, view: string, text: string, className = "notice"): void {
-  show(view, para(text, className), actions(closeButton(app)));
+/** A step where only the person can act now (the site has its answer): words, a code folded away, and a way out. */
+export function showMessage(app: App, view: string, text: string, className = "notice", code?: string): void {
+  show(
+    view,
+    para(text, className),
+    ...(code === undefined ? [] : [details(app.S.details, code)]),
+    actions(closeButton(app)),
+  );
 }

@@ -16,7 +16,10 @@ import { NO_PACE, type Pace } from "./pace.js";
 
 export interface StoredToken {
   id?: number;
+  /** The lower end of the token key's age interval ("threshold" for a key with no upper end). */
   threshold: number;
+  /** The upper end (exclusive) of a band key's interval; absent for a threshold. */
+  below?: number;
   /** base64url Token. */
   token: string;
   /** hex token_key_id. */
@@ -30,6 +33,8 @@ export interface StoredToken {
 /** The last age check: the threshold a provider attested (0: under the lowest), at epoch seconds `at`. */
 export interface AgeCheck {
   ageOver: number;
+  /** The grant's age_below: the person was below this age (a band check). */
+  ageBelow?: number;
   at: number;
 }
 

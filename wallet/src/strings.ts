@@ -1,6 +1,7 @@
 /*
  * The wallet's words, English and French: every string the page shows. The browser's languages decide (pickLang).
- * Refusals name their stable code after the words, so a person can quote it and a developer can look it up.
+ * No stable code in the words: a refusal's code goes to a "Details" line under them (ui.ts), where a person can quote
+ * it and a developer look it up.
  */
 
 type Refusal = (code: string) => string;
@@ -11,10 +12,19 @@ const en = {
     "Your age tokens live here, in this browser only. A site learns only the age you choose to prove — never who you are.",
   standalone:
     "Sites open this wallet when they ask for your age. Here you can see what it holds, check your age ahead of any visit, or delete everything; nothing goes to a site unless you confirm.",
-  asks: (age: number) => ` asks you to prove you are ${age} or older.`,
-  reveal: (age: number) =>
-    `The site will learn one thing: “${age} or older”. Not your name, not your birth date, not who checked your age.`,
-  confirm: (age: number) => `Prove I am ${age} or older`,
+  asks: (age: number, below?: number) =>
+    below === undefined
+      ? ` asks you to prove you are ${age} or older.`
+      : ` asks you to prove you are ${age} to ${below - 1} years old.`,
+  reveal: (age: number, below?: number) =>
+    `The site will learn one thing: “${below === undefined ? `${age} or older` : `${age} to ${below - 1}`}”. Not your name, not your birth date, not who checked your age.`,
+  confirm: (age: number, below?: number) =>
+    below === undefined ? `Prove I am ${age} or older` : `Prove I am ${age} to ${below - 1}`,
+  tooOldTitle: "This space is for younger people",
+  tooOldText: (from: number, below: number, checked: number) =>
+    `This site asks for people aged ${from} to ${below - 1}. Your last age check showed you are ${checked} or older, so the wallet cannot enter you here. The site is told only “not proven”, nothing about your age.`,
+  bandUnknown:
+    "This site asks for an age range, and your last age check did not say enough for it. Check your age with a provider: it never learns which site asked.",
   arming: "Take a second to read: the button becomes active in a moment.",
   armingAgain:
     "Something was clicked or pressed while the button was getting ready, so it waits one more second. Read first, then confirm.",
@@ -67,13 +77,18 @@ const en = {
   timingWait: "Waiting a moment, so that the gateway cannot match your new tokens to this visit…",
   checkingKeys: "Checking the gateway’s public keys…",
   sending: "Sending one token to the site…",
-  done: (age: number) => `Done. The site now knows you are ${age} or older, and nothing else.`,
-  siteKept: (code: string) =>
-    `The site could not check your token right now (${code}). The token was kept for this site: try again when it is back.`,
-  siteRefused: (code: string) => `The site refused this token (${code}). It was removed from your wallet.`,
-  keyLog: (code: string) =>
-    `The wallet could not check the gateway’s key log, so it sends nothing (${code}). Try again in a moment.`,
-  noProvider: "No provider is available right now (NO_PROVIDER). The site is told so.",
+  done: (age: number, below?: number) =>
+    `Done. The site now knows you are ${below === undefined ? `${age} or older` : `${age} to ${below - 1}`}, and nothing else.`,
+  siteKept:
+    "The site could not check your token right now. The token was kept for this site: try again when it is back.",
+  siteRefused: "The site refused this token. It was removed from your wallet.",
+  keyLog: "The wallet could not check the gateway’s key log, so it sends nothing. Try again in a moment.",
+  noProvider: "No provider is available right now. The site is told only that no age was proven.",
+  details: "Details",
+  noneChild: (lowest: number | undefined) =>
+    lowest === undefined
+      ? "No tokens: your last age check did not confirm an age sites ask for."
+      : `No tokens: your last age check did not confirm you are ${lowest} or older. Sites that ask for an age will be told only “not proven”.`,
   issuanceRefused: ((code: string) => {
     const why =
       code === "ERR_PROVIDER_SUSPENDED"
@@ -91,7 +106,7 @@ const en = {
                   : code === "NETWORK" || code === "DIRECTORY_UNAVAILABLE" || code.startsWith("HTTP_5")
                     ? "The gateway cannot be reached right now."
                     : "The gateway refused to issue tokens.";
-    return `${why} No token was made (${code}). Choose another provider, or try again later.`;
+    return `${why} No token was made. Choose another provider, or try again later.`;
   }) satisfies Refusal,
   tokensTitle: "In this browser",
   tokensLine: (t: number, n: number) => `${t} or older: ${n} token${n === 1 ? "" : "s"}`,
@@ -128,8 +143,8 @@ const en = {
         : `You have just checked your age. So that the gateway cannot match this visit to that check by its time, the wallet waits before answering the site; in that time about ${expected} other people are expected to check theirs (the wait is capped at a minute).`,
   firstUseLeft: (seconds: number) => `About ${seconds} s left.`,
   firstUseProgress: "Waiting before the first proof",
-  keySet: (code: string) =>
-    `The gateway’s keys could let it tell people apart (too many keys for one age, or keys that change too often), so the wallet uses none of them (${code}).`,
+  keySet:
+    "The gateway’s keys could let it tell people apart (too many keys for one age, or keys that change too often), so the wallet uses none of them.",
 };
 
 type WalletStringsShape = typeof en;
@@ -140,10 +155,21 @@ const fr: WalletStringsShape = {
     "Vos jetons d’âge sont conservés ici, dans ce navigateur seulement. Un site n’apprend que l’âge que vous choisissez de prouver, jamais qui vous êtes.",
   standalone:
     "Les sites ouvrent ce portefeuille quand ils vous demandent votre âge. Vous voyez ici ce qu’il contient, vous pouvez vérifier votre âge avant toute visite ou tout supprimer ; rien ne part vers un site sans votre confirmation.",
-  asks: (age) => ` vous demande de prouver que vous avez ${age} ans ou plus.`,
-  reveal: (age) =>
-    `Le site apprendra une seule chose : « ${age} ans ou plus ». Ni votre nom, ni votre date de naissance, ni qui a vérifié votre âge.`,
-  confirm: (age) => `Prouver que j’ai ${age} ans ou plus`,
+  asks: (age, below) =>
+    below === undefined
+      ? ` vous demande de prouver que vous avez ${age} ans ou plus.`
+      : ` vous demande de prouver que vous avez de ${age} à ${below - 1} ans.`,
+  reveal: (age, below) =>
+    `Le site apprendra une seule chose : « ${below === undefined ? `${age} ans ou plus` : `de ${age} à ${below - 1} ans`} ». Ni votre nom, ni votre date de naissance, ni qui a vérifié votre âge.`,
+  confirm: (age, below) =>
+    below === undefined
+      ? `Prouver que j’ai ${age} ans ou plus`
+      : `Prouver que j’ai de ${age} à ${below - 1} ans`,
+  tooOldTitle: "Cet espace est réservé à des personnes plus jeunes",
+  tooOldText: (from, below, checked) =>
+    `Ce site demande des personnes de ${from} à ${below - 1} ans. Votre dernière vérification d’âge a montré que vous avez ${checked} ans ou plus : le portefeuille ne peut donc pas vous faire entrer ici. Le site apprend seulement « non prouvé », rien sur votre âge.`,
+  bandUnknown:
+    "Ce site demande une tranche d’âge, et votre dernière vérification d’âge n’en dit pas assez. Vérifiez votre âge auprès d’un prestataire : il ne saura jamais quel site l’a demandé.",
   arming: "Prenez une seconde pour lire : le bouton s’active dans un instant.",
   armingAgain:
     "Un clic ou une touche est arrivé pendant que le bouton se préparait : il attend donc une seconde de plus. Lisez d’abord, puis confirmez.",
@@ -198,13 +224,20 @@ const fr: WalletStringsShape = {
     "Un court instant d’attente, pour que la passerelle ne puisse pas relier vos nouveaux jetons à cette visite…",
   checkingKeys: "Vérification des clés publiques de la passerelle…",
   sending: "Envoi d’un jeton au site…",
-  done: (age) => `C’est fait. Le site sait maintenant que vous avez ${age} ans ou plus, et rien d’autre.`,
-  siteKept: (code) =>
-    `Le site n’a pas pu vérifier votre jeton pour le moment (${code}). Le jeton a été gardé pour ce site : réessayez quand il sera de retour.`,
-  siteRefused: (code) => `Le site a refusé ce jeton (${code}). Il a été retiré de votre portefeuille.`,
-  keyLog: (code) =>
-    `Le portefeuille n’a pas pu vérifier le journal des clés de la passerelle ; il n’envoie donc rien (${code}). Réessayez dans un instant.`,
-  noProvider: "Aucun prestataire n’est disponible pour le moment (NO_PROVIDER). Le site en est informé.",
+  done: (age, below) =>
+    `C’est fait. Le site sait maintenant que vous avez ${below === undefined ? `${age} ans ou plus` : `de ${age} à ${below - 1} ans`}, et rien d’autre.`,
+  siteKept:
+    "Le site n’a pas pu vérifier votre jeton pour le moment. Le jeton a été gardé pour ce site : réessayez quand il sera de retour.",
+  siteRefused: "Le site a refusé ce jeton. Il a été retiré de votre portefeuille.",
+  keyLog:
+    "Le portefeuille n’a pas pu vérifier le journal des clés de la passerelle ; il n’envoie donc rien. Réessayez dans un instant.",
+  noProvider:
+    "Aucun prestataire n’est disponible pour le moment. Le site apprend seulement qu’aucun âge n’a été prouvé.",
+  details: "Détails",
+  noneChild: (lowest) =>
+    lowest === undefined
+      ? "Aucun jeton : votre dernière vérification d’âge n’a pas confirmé un âge que les sites demandent."
+      : `Aucun jeton : votre dernière vérification d’âge n’a pas confirmé que vous avez ${lowest} ans ou plus. Les sites qui demandent un âge apprendront seulement « non prouvé ».`,
   issuanceRefused: (code) => {
     const why =
       code === "ERR_PROVIDER_SUSPENDED"
@@ -222,7 +255,7 @@ const fr: WalletStringsShape = {
                   : code === "NETWORK" || code === "DIRECTORY_UNAVAILABLE" || code.startsWith("HTTP_5")
                     ? "La passerelle est injoignable pour le moment."
                     : "La passerelle a refusé d’émettre des jetons.";
-    return `${why} Aucun jeton n’a été créé (${code}). Choisissez un autre prestataire, ou réessayez plus tard.`;
+    return `${why} Aucun jeton n’a été créé. Choisissez un autre prestataire, ou réessayez plus tard.`;
   },
   tokensTitle: "Dans ce navigateur",
   tokensLine: (t, n) => `${t} ans ou plus : ${n} jeton${n === 1 ? "" : "s"}`,
@@ -263,8 +296,8 @@ const fr: WalletStringsShape = {
         : `Vous venez de vérifier votre âge. Pour que la passerelle ne puisse pas relier cette visite à cette vérification par l’heure, le portefeuille attend avant de répondre au site ; pendant ce temps, environ ${expected} autres personnes devraient vérifier le leur (l’attente est limitée à une minute).`,
   firstUseLeft: (seconds) => `Encore ${seconds} s environ.`,
   firstUseProgress: "Attente avant la première preuve",
-  keySet: (code) =>
-    `Les clés de la passerelle pourraient lui permettre de distinguer des personnes (trop de clés pour un même âge, ou des clés qui changent trop souvent) : le portefeuille n’en utilise aucune (${code}).`,
+  keySet:
+    "Les clés de la passerelle pourraient lui permettre de distinguer des personnes (trop de clés pour un même âge, ou des clés qui changent trop souvent) : le portefeuille n’en utilise aucune.",
 };
 
 /** The wallet's UI strings, English and French. */

@@ -43,6 +43,22 @@ export function actions(...buttons: HTMLElement[]): HTMLDivElement {
   return div;
 }
 
+/**
+ * A refusal's stable code, under its words and folded away: a person can quote it, a developer look it up, and
+ * nobody has to read it.
+ */
+export function details(label: string, code: string): HTMLDetailsElement {
+  const box = document.createElement("details");
+  box.className = "details";
+  const summary = document.createElement("summary");
+  summary.textContent = label;
+  const text = document.createElement("code");
+  text.className = "code";
+  text.textContent = code;
+  box.append(summary, text);
+  return box;
+}
+
 /** Replace the panel with `nodes`, naming the step `view`. */
 export function show(view: string, ...nodes: Node[]): void {
   const panel = el("wallet-panel");

@@ -1,11 +1,10 @@
 /** Stable codes of {@link BrowserError}. */
 export type BrowserErrorCode =
   | "POPUP_BLOCKED" // the browser refused to open the wallet (call prove() from a click)
-  | "CANCELLED" // the person closed the wallet or declined
+  | "NOT_PROVEN" // no proof: the person declined or closed the wallet, or their age does not fit (one code for all)
   | "REPLACED" // a newer prove() on this page took over (the person clicked again): that one reports
   | "NO_PROVIDER" // no verification provider is available
   | "WALLET_UNAVAILABLE" // the wallet did not answer in time, or could not reach its gateway
-  | "UNDER_AGE" // the person's age check does not reach the age asked
   | "PROOF_REFUSED" // the site refused the token (spent, invalid...): `siteCode` says why
   | "SITE_UNAVAILABLE"; // the site's proof endpoint could not check the token (down, gateway down): the wallet kept it
 
@@ -16,7 +15,7 @@ export type BrowserErrorCode =
  *
  * @example
  * ```ts
- * try { await prove({ minAge: 18, walletUrl }); } catch (e) { if (e instanceof BrowserError && e.code === "CANCELLED") ... }
+ * try { await prove({ minAge: 18, walletUrl }); } catch (e) { if (e instanceof BrowserError && e.code === "NOT_PROVEN") ... }
  * ```
  */
 export class BrowserError extends Error {

@@ -1,4 +1,10 @@
-export type { AgeGateElementOptions } from "./age-gate.js";
+export type {
+  AgeGateAttributes,
+  AgeGateElement,
+  AgeGateElementOptions,
+  AgeGateEventDetails,
+  AgeGateEventMap,
+} from "./age-gate.js";
 export { defineAgeGate } from "./age-gate.js";
 export type { BrowserErrorCode } from "./errors.js";
 export { BrowserError } from "./errors.js";
@@ -21,6 +27,7 @@ export {
   grantFragment,
   grantMessage,
   grantTaken,
+  LEGACY_NOT_PROVEN_CODES,
   proofOutcome,
   randomId,
   readGrantFragment,
@@ -37,4 +44,4 @@ export {
 export type { ProveOptions, ProveProgress, ProveResult } from "./prove.js";
 export { prove } from "./prove.js";
 export type { Lang } from "./strings.js";
-export { describeError, pickLang, STRINGS } from "./strings.js";
+export { describeError, errorCode, pickLang, STRINGS } from "./strings.js";

@@ -5,9 +5,9 @@ import * as z from "zod/mini";
  * by both ends. Anything that does not parse is ignored: a page can receive messages from anyone.
  *
  *   wallet   -> opener   { type: "blindgate:wallet-ready" }                        targetOrigin "*" (carries nothing)
- *   site     -> wallet   { type: "blindgate:token-request", minAge, nonce, noDelay? } targetOrigin = wallet origin
+ *   site     -> wallet   { type: "blindgate:token-request", minAge, ageBelow?, nonce, noDelay? } to the wallet origin
  *   wallet   -> site     { type: "blindgate:request-received", nonce }             targetOrigin = the site's origin
- *   wallet   -> site     { type: "blindgate:token", nonce, token, ageOver }        targetOrigin = the site's origin
+ *   wallet   -> site     { type: "blindgate:token", nonce, token, ageOver, ageBelow? } to the site's origin
  *   wallet   -> site     { type: "blindgate:error", nonce, code }                  targetOrigin = the site's origin
  *   wallet   -> site     { type: "blindgate:progress", nonce, wait, leftMs }       targetOrigin = the site's origin
  *   site     -> wallet   { type: "blindgate:outcome", nonce, ok, code? }           targetOrigin = wallet origin
@@ -33,9 +33,15 @@ const state = base64url(8, 128);
 const age = z.int().check(z.minimum(1), z.maximum(150));
 const code = z.string().check(z.regex(/^[A-Z0-9_]{1,48}$/));
 
-export const WALLET_ERROR_CODES = ["CANCELLED", "NO_PROVIDER", "UNAVAILABLE", "UNDER_AGE"] as const;
-/** Why the wallet answered a token request without a token. */
+/**
+ * Why the wallet answered a token request without a token. NOT_PROVEN is one code for every answer the person gave
+ * or that their age gave (cancelled, under the age asked, an adult at a room for teens): a site must not tell them
+ * apart, and could not trust them anyway (the wallet's word is not signed; one line of script fakes it).
+ */
+export const WALLET_ERROR_CODES = ["NOT_PROVEN", "NO_PROVIDER", "UNAVAILABLE"] as const;
 export type WalletErrorCode = (typeof WALLET_ERROR_CODES)[number];
+/** Codes older wallets sent for what is now NOT_PROVEN; read as NOT_PROVEN. */
+export const LEGACY_NOT_PROVEN_CODES = ["CANCELLED", "UNDER_AGE"] as const;
 
 /** The wallet has loaded and listens (carries nothing, so it may go to any opener). */
 export const walletReady = z.strictObject({ type: z.literal("blindgate:wallet-ready") });
@@ -44,26 +50,31 @@ export const walletReady = z.strictObject({ type: z.literal("blindgate:wallet-re
  * to hold back a first proof right after a fresh age check (docs/threat-model.md says what that costs); absent
  * otherwise, so that older wallets read the message as before.
  */
-export const tokenRequest = z.strictObject({
-  type: z.literal("blindgate:token-request"),
-  minAge: age,
-  nonce,
-  noDelay: z.optional(z.literal(true)),
-});
+export const tokenRequest = z
+  .strictObject({
+    type: z.literal("blindgate:token-request"),
+    minAge: age,
+    /** An age band: the person is below this age too ([minAge, ageBelow)). Absent: a threshold, "minAge or older". */
+    ageBelow: z.optional(age),
+    nonce,
+    noDelay: z.optional(z.literal(true)),
+  })
+  .check(z.refine((m) => m.ageBelow === undefined || m.ageBelow > m.minAge, "ageBelow must be above minAge"));
 /** The wallet took the request (sent also by a wallet window that was already open). */
 export const requestReceived = z.strictObject({ type: z.literal("blindgate:request-received"), nonce });
-/** The wallet's answer: one token, of the threshold `ageOver`. */
+/** The wallet's answer: one token, of the key interval [ageOver, ageBelow) (no ageBelow: a threshold). */
 export const tokenAnswer = z.strictObject({
   type: z.literal("blindgate:token"),
   nonce,
   token: base64url(16, 1024),
   ageOver: age,
+  ageBelow: z.optional(age),
 });
 /** The wallet's answer without a token. */
 export const walletError = z.strictObject({
   type: z.literal("blindgate:error"),
   nonce,
-  code: z.enum(WALLET_ERROR_CODES),
+  code: z.enum([...WALLET_ERROR_CODES, ...LEGACY_NOT_PROVEN_CODES]),
 });
 /** Why the wallet makes the person wait before asking: the first use after a fresh age check, or a site that asks again at once. */
 export const WALLET_WAITS = ["first-use", "paced"] as const;

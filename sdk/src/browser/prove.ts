@@ -30,6 +30,12 @@ import {
 export interface ProveOptions {
   /** The age asked: 13, 15, 16, 18, 21... */
   minAge: number;
+  /**
+   * An upper bound, exclusive, for a room of minors: `{ minAge: 13, ageBelow: 18 }` asks for "13 to 17". The wallet
+   * then answers with an age-band token inside [minAge, ageBelow) — never a threshold token, so an adult cannot
+   * enter — or not at all (NOT_PROVEN). Needs a gateway with band keys and a wallet that knows bands.
+   */
+  ageBelow?: number;
   /** The wallet's URL, e.g. "https://wallet.gateway.example/". */
   walletUrl: string;
   /** The site's proof endpoint (default "/.well-known/blindgate/proof"). */
@@ -61,8 +67,10 @@ export interface ProveProgress {
 }
 
 export interface ProveResult {
-  /** The threshold proven (the smallest the wallet holds that is >= minAge). */
+  /** The lower end proven (the smallest the wallet holds that is >= minAge). */
   ageOver: number;
+  /** For a band: the upper end proven (exclusive), at most the ageBelow asked. */
+  ageBelow?: number;
 }
 
 const WINDOW_NAME = "blindgate-wallet";
@@ -75,7 +83,8 @@ let pending: (() => void) | undefined;
 
 /**
  * Prove the person's age to this site. Call it from a click (browsers block popups otherwise).
- * Rejects with BrowserError: POPUP_BLOCKED, CANCELLED, REPLACED, NO_PROVIDER, WALLET_UNAVAILABLE, UNDER_AGE,
+ * Rejects with BrowserError: NOT_PROVEN (the person declined or closed the wallet, or their age does not fit: one
+ * code, so that a site cannot tell them apart), POPUP_BLOCKED, REPLACED, NO_PROVIDER, WALLET_UNAVAILABLE,
  * PROOF_REFUSED, SITE_UNAVAILABLE.
  *
  * @example
@@ -97,6 +106,11 @@ export async function prove(options: ProveOptions): Promise<ProveResult> {
   pending?.();
   const walletOrigin = wallet.origin;
   const nonce = randomId();
+  if (
+    options.ageBelow !== undefined &&
+    !(Number.isInteger(options.ageBelow) && options.ageBelow > options.minAge)
+  )
+    throw new BrowserError("NOT_PROVEN", "prove: ageBelow must be an integer above minAge");
   wallet.hash = `min-age=${options.minAge}`;
 
   const anchor = document.createElement("a");
@@ -118,70 +132,93 @@ export async function prove(options: ProveOptions): Promise<ProveResult> {
     // nothing to do: focus is a courtesy
   }
 
-  const answer = await new Promise<{ token: string; ageOver: number }>((resolve, reject) => {
-    let acknowledged = false;
-    const message: TokenRequestMessage = {
-      type: TOKEN_REQUEST,
-      minAge: options.minAge,
-      nonce,
-      ...(options.skipFirstUseDelay === true ? { noDelay: true as const } : {}),
-    };
-    const request = () => popup.postMessage(message, walletOrigin);
-    const finish = (error?: BrowserError, value?: { token: string; ageOver: number }) => {
-      window.removeEventListener("message", onMessage);
-      clearInterval(poll);
-      clearTimeout(timer);
-      if (pending === cancel) pending = undefined;
-      if (error !== undefined) reject(error);
-      else if (value !== undefined) resolve(value);
-    };
-    const cancel = () => finish(new BrowserError("REPLACED", "prove: replaced by a newer prove()"));
-    pending = cancel;
-    const onMessage = (event: MessageEvent) => {
-      if (event.origin !== walletOrigin || event.source !== popup) return;
-      if (readMessage(walletReady, event.data) !== undefined) return request();
-      const received = readMessage(requestReceived, event.data);
-      if (received !== undefined && received.nonce === nonce) {
-        acknowledged = true;
-        return;
-      }
-      const progress = readMessage(walletProgress, event.data);
-      if (progress !== undefined && progress.nonce === nonce) {
-        acknowledged = true;
-        options.onProgress?.({ wait: progress.wait, secondsLeft: Math.ceil(progress.leftMs / 1000) });
-        return;
-      }
-      const token = readMessage(tokenAnswer, event.data);
-      if (token !== undefined && token.nonce === nonce) {
-        if (token.ageOver < options.minAge)
-          return finish(new BrowserError("UNDER_AGE", "prove: threshold too low"));
-        return finish(undefined, { token: token.token, ageOver: token.ageOver });
-      }
-      const error = readMessage(walletError, event.data);
-      if (error !== undefined && error.nonce === nonce) {
-        const code = error.code === "UNAVAILABLE" ? "WALLET_UNAVAILABLE" : error.code;
-        finish(new BrowserError(code, `prove: the wallet answered ${error.code}`));
-      }
-    };
-    window.addEventListener("message", onMessage);
-    if (showsOtherOrigin(popup)) request(); // the wallet was already open: it will not say "ready" again
-    const poll = setInterval(() => {
-      if (popup.closed) finish(new BrowserError("CANCELLED", "prove: the wallet was closed"));
-    }, 300);
-    const timer = setTimeout(() => {
-      if (!acknowledged) {
-        popup.close();
-        finish(new BrowserError("WALLET_UNAVAILABLE", "prove: the wallet did not load"));
-      }
-    }, options.timeoutMs ?? 30_000);
-  });
+  const answer = await new Promise<{ token: string; ageOver: number; ageBelow?: number }>(
+    (resolve, reject) => {
+      let acknowledged = false;
+      const message: TokenRequestMessage = {
+        type: TOKEN_REQUEST,
+        minAge: options.minAge,
+        ...(options.ageBelow === undefined ? {} : { ageBelow: options.ageBelow }),
+        nonce,
+        ...(options.skipFirstUseDelay === true ? { noDelay: true as const } : {}),
+      };
+      const request = () => popup.postMessage(message, walletOrigin);
+      const finish = (
+        error?: BrowserError,
+        value?: { token: string; ageOver: number; ageBelow?: number },
+      ) => {
+        window.removeEventListener("message", onMessage);
+        clearInterval(poll);
+        clearTimeout(timer);
+        if (pending === cancel) pending = undefined;
+        if (error !== undefined) reject(error);
+        else if (value !== undefined) resolve(value);
+      };
+      const cancel = () => finish(new BrowserError("REPLACED", "prove: replaced by a newer prove()"));
+      pending = cancel;
+      const onMessage = (event: MessageEvent) => {
+        if (event.origin !== walletOrigin || event.source !== popup) return;
+        if (readMessage(walletReady, event.data) !== undefined) return request();
+        const received = readMessage(requestReceived, event.data);
+        if (received !== undefined && received.nonce === nonce) {
+          acknowledged = true;
+          return;
+        }
+        const progress = readMessage(walletProgress, event.data);
+        if (progress !== undefined && progress.nonce === nonce) {
+          acknowledged = true;
+          options.onProgress?.({ wait: progress.wait, secondsLeft: Math.ceil(progress.leftMs / 1000) });
+          return;
+        }
+        const token = readMessage(tokenAnswer, event.data);
+        if (token !== undefined && token.nonce === nonce) {
+          // a token outside what was asked is not sent on: the site's gate would refuse it anyway
+          const below = options.ageBelow;
+          if (token.ageOver < options.minAge || (below !== undefined && (token.ageBelow ?? Infinity) > below))
+            return finish(
+              new BrowserError("NOT_PROVEN", "prove: the wallet answered outside the interval asked"),
+            );
+          return finish(undefined, {
+            token: token.token,
+            ageOver: token.ageOver,
+            ...(token.ageBelow === undefined ? {} : { ageBelow: token.ageBelow }),
+          });
+        }
+        const error = readMessage(walletError, event.data);
+        if (error !== undefined && error.nonce === nonce) {
+          const code =
+            error.code === "UNAVAILABLE"
+              ? "WALLET_UNAVAILABLE"
+              : error.code === "NO_PROVIDER"
+                ? "NO_PROVIDER"
+                : "NOT_PROVEN";
+          finish(new BrowserError(code, `prove: the wallet answered ${error.code}`));
+        }
+      };
+      window.addEventListener("message", onMessage);
+      if (showsOtherOrigin(popup)) request(); // the wallet was already open: it will not say "ready" again
+      const poll = setInterval(() => {
+        if (popup.closed) finish(new BrowserError("NOT_PROVEN", "prove: the wallet was closed"));
+      }, 300);
+      const timer = setTimeout(() => {
+        if (!acknowledged) {
+          popup.close();
+          finish(new BrowserError("WALLET_UNAVAILABLE", "prove: the wallet did not load"));
+        }
+      }, options.timeoutMs ?? 30_000);
+    },
+  );
 
   const outcome = await postProof(options.proofPath ?? "/.well-known/blindgate/proof", answer.token);
   if (!popup.closed) {
     const report: ProofOutcome = { type: OUTCOME, nonce, ok: outcome.ok, code: outcome.code };
     popup.postMessage(report, walletOrigin);
   }
-  if (outcome.ok) return { ageOver: answer.ageOver };
+  if (outcome.ok)
+    return {
+      ageOver: answer.ageOver,
+      ...(answer.ageBelow === undefined ? {} : { ageBelow: answer.ageBelow }),
+    };
   const code = outcome.unavailable ? "SITE_UNAVAILABLE" : "PROOF_REFUSED";
   throw new BrowserError(code, `prove: the site answered ${outcome.code}`, outcome.code);
 }

@@ -7,11 +7,10 @@ import type { BrowserErrorCode } from "./errors.js";
 
 const REASONS_EN: Record<BrowserErrorCode, string> = {
   POPUP_BLOCKED: "Your browser blocked the wallet's window. Allow pop-ups for this site and try again.",
-  CANCELLED: "The wallet was closed before it answered.",
+  NOT_PROVEN: "Your wallet did not prove the age asked here. This site learns nothing more.",
   REPLACED: "A newer request to the wallet took over.",
   NO_PROVIDER: "The wallet has no age-check provider to offer right now.",
   WALLET_UNAVAILABLE: "The wallet did not answer. Try again in a moment.",
-  UNDER_AGE: "Your age check does not reach the age asked here.",
   PROOF_REFUSED: "This site did not accept the proof.",
   SITE_UNAVAILABLE:
     "This site could not check the proof right now; your wallet kept its token. Try again later.",
@@ -20,11 +19,10 @@ const REASONS_EN: Record<BrowserErrorCode, string> = {
 const REASONS_FR: Record<BrowserErrorCode, string> = {
   POPUP_BLOCKED:
     "Votre navigateur a bloqué la fenêtre du portefeuille. Autorisez les fenêtres pop-up pour ce site et réessayez.",
-  CANCELLED: "Le portefeuille a été fermé avant de répondre.",
+  NOT_PROVEN: "Votre portefeuille n’a pas prouvé l’âge demandé ici. Ce site n’en apprend pas davantage.",
   REPLACED: "Une demande plus récente au portefeuille a pris le relais.",
   NO_PROVIDER: "Le portefeuille n’a aucun prestataire de vérification d’âge à proposer pour le moment.",
   WALLET_UNAVAILABLE: "Le portefeuille n’a pas répondu. Réessayez dans un instant.",
-  UNDER_AGE: "Votre vérification d’âge n’atteint pas l’âge demandé ici.",
   PROOF_REFUSED: "Ce site n’a pas accepté la preuve.",
   SITE_UNAVAILABLE:
     "Ce site n’a pas pu vérifier la preuve pour le moment ; votre portefeuille a gardé son jeton. Réessayez plus tard.",
@@ -35,13 +33,16 @@ const REASONS_FR: Record<BrowserErrorCode, string> = {
  *
  * @example
  * ```ts
- * STRINGS[pickLang()].reasons.CANCELLED; // "The wallet was closed before it answered."
+ * STRINGS[pickLang()].reasons.NOT_PROVEN; // "Your wallet did not prove the age asked here. …"
  * ```
  */
 export const STRINGS = {
   en: {
     prompt: (age: number) => `This content is for people ${age} or older.`,
     button: (age: number) => `Prove I am ${age} or older`,
+    promptBand: (from: number, below: number) =>
+      `This space is only for people aged ${from} to ${below - 1}.`,
+    buttonBand: (from: number, below: number) => `Prove I am ${from} to ${below - 1}`,
     checking: "Checking whether you already proved your age…",
     working: "Waiting for your wallet…",
     waiting: (wait: "first-use" | "paced", seconds: number) =>
@@ -50,11 +51,14 @@ export const STRINGS = {
         : `Your wallet waits about ${seconds} s before it asks you: this page asked again right after your last answer.`,
     notProven: "Not proven.",
     reasons: REASONS_EN,
-    failed: (code: string) => `Not proven (${code}).`,
+    failed: "Not proven.",
   },
   fr: {
     prompt: (age: number) => `Ce contenu est réservé aux personnes de ${age} ans ou plus.`,
     button: (age: number) => `Prouver que j’ai ${age} ans ou plus`,
+    promptBand: (from: number, below: number) =>
+      `Cet espace est réservé aux personnes de ${from} à ${below - 1} ans.`,
+    buttonBand: (from: number, below: number) => `Prouver que j’ai de ${from} à ${below - 1} ans`,
     checking: "Vérification d’une preuve d’âge déjà apportée…",
     working: "En attente de votre portefeuille…",
     waiting: (wait: "first-use" | "paced", seconds: number) =>
@@ -63,7 +67,7 @@ export const STRINGS = {
         : `Votre portefeuille attend environ ${seconds} s avant de vous demander : cette page a redemandé juste après votre dernière réponse.`,
     notProven: "Preuve non apportée.",
     reasons: REASONS_FR,
-    failed: (code: string) => `Preuve non apportée (${code}).`,
+    failed: "Preuve non apportée.",
   },
 } as const;
 
@@ -101,25 +105,38 @@ export function pickLang(
 }
 
 /**
- * A refusal in words, with its stable code after it: what a page shows when prove() rejects.
+ * A refusal in words, for the person: what a page shows when prove() rejects. No code in it (a visitor cannot act
+ * on one); `errorCode` gives it, for a details line or the console.
  *
  * @example
  * ```ts
- * catch (e) { status.textContent = describeError(e, pickLang()); } // "… (CANCELLED)"
+ * catch (e) { status.textContent = describeError(e, pickLang()); console.info(errorCode(e)); }
  * ```
  */
 export function describeError(error: unknown, lang: Lang): string {
   const s = STRINGS[lang];
-  if (
-    typeof error === "object" &&
-    error !== null &&
-    "code" in error &&
-    typeof error.code === "string" &&
-    error.code in s.reasons
-  ) {
-    const code = error.code as BrowserErrorCode;
-    const siteCode = "siteCode" in error && typeof error.siteCode === "string" ? `, ${error.siteCode}` : "";
-    return `${s.notProven} ${s.reasons[code]} (${code}${siteCode})`;
-  }
-  return s.failed("ERROR");
+  const code = knownCode(error);
+  return code === undefined ? s.failed : `${s.notProven} ${s.reasons[code]}`;
+}
+
+/**
+ * The stable code of prove()'s error, and the site's own code after it when there is one ("PROOF_REFUSED,
+ * TOKEN_REJECTED"): for a details line, a log or a support request. "ERROR" for anything else.
+ *
+ * @example
+ * ```ts
+ * errorCode(new BrowserError("NOT_PROVEN", "…")); // "NOT_PROVEN"
+ * ```
+ */
+export function errorCode(error: unknown): string {
+  const code = knownCode(error);
+  if (code === undefined) return "ERROR";
+  const site = (error as { siteCode?: unknown }).siteCode;
+  return typeof site === "string" ? `${code}, ${site}` : code;
+}
+
+function knownCode(error: unknown): BrowserErrorCode | undefined {
+  if (typeof error !== "object" || error === null || !("code" in error) || typeof error.code !== "string")
+    return undefined;
+  return error.code in REASONS_EN ? (error.code as BrowserErrorCode) : undefined;
 }

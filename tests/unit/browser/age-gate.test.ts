@@ -113,7 +113,9 @@ async function requestFrom(attributes: Record<string, string>): Promise<Record<s
   await vi.waitFor(() => expect(wallet.posted).toHaveLength(1));
   // the person closes the wallet: the element says so and offers the button again
   wallet.closed = true;
-  await vi.waitFor(() => expect(status.textContent).toContain("CANCELLED"));
+  await vi.waitFor(() => expect(status.textContent).toContain("did not prove the age asked"));
+  expect(status.textContent).not.toContain("NOT_PROVEN"); // words for the person; the code is in data-code
+  expect(status.dataset.code).toBe("NOT_PROVEN");
   expect(button.disabled).toBe(false);
   expect(fetch).not.toHaveBeenCalled();
   const [{ message, origin }] = wallet.posted as [{ message: Record<string, unknown>; origin: string }];

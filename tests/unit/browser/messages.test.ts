@@ -2,17 +2,23 @@ import {
   BrowserError,
   type BrowserErrorCode,
   describeError,
+  errorCode,
+  GRANT_CHANNEL,
   grantError,
+  grantFragment,
   grantMessage,
   pickLang,
   proofOutcome,
   randomId,
+  readGrantFragment,
   readMessage,
   requestReceived,
   STRINGS,
   tokenAnswer,
   tokenRequest,
+  WALLET_ERROR_CODES,
   walletError,
+  walletProgress,
   walletReady,
 } from "@blindgate/sdk/browser";
 import fc from "fast-check";
@@ -117,18 +123,73 @@ describe("wallet message schemas", () => {
     expect(pickLang(null, [])).toBe("en");
   });
 
-  it("tells every refusal in words with its code, in both languages", () => {
+  it("tells every refusal in words without a code, in both languages; the code is for scripts (errorCode)", () => {
     for (const lang of ["en", "fr"] as const) {
       for (const code of Object.keys(STRINGS.en.reasons)) {
         const said = describeError(new BrowserError(code as BrowserErrorCode, "x"), lang);
-        expect(said).toContain(`(${code})`);
-        expect(said.length).toBeGreaterThan(code.length + 20);
+        expect(said).not.toContain(code);
+        expect(said).not.toMatch(/\b[A-Z]+_[A-Z_]+\b/);
+        expect(said.length).toBeGreaterThan(20);
+        expect(errorCode(new BrowserError(code as BrowserErrorCode, "x"))).toBe(code);
       }
     }
-    expect(describeError(new BrowserError("PROOF_REFUSED", "x", "ERR_TOKEN_REJECTED"), "en")).toContain(
-      "(PROOF_REFUSED, ERR_TOKEN_REJECTED)",
-    );
+    const refused = new BrowserError("PROOF_REFUSED", "x", "ERR_TOKEN_REJECTED");
+    expect(describeError(refused, "en")).not.toContain("ERR_TOKEN_REJECTED");
+    expect(errorCode(refused)).toBe("PROOF_REFUSED, ERR_TOKEN_REJECTED");
     expect(Object.keys(STRINGS.fr.reasons).sort()).toEqual(Object.keys(STRINGS.en.reasons).sort());
-    expect(describeError(new Error("boom"), "fr")).toBe("Preuve non apportée (ERROR).");
+    expect(describeError(new Error("boom"), "fr")).toBe("Preuve non apportée.");
+    expect(errorCode(new Error("boom"))).toBe("ERROR");
+  });
+
+  it("the wallet tells a site one code for every 'no': NOT_PROVEN; older wallets' codes read the same", () => {
+    const nonce = "n".repeat(22);
+    expect(WALLET_ERROR_CODES).toEqual(["NOT_PROVEN", "NO_PROVIDER", "UNAVAILABLE"]);
+    for (const code of ["NOT_PROVEN", "CANCELLED", "UNDER_AGE"])
+      expect(readMessage(walletError, { type: "blindgate:error", nonce, code })).toBeDefined();
+    expect(Object.keys(STRINGS.en.reasons)).not.toContain("UNDER_AGE");
+    expect(Object.keys(STRINGS.en.reasons)).not.toContain("CANCELLED");
+  });
+
+  it("a provider's answer survives the URL fragment, and nothing else passes for one", () => {
+    const state = "s".repeat(22);
+    const grant = "aaa.bbb.ccc";
+    const given = { type: "blindgate:grant" as const, state, grant };
+    expect(readGrantFragment(`#${grantFragment(given)}`)).toEqual(given);
+    const refused = { type: "blindgate:grant-error" as const, state, code: "UNDER_AGE" };
+    expect(readGrantFragment(grantFragment(refused))).toEqual(refused);
+    expect(readGrantFragment(`#state=${state}&grant=${grant}&extra=1`)).toBeUndefined();
+    expect(readGrantFragment("#state=short&grant=a.b.c")).toBeUndefined();
+    expect(readGrantFragment("")).toBeUndefined();
+    expect(GRANT_CHANNEL).toBe("blindgate-grant");
+    fc.assert(
+      fc.property(fc.string(), (junk) => {
+        expect(() => readGrantFragment(junk)).not.toThrow();
+      }),
+    );
+  });
+
+  it("progress says which wait and how long, and nothing else; band requests need an upper end above the lower", () => {
+    const nonce = "n".repeat(22);
+    expect(
+      readMessage(walletProgress, { type: "blindgate:progress", nonce, wait: "first-use", leftMs: 30_000 }),
+    ).toBeDefined();
+    expect(
+      readMessage(walletProgress, { type: "blindgate:progress", nonce, wait: "other", leftMs: 1 }),
+    ).toBeUndefined();
+    expect(
+      readMessage(walletProgress, { type: "blindgate:progress", nonce, wait: "paced", leftMs: -1 }),
+    ).toBeUndefined();
+    const ask = { type: "blindgate:token-request", minAge: 13, nonce };
+    expect(readMessage(tokenRequest, { ...ask, ageBelow: 18 })).toBeDefined();
+    expect(readMessage(tokenRequest, { ...ask, ageBelow: 13 })).toBeUndefined();
+    expect(
+      readMessage(tokenAnswer, {
+        type: "blindgate:token",
+        nonce,
+        token: "t".repeat(20),
+        ageOver: 13,
+        ageBelow: 18,
+      }),
+    ).toBeDefined();
   });
 });

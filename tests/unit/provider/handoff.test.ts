@@ -1,14 +1,20 @@
-import { grantError as browserGrantError, grantMessage as browserGrantMessage } from "@blindgate/sdk/browser";
+import {
+  grantError as browserGrantError,
+  grantMessage as browserGrantMessage,
+  readGrantFragment,
+} from "@blindgate/sdk/browser";
 import {
   generateGrantKey,
   grantError,
   grantErrorFor,
   grantMessage,
   grantMessageFor,
+  isOnOrigin,
   isOrigin,
   ProviderError,
   postToWallet,
   signGrant,
+  walletReturnUrl,
 } from "@blindgate/sdk/provider";
 import { describe, expect, it } from "vitest";
 
@@ -75,5 +81,33 @@ describe("provider kit: handing the grant to the wallet", () => {
     );
     expect((await message({ email: "x@y" })).message).toContain('unknown field "email"');
     expect((await message({ email: "secret-value" })).message).not.toContain("secret-value");
+  });
+
+  it("sends the person back to the wallet's return page with the answer in the fragment, on the wallet's origin only", () => {
+    const back = `${WALLET}/wallet/return.html`;
+    const url = new URL(walletReturnUrl(back, WALLET, grantMessageFor(STATE, "aaa.bbb.ccc")));
+    expect(`${url.origin}${url.pathname}`).toBe(back);
+    expect(url.search).toBe("");
+    expect(readGrantFragment(url.hash)).toEqual({
+      type: "blindgate:grant",
+      state: STATE,
+      grant: "aaa.bbb.ccc",
+    });
+    const refused = walletReturnUrl(back, WALLET, grantErrorFor(STATE, "UNDER_AGE"));
+    expect(readGrantFragment(new URL(refused).hash)).toEqual({
+      type: "blindgate:grant-error",
+      state: STATE,
+      code: "UNDER_AGE",
+    });
+    for (const [ret, origin] of [
+      ["https://evil.example/wallet/return.html", WALLET],
+      ["javascript:alert(1)", WALLET],
+      [back, "*"],
+      ["not a url", WALLET],
+    ] as const) {
+      expect(() => walletReturnUrl(ret, origin, grantErrorFor(STATE, "UNDER_AGE"))).toThrow(ProviderError);
+    }
+    expect(isOnOrigin(back, WALLET)).toBe(true);
+    expect(isOnOrigin("https://wallet.gateway.example.evil.example/", WALLET)).toBe(false);
   });
 });
