@@ -1,3 +1,10 @@
+import {
+  type AgeInterval,
+  DEFAULT_BANDS,
+  intervalKey,
+  isBand,
+  parseIntervalList,
+} from "@blindgate/sdk/protocol";
 import * as z from "zod/mini";
 import { TABLE_IDS, TABLES, type TableNames } from "./stores/schema.js";
 
@@ -16,6 +23,22 @@ const thresholds = z
   )
   .check(z.refine((list: number[]) => list.every((n) => n >= 1 && n <= 150), "ages between 1 and 150"));
 
+const bands = z.pipe(
+  z.string().check(z.maxLength(256)),
+  z.transform((s: string, ctx) => {
+    try {
+      return parseIntervalList(s).filter(isBand);
+    } catch {
+      ctx.issues.push({
+        code: "custom",
+        message: 'comma-separated bands "FROM-BELOW", such as 13-16',
+        input: s,
+      });
+      return z.NEVER;
+    }
+  }),
+);
+
 const positive = (fallback: number) => z._default(z.coerce.number().check(z.positive()), fallback);
 
 const env = z.object({
@@ -25,6 +48,29 @@ const env = z.object({
   BLINDGATE_KMS_KEY_ID: z.optional(text(1)),
   BLINDGATE_DATA_KEY_FILE: z.optional(text(1)),
   BLINDGATE_THRESHOLDS: z._default(thresholds, [13, 15, 16, 18, 21]),
+  /** Age bands [from, below), "13-16,16-18,13-18": a key each, on the short band epochs below. "" for none. */
+  BLINDGATE_BANDS: z._default(bands, [...DEFAULT_BANDS]),
+  /**
+   * How long a band key issues tokens. Short, because a band token must die before its holder's birthday: the
+   * last band tokens before a birthday end less than one band epoch before it (docs/threat-model.md).
+   */
+  BLINDGATE_BAND_KEY_EPOCH_HOURS: positive(24),
+  /** How long a band token stays valid after its key stopped issuing (a band token lives 24 to 48 hours). */
+  BLINDGATE_BAND_TOKEN_VALIDITY_HOURS: positive(24),
+  /** How long a band credit key issues credentials. */
+  BLINDGATE_BAND_CREDIT_EPOCH_DAYS: positive(7),
+  /** How long band credentials stay usable after their key stopped issuing (a band credential lives 21 to 28 days). */
+  BLINDGATE_BAND_CREDIT_VALIDITY_DAYS: positive(21),
+  /** Most band tokens one grant, or one refill, buys (resale bound). */
+  BLINDGATE_BAND_TOKENS_PER_GRANT: z._default(
+    z.coerce.number().check(z.int(), z.minimum(0), z.maximum(1000)),
+    10,
+  ),
+  /** Credits a band credential holds (within the grant's max_tokens): band tokens for that many visits. */
+  BLINDGATE_BAND_CREDITS_PER_GRANT: z._default(
+    z.coerce.number().check(z.int(), z.minimum(0), z.maximum(255)),
+    30,
+  ),
   /** How long a key issues tokens. */
   BLINDGATE_KEY_EPOCH_HOURS: positive(24 * 7),
   /** How long a token stays valid after its key stopped issuing (the wallet's batches are used within it). */
@@ -63,6 +109,14 @@ export interface GatewayConfig {
   readonly kmsKeyId: string | undefined;
   readonly dataKeyFile: string | undefined;
   readonly thresholds: readonly number[];
+  /** Bands with keys of their own ([from, below), below set). */
+  readonly bands: readonly AgeInterval[];
+  readonly bandKeyEpochSeconds: number;
+  readonly bandTokenValiditySeconds: number;
+  readonly bandCreditEpochSeconds: number;
+  readonly bandCreditValiditySeconds: number;
+  readonly bandTokensPerGrant: number;
+  readonly bandCreditsPerGrant: number;
   readonly keyEpochSeconds: number;
   readonly tokenValiditySeconds: number;
   readonly grantMaxTtlSeconds: number;
@@ -93,6 +147,13 @@ export function parseConfig(source: Record<string, string | undefined> = process
     kmsKeyId: e.BLINDGATE_KMS_KEY_ID,
     dataKeyFile: e.BLINDGATE_DATA_KEY_FILE,
     thresholds: e.BLINDGATE_THRESHOLDS,
+    bands: e.BLINDGATE_BANDS,
+    bandKeyEpochSeconds: Math.round(e.BLINDGATE_BAND_KEY_EPOCH_HOURS * 3600),
+    bandTokenValiditySeconds: Math.round(e.BLINDGATE_BAND_TOKEN_VALIDITY_HOURS * 3600),
+    bandCreditEpochSeconds: Math.round(e.BLINDGATE_BAND_CREDIT_EPOCH_DAYS * 86_400),
+    bandCreditValiditySeconds: Math.round(e.BLINDGATE_BAND_CREDIT_VALIDITY_DAYS * 86_400),
+    bandTokensPerGrant: e.BLINDGATE_BAND_TOKENS_PER_GRANT,
+    bandCreditsPerGrant: e.BLINDGATE_BAND_CREDITS_PER_GRANT,
     keyEpochSeconds: Math.round(e.BLINDGATE_KEY_EPOCH_HOURS * 3600),
     tokenValiditySeconds: Math.round(e.BLINDGATE_TOKEN_VALIDITY_HOURS * 3600),
     grantMaxTtlSeconds: e.BLINDGATE_GRANT_MAX_TTL_SECONDS,
@@ -113,6 +174,13 @@ export function configToEnv(config: GatewayConfig): Record<string, string> {
     BLINDGATE_ISSUER_URL: config.issuerUrl,
     ...Object.fromEntries(TABLE_IDS.map((id) => [TABLES[id].env, config.tables[id]])),
     BLINDGATE_THRESHOLDS: config.thresholds.join(","),
+    BLINDGATE_BANDS: config.bands.map(intervalKey).join(","),
+    BLINDGATE_BAND_KEY_EPOCH_HOURS: String(config.bandKeyEpochSeconds / 3600),
+    BLINDGATE_BAND_TOKEN_VALIDITY_HOURS: String(config.bandTokenValiditySeconds / 3600),
+    BLINDGATE_BAND_CREDIT_EPOCH_DAYS: String(config.bandCreditEpochSeconds / 86_400),
+    BLINDGATE_BAND_CREDIT_VALIDITY_DAYS: String(config.bandCreditValiditySeconds / 86_400),
+    BLINDGATE_BAND_TOKENS_PER_GRANT: String(config.bandTokensPerGrant),
+    BLINDGATE_BAND_CREDITS_PER_GRANT: String(config.bandCreditsPerGrant),
     BLINDGATE_KEY_EPOCH_HOURS: String(config.keyEpochSeconds / 3600),
     BLINDGATE_TOKEN_VALIDITY_HOURS: String(config.tokenValiditySeconds / 3600),
     BLINDGATE_GRANT_MAX_TTL_SECONDS: String(config.grantMaxTtlSeconds),

@@ -9,6 +9,8 @@ import {
   AdminError,
   addProvider,
   addSite,
+  parseBandRights,
+  setProviderBands,
   setProviderMaxThreshold,
   setProviderQuota,
   setProviderStatus,
@@ -23,10 +25,12 @@ import {
 export const USAGE = `usage: npm run admin -- <area> <command> [options] [--json]
   where                                      which gateway the CLI talks to, and from what settings
   provider add --name <name> --verify-url <url> --jwks <file> [--id <id>] [--quota <n>] [--max-threshold <age>]
+               [--bands <13-16,16-18,13-18>] [--band-quota <band grants per month>]
   provider list
   provider suspend|activate --id <id>
   provider set-quota --id <id> --quota <tokens per month>
   provider set-max-threshold --id <id> --threshold <age>
+  provider set-bands --id <id> --bands <13-16,...|none> [--band-quota <n>]   who may vouch for minors
   site add --name <name>                     prints the site's API key once
   site list
   site suspend|activate --id <id>
@@ -52,6 +56,16 @@ export interface AdminOutput {
   out(line: string): void;
 }
 
+/** ", and bands 13-16, 16-18" when the provider may vouch for minors. */
+function bandWords(p: {
+  bands?: readonly string[] | undefined;
+  monthlyBandQuota?: number | undefined;
+}): string {
+  if (p.bands === undefined || p.bands.length === 0) return "";
+  const quota = p.monthlyBandQuota === undefined ? "" : ` (${p.monthlyBandQuota} band grants a month)`;
+  return `, and bands ${p.bands.join(", ")}${quota}`;
+}
+
 const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
 
 /** Options every command line may carry (parsed once, by the CLI and by {@link runCommand}). */
@@ -63,6 +77,8 @@ export const OPTIONS = {
   quota: { type: "string" },
   threshold: { type: "string" },
   "max-threshold": { type: "string" },
+  bands: { type: "string" },
+  "band-quota": { type: "string" },
   day: { type: "string" },
   outputs: { type: "string" },
   stack: { type: "string" },
@@ -102,7 +118,7 @@ export async function runCommand(
     if (typeof v !== "string" || v.length === 0) throw new AdminError(`--${name} is required`);
     return v;
   };
-  const integer = (name: "quota" | "threshold" | "max-threshold"): number => {
+  const integer = (name: "quota" | "threshold" | "max-threshold" | "band-quota"): number => {
     const text = need(name);
     if (!/^\d{1,13}$/.test(text)) throw new AdminError(`--${name} must be a whole number`);
     return Number(text);
@@ -150,6 +166,8 @@ export async function runCommand(
           ...(values.id !== undefined ? { id: values.id } : {}),
           ...(values.quota !== undefined ? { monthlyQuota: integer("quota") } : {}),
           ...(values["max-threshold"] !== undefined ? { maxThreshold: integer("max-threshold") } : {}),
+          ...(values.bands !== undefined ? { bands: parseBandRights(values.bands) } : {}),
+          ...(values["band-quota"] !== undefined ? { monthlyBandQuota: integer("band-quota") } : {}),
         },
         now,
       );
@@ -160,9 +178,11 @@ export async function runCommand(
         status: p.status,
         monthlyQuota: p.monthlyQuota,
         maxThreshold: p.maxThreshold,
+        ...(p.bands === undefined ? {} : { bands: p.bands }),
+        ...(p.monthlyBandQuota === undefined ? {} : { monthlyBandQuota: p.monthlyBandQuota }),
       };
       say(
-        `added provider ${p.id} (${p.name}): active, quota ${p.monthlyQuota} tokens a month, attests ages up to ${p.maxThreshold}`,
+        `added provider ${p.id} (${p.name}): active, quota ${p.monthlyQuota} tokens a month, attests ages up to ${p.maxThreshold}${bandWords(p)}`,
         { action: "provider added", provider: shown },
       );
       return 0;
@@ -178,6 +198,8 @@ export async function runCommand(
           monthlyQuota: p.monthlyQuota,
           usedThisMonth: await stores.providers.usage(p.id, month),
           maxThreshold: p.maxThreshold,
+          bands: p.bands ?? [],
+          ...(p.monthlyBandQuota === undefined ? {} : { monthlyBandQuota: p.monthlyBandQuota }),
           verifyUrl: p.verifyUrl,
         })),
       );
@@ -187,7 +209,7 @@ export async function runCommand(
           : rows
               .map(
                 (p) =>
-                  `${p.id}  ${p.status}  ${p.usedThisMonth}/${p.monthlyQuota} tokens in ${month}  ages up to ${p.maxThreshold}  ${p.name}`,
+                  `${p.id}  ${p.status}  ${p.usedThisMonth}/${p.monthlyQuota} tokens in ${month}  ages up to ${p.maxThreshold}${p.bands.length === 0 ? "" : `  bands ${p.bands.join(",")}`}  ${p.name}`,
               )
               .join("\n"),
         { providers: rows },
@@ -214,6 +236,23 @@ export async function runCommand(
         id,
         monthlyQuota: quota,
       });
+      return 0;
+    }
+    case "provider set-bands": {
+      const id = need("id");
+      const quota = values["band-quota"] !== undefined ? integer("band-quota") : undefined;
+      const bands = await setProviderBands(ctx.providerSettings, id, need("bands"), quota);
+      say(
+        bands.length === 0
+          ? `provider ${id}: may attest no band (its grants stating an upper age are refused)`
+          : `provider ${id}: may attest bands ${bands.join(", ")}${quota === undefined ? "" : `, ${quota} band grants a month`}`,
+        {
+          action: "provider bands set",
+          id,
+          bands,
+          ...(quota === undefined ? {} : { monthlyBandQuota: quota }),
+        },
+      );
       return 0;
     }
     case "provider set-max-threshold": {
@@ -257,6 +296,7 @@ export async function runCommand(
         .map((k) => ({
           kind: k.kind,
           threshold: k.threshold,
+          ...(k.ageBelow === undefined ? {} : { ageBelow: k.ageBelow }),
           state: keyState(k, now),
           keyId: k.id,
           publishAt: iso(k.publishAt),
@@ -268,16 +308,17 @@ export async function runCommand(
           (a, b) =>
             a.kind.localeCompare(b.kind) ||
             a.threshold - b.threshold ||
+            (a.ageBelow ?? 0) - (b.ageBelow ?? 0) ||
             a.notBefore.localeCompare(b.notBefore),
         );
       const lines = keys.map(
         (k) =>
-          `${k.kind.padEnd(6)} ${String(k.threshold).padStart(3)}  ${k.state.padEnd(8)} ${k.keyId.slice(0, 16)}  issues ${k.notBefore} → ${k.issueUntil}  valid until ${k.validUntil}`,
+          `${k.kind.padEnd(6)} ${(k.ageBelow === undefined ? String(k.threshold) : `${k.threshold}–${k.ageBelow - 1}`).padStart(5)}  ${k.state.padEnd(8)} ${k.keyId.slice(0, 16)}  issues ${k.notBefore} → ${k.issueUntil}  valid until ${k.validUntil}`,
       );
       say(
         keys.length === 0
           ? "no keys (run: npm run admin -- keys rotate)"
-          : [`kind   age  state    key id            windows (UTC)`, ...lines].join("\n"),
+          : [`kind     age  state    key id            windows (UTC)`, ...lines].join("\n"),
         { now: iso(now), keys },
       );
       return 0;

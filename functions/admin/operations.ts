@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type AgeInterval, intervalKey, isBand, parseIntervalKey } from "@blindgate/sdk/protocol";
 import * as z from "zod/mini";
 import { hashApiKey } from "../services/sites.js";
 import type {
@@ -40,9 +41,40 @@ const providerInput = z.object({
   ),
   jwks: z.object({ keys: z.array(publicEcJwk).check(z.minLength(1), z.maxLength(8)) }),
   monthlyQuota: z._default(z.int().check(z.positive(), z.maximum(1e12)), 1_000_000),
-  /** The highest age threshold the provider may attest (its grants' age_over); required at the gateway. */
+  /**
+   * The highest age threshold the provider may attest; a grant above it is issued at it (the provider said what the
+   * person is, the operator capped what this provider may vouch for).
+   */
   maxThreshold: z._default(z.int().check(z.minimum(1), z.maximum(150)), 21),
+  /** The bands the provider may attest ("13-16"); none by default: vouching for minors is a decision of its own. */
+  bands: z.optional(z.array(z.string()).check(z.maxLength(32))),
+  /** Band grants a month (UTC); absent: bounded by the token quota only. */
+  monthlyBandQuota: z.optional(z.int().check(z.nonnegative(), z.maximum(1e12))),
 });
+
+/**
+ * Band ids as the providers table keeps them ("13-16"), from an operator's list ("13-16,16-18" or an array);
+ * AdminError naming the item when one is not a band.
+ */
+export function parseBandRights(input: string | readonly string[]): string[] {
+  const items = (typeof input === "string" ? input.split(",") : [...input])
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 1 && items[0] === "none") return [];
+  const out = new Set<string>();
+  for (const item of items) {
+    let band: AgeInterval;
+    try {
+      band = parseIntervalKey(item);
+    } catch {
+      throw new AdminError(`bands: "${item.slice(0, 16)}" is not a band FROM-BELOW such as 13-16`);
+    }
+    if (!isBand(band))
+      throw new AdminError(`bands: "${item}" has no upper age: a band is FROM-BELOW, such as 13-16`);
+    out.add(intervalKey(band));
+  }
+  return [...out];
+}
 
 function isLocalHost(host: string): boolean {
   return host === "localhost" || host.endsWith(".localhost") || host === "127.0.0.1" || host === "[::1]";
@@ -85,6 +117,8 @@ export async function addProvider(
     status: "active",
     monthlyQuota: p.monthlyQuota,
     maxThreshold: p.maxThreshold,
+    ...(p.bands === undefined ? {} : { bands: parseBandRights(p.bands) }),
+    ...(p.monthlyBandQuota === undefined ? {} : { monthlyBandQuota: p.monthlyBandQuota }),
     createdAt: now,
   };
   if (!(await stores.providers.add(record))) {
@@ -129,6 +163,32 @@ export async function setProviderQuota(
   const monthlyQuota = parse(quotaValue, quota, "quota");
   if (!(await settings.update(id, { monthlyQuota }))) throw new AdminError(`no provider ${id}`);
 }
+
+/**
+ * Set the bands a provider may attest ("13-16,16-18", or "none") and, optionally, its monthly band-grant quota.
+ * Takes effect within the issue function's provider cache (a minute).
+ */
+export async function setProviderBands(
+  settings: ProviderSettingsStore,
+  id: string,
+  bands: string,
+  monthlyBandQuota?: number,
+): Promise<string[]> {
+  const rights = parseBandRights(bands);
+  const quota =
+    monthlyBandQuota === undefined ? undefined : parse(bandQuotaValue, monthlyBandQuota, "band quota");
+  if (
+    !(await settings.update(id, {
+      bands: rights,
+      ...(quota === undefined ? {} : { monthlyBandQuota: quota }),
+    }))
+  ) {
+    throw new AdminError(`no provider ${id}`);
+  }
+  return rights;
+}
+
+const bandQuotaValue = z.int().check(z.nonnegative(), z.maximum(1e12));
 
 /** Set the highest age threshold a provider may attest (its grants' age_over). */
 export async function setProviderMaxThreshold(

@@ -13,8 +13,10 @@ import { issuanceRate } from "../services/issuance-rate.js";
 import { httpRoute } from "./route.js";
 
 /*
- * GET /.well-known/private-token-issuer-directory (RFC 9578 §4): per age threshold the current key and the next
- * one (published ahead), each with "not-before", our "not-after" (end of its tokens' validity) and "age-over".
+ * GET /.well-known/private-token-issuer-directory (RFC 9578 §4): per age interval the current key and the next
+ * one (published ahead), each with "not-before", our "not-after" (end of its tokens' validity) and "age-over", and
+ * "age-below" on band keys. Thresholds come first: a plain RFC 9578 client takes the first usable key, and must
+ * not end up with a band token it was not asked for.
  * Credit-credential keys (ACT) are listed the same way in "blindgate-credit-keys". Cacheable for a few minutes: a key is published one epoch before it issues, so clients never miss one.
  */
 
@@ -39,11 +41,13 @@ export function createDirectoryHandler(source?: DepsSource) {
           notBefore: k.notBefore,
           notAfter: k.validUntil,
           ageOver: k.threshold,
+          ...(k.ageBelow === undefined ? {} : { ageBelow: k.ageBelow }),
         })),
         // blindgate extension: the credit-credential keys, current and next per threshold, like token keys
         creditKeys: directoryKeys(all, now, "credit").map((k) => ({
           actKey: k.spki,
           ageOver: k.threshold,
+          ...(k.ageBelow === undefined ? {} : { ageBelow: k.ageBelow }),
           notBefore: k.notBefore,
           issueUntil: k.issueUntil,
           notAfter: k.validUntil,

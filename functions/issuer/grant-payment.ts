@@ -42,6 +42,8 @@ export async function payWithGrant(
   const { claims: claimStore, providers } = deps.stores;
   const jti = `${provider.id}:${claims.jti}`;
   const period = month(now);
+  // A band grant also counts against the provider's monthly band grants, in the same write as its tokens.
+  const band = claims.age_below !== undefined;
   const [claim, quota] = await Promise.allSettled([
     claimOnce(
       claimStore,
@@ -54,20 +56,26 @@ export async function payWithGrant(
       },
       now,
     ),
-    providers.consumeQuota(provider.id, period, request.units, provider.monthlyQuota),
+    providers.consumeQuota(
+      provider.id,
+      period,
+      request.units,
+      provider.monthlyQuota,
+      band ? { quota: provider.monthlyBandQuota ?? Number.MAX_SAFE_INTEGER } : undefined,
+    ),
   ]);
   const counted = quota.status === "fulfilled" && quota.value === "ok";
   if (claim.status === "fulfilled" && claim.value.kind === "first" && counted) return { kind: "paid" };
   if (claim.status === "fulfilled" && claim.value.kind === "retry") {
     // Counted when it was first paid for (or lost with a timed-out write: at most one request per grant).
-    if (counted) await providers.refundQuota(provider.id, period, request.units);
+    if (counted) await providers.refundQuota(provider.id, period, request.units, band);
     return { kind: "retry", answer: claim.value.answer };
   }
   const jtiTaken = claim.status === "fulfilled" && claim.value.kind === "first";
   // Give back what was taken, then refuse (store faults first: nothing was decided).
   await Promise.all([
     jtiTaken ? claimStore.release(jti) : undefined,
-    counted ? providers.refundQuota(provider.id, period, request.units) : undefined,
+    counted ? providers.refundQuota(provider.id, period, request.units, band) : undefined,
   ]);
   if (claim.status === "rejected") throw claim.reason;
   if (quota.status === "rejected") throw quota.reason;
@@ -75,5 +83,8 @@ export async function payWithGrant(
     throw new GrantError("ERR_GRANT_REPLAYED", "this grant was used already, for another request");
   }
   if (quota.value === "inactive") throw new GrantError("ERR_PROVIDER_SUSPENDED", "provider suspended");
+  if (quota.value === "over-band-quota") {
+    throw new GrantError("ERR_PROVIDER_BAND_QUOTA", "the provider's monthly quota of band grants is used up");
+  }
   throw new GrantError("ERR_PROVIDER_QUOTA", "the provider's monthly quota is used up");
 }

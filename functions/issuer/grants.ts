@@ -11,6 +11,7 @@ import * as z from "zod/mini";
 import { GrantError } from "../errors.js";
 import type { Deps } from "../runtime.js";
 import type { ProviderRecord } from "../stores/index.js";
+import { grantInterval, providerMayAttest } from "./intervals.js";
 
 /*
  * Issuance grants: a provider's ES256 JWT saying "this person is over `age_over`, issue at most `max_tokens`".
@@ -30,15 +31,22 @@ export const MAX_GRANT_LENGTH = 4096;
 export const PROVIDER_CACHE_SECONDS = 60;
 const UNKNOWN_PROVIDER_CACHE_SECONDS = 10;
 
-const claims = z.strictObject({
-  iss: z.string().check(z.minLength(1), z.maxLength(128)),
-  aud: z.string().check(z.minLength(1), z.maxLength(255)),
-  iat: z.int().check(z.nonnegative()),
-  exp: z.int().check(z.positive()),
-  jti: z.string().check(z.minLength(16), z.maxLength(128), z.regex(/^[A-Za-z0-9_-]+$/)),
-  age_over: z.int().check(z.minimum(1), z.maximum(150)),
-  max_tokens: z.int().check(z.minimum(1), z.maximum(100_000)),
-});
+const claims = z
+  .strictObject({
+    iss: z.string().check(z.minLength(1), z.maxLength(128)),
+    aud: z.string().check(z.minLength(1), z.maxLength(255)),
+    iat: z.int().check(z.nonnegative()),
+    exp: z.int().check(z.positive()),
+    jti: z.string().check(z.minLength(16), z.maxLength(128), z.regex(/^[A-Za-z0-9_-]+$/)),
+    age_over: z.int().check(z.minimum(1), z.maximum(150)),
+    max_tokens: z.int().check(z.minimum(1), z.maximum(100_000)),
+    age_below: z.optional(z.int().check(z.minimum(2), z.maximum(150))),
+    below_until: z.optional(z.int().check(z.positive(), z.multipleOf(86_400), z.maximum(2 ** 40))),
+  })
+  .check(
+    z.refine((c) => c.age_below === undefined || c.age_below > c.age_over, { path: ["age_below"] }),
+    z.refine((c) => (c.age_below === undefined) === (c.below_until === undefined), { path: ["below_until"] }),
+  );
 
 export type GrantClaims = z.infer<typeof claims>;
 
@@ -71,7 +79,9 @@ async function cachedProvider(deps: Deps, id: string, now: number): Promise<Cach
 /**
  * Verify a grant. Throws GrantError: 401 ERR_GRANT_MISSING / ERR_GRANT_MALFORMED / ERR_GRANT_SIGNATURE /
  * ERR_GRANT_EXPIRED / ERR_GRANT_AUDIENCE / ERR_GRANT_CLAIMS / ERR_GRANT_LIFETIME, 403 ERR_PROVIDER_UNKNOWN /
- * ERR_PROVIDER_SUSPENDED / ERR_PROVIDER_THRESHOLD.
+ * ERR_PROVIDER_SUSPENDED / ERR_PROVIDER_INTERVAL. The claims returned are the grant's with `age_over` lowered to the
+ * provider's ceiling (`maxThreshold`) when above it: the provider said what the person is, the operator capped what
+ * this provider may vouch for, so an adult over 21 at a provider capped at 18 gets tokens up to 18.
  *
  * @example
  * ```ts
@@ -134,20 +144,21 @@ export async function verifyGrant(
     const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? i.code)))].slice(0, 8);
     throw new GrantError(
       "ERR_GRANT_CLAIMS",
-      `the grant's claims must be exactly iss, aud, iat, exp, jti, age_over (1..150), max_tokens (1..100000); refused: ${fields.map(safe).join(", ")}`,
+      `the grant's claims must be exactly iss, aud, iat, exp, jti, age_over (1..150), max_tokens (1..100000), and optionally age_below (above age_over) with below_until (UNIX seconds, a multiple of 86400); refused: ${fields.map(safe).join(", ")}`,
     );
   }
-  const c = parsed.data;
+  const signed = parsed.data;
+  const c: GrantClaims = { ...signed, age_over: Math.min(signed.age_over, provider.record.maxThreshold) };
   if (c.exp <= c.iat) throw new GrantError("ERR_GRANT_LIFETIME", "the grant's exp is not after its iat");
   if (c.exp - c.iat > grantMaxTtlSeconds) {
     throw new GrantError("ERR_GRANT_LIFETIME", `the grant lives longer than ${grantMaxTtlSeconds} s`);
   }
   if (c.iat > now + GRANT_CLOCK_SKEW_SECONDS)
     throw new GrantError("ERR_GRANT_LIFETIME", "grant from the future");
-  if (c.age_over > provider.record.maxThreshold) {
+  if (!providerMayAttest(provider.record, grantInterval(c))) {
     throw new GrantError(
-      "ERR_PROVIDER_THRESHOLD",
-      `this provider may attest ages up to ${provider.record.maxThreshold}, not ${c.age_over}`,
+      "ERR_PROVIDER_INTERVAL",
+      "this provider may not attest the grant's upper age (age_below)",
     );
   }
   return { claims: c, provider: provider.record };

@@ -1,4 +1,6 @@
+import { compareIntervals, intervalKey, sameInterval } from "@blindgate/sdk/protocol";
 import type { TokenKeyRecord } from "../stores/index.js";
+import { keyInterval } from "./intervals.js";
 
 /** Which keys: RSA token keys, or ACT credit-credential keys. */
 export type KeyKind = TokenKeyRecord["kind"];
@@ -11,7 +13,8 @@ export type KeyKind = TokenKeyRecord["kind"];
  *
  * A key is published one epoch ahead of issuing, so wallets and sites see it before any token of it exists;
  * it issues for one epoch; its tokens are accepted for one token-validity period after that. rotateKeys keeps,
- * per threshold, one current and one next key; the directory lists exactly those (at most two per threshold).
+ * per age interval (threshold or band), one current and one next key; the directory lists exactly those (at most
+ * two per interval). Band keys live the same life on short epochs (a band token must die before a birthday).
  * Credit-credential keys (kind "credit") live the same life on their own, longer epochs: a credential dies with
  * its key. The functions below select one kind (tokens by default).
  */
@@ -28,7 +31,10 @@ export function keyState(key: TokenKeyRecord, now: number): KeyState {
   return "expired";
 }
 
-/** Keys of the directory: per threshold the current key then the next one, at most two, thresholds ascending. */
+/**
+ * Keys of the directory: per age interval the current key then the next one, at most two; thresholds ascending
+ * first, then bands (by lower end, then upper end).
+ */
 export function directoryKeys(
   all: readonly TokenKeyRecord[],
   now: number,
@@ -36,9 +42,12 @@ export function directoryKeys(
 ): TokenKeyRecord[] {
   const keys = all.filter((k) => k.kind === kind);
   const out: TokenKeyRecord[] = [];
-  const thresholds = [...new Set(keys.map((k) => k.threshold))].sort((a, b) => a - b);
-  for (const threshold of thresholds) {
-    const mine = keys.filter((k) => k.threshold === threshold);
+  const intervals = new Map(keys.map((k) => [intervalKey(keyInterval(k)), keyInterval(k)]));
+  const order = [...intervals.values()].sort(
+    (a, b) => Number(a.below !== undefined) - Number(b.below !== undefined) || compareIntervals(a, b),
+  );
+  for (const interval of order) {
+    const mine = keys.filter((k) => sameInterval(keyInterval(k), interval));
     const current = mine
       .filter((k) => keyState(k, now) === "current")
       .sort((a, b) => b.notBefore - a.notBefore)[0];

@@ -1,4 +1,12 @@
-import { type LoggedKeyKind, toBase64Url, toHex, truncatedTokenKeyId } from "@blindgate/sdk/protocol";
+import {
+  type AgeInterval,
+  contains,
+  type LoggedKeyKind,
+  sameInterval,
+  toBase64Url,
+  toHex,
+  truncatedTokenKeyId,
+} from "@blindgate/sdk/protocol";
 import type { Deps } from "../runtime.js";
 import {
   type KeyEventKind,
@@ -8,6 +16,7 @@ import {
   withLease,
 } from "../stores/index.js";
 import { generateCreditKey } from "./credit-key.js";
+import { keyInterval } from "./intervals.js";
 import { type KeyKind, keyState } from "./key-state.js";
 import { currentKeyWindow, healOverlaps } from "./rotation-heal.js";
 import { generateTokenKey } from "./token-key.js";
@@ -16,7 +25,7 @@ import { generateTokenKey } from "./token-key.js";
 export interface RotationReport {
   /** True when another rotation held the lease: this run changed nothing. */
   skipped: boolean;
-  created: { keyId: string; kind: KeyKind; threshold: number; notBefore: number }[];
+  created: { keyId: string; kind: KeyKind; threshold: number; ageBelow?: number; notBefore: number }[];
   logged: { keyId: string; event: KeyEventKind }[];
   removed: string[];
   /** Keys retired early because they overlapped a key another rotation made (rotation-heal.ts). */
@@ -34,7 +43,7 @@ export async function readKeyLog(stores: Stores): Promise<KeyLogEntry[]> {
 }
 
 /**
- * Keep, for every threshold, a current key and a next key published ahead; log every key's events (created,
+ * Keep, for every age interval (each threshold, each band) and kind, a current key and a next key published ahead; log every key's events (created,
  * published, retired, expired) once; remove keys whose tokens have all expired. Idempotent: a second run at the
  * same time changes nothing. New keys never share a truncated id with a key still accepted or published.
  */
@@ -58,6 +67,8 @@ export interface LoggableKey {
   readonly kind: LoggedKeyKind;
   readonly id: string;
   readonly threshold: number;
+  /** Band keys only: the upper end of the key's interval (hashed in its entries). */
+  readonly ageBelow?: number;
   readonly spki: Uint8Array;
   readonly notBefore: number;
   readonly issueUntil: number;
@@ -77,6 +88,7 @@ export async function logKeyEvent(
     event,
     keyId: key.id,
     threshold: key.threshold,
+    ...(key.ageBelow === undefined ? {} : { ageBelow: key.ageBelow }),
     spki: toBase64Url(key.spki),
     notBefore: key.notBefore,
     issueUntil: key.issueUntil,
@@ -88,15 +100,25 @@ async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationRepo
   const { stores, config } = deps;
   const report: RotationReport = { skipped: false, created: [], logged: [], removed: [], healed: [] };
   const keys = await stores.keys.list();
-  const lives: Record<KeyKind, { epoch: number; validity: number }> = {
-    token: { epoch: config.keyEpochSeconds, validity: config.tokenValiditySeconds },
-    credit: { epoch: config.creditEpochSeconds, validity: config.creditValiditySeconds },
+  // Band keys live short lives: a band token or credential must die before its holder's birthday (intervals.ts).
+  const lives: Record<KeyKind, Record<"threshold" | "band", { epoch: number; validity: number }>> = {
+    token: {
+      threshold: { epoch: config.keyEpochSeconds, validity: config.tokenValiditySeconds },
+      band: { epoch: config.bandKeyEpochSeconds, validity: config.bandTokenValiditySeconds },
+    },
+    credit: {
+      threshold: { epoch: config.creditEpochSeconds, validity: config.creditValiditySeconds },
+      band: { epoch: config.bandCreditEpochSeconds, validity: config.bandCreditValiditySeconds },
+    },
   };
+  const intervals: AgeInterval[] = [...config.thresholds.map((from) => ({ from })), ...config.bands];
 
   for (const kind of ["token", "credit"] as const) {
-    const { epoch } = lives[kind];
-    for (const threshold of config.thresholds) {
-      const mine = keys.filter((k) => k.kind === kind && k.threshold === threshold);
+    for (const interval of intervals) {
+      const { epoch, validity } = lives[kind][interval.below === undefined ? "threshold" : "band"];
+      const threshold = interval.from;
+      const band = interval.below === undefined ? {} : { ageBelow: interval.below };
+      const mine = keys.filter((k) => k.kind === kind && sameInterval(keyInterval(k), interval));
       let current = mine.find((k) => keyState(k, now) === "current");
       if (current === undefined) {
         const window = currentKeyWindow(mine, now, epoch);
@@ -104,12 +126,13 @@ async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationRepo
         current = await createKey(deps, keys, {
           kind,
           threshold,
+          ...band,
           publishAt: now,
           notBefore: window.notBefore,
           issueUntil: window.issueUntil,
-          validity: lives[kind].validity,
+          validity,
         });
-        report.created.push({ keyId: current.id, kind, threshold, notBefore: current.notBefore });
+        report.created.push({ keyId: current.id, kind, threshold, ...band, notBefore: current.notBefore });
       }
       const next = mine.find(
         (k) =>
@@ -119,12 +142,13 @@ async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationRepo
         const created = await createKey(deps, keys, {
           kind,
           threshold,
+          ...band,
           publishAt: current.notBefore, // published from the moment its predecessor starts issuing
           notBefore: current.issueUntil,
           issueUntil: current.issueUntil + epoch,
-          validity: lives[kind].validity,
+          validity,
         });
-        report.created.push({ keyId: created.id, kind, threshold, notBefore: created.notBefore });
+        report.created.push({ keyId: created.id, kind, threshold, ...band, notBefore: created.notBefore });
       }
     }
   }
@@ -161,6 +185,7 @@ async function createKey(
   want: {
     kind: KeyKind;
     threshold: number;
+    ageBelow?: number;
     publishAt: number;
     notBefore: number;
     issueUntil: number;
@@ -184,6 +209,7 @@ async function createKey(
       id,
       truncatedId,
       threshold: want.threshold,
+      ...(want.ageBelow === undefined ? {} : { ageBelow: want.ageBelow }),
       spki: generated.spki,
       publishAt: want.publishAt,
       notBefore: want.notBefore,

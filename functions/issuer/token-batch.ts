@@ -5,12 +5,13 @@ import {
   TokenRequest,
   TokenResponse,
 } from "@blindgate/sdk/protocol";
-import { GatewayError } from "../errors.js";
+import { GatewayError, GrantError } from "../errors.js";
 import { metric } from "../observability/metrics.js";
 import type { Deps } from "../runtime.js";
 import type { TokenKeyRecord } from "../stores/index.js";
 import type { BlindSigner } from "./blind-signer.js";
 import { IssuerError } from "./errors.js";
+import { isBandKey } from "./intervals.js";
 import { issuingKeys } from "./key-state.js";
 
 /*
@@ -55,21 +56,32 @@ export function decodeRequests(
 }
 
 /**
+ * Band tokens are what an adult would buy from a teen: one grant buys at most `limit` of them
+ * (BLINDGATE_BAND_TOKENS_PER_GRANT), whatever its max_tokens.
+ */
+export function assertBandLimit(plan: readonly (Planned | undefined)[], limit: number): void {
+  const band = plan.filter((p) => p !== undefined && isBandKey(p.key)).length;
+  if (band > limit) {
+    throw new GrantError("ERR_GRANT_BAND_LIMIT", `at most ${limit} band tokens for one grant`);
+  }
+}
+
+/**
  * Each request's issuing key (by truncated id) and signer, its blinded message checked; undefined for an
- * entry that cannot be signed. `allow(threshold)` throws for a key above what the payment covers.
+ * entry that cannot be signed. `allow(key)` throws for a key the payment does not cover (issuer/intervals.ts).
  */
 export async function planRequests(
   deps: Deps,
   requests: readonly (TokenRequest | undefined)[],
   now: number,
-  allow: (threshold: number) => void,
+  allow: (key: TokenKeyRecord) => void,
 ): Promise<{ plan: (Planned | undefined)[]; signable: number; badMessages: number }> {
   const cache = deps.keyCache;
   const live = issuingKeys(await cache.all(now), now);
   const keys = requests.map((request) =>
     request === undefined ? undefined : live.find((k) => k.truncatedId === request.truncatedTokenKeyId),
   );
-  for (const key of keys) if (key !== undefined) allow(key.threshold);
+  for (const key of keys) if (key !== undefined) allow(key);
   const used = [...new Set(keys.filter((k) => k !== undefined))];
   const signers = new Map(
     await Promise.all(used.map(async (key) => [key.id, await cache.signer(key)] as const)),

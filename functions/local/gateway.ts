@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DynamoDBClient } from "@blindgate/aws-json/dynamodb";
+import { type AgeInterval, DEFAULT_BANDS, DEFAULT_THRESHOLDS } from "@blindgate/sdk/protocol";
 import {
   closeServer,
   invoke,
@@ -65,6 +66,14 @@ export interface LocalGatewayOptions {
   /** Credits a grant buys (default 60). */
   creditsPerGrant?: number;
   thresholds?: number[];
+  /** Bands with keys of their own (default 13–15, 16–17, 13–17); [] for none. */
+  bands?: AgeInterval[];
+  bandKeyEpochSeconds?: number;
+  bandTokenValiditySeconds?: number;
+  bandCreditEpochSeconds?: number;
+  bandCreditValiditySeconds?: number;
+  bandTokensPerGrant?: number;
+  bandCreditsPerGrant?: number;
   /** Longest wait before the report counts held in memory are sent (default 1000 ms; 0: with every request). */
   reportFlushMs?: number;
   /** Serve the wallet's pages at /wallet/ (built with esbuild at start). Default true. */
@@ -140,7 +149,14 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       tables,
       kmsKeyId: undefined,
       dataKeyFile,
-      thresholds: options.thresholds ?? [13, 15, 16, 18, 21],
+      thresholds: options.thresholds ?? [...DEFAULT_THRESHOLDS],
+      bands: options.bands ?? [...DEFAULT_BANDS],
+      bandKeyEpochSeconds: options.bandKeyEpochSeconds ?? 86_400,
+      bandTokenValiditySeconds: options.bandTokenValiditySeconds ?? 86_400,
+      bandCreditEpochSeconds: options.bandCreditEpochSeconds ?? 7 * 86_400,
+      bandCreditValiditySeconds: options.bandCreditValiditySeconds ?? 21 * 86_400,
+      bandTokensPerGrant: options.bandTokensPerGrant ?? 10,
+      bandCreditsPerGrant: options.bandCreditsPerGrant ?? 30,
       keyEpochSeconds: options.keyEpochSeconds ?? 7 * 86_400,
       tokenValiditySeconds: options.tokenValiditySeconds ?? 7 * 86_400,
       grantMaxTtlSeconds: 600,

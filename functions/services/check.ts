@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import {
+  type AgeInterval,
   type CheckAnswer,
   type CheckRequestBody,
+  contains,
   DecodeError,
   fromBase64Url,
   Token,
@@ -9,6 +11,7 @@ import {
   VerificationError,
 } from "@blindgate/sdk/protocol";
 import { GatewayError } from "../errors.js";
+import { keyInterval } from "../issuer/intervals.js";
 import { metric } from "../observability/metrics.js";
 import type { Deps } from "../runtime.js";
 import type { SiteRecord, TokenKeyRecord } from "../stores/index.js";
@@ -19,8 +22,10 @@ import { COUNTERS } from "./report-counts.js";
  *   1. decode the Token (ERR_TOKEN_MALFORMED) and the challenge it answers: the issuer's cross-origin one, or the
  *      site's own TokenChallenge naming this issuer (ERR_CHALLENGE_MALFORMED)
  *   2. verify it against the keys whose tokens are accepted now (ERR_TOKEN_UNKNOWN_KEY, ERR_TOKEN_INVALID)
- *   3. its key's threshold is at least minAge (ERR_TOKEN_BELOW_AGE, which does not say the token's threshold, and
- *      leaves the token unspent)
+ *   3. its key's interval K is inside the interval asked [minAge, ageBelow): K starts at minAge or above
+ *      (ERR_TOKEN_BELOW_AGE) and, when the site asked for an upper bound, K has one at or below it
+ *      (ERR_TOKEN_INTERVAL: a threshold token, or a wider band); neither says the token's interval, and both leave
+ *      the token unspent
  *   4. spend it: one conditional write of SHA-256(token_key_id || nonce) until its key expires (ERR_TOKEN_SPENT)
  *   5. count what step 4 decided, for the transparency report (services/report-counts.ts)
  * The answer says the threshold met, the issuer and the key's expiry: nothing about providers or issuance.
@@ -72,6 +77,10 @@ export async function checkToken(
     metric("CheckRefused", 1, { code: "ERR_TOKEN_BELOW_AGE" });
     throw new GatewayError("ERR_TOKEN_BELOW_AGE", `the token does not prove age ${body.minAge}`);
   }
+  if (!contains(asked(body), keyInterval(key))) {
+    metric("CheckRefused", 1, { code: "ERR_TOKEN_INTERVAL" });
+    throw new GatewayError("ERR_TOKEN_INTERVAL", `the token does not prove an age below ${body.ageBelow}`);
+  }
   // 4. The write that decides: no token is accepted twice, anywhere, even under concurrent checks.
   const spend = await stores.spent.claim(spentId(token), { status: "used", expiresAt: key.validUntil }, now);
   // 5.
@@ -79,14 +88,20 @@ export async function checkToken(
     deps.reportCounts.record(now, { [COUNTERS.refused("ERR_TOKEN_SPENT")]: 1 });
     throw new GatewayError("ERR_TOKEN_SPENT", "this token was used already");
   }
-  deps.reportCounts.record(now, { [COUNTERS.accepted(key.id, key.threshold)]: 1 });
+  deps.reportCounts.record(now, { [COUNTERS.accepted(key.id, key.threshold, key.ageBelow)]: 1 });
   metric("Checks", 1, { site: site.id }); // per-site metering, from the logs (EMF)
   return {
     valid: true,
     ageOver: key.threshold,
+    ...(key.ageBelow === undefined ? {} : { ageBelow: key.ageBelow }),
     issuer: config.issuerName,
     keyExpiresAt: new Date(key.validUntil * 1000).toISOString(),
   };
+}
+
+/** The interval a check asks: [minAge, ageBelow). */
+function asked(body: CheckRequestBody): AgeInterval {
+  return { from: body.minAge, below: body.ageBelow };
 }
 
 /** The challenge the token answers: the issuer's cross-origin one (encoded once per container), or the site's. */

@@ -21,9 +21,10 @@ import {
 } from "@blindgate/sdk/protocol";
 import { GatewayError, GrantError } from "../errors.js";
 import { payWithGrant } from "../issuer/grant-payment.js";
-import { verifyGrant } from "../issuer/grants.js";
+import { type GrantClaims, verifyGrant } from "../issuer/grants.js";
+import { assertCreditBuys, assertGrantBuys, grantBuys, isBandKey } from "../issuer/intervals.js";
 import { checkingKeys, issuingKeys } from "../issuer/key-state.js";
-import { decodeRequests, planRequests, signPlan } from "../issuer/token-batch.js";
+import { assertBandLimit, decodeRequests, planRequests, signPlan } from "../issuer/token-batch.js";
 import { log } from "../observability/log.js";
 import { metric } from "../observability/metrics.js";
 import type { Deps } from "../runtime.js";
@@ -50,10 +51,21 @@ import { COUNTERS, issuedCounts } from "./report-counts.js";
  * amount and the key.
  */
 
-/** The credit key a grant of `ageOver` buys: the highest issuing threshold at or below it. */
-function creditKeyFor(keys: readonly TokenKeyRecord[], now: number, ageOver: number): TokenKeyRecord {
-  const key = issuingKeys(keys, now, "credit")
-    .filter((k) => k.threshold <= ageOver)
+/**
+ * The credit key a grant buys. A band grant: the narrowest issuing band credit key it may buy (its interval
+ * contains the grant's and it dies by below_until; intervals.ts), so the credential buys every band key around it.
+ * Otherwise, or when no band credit key dies early enough (the last weeks before a birthday): the highest issuing
+ * threshold credit key at or below age_over.
+ */
+function creditKeyFor(keys: readonly TokenKeyRecord[], now: number, claims: GrantClaims): TokenKeyRecord {
+  const issuing = issuingKeys(keys, now, "credit");
+  const width = (k: TokenKeyRecord) => (k.ageBelow ?? 0) - k.threshold;
+  const band = issuing
+    .filter((k) => isBandKey(k) && grantBuys(claims, k))
+    .sort((a, b) => width(a) - width(b) || b.threshold - a.threshold)[0];
+  if (band !== undefined) return band;
+  const key = issuing
+    .filter((k) => !isBandKey(k) && k.threshold <= claims.age_over)
     .sort((a, b) => b.threshold - a.threshold)[0];
   if (key === undefined)
     throw new GatewayError("ERR_CREDIT_KEY_UNKNOWN", "no credit key issues for this age");
@@ -96,23 +108,19 @@ export async function issueCredentialForGrant(
 
   const grant = await verifyGrant(deps, grantText, now);
   const { claims } = grant;
-  const credits = Math.min(config.creditsPerGrant, claims.max_tokens - requests.length);
+  const cache = deps.keyCache;
+  const creditKey = creditKeyFor(await cache.all(now), now, claims);
+  // A band credential holds fewer credits: each is a band token an adult could buy from a teen.
+  const perGrant = isBandKey(creditKey) ? config.bandCreditsPerGrant : config.creditsPerGrant;
+  const credits = Math.min(perGrant, claims.max_tokens - requests.length);
   if (credits < 1) {
     throw new GrantError(
       "ERR_GRANT_TOO_MANY",
       `the grant's max_tokens (${claims.max_tokens}) leaves no credits`,
     );
   }
-  const cache = deps.keyCache;
-  const creditKey = creditKeyFor(await cache.all(now), now, claims.age_over);
-  const { plan, signable } = await planRequests(deps, requests, now, (threshold) => {
-    if (threshold > claims.age_over) {
-      throw new GrantError(
-        "ERR_GRANT_THRESHOLD",
-        `a requested key's threshold is above the grant's ${claims.age_over}`,
-      );
-    }
-  });
+  const { plan, signable } = await planRequests(deps, requests, now, (key) => assertGrantBuys(claims, key));
+  assertBandLimit(plan, config.bandTokensPerGrant);
   // The answer is made (the request proof checked) before anything is paid for, and released only after.
   let response: Uint8Array;
   try {
@@ -129,6 +137,7 @@ export async function issueCredentialForGrant(
     creditKeyId: creditKey.id,
     credits,
     ageOver: creditKey.threshold,
+    ...(creditKey.ageBelow === undefined ? {} : { ageBelow: creditKey.ageBelow }),
     ...(requests.length === 0 ? {} : { tokens: toBase64Url(encodeBatchResponse(signPlan(plan))) }),
   };
   const payment = await payWithGrant(
@@ -210,14 +219,9 @@ export async function refill(deps: Deps, body: RefillRequestBody, now: number): 
     );
   }
   // 4. every request is signable, at or below the credential's threshold: credits are never spent on a null
-  const { plan, signable, badMessages } = await planRequests(deps, requests, now, (threshold) => {
-    if (threshold > key.threshold) {
-      throw new GatewayError(
-        "ERR_CREDIT_THRESHOLD",
-        `this credential buys tokens up to age ${key.threshold}`,
-      );
-    }
-  });
+  const { plan, signable, badMessages } = await planRequests(deps, requests, now, (tokenKey) =>
+    assertCreditBuys(key, tokenKey),
+  );
   if (signable !== requests.length) {
     if (badMessages > 0) throw new GatewayError("ERR_BLINDED_MSG", "blinded_msg is not in 0 < m < n");
     throw new GatewayError("ERR_UNKNOWN_KEY", "a request names no issuing key");

@@ -8,7 +8,8 @@ import {
 import { GatewayError, GrantError } from "../errors.js";
 import { payWithGrant } from "../issuer/grant-payment.js";
 import { verifyGrant } from "../issuer/grants.js";
-import { decodeRequests, planRequests, signDuring } from "../issuer/token-batch.js";
+import { assertGrantBuys } from "../issuer/intervals.js";
+import { assertBandLimit, decodeRequests, planRequests, signDuring } from "../issuer/token-batch.js";
 import { log } from "../observability/log.js";
 import { metric } from "../observability/metrics.js";
 import type { Deps } from "../runtime.js";
@@ -76,14 +77,10 @@ export async function issueTokens(
   }
 
   // 3.
-  const { plan, signable, badMessages } = await planRequests(deps, requests, now, (threshold) => {
-    if (threshold > claims.age_over) {
-      throw new GrantError(
-        "ERR_GRANT_THRESHOLD",
-        `a requested key's threshold is above the grant's ${claims.age_over}`,
-      );
-    }
-  });
+  const { plan, signable, badMessages } = await planRequests(deps, requests, now, (key) =>
+    assertGrantBuys(claims, key),
+  );
+  assertBandLimit(plan, config.bandTokensPerGrant);
   if (signable === 0 || (!batch && plan[0] === undefined)) {
     if (badMessages > 0) throw new GatewayError("ERR_BLINDED_MSG", "blinded_msg is not in 0 < m < n");
     throw new GatewayError("ERR_UNKNOWN_KEY", "no request names an issuing key");

@@ -1,3 +1,4 @@
+import { intervalKey } from "@blindgate/sdk/protocol";
 import { log } from "../observability/log.js";
 import { metric } from "../observability/metrics.js";
 import type { ReportStore, TokenKeyRecord } from "../stores/index.js";
@@ -15,7 +16,8 @@ import type { ReportStore, TokenKeyRecord } from "../stores/index.js";
  * figures are low by that much; so are they by what a container held when it was shut down.
  *
  * Counter names (attributes of the day's shard items):
- *   issued|<keyId>|<threshold>   accepted|<keyId>|<threshold>   grants|<provider>   tokens|<provider>
+ *   issued|<keyId>|<interval>    accepted|<keyId>|<interval>    grants|<provider>   tokens|<provider>
+ *   (<interval>: the key's threshold, "13", or its band, "13-16", as intervalKey writes it)
  *   refused|<code>               credentials   refills
  * "issued" counts every token signed under a key, whichever route paid for it (a grant, a credential's first
  * batch, a refill); "tokens" counts per provider what its grants bought (tokens and credits: its quota's unit).
@@ -23,8 +25,10 @@ import type { ReportStore, TokenKeyRecord } from "../stores/index.js";
 
 /** The names of the report's counters. */
 export const COUNTERS = {
-  issued: (keyId: string, threshold: number) => `issued|${keyId}|${threshold}`,
-  accepted: (keyId: string, threshold: number) => `accepted|${keyId}|${threshold}`,
+  issued: (keyId: string, threshold: number, ageBelow?: number) =>
+    `issued|${keyId}|${intervalKey({ from: threshold, below: ageBelow })}`,
+  accepted: (keyId: string, threshold: number, ageBelow?: number) =>
+    `accepted|${keyId}|${intervalKey({ from: threshold, below: ageBelow })}`,
   grants: (provider: string) => `grants|${provider}`,
   tokens: (provider: string) => `tokens|${provider}`,
   refused: (code: string) => `refused|${code}`,
@@ -39,14 +43,14 @@ export function utcDay(now: number): string {
   return new Date(now * 1000).toISOString().slice(0, 10);
 }
 
-/** Counts of tokens signed, per key: `issued|<keyId>|<threshold>`. */
+/** Counts of tokens signed, per key: `issued|<keyId>|<interval>`. */
 export function issuedCounts(
   signed: readonly ({ readonly key: TokenKeyRecord } | undefined)[],
 ): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const s of signed) {
     if (s === undefined) continue;
-    const name = COUNTERS.issued(s.key.id, s.key.threshold);
+    const name = COUNTERS.issued(s.key.id, s.key.threshold, s.key.ageBelow);
     counts[name] = (counts[name] ?? 0) + 1;
   }
   return counts;

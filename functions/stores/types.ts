@@ -20,6 +20,11 @@ export interface TokenKeyRecord {
   readonly truncatedId: number;
   /** The age threshold this key certifies: a token of this key proves "age >= threshold". */
   readonly threshold: number;
+  /**
+   * Band keys only: the key's interval is [threshold, ageBelow): a token of it also proves "age < ageBelow". Band
+   * keys live short epochs (BLINDGATE_BAND_KEY_EPOCH_HOURS) so that none outlives its holders' birthdays by much.
+   */
+  readonly ageBelow?: number;
   /** RFC 9578 RSASSA-PSS SPKI. */
   readonly spki: Uint8Array;
   /** Published in the directory from `publishAt`, issues from `notBefore` until `issueUntil`, checks until `validUntil`. */
@@ -73,8 +78,15 @@ export interface ProviderRecord {
   readonly status: PartyStatus;
   /** Tokens per calendar month (UTC). */
   readonly monthlyQuota: number;
-  /** The highest age threshold this provider may attest: grants with a higher `age_over` are refused. */
+  /** The highest age threshold this provider may attest: a grant with a higher `age_over` is issued at it. */
   readonly maxThreshold: number;
+  /**
+   * The bands this provider may attest (interval ids, "13-16"): a grant stating `age_below` must prove an interval
+   * inside one of them. None: the provider may vouch for no upper age (an operator decides who vouches for minors).
+   */
+  readonly bands?: readonly string[];
+  /** Band grants (grants stating `age_below`) per calendar month (UTC); absent: the token quota alone bounds them. */
+  readonly monthlyBandQuota?: number;
   readonly createdAt: number;
 }
 
@@ -86,22 +98,40 @@ export interface ProviderStore {
   setStatus(id: string, status: PartyStatus): Promise<boolean>;
   /**
    * Count `tokens` against the provider's quota for `period` ("YYYY-MM"), atomically, if the provider is active:
-   * "over-quota" or "inactive" (and nothing counted) otherwise.
+   * "over-quota" or "inactive" (and nothing counted) otherwise. A band grant also counts one against the month's
+   * band grants in the same write (`band.quota`, "over-band-quota" when used up).
    */
-  consumeQuota(id: string, period: string, tokens: number, quota: number): Promise<QuotaOutcome>;
-  /** Give back tokens counted for a request that was refused after all (a replayed grant). */
-  refundQuota(id: string, period: string, tokens: number): Promise<void>;
+  consumeQuota(
+    id: string,
+    period: string,
+    tokens: number,
+    quota: number,
+    band?: { readonly quota: number },
+  ): Promise<QuotaOutcome>;
+  /** Give back tokens (and the band grant) counted for a request that was refused after all (a replayed grant). */
+  refundQuota(id: string, period: string, tokens: number, band?: boolean): Promise<void>;
+  /** Band grants counted in `period`. */
+  bandUsage(id: string, period: string): Promise<number>;
   /** Tokens counted in `period`. */
   usage(id: string, period: string): Promise<number>;
 }
 
 /** What {@link ProviderStore.consumeQuota} decided. */
-export type QuotaOutcome = "ok" | "over-quota" | "inactive";
+export type QuotaOutcome = "ok" | "over-quota" | "over-band-quota" | "inactive";
+
+/** What an operator may change of a provider. */
+export interface ProviderSettings {
+  monthlyQuota?: number;
+  maxThreshold?: number;
+  /** Band ids ("13-16"); [] takes every band right away. */
+  bands?: readonly string[];
+  monthlyBandQuota?: number;
+}
 
 /** Changes an operator makes to a provider (`npm run admin -- provider set-quota | set-max-threshold`). */
 export interface ProviderSettingsStore {
   /** Set the given fields of an existing provider; false when there is no such provider. */
-  update(id: string, changes: { monthlyQuota?: number; maxThreshold?: number }): Promise<boolean>;
+  update(id: string, changes: ProviderSettings): Promise<boolean>;
 }
 
 /** A site that may call the check function; only a hash of its API key is kept. */

@@ -45,6 +45,8 @@ export class DynamoKeyLogStore implements KeyLogStore {
               event: S(entry.event),
               keyId: S(entry.keyId),
               threshold: N(entry.threshold),
+              // hashed when present (band keys only): kept, or the chain would not verify
+              ...(entry.ageBelow !== undefined ? { ageBelow: N(entry.ageBelow) } : {}),
               spki: S(entry.spki),
               notBefore: N(entry.notBefore),
               issueUntil: N(entry.issueUntil),
@@ -103,6 +105,7 @@ function toLogEntry(item: Item): KeyLogEntry {
     event: str(item, "event") as KeyLogEntry["event"],
     keyId: str(item, "keyId"),
     threshold: num(item, "threshold"),
+    ...(item.ageBelow?.N !== undefined ? { ageBelow: num(item, "ageBelow") } : {}),
     spki: str(item, "spki"),
     notBefore: num(item, "notBefore"),
     issueUntil: num(item, "issueUntil"),

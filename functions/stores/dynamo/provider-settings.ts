@@ -1,5 +1,5 @@
 import { type DynamoDBClient, UpdateItemCommand } from "@blindgate/aws-json/dynamodb";
-import type { ProviderSettingsStore } from "../types.js";
+import type { ProviderSettings, ProviderSettingsStore } from "../types.js";
 import { isConditionFailure, N, S, send } from "./item.js";
 
 /*
@@ -14,8 +14,11 @@ export class DynamoProviderSettings implements ProviderSettingsStore {
     private readonly table: string,
   ) {}
 
-  async update(id: string, changes: { monthlyQuota?: number; maxThreshold?: number }): Promise<boolean> {
-    const set = Object.entries(changes).filter(([, v]) => v !== undefined) as [string, number][];
+  async update(id: string, changes: ProviderSettings): Promise<boolean> {
+    // bands are kept as one string of ids ("13-16,16-18"; "" for none): DynamoDB has no empty set
+    const set = Object.entries(changes)
+      .filter(([, v]) => v !== undefined)
+      .map(([name, v]) => [name, Array.isArray(v) ? S(v.join(",")) : N(v as number)] as const);
     if (set.length === 0) return true;
     try {
       await send(
@@ -26,7 +29,7 @@ export class DynamoProviderSettings implements ProviderSettingsStore {
           UpdateExpression: `SET ${set.map((_, i) => `#a${i} = :v${i}`).join(", ")}`,
           ConditionExpression: "attribute_exists(pk)",
           ExpressionAttributeNames: Object.fromEntries(set.map(([name], i) => [`#a${i}`, name])),
-          ExpressionAttributeValues: Object.fromEntries(set.map(([, value], i) => [`:v${i}`, N(value)])),
+          ExpressionAttributeValues: Object.fromEntries(set.map(([, value], i) => [`:v${i}`, value])),
         }),
       );
       return true;

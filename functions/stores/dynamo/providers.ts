@@ -31,6 +31,8 @@ export class DynamoProviderStore implements ProviderStore {
       status: S(p.status),
       monthlyQuota: N(p.monthlyQuota),
       maxThreshold: N(p.maxThreshold),
+      ...(p.bands === undefined ? {} : { bands: S(p.bands.join(",")) }),
+      ...(p.monthlyBandQuota === undefined ? {} : { monthlyBandQuota: N(p.monthlyBandQuota) }),
       createdAt: N(p.createdAt),
     });
   }
@@ -51,26 +53,42 @@ export class DynamoProviderStore implements ProviderStore {
     return setStatus(this.client, this.table, { pk: S(id) }, status);
   }
 
-  async consumeQuota(id: string, period: string, tokens: number, quota: number): Promise<QuotaOutcome> {
+  async consumeQuota(
+    id: string,
+    period: string,
+    tokens: number,
+    quota: number,
+    band?: { readonly quota: number },
+  ): Promise<QuotaOutcome> {
     const attr = usageAttribute("usage", period);
+    const bandAttr = usageAttribute("bands", period);
     try {
-      if (tokens > quota) throw new ConditionalCheckFailedException({ message: "over quota", $metadata: {} });
+      if (tokens > quota || (band !== undefined && band.quota < 1)) {
+        throw new ConditionalCheckFailedException({ message: "over quota", $metadata: {} });
+      }
+      // A band grant is counted in the same write as its tokens: both quotas hold, or neither is touched.
+      const bandPart = band === undefined ? "" : ", #b = if_not_exists(#b, :zero) + :one";
+      const bandCondition = band === undefined ? "" : " AND (attribute_not_exists(#b) OR #b <= :bmax)";
       await send(
         this.client,
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: S(id) },
-          UpdateExpression: "SET #u = if_not_exists(#u, :zero) + :n",
+          UpdateExpression: `SET #u = if_not_exists(#u, :zero) + :n${bandPart}`,
           // Conditional on the provider being active: a suspension cuts issuance off at once, even while the
           // provider's record is cached by a container.
-          ConditionExpression:
-            "attribute_exists(pk) AND #s = :active AND (attribute_not_exists(#u) OR #u <= :max)",
-          ExpressionAttributeNames: { "#u": attr, "#s": "status" },
+          ConditionExpression: `attribute_exists(pk) AND #s = :active AND (attribute_not_exists(#u) OR #u <= :max)${bandCondition}`,
+          ExpressionAttributeNames: {
+            "#u": attr,
+            "#s": "status",
+            ...(band === undefined ? {} : { "#b": bandAttr }),
+          },
           ExpressionAttributeValues: {
             ":zero": N(0),
             ":n": N(tokens),
             ":max": N(quota - tokens),
             ":active": S("active"),
+            ...(band === undefined ? {} : { ":one": N(1), ":bmax": N(band.quota - 1) }),
           },
         }),
       );
@@ -78,25 +96,37 @@ export class DynamoProviderStore implements ProviderStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const provider = await this.get(id);
-      return provider === undefined || provider.status !== "active" ? "inactive" : "over-quota";
+      if (provider === undefined || provider.status !== "active") return "inactive";
+      if (band !== undefined && (await this.bandUsage(id, period)) + 1 > band.quota) return "over-band-quota";
+      return "over-quota";
     }
   }
 
-  async refundQuota(id: string, period: string, tokens: number): Promise<void> {
+  async refundQuota(id: string, period: string, tokens: number, band = false): Promise<void> {
     const attr = usageAttribute("usage", period);
     await send(
       this.client,
       new UpdateItemCommand({
         TableName: this.table,
         Key: { pk: S(id) },
-        UpdateExpression: "SET #u = #u - :n",
-        ConditionExpression: "#u >= :n",
-        ExpressionAttributeNames: { "#u": attr },
-        ExpressionAttributeValues: { ":n": N(tokens) },
+        UpdateExpression: band ? "SET #u = #u - :n, #b = #b - :one" : "SET #u = #u - :n",
+        ConditionExpression: band ? "#u >= :n AND #b >= :one" : "#u >= :n",
+        ExpressionAttributeNames: { "#u": attr, ...(band ? { "#b": usageAttribute("bands", period) } : {}) },
+        ExpressionAttributeValues: { ":n": N(tokens), ...(band ? { ":one": N(1) } : {}) },
       }),
     ).catch((error: unknown) => {
       if (!isConditionFailure(error)) throw error;
     });
+  }
+
+  async bandUsage(id: string, period: string): Promise<number> {
+    const attr = usageAttribute("bands", period);
+    const out = await send<{ Item?: Item; Items?: Item[] }>(
+      this.client,
+      new GetItemCommand({ TableName: this.table, Key: { pk: S(id) }, ConsistentRead: true }),
+    );
+    const v = out.Item?.[attr]?.N;
+    return v === undefined ? 0 : Number(v);
   }
 
   async usage(id: string, period: string): Promise<number> {
@@ -119,6 +149,8 @@ function toProvider(item: Item): ProviderRecord {
     status: str(item, "status") as PartyStatus,
     monthlyQuota: num(item, "monthlyQuota"),
     maxThreshold: num(item, "maxThreshold"),
+    ...(item.bands?.S === undefined ? {} : { bands: item.bands.S.split(",").filter((b) => b.length > 0) }),
+    ...(item.monthlyBandQuota?.N === undefined ? {} : { monthlyBandQuota: num(item, "monthlyBandQuota") }),
     createdAt: num(item, "createdAt"),
   };
 }

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { MAX_AGE, MIN_AGE } from "./age-interval.js";
 import { fromBase64Url, toBase64Url } from "./bytes.js";
 import { ProtocolError } from "./errors.js";
 
@@ -15,8 +16,11 @@ import { ProtocolError } from "./errors.js";
  *   }
  *
  * Keys earlier in the list are preferred; clients use the first key whose "not-before" (UNIX seconds) has passed.
- * blindgate adds two fields per key, which other clients ignore:
+ * blindgate adds fields per key, which other clients ignore:
  *   "age-over":  integer 1..150, the age threshold a token of this key proves;
+ *   "age-below": integer, present on band keys only: a token of this key also proves the holder is younger than
+ *                this (the key's interval is [age-over, age-below), see age-interval.ts); a threshold key has none,
+ *                so its entry is exactly what it was before bands existed;
  *   "not-after": UNIX seconds after which tokens of this key are refused (the key's epoch has ended).
  * Fields we do not define are tolerated and dropped, as RFC 9578 lets issuers add fields.
  */
@@ -46,17 +50,22 @@ export interface DirectoryTokenKey {
   notAfter?: number;
   /** blindgate extension: the age threshold a token of this key proves. Absent on other issuers' keys. */
   ageOver?: number;
+  /** blindgate extension, band keys only: a token of this key proves the holder is younger than this. */
+  ageBelow?: number;
 }
 
 /**
  * blindgate extension: a credit-credential key (Anonymous Credit Tokens, ristretto255). A credential of this key
- * buys tokens of any threshold up to `ageOver`, until `notAfter`; the gateway issues credentials of it from
- * `notBefore` until `issueUntil`.
+ * buys tokens of any key whose interval contains the credit key's [ageOver, ageBelow) (for a threshold credit key:
+ * any threshold up to `ageOver`), until `notAfter`; the gateway issues credentials of it from `notBefore` until
+ * `issueUntil`.
  */
 export interface DirectoryCreditKey {
   /** The ACT public key (32 bytes); its SHA-256 (hex) is the key's id. */
   actKey: Uint8Array;
   ageOver: number;
+  /** Band credit keys only: the upper end (exclusive) of the key's interval. */
+  ageBelow?: number;
   notBefore: number;
   issueUntil: number;
   notAfter: number;
@@ -82,12 +91,14 @@ export interface DirectoryTokenKeyJson {
   "not-before"?: number;
   "not-after"?: number;
   "age-over"?: number;
+  "age-below"?: number;
 }
 
 /** The JSON form of one credit key. */
 export interface DirectoryCreditKeyJson {
   "act-key": string;
   "age-over": number;
+  "age-below"?: number;
   "not-before": number;
   "issue-until": number;
   "not-after": number;
@@ -102,6 +113,8 @@ export interface IssuerDirectoryJson {
 }
 
 const unixSeconds = z.int().check(z.minimum(0));
+const ageOver = z.int().check(z.minimum(MIN_AGE), z.maximum(MAX_AGE));
+const ageBelow = z.int().check(z.minimum(MIN_AGE + 1), z.maximum(MAX_AGE));
 
 const tokenKeyBytes = z.pipe(
   z.string().check(z.minLength(1), z.maxLength(16 * 1024)),
@@ -129,7 +142,8 @@ const tokenKeySchema = z
     "token-key": tokenKeyBytes,
     "not-before": z.optional(unixSeconds),
     "not-after": z.optional(unixSeconds),
-    "age-over": z.optional(z.int().check(z.minimum(1), z.maximum(150))),
+    "age-over": z.optional(ageOver),
+    "age-below": z.optional(ageBelow),
   })
   .check(
     z.refine(
@@ -137,12 +151,17 @@ const tokenKeySchema = z
         k["not-before"] === undefined || k["not-after"] === undefined || k["not-after"] > k["not-before"],
       { message: "not-after must come after not-before" },
     ),
+    z.refine(
+      (k) => k["age-below"] === undefined || (k["age-over"] !== undefined && k["age-below"] > k["age-over"]),
+      { message: "age-below needs an age-over below it" },
+    ),
   );
 
 const creditKeySchema = z
   .object({
     "act-key": tokenKeyBytes.check(z.refine((b: Uint8Array) => b.length === 32, "an ACT key is 32 bytes")),
-    "age-over": z.int().check(z.minimum(1), z.maximum(150)),
+    "age-over": ageOver,
+    "age-below": z.optional(ageBelow),
     "not-before": unixSeconds,
     "issue-until": unixSeconds,
     "not-after": unixSeconds,
@@ -150,6 +169,9 @@ const creditKeySchema = z
   .check(
     z.refine((k) => k["not-before"] <= k["issue-until"] && k["issue-until"] <= k["not-after"], {
       message: "not-before <= issue-until <= not-after",
+    }),
+    z.refine((k) => k["age-below"] === undefined || k["age-below"] > k["age-over"], {
+      message: "age-below must be above age-over",
     }),
   );
 
@@ -189,18 +211,23 @@ export function parseDirectory(json: unknown): IssuerDirectory {
       if (k["not-before"] !== undefined) key.notBefore = k["not-before"];
       if (k["not-after"] !== undefined) key.notAfter = k["not-after"];
       if (k["age-over"] !== undefined) key.ageOver = k["age-over"];
+      if (k["age-below"] !== undefined) key.ageBelow = k["age-below"];
       return key;
     }),
   };
   const credit = d["blindgate-credit-keys"];
   if (credit !== undefined) {
-    directory.creditKeys = credit.map((k) => ({
-      actKey: k["act-key"],
-      ageOver: k["age-over"],
-      notBefore: k["not-before"],
-      issueUntil: k["issue-until"],
-      notAfter: k["not-after"],
-    }));
+    directory.creditKeys = credit.map((k) => {
+      const key: DirectoryCreditKey = {
+        actKey: k["act-key"],
+        ageOver: k["age-over"],
+        notBefore: k["not-before"],
+        issueUntil: k["issue-until"],
+        notAfter: k["not-after"],
+      };
+      if (k["age-below"] !== undefined) key.ageBelow = k["age-below"];
+      return key;
+    });
   }
   const rate = d["blindgate-issuances-per-hour"];
   if (rate !== undefined) directory.issuancesPerHour = rate;
@@ -249,6 +276,7 @@ export function buildDirectory(directory: IssuerDirectory): IssuerDirectoryJson 
       if (k.notBefore !== undefined) key["not-before"] = k.notBefore;
       if (k.notAfter !== undefined) key["not-after"] = k.notAfter;
       if (k.ageOver !== undefined) key["age-over"] = k.ageOver;
+      if (k.ageBelow !== undefined) key["age-below"] = k.ageBelow;
       return key;
     }),
   };
@@ -256,6 +284,7 @@ export function buildDirectory(directory: IssuerDirectory): IssuerDirectoryJson 
     json["blindgate-credit-keys"] = directory.creditKeys.map((k) => ({
       "act-key": toBase64Url(k.actKey, true),
       "age-over": k.ageOver,
+      ...(k.ageBelow === undefined ? {} : { "age-below": k.ageBelow }),
       "not-before": k.notBefore,
       "issue-until": k.issueUntil,
       "not-after": k.notAfter,
@@ -271,8 +300,13 @@ export function buildDirectory(directory: IssuerDirectory): IssuerDirectoryJson 
 export interface TokenKeyQuery {
   /** Token type wanted (default 2). */
   tokenType?: number;
-  /** Age threshold wanted; when set, only keys carrying exactly this "age-over" match. */
+  /**
+   * Age threshold wanted; when set, only keys carrying exactly this "age-over" and the query's `ageBelow` match (no
+   * `ageBelow`: threshold keys only, never a band key of the same "age-over").
+   */
   ageOver?: number;
+  /** With `ageOver`: the band's upper end (exclusive); only band keys of exactly [ageOver, ageBelow) match. */
+  ageBelow?: number;
   /** Current time in UNIX seconds (default: now). */
   now?: number;
 }
@@ -292,7 +326,7 @@ export function usableTokenKeys(directory: IssuerDirectory, query: TokenKeyQuery
   return directory.tokenKeys.filter(
     (k) =>
       k.tokenType === tokenType &&
-      (query.ageOver === undefined || k.ageOver === query.ageOver) &&
+      (query.ageOver === undefined || (k.ageOver === query.ageOver && k.ageBelow === query.ageBelow)) &&
       (k.notBefore === undefined || k.notBefore <= now) &&
       (k.notAfter === undefined || now < k.notAfter),
   );

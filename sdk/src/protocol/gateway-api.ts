@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { MAX_AGE, MIN_AGE } from "./age-interval.js";
 import { DIRECTORY_PATH } from "./directory.js";
 
 /*
@@ -104,7 +105,8 @@ export const GATEWAY_ERRORS = {
   ERR_GRANT_CLAIMS: {
     status: 401,
     party: "grant",
-    meaning: "the grant's claims are not exactly iss, aud, iat, exp, jti, age_over, max_tokens, in range",
+    meaning:
+      "the grant's claims are not exactly iss, aud, iat, exp, jti, age_over, max_tokens and optionally age_below with below_until (both or neither), in range",
   },
   ERR_GRANT_LIFETIME: {
     status: 401,
@@ -116,6 +118,23 @@ export const GATEWAY_ERRORS = {
     status: 403,
     party: "grant",
     meaning: "a requested key's age threshold is above the grant's age_over",
+  },
+  ERR_GRANT_BAND: {
+    status: 403,
+    party: "grant",
+    meaning:
+      "a requested band key's interval does not contain the grant's: the grant proves no upper age (age_below), or a higher one than the key's",
+  },
+  ERR_GRANT_BAND_EXPIRY: {
+    status: 403,
+    party: "grant",
+    meaning:
+      "a requested band key's tokens (or credentials) stay valid after the grant's below_until, when the holder may have left the band",
+  },
+  ERR_GRANT_BAND_LIMIT: {
+    status: 403,
+    party: "grant",
+    meaning: "more band tokens or band credits than one grant may buy",
   },
   ERR_GRANT_TOO_MANY: {
     status: 403,
@@ -136,7 +155,19 @@ export const GATEWAY_ERRORS = {
   ERR_PROVIDER_THRESHOLD: {
     status: 403,
     party: "provider",
-    meaning: "the grant's age_over is above the highest threshold this provider may attest",
+    meaning:
+      "the grant's age_over is above the highest threshold this provider may attest (no longer sent: such a grant is issued at the provider's ceiling)",
+  },
+  ERR_PROVIDER_INTERVAL: {
+    status: 403,
+    party: "provider",
+    meaning:
+      "the grant states an upper age (age_below) this provider may not attest: no band it is registered for contains the grant's",
+  },
+  ERR_PROVIDER_BAND_QUOTA: {
+    status: 403,
+    party: "provider",
+    meaning: "the provider's monthly quota of band grants is used up",
   },
   // credential, refill
   ERR_CREDIT_MALFORMED: {
@@ -160,6 +191,12 @@ export const GATEWAY_ERRORS = {
     status: 403,
     party: "credit",
     meaning: "a requested token key's threshold is above the credential's",
+  },
+  ERR_CREDIT_BAND: {
+    status: 403,
+    party: "credit",
+    meaning:
+      "a requested token key's interval does not contain the credential's band, or a band key's tokens would outlive the credential's key",
   },
   ERR_CREDIT_SPENT: {
     status: 409,
@@ -191,6 +228,12 @@ export const GATEWAY_ERRORS = {
     status: 422,
     party: "token",
     meaning: "the token's threshold is below minAge (the answer does not say which it is); not spent",
+  },
+  ERR_TOKEN_INTERVAL: {
+    status: 422,
+    party: "token",
+    meaning:
+      "the check asked for an age below ageBelow and the token's key does not prove it (a threshold token, or a wider band); not spent",
   },
   ERR_TOKEN_SPENT: {
     status: 409,
@@ -275,18 +318,36 @@ const base64url = (max: number) =>
 /** Largest body of POST /v1/check, bytes. */
 export const MAX_CHECK_BODY = 4096;
 
-/** POST /v1/check body: the token (base64url), the age asked, and the challenge when not the cross-origin one. */
-export const checkRequestSchema = z.strictObject({
-  token: base64url(1024),
-  minAge: z.int().check(z.minimum(1), z.maximum(150)),
-  challenge: z.optional(base64url(2048)),
-});
+const age = z.int().check(z.minimum(MIN_AGE), z.maximum(MAX_AGE));
+const ageBelow = z.int().check(z.minimum(MIN_AGE + 1), z.maximum(MAX_AGE));
+
+/**
+ * POST /v1/check body: the token (base64url), the age interval asked [minAge, ageBelow) (no ageBelow: a threshold),
+ * and the challenge when not the cross-origin one. A token of key interval K is accepted iff K ⊆ [minAge, ageBelow).
+ */
+export const checkRequestSchema = z
+  .strictObject({
+    token: base64url(1024),
+    minAge: age,
+    ageBelow: z.optional(ageBelow),
+    challenge: z.optional(base64url(2048)),
+  })
+  .check(
+    z.refine((b) => b.ageBelow === undefined || b.ageBelow > b.minAge, {
+      message: "ageBelow must be above minAge",
+      path: ["ageBelow"],
+    }),
+  );
 export type CheckRequestBody = z.infer<typeof checkRequestSchema>;
 
-/** POST /v1/check answer 200: the token was valid and is now spent. */
+/**
+ * POST /v1/check answer 200: the token was valid and is now spent; the interval its key proves is
+ * [ageOver, ageBelow) (no ageBelow: a threshold).
+ */
 export const checkAnswerSchema = z.strictObject({
   valid: z.literal(true),
-  ageOver: z.int().check(z.minimum(1), z.maximum(150)),
+  ageOver: age,
+  ageBelow: z.optional(ageBelow),
   issuer: z.string().check(z.minLength(1), z.maxLength(255)),
   keyExpiresAt: z.iso.datetime(),
 });
@@ -301,6 +362,8 @@ export const keyLogEntrySchema = z.strictObject({
   keyId: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   /** The age a token or credit key certifies; 0 for a report key, which certifies no age. */
   threshold: z.int().check(z.minimum(0), z.maximum(150)),
+  /** Band keys only: the upper end (exclusive) of the key's interval [threshold, ageBelow). */
+  ageBelow: z.optional(ageBelow),
   spki: z.string().check(z.maxLength(4096)),
   notBefore: z.int(),
   issueUntil: z.int(),
@@ -334,12 +397,16 @@ export const credentialRequestSchema = z.strictObject({
 });
 export type CredentialRequestBody = z.infer<typeof credentialRequestSchema>;
 
-/** POST /v1/credential answer: the ACT IssuanceResponse, its key, credits and threshold, and the batch's answer. */
+/**
+ * POST /v1/credential answer: the ACT IssuanceResponse, its key, credits and the key's interval [ageOver, ageBelow)
+ * (ageBelow only for a band credential), and the batch's answer.
+ */
 export const credentialAnswerSchema = z.strictObject({
   credit: base64url(2048),
   creditKeyId: hexId,
   credits: z.int().check(z.minimum(1), z.maximum(255)),
-  ageOver: z.int().check(z.minimum(1), z.maximum(150)),
+  ageOver: age,
+  ageBelow: z.optional(ageBelow),
   tokens: z.optional(base64url(48 * 1024)),
 });
 export type CredentialAnswer = z.infer<typeof credentialAnswerSchema>;
@@ -393,6 +460,8 @@ const hexHash = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 export const reportEpochSchema = z.strictObject({
   keyId: hexHash,
   threshold: z.int().check(z.minimum(1), z.maximum(150)),
+  /** Band keys only: the upper end (exclusive) of the key's interval. */
+  ageBelow: z.optional(ageBelow),
   /** Tokens issued under this key. */
   issued: bucketed,
   /** Tokens of this key accepted by /v1/check. */
@@ -418,6 +487,8 @@ export const reportBodySchema = z.strictObject({
       z.strictObject({
         id: z.string().check(z.minLength(1), z.maxLength(128)),
         grants: bucketed,
+        /** Of those grants, the ones that stated a band (age_below). */
+        bandGrants: z.optional(bucketed),
         tokens: bucketed,
         monthlyQuota: z.int().check(z.nonnegative()),
       }),
@@ -436,6 +507,7 @@ export const reportBodySchema = z.strictObject({
         event: z.enum(["created", "published", "retired", "expired"]),
         keyId: hexHash,
         threshold: z.int().check(z.minimum(0), z.maximum(150)),
+        ageBelow: z.optional(ageBelow),
       }),
     )
     .check(z.maxLength(10_000)),

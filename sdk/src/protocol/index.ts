@@ -57,6 +57,24 @@ export {
   verifySpend,
   webCryptoScalars,
 } from "./act/index.js";
+export type { AgeInterval } from "./age-interval.js";
+export {
+  compareIntervals,
+  contains,
+  DEFAULT_BANDS,
+  DEFAULT_THRESHOLDS,
+  formatInterval,
+  intervalFromWire,
+  intervalKey,
+  isAgeInterval,
+  isBand,
+  keyCoversProof,
+  MAX_AGE,
+  MIN_AGE,
+  parseIntervalKey,
+  parseIntervalList,
+  sameInterval,
+} from "./age-interval.js";
 export type { BatchDecodeOptions, BatchRequestItem, BatchResponseItem } from "./batch.js";
 export {
   DEFAULT_MAX_BATCH_ITEMS,

@@ -6,6 +6,8 @@ import { fromBase64Url, toHex } from "./bytes.js";
  * before using a key, so an issuer cannot single a person out with a key nobody else saw.
  *
  *   hash = hex SHA-256 of JSON [seq, at, event, keyId, threshold, spki, notBefore, issueUntil, validUntil, prevHash]
+ *          (kind after seq for credit and report keys; ageBelow appended last for band keys only, so the entry of a
+ *          threshold key hashes exactly as it did before bands existed)
  *   prevHash of seq 0 = ""
  */
 
@@ -27,6 +29,8 @@ export interface KeyLogEntry {
   readonly event: KeyEventKind;
   readonly keyId: string;
   readonly threshold: number;
+  /** Band keys only: the upper end (exclusive) of the key's age interval [threshold, ageBelow). */
+  readonly ageBelow?: number | undefined;
   readonly spki: string;
   readonly notBefore: number;
   readonly issueUntil: number;
@@ -37,6 +41,7 @@ export interface KeyLogEntry {
 
 /** The canonical text an entry's hash covers (every field but the hash, in a fixed order). */
 export function keyLogCanonical(e: Omit<KeyLogEntry, "hash">): string {
+  const band = e.ageBelow === undefined ? [] : [e.ageBelow];
   if (e.kind !== undefined && e.kind !== "token") {
     return JSON.stringify([
       e.seq,
@@ -50,6 +55,7 @@ export function keyLogCanonical(e: Omit<KeyLogEntry, "hash">): string {
       e.issueUntil,
       e.validUntil,
       e.prevHash,
+      ...band,
     ]);
   }
   return JSON.stringify([
@@ -63,6 +69,7 @@ export function keyLogCanonical(e: Omit<KeyLogEntry, "hash">): string {
     e.issueUntil,
     e.validUntil,
     e.prevHash,
+    ...band,
   ]);
 }
 
@@ -167,7 +174,7 @@ export async function verifyReportSignature(
   }
 }
 
-/** Most live keys a key set may hold per threshold and kind: the current key and the next one. */
+/** Most live keys a key set may hold per age interval and kind: the current key and the next one. */
 export const MAX_LIVE_KEYS = 2;
 /** Default shortest key epoch (issueUntil - notBefore) {@link checkKeySet} accepts, in seconds: one hour. */
 export const DEFAULT_MIN_KEY_EPOCH_SECONDS = 3600;
@@ -186,7 +193,10 @@ export interface KeySetOptions {
 /** Why {@link checkKeySet} refused a key set. */
 export type KeySetProblem = "too-many-live-keys" | "short-epoch" | "inconsistent-key";
 
-/** The verdict of {@link checkKeySet}: ok, or the first problem found with the threshold and kind it concerns. */
+/**
+ * The verdict of {@link checkKeySet}: ok, or the first problem found with the interval ([threshold, ageBelow)) and
+ * kind it concerns.
+ */
 export type KeySetVerdict =
   | { readonly ok: true }
   | {
@@ -194,6 +204,8 @@ export type KeySetVerdict =
       readonly problem: KeySetProblem;
       readonly kind: LoggedKeyKind;
       readonly threshold: number;
+      /** Band keys only: the upper end (exclusive) of the interval at fault. */
+      readonly ageBelow?: number;
       /** The keys at fault (hex ids): the live keys of that threshold and kind, or the short-epoch key. */
       readonly keyIds: readonly string[];
       /** A sentence for logs; it names no key bytes. */
@@ -203,7 +215,8 @@ export type KeySetVerdict =
 /**
  * Key consistency, bounded: refuse a key log that could partition its users. A gateway that announces many live
  * keys for one threshold (or rotates every few minutes) can hand each group of people its own key and tell them
- * apart when they prove their age, hash chain intact or not. Counts, per threshold and kind ("token" when absent;
+ * apart when they prove their age, hash chain intact or not. Counts, per age interval (a threshold, or a band
+ * [threshold, ageBelow): each band is its own group) and kind ("token" when absent;
  * the kinds of {@link BOUNDED_KEY_KINDS}, not the gateway's report key),
  * the keys that are live at `nowSeconds`: announced ("created" or "published"), neither "retired" nor "expired",
  * and not past their `issueUntil`; more than `maxLiveKeys` (2: current and next) is refused. Every key whose tokens
@@ -230,6 +243,7 @@ export function checkKeySet(
     {
       kind: LoggedKeyKind;
       threshold: number;
+      ageBelow: number | undefined;
       notBefore: number;
       issueUntil: number;
       validUntil: number;
@@ -247,6 +261,7 @@ export function checkKeySet(
       keys.set(id, {
         kind,
         threshold: e.threshold,
+        ageBelow: e.ageBelow,
         notBefore: e.notBefore,
         issueUntil: e.issueUntil,
         validUntil: e.validUntil,
@@ -255,19 +270,20 @@ export function checkKeySet(
       });
       continue;
     }
-    // Every event of a key repeats its threshold and window: one that differs could hide a key behind another.
+    // Every event of a key repeats its interval and window: one that differs could hide a key behind another.
     if (
       known.threshold !== e.threshold ||
+      known.ageBelow !== e.ageBelow ||
       known.notBefore !== e.notBefore ||
       known.issueUntil !== e.issueUntil ||
       known.validUntil !== e.validUntil
     ) {
-      return refusal("inconsistent-key", kind, known.threshold, [e.keyId], "a key's events disagree");
+      return refusal("inconsistent-key", kind, known, [e.keyId], "a key's events disagree");
     }
     known.ended ||= ended;
     known.expired ||= e.event === "expired";
   }
-  const live = new Map<string, string[]>();
+  const live = new Map<string, { key: { threshold: number; ageBelow: number | undefined }; ids: string[] }>();
   for (const [id, key] of keys) {
     const keyId = id.slice(id.indexOf(" ") + 1);
     // Keys whose tokens are all dead are history: a past fault does not condemn the log forever.
@@ -276,37 +292,50 @@ export function checkKeySet(
       return refusal(
         "short-epoch",
         key.kind,
-        key.threshold,
+        key,
         [keyId],
-        `a ${key.kind} key of threshold ${key.threshold} issues for ${key.issueUntil - key.notBefore} s, less than ${minEpoch} s`,
+        `a ${key.kind} key of ${describe(key)} issues for ${key.issueUntil - key.notBefore} s, less than ${minEpoch} s`,
       );
     }
     if (key.ended || nowSeconds >= key.issueUntil) continue;
-    const group = `${key.kind} ${key.threshold}`;
-    const list = live.get(group) ?? [];
-    list.push(keyId);
-    live.set(group, list);
+    const group = `${key.kind} ${key.threshold} ${key.ageBelow ?? ""}`;
+    const entry = live.get(group) ?? { key, ids: [] };
+    entry.ids.push(keyId);
+    live.set(group, entry);
   }
-  for (const [group, ids] of live) {
+  for (const [group, { key, ids }] of live) {
     if (ids.length <= maxLive) continue;
-    const [kind, threshold] = group.split(" ") as [LoggedKeyKind, string];
+    const kind = group.slice(0, group.indexOf(" ")) as LoggedKeyKind;
     return refusal(
       "too-many-live-keys",
       kind,
-      Number(threshold),
+      key,
       ids,
-      `${ids.length} live ${kind} keys for threshold ${threshold}, more than ${maxLive}`,
+      `${ids.length} live ${kind} keys for ${describe(key)}, more than ${maxLive}`,
     );
   }
   return { ok: true };
 }
 
+/** "threshold 18" or "band 13-16" (the interval's id, as intervalKey writes it). */
+function describe(key: { threshold: number; ageBelow: number | undefined }): string {
+  return key.ageBelow === undefined ? `threshold ${key.threshold}` : `band ${key.threshold}-${key.ageBelow}`;
+}
+
 function refusal(
   problem: KeySetProblem,
   kind: LoggedKeyKind,
-  threshold: number,
+  key: { threshold: number; ageBelow: number | undefined },
   keyIds: readonly string[],
   message: string,
 ): KeySetVerdict {
-  return { ok: false, problem, kind, threshold, keyIds, message: `key log: ${message}` };
+  return {
+    ok: false,
+    problem,
+    kind,
+    threshold: key.threshold,
+    ...(key.ageBelow === undefined ? {} : { ageBelow: key.ageBelow }),
+    keyIds,
+    message: `key log: ${message}`,
+  };
 }

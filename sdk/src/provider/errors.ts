@@ -7,7 +7,8 @@ export type ProviderErrorCode =
   | "SIGN_FAILED" // the signature could not be produced (the cause says why; never the key)
   | "INVALID_GRANT_MESSAGE" // a grant or grant-error message for the wallet would not parse (bad state, grant, code)
   | "INVALID_WALLET_ORIGIN" // postToWallet was given something that is not an http(s) origin
-  | "NO_WALLET"; // postToWallet has no window to post to (the page was not opened by a wallet)
+  | "NO_WALLET" // postToWallet has no window to post to (the page was not opened by a wallet)
+  | "NO_THRESHOLD_MET"; // intervalFromBirthDate: the person is younger than every threshold (sign no grant)
 
 /**
  * Base class of every error the provider SDK throws. Messages name the offending field, never its value.

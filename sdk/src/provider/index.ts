@@ -25,8 +25,11 @@ export {
   postToWallet,
   walletReturnUrl,
 } from "./handoff.js";
+export type { GrantInterval, IntervalOptions } from "./interval-from-birth-date.js";
+export { intervalFromBirthDate } from "./interval-from-birth-date.js";
 export type { GrantClaims, GrantInput } from "./sign-grant.js";
 export {
+  BELOW_UNTIL_UNIT_SECONDS,
   DEFAULT_GRANT_TTL_SECONDS,
   GRANT_INPUT_RULES,
   MAX_GRANT_TOKENS,

@@ -14,10 +14,17 @@ import { GRANT_ALG, type GrantKey } from "./grant-key.js";
  *   jti         random, single use at the gateway
  *   age_over    the highest age threshold the person meets
  *   max_tokens  how many tokens this grant may issue
+ *   age_below   optional: the person is younger than this (> age_over), so the grant proves [age_over, age_below)
+ *   below_until optional, with age_below only: UNIX seconds, a multiple of 86400, before which the person is surely
+ *               younger than age_below (coarsened: see intervalFromBirthDate); the gateway issues band tokens only
+ *               with keys whose tokens die by then
  *
  * No identity, no site, no birth date: the input type has no field for them and the runtime check refuses any
  * field it does not know.
  */
+
+/** below_until is a whole number of days (UTC midnights): the coarsest unit the gateway's band keys need. */
+export const BELOW_UNTIL_UNIT_SECONDS = 86_400;
 
 /** Default lifetime of a grant, in seconds. */
 export const DEFAULT_GRANT_TTL_SECONDS = 300;
@@ -36,6 +43,16 @@ export interface GrantInput {
   ageOver: number;
   /** How many tokens the wallet may get with this grant (your per-person cap applies): `max_tokens`. */
   maxTokens: number;
+  /**
+   * Optional, for a minor: the person is younger than this (above `ageOver`): the grant's `age_below`. Only if the
+   * gateway operator registered you for bands. Give `belowUntil` with it.
+   */
+  ageBelow?: number;
+  /**
+   * With `ageBelow`: UNIX seconds, a multiple of 86400, before which the person is surely younger than `ageBelow`
+   * (`below_until`). {@link intervalFromBirthDate} computes both, coarsened.
+   */
+  belowUntil?: number;
   /** Lifetime in seconds, 1..600, default 300. */
   ttlSeconds?: number;
 }
@@ -49,17 +66,34 @@ export interface GrantClaims {
   jti: string;
   age_over: number;
   max_tokens: number;
+  age_below?: number;
+  below_until?: number;
 }
 
 const PROVIDER_ID = /^[\x21-\x7e]{1,128}$/;
 
-const grantInputSchema = z.strictObject({
-  issuer: z.string().check(z.refine(isServerName, { message: "not a server name" })),
-  providerId: z.string().check(z.regex(PROVIDER_ID, { message: "must be 1-128 printable ASCII" })),
-  ageOver: z.int().check(z.minimum(1), z.maximum(150)),
-  maxTokens: z.int().check(z.minimum(1), z.maximum(MAX_GRANT_TOKENS)),
-  ttlSeconds: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_GRANT_TTL_SECONDS))),
-});
+const grantInputSchema = z
+  .strictObject({
+    issuer: z.string().check(z.refine(isServerName, { message: "not a server name" })),
+    providerId: z.string().check(z.regex(PROVIDER_ID, { message: "must be 1-128 printable ASCII" })),
+    ageOver: z.int().check(z.minimum(1), z.maximum(150)),
+    maxTokens: z.int().check(z.minimum(1), z.maximum(MAX_GRANT_TOKENS)),
+    ageBelow: z.optional(z.int().check(z.minimum(2), z.maximum(150))),
+    belowUntil: z.optional(
+      z.int().check(z.positive(), z.multipleOf(BELOW_UNTIL_UNIT_SECONDS), z.maximum(2 ** 40)),
+    ),
+    ttlSeconds: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_GRANT_TTL_SECONDS))),
+  })
+  .check(
+    z.refine((i) => i.ageBelow === undefined || i.ageBelow > i.ageOver, {
+      path: ["ageBelow"],
+      message: "ageBelow",
+    }),
+    z.refine((i) => (i.ageBelow === undefined) === (i.belowUntil === undefined), {
+      path: ["belowUntil"],
+      message: "belowUntil",
+    }),
+  );
 
 /**
  * Sign an issuance grant after your age check succeeded. Returns the compact JWT the wallet hands to the gateway.
@@ -88,7 +122,7 @@ export async function signGrant(
     });
   }
   checkSigningKey(key);
-  const { issuer, providerId, ageOver, maxTokens } = parsed.data;
+  const { issuer, providerId, ageOver, maxTokens, ageBelow, belowUntil } = parsed.data;
   const ttl = parsed.data.ttlSeconds ?? DEFAULT_GRANT_TTL_SECONDS;
   const iat = Math.floor(Date.now() / 1000);
   const claims: GrantClaims = {
@@ -99,6 +133,9 @@ export async function signGrant(
     jti: randomJti(),
     age_over: ageOver,
     max_tokens: maxTokens,
+    ...(ageBelow === undefined || belowUntil === undefined
+      ? {}
+      : { age_below: ageBelow, below_until: belowUntil }),
   };
   try {
     return await new SignJWT({ ...claims })
@@ -115,6 +152,9 @@ export const GRANT_INPUT_RULES: Readonly<Record<keyof GrantInput, string>> = {
   providerId: "providerId (claim iss) must be 1-128 printable ASCII characters without spaces",
   ageOver: "ageOver (claim age_over) must be an integer 1..150",
   maxTokens: `maxTokens (claim max_tokens) must be an integer 1..${MAX_GRANT_TOKENS}`,
+  ageBelow: "ageBelow (claim age_below) must be an integer above ageOver, at most 150",
+  belowUntil:
+    "belowUntil (claim below_until) must be UNIX seconds, a multiple of 86400, given together with ageBelow (both or neither)",
   ttlSeconds: `ttlSeconds (exp - iat) must be an integer 1..${MAX_GRANT_TTL_SECONDS}`,
 };
 
@@ -129,7 +169,7 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   if (typeof field === "string" && field in GRANT_INPUT_RULES) {
     return GRANT_INPUT_RULES[field as keyof GrantInput];
   }
-  return "the input must be an object with issuer, providerId, ageOver, maxTokens and optionally ttlSeconds";
+  return "the input must be an object with issuer, providerId, ageOver, maxTokens and optionally ageBelow with belowUntil, ttlSeconds";
 }
 
 function checkSigningKey(key: Pick<GrantKey, "kid" | "privateKey">): void {

@@ -65,20 +65,22 @@ describe("admin commands", () => {
     );
     const { now, keys } = JSON.parse(await run("keys", "list", "--json")) as {
       now: string;
-      keys: { kind: string; threshold: number; state: string; notBefore: string }[];
+      keys: { kind: string; threshold: number; ageBelow?: number; state: string; notBefore: string }[];
     };
     expect(now).toBe("2032-01-10T12:00:00Z");
-    const order = keys.map((k) => `${k.kind} ${k.threshold} ${k.state}`);
-    expect(order).toEqual([
-      "credit 13 current",
-      "credit 13 next",
-      "credit 18 current",
-      "credit 18 next",
-      "token 13 current",
-      "token 13 next",
-      "token 18 current",
-      "token 18 next",
-    ]);
+    const order = keys.map(
+      (k) => `${k.kind} ${k.threshold}${k.ageBelow === undefined ? "" : `-${k.ageBelow}`} ${k.state}`,
+    );
+    const both = (kind: string, interval: string) => [
+      `${kind} ${interval} current`,
+      `${kind} ${interval} next`,
+    ];
+    const each = (kind: string) => ["13", "13-16", "13-18", "16-18", "18"].flatMap((i) => both(kind, i));
+    expect(order).toEqual([...each("credit"), ...each("token")]);
+    // a band key issues for one day (a band token must die before a birthday), a threshold key for a week
+    expect(text).toMatch(
+      /token\s+13–15\s+current\s+[0-9a-f]{16}\s+issues 2032-01-10T12:00:00Z → 2032-01-11T12:00:00Z/,
+    );
     for (const k of keys) expect(k.notBefore).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
@@ -130,16 +132,59 @@ describe("admin commands", () => {
     expect((await issue(gateway, await makeGrant(gateway, provider), [key, key])).status).toBe(200);
   });
 
-  it("provider set-max-threshold: grants above it are refused", async () => {
-    expect(await run("provider", "set-max-threshold", "--id", "prov-admin", "--threshold", "16")).toBe(
-      "provider prov-admin: may attest ages up to 16",
+  it("provider set-max-threshold: a grant above it is issued at it, never above", async () => {
+    expect(await run("provider", "set-max-threshold", "--id", "prov-admin", "--threshold", "13")).toBe(
+      "provider prov-admin: may attest ages up to 13",
     );
-    expect((await gateway.stores.providers.get("prov-admin"))?.maxThreshold).toBe(16);
+    expect((await gateway.stores.providers.get("prov-admin"))?.maxThreshold).toBe(13);
     await run("provider", "set-quota", "--id", "prov-admin", "--quota", "1000");
     clock += 61;
-    const key = await currentKey(gateway, 13);
-    const refused = await issue(gateway, await makeGrant(gateway, provider, { age_over: 18 }), [key]);
-    expect(errorCode(refused.body)).toBe("ERR_PROVIDER_THRESHOLD");
+    // the provider says 18; the operator capped it at 13: tokens of 13, none of 18
+    const issued = await issue(gateway, await makeGrant(gateway, provider, { age_over: 18 }), [
+      await currentKey(gateway, 13),
+    ]);
+    expect(issued.status).toBe(200);
+    const refused = await issue(gateway, await makeGrant(gateway, provider, { age_over: 18 }), [
+      await currentKey(gateway, 18),
+    ]);
+    expect(errorCode(refused.body)).toBe("ERR_GRANT_THRESHOLD");
+    await run("provider", "set-max-threshold", "--id", "prov-admin", "--threshold", "21");
+  });
+
+  it("provider set-bands: who may vouch for minors; a band grant outside the rights is refused", async () => {
+    const teenGrant = () =>
+      makeGrant(gateway, provider, {
+        age_over: 13,
+        age_below: 16,
+        below_until: Math.floor(clock / 86_400) * 86_400 + 30 * 86_400,
+      });
+    const band = await currentKey(gateway, 13, 16);
+    const none = await issue(gateway, await teenGrant(), [band]);
+    expect(errorCode(none.body)).toBe("ERR_PROVIDER_INTERVAL");
+    expect(
+      await run("provider", "set-bands", "--id", "prov-admin", "--bands", "16-18,13-16", "--band-quota", "1"),
+    ).toBe("provider prov-admin: may attest bands 16-18, 13-16, 1 band grants a month");
+    expect(await gateway.stores.providers.get("prov-admin")).toMatchObject({
+      bands: ["16-18", "13-16"],
+      monthlyBandQuota: 1,
+    });
+    clock += 61;
+    expect((await issue(gateway, await teenGrant(), [band])).status).toBe(200);
+    // the month's one band grant is used: the next is refused, and its tokens are not counted
+    const over = await issue(gateway, await teenGrant(), [band]);
+    expect(errorCode(over.body)).toBe("ERR_PROVIDER_BAND_QUOTA");
+    expect(
+      JSON.parse(await run("provider", "set-bands", "--id", "prov-admin", "--bands", "none", "--json")),
+    ).toEqual({
+      action: "provider bands set",
+      id: "prov-admin",
+      bands: [],
+    });
+    await expect(
+      runCommand(["provider", "set-bands", "--id", "prov-admin", "--bands", "18"], ctx, {
+        out: () => undefined,
+      }),
+    ).rejects.toThrow(/has no upper age/);
   });
 
   it("provider suspend / activate: each says what it did; suspended grants are refused", async () => {
@@ -197,7 +242,7 @@ describe("admin commands", () => {
       providers: { id: string; usedThisMonth: number; monthlyQuota: number }[];
     };
     expect(providers).toEqual([
-      expect.objectContaining({ id: "prov-admin", usedThisMonth: 3, monthlyQuota: 1000 }),
+      expect.objectContaining({ id: "prov-admin", usedThisMonth: 5, monthlyQuota: 1000, bands: [] }),
     ]);
   });
 

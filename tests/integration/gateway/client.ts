@@ -63,7 +63,10 @@ export async function makeGrant(
 export interface DirectoryKey {
   tokenKey: Uint8Array;
   ageOver: number;
+  /** Band keys only. */
+  ageBelow: number | undefined;
   notBefore: number | undefined;
+  notAfter: number | undefined;
 }
 
 export async function directory(gateway: Pick<LocalGateway, "url">): Promise<DirectoryKey[]> {
@@ -72,18 +75,26 @@ export async function directory(gateway: Pick<LocalGateway, "url">): Promise<Dir
   return parseDirectory(await res.json()).tokenKeys.map((k) => ({
     tokenKey: k.tokenKey,
     ageOver: k.ageOver ?? 0,
+    ageBelow: k.ageBelow,
     notBefore: k.notBefore,
+    notAfter: k.notAfter,
   }));
 }
 
-/** The key that issues now for a threshold (the directory's key whose not-before has passed). */
+/**
+ * The key that issues now for a threshold, or for the band [threshold, ageBelow) (the directory's key whose
+ * not-before has passed).
+ */
 export async function currentKey(
   gateway: Pick<LocalGateway, "url"> & { deps?: { now(): number } },
   threshold: number,
+  ageBelow?: number,
 ): Promise<Uint8Array> {
   const now = gateway.deps?.now() ?? Math.floor(Date.now() / 1000);
-  const key = (await directory(gateway)).find((k) => k.ageOver === threshold && (k.notBefore ?? 0) <= now);
-  if (key === undefined) throw new Error(`no current key for ${threshold}`);
+  const key = (await directory(gateway)).find(
+    (k) => k.ageOver === threshold && k.ageBelow === ageBelow && (k.notBefore ?? 0) <= now,
+  );
+  if (key === undefined) throw new Error(`no current key for ${threshold}${ageBelow === undefined ? "" : `-${ageBelow}`}`);
   return key.tokenKey;
 }
 

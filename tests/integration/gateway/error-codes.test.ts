@@ -46,6 +46,8 @@ const seen = new Map<GatewayErrorCode, number>();
 const NOT_PRODUCIBLE: Partial<Record<GatewayErrorCode, string>> = {
   ERR_THROTTLED: "answered by the edge firewall (infra/), not by the functions",
   ERR_INTERNAL: "an unexpected fault: no request may produce it (the fuzz tests assert it never happens)",
+  ERR_PROVIDER_THRESHOLD:
+    "no longer sent: a grant above the provider's ceiling is issued at the ceiling (asserted below); the code keeps its meaning",
 };
 
 let gateway: LocalGateway;
@@ -214,7 +216,7 @@ describe("every gateway error code, through HTTP", () => {
     await refuse(used, "ERR_GRANT_REPLAYED");
   });
 
-  it("provider codes: unknown, suspended, over quota, above the threshold it may attest", async () => {
+  it("provider codes: unknown, suspended, over quota; above the ceiling is issued at the ceiling", async () => {
     const k18 = await currentKey(gateway, 18);
     const code = async (grant: string) => {
       const r = await issue(gateway, grant, [k18]);
@@ -235,9 +237,12 @@ describe("every gateway error code, through HTTP", () => {
       maxThreshold: 16,
     });
     expect(teen.maxThreshold).toBe(16);
-    expectCode(
-      await code(await makeGrant(gateway, { id: "codes-teen", key: provider.key }, { age_over: 18 })),
-      "ERR_PROVIDER_THRESHOLD",
+    // an adult at a provider capped at 16 gets tokens up to 16, never 18
+    const capped = { id: "codes-teen", key: provider.key };
+    expectCode(await code(await makeGrant(gateway, capped, { age_over: 18 })), "ERR_GRANT_THRESHOLD");
+    const k16 = await currentKey(gateway, 16);
+    expect((await issue(gateway, await makeGrant(gateway, capped, { age_over: 18 }), [k16])).status).toBe(
+      200,
     );
     // finding 4: re-adding an existing provider changes nothing (it was made active again)
     await expect(
@@ -298,6 +303,135 @@ describe("every gateway error code, through HTTP", () => {
     expectCode(await post("/v1/refill", await refill(1, [18])), "ERR_CREDIT_THRESHOLD");
     expect((await post("/v1/refill", await refill(1, [16]))).status).toBe(200);
     expectCode(await post("/v1/refill", await refill(1, [13])), "ERR_CREDIT_SPENT");
+  });
+
+  it("band codes: grant, provider rights and band quota, credential, check", async () => {
+    const now = gateway.deps.now();
+    const day = Math.floor(now / 86_400) * 86_400;
+    const rights = await gateway.addProvider({
+      id: "codes-bands",
+      name: "Band checks",
+      verifyUrl: "http://127.0.0.1:9/bands",
+      jwks: await exportGrantJwks(provider.key),
+      bands: ["13-16", "16-18", "13-18"],
+    });
+    expect(rights.bands).toEqual(["13-16", "16-18", "13-18"]);
+    const banded = { id: "codes-bands", key: provider.key };
+    const teen = (claims: Record<string, unknown> = {}) =>
+      makeGrant(gateway, banded, {
+        age_over: 15,
+        age_below: 16,
+        below_until: day + 30 * 86_400,
+        max_tokens: 40,
+        ...claims,
+      });
+    const b1316 = await currentKey(gateway, 13, 16);
+    const b1618 = await currentKey(gateway, 16, 18);
+    const refuse = async (grant: string, keys: Uint8Array[], code: GatewayErrorCode) => {
+      const r = await issue(gateway, grant, keys);
+      expectCode({ status: r.status, code: JSON.parse(new TextDecoder().decode(r.body)).error?.code }, code);
+    };
+    // a threshold grant buys no band; a 15-year-old's grant no 16–17 token, a 16-year-old's no 13–15 token; no band
+    // token outliving below_until
+    await refuse(await makeGrant(gateway, banded, { age_over: 15 }), [b1316], "ERR_GRANT_BAND");
+    await refuse(await teen(), [b1618], "ERR_GRANT_THRESHOLD");
+    await refuse(await teen({ age_over: 16, age_below: 18 }), [b1316], "ERR_GRANT_BAND");
+    await refuse(await teen({ below_until: day + 86_400 }), [b1316], "ERR_GRANT_BAND_EXPIRY");
+    await refuse(
+      await teen(),
+      Array.from({ length: 11 }, () => b1316),
+      "ERR_GRANT_BAND_LIMIT",
+    );
+    await refuse(await teen({ age_below: 15 }), [b1316], "ERR_GRANT_CLAIMS");
+    await refuse(await teen({ below_until: undefined }), [b1316], "ERR_GRANT_CLAIMS");
+    await refuse(await teen({ below_until: day + 30 * 86_400 + 1 }), [b1316], "ERR_GRANT_CLAIMS");
+    // the default provider has no band rights; a provider with a band quota of 0 may state none this month
+    await refuse(
+      await makeGrant(gateway, provider, { age_over: 15, age_below: 16, below_until: day + 30 * 86_400 }),
+      [b1316],
+      "ERR_PROVIDER_INTERVAL",
+    );
+    await gateway.addProvider({
+      id: "codes-bands-none",
+      name: "Band checks, no quota",
+      verifyUrl: "http://127.0.0.1:9/bands",
+      jwks: await exportGrantJwks(provider.key),
+      bands: ["13-16"],
+      monthlyBandQuota: 0,
+    });
+    await refuse(
+      await makeGrant(
+        gateway,
+        { id: "codes-bands-none", key: provider.key },
+        { age_over: 15, age_below: 16, below_until: day + 30 * 86_400 },
+      ),
+      [b1316],
+      "ERR_PROVIDER_BAND_QUOTA",
+    );
+    // the grant is sound: none of the refusals above spent it
+    const ok = await issue(gateway, await teen(), [
+      b1316,
+      await currentKey(gateway, 13, 18),
+      await currentKey(gateway, 15),
+    ]);
+    expect(ok.status).toBe(200);
+    const [band, wide, t15] = ok.tokens;
+
+    // a threshold credential (16) buys no band token
+    const params = creditParams(gateway.issuerName);
+    const { request, state } = beginCredential(params);
+    const answer = await call("/v1/credential", {
+      type: "application/json",
+      body: JSON.stringify({ credit: toBase64Url(request) }),
+      auth: await makeGrant(gateway, provider, { age_over: 16, max_tokens: 100 }),
+    });
+    expect(answer.status).toBe(200);
+    const { creditKeyId, credit } = answer.json as { creditKeyId: string; credit: string };
+    const directory = (await import("@blindgate/sdk/protocol")).parseDirectory(
+      await (await fetch(`${gateway.url}/.well-known/private-token-issuer-directory`)).json(),
+    );
+    const actKey = directory.creditKeys!.find(
+      (k) => k.ageOver === 16 && k.ageBelow === undefined && k.notBefore <= now,
+    )!.actKey;
+    const cred = finishCredential(params, actKey, state, fromBase64Url(credit));
+    const begun = await beginIssuance({
+      challenge: TokenChallenge.crossOrigin(gateway.issuerName).encode(),
+      tokenKey: b1618,
+    });
+    expectCode(
+      await call("/v1/refill", {
+        type: "application/json",
+        body: JSON.stringify({
+          creditKeyId,
+          proof: toBase64Url(beginRefill(params, cred, 1).proof),
+          tokens: toBase64Url(encodeBatchRequest([{ tokenType: 2, request: begun.request.encode() }])),
+        }),
+      }),
+      "ERR_CREDIT_BAND",
+    );
+
+    // check: a threshold token, or a band wider than asked, does not prove "below"; neither is spent
+    const check = (token: typeof band, minAge: number, ageBelow?: number) =>
+      call("/v1/check", {
+        type: "application/json",
+        body: JSON.stringify({
+          token: toBase64Url(token!.encode()),
+          minAge,
+          ...(ageBelow === undefined ? {} : { ageBelow }),
+        }),
+        auth: siteKey,
+      });
+    const adultRoom = await check(t15, 13, 18);
+    expectCode(adultRoom, "ERR_TOKEN_INTERVAL");
+    expect(adultRoom.message).not.toMatch(/15/);
+    expectCode(await check(wide, 13, 16), "ERR_TOKEN_INTERVAL");
+    expectCode(await check({ encode: () => new Uint8Array(3) } as never, 13, 13), "ERR_BAD_REQUEST");
+    expect(await check(wide, 13, 18)).toMatchObject({
+      status: 200,
+      json: { valid: true, ageOver: 13, ageBelow: 18 },
+    });
+    expect(await check(band, 13, 18)).toMatchObject({ status: 200, json: { ageOver: 13, ageBelow: 16 } });
+    expect(await check(t15, 13)).toMatchObject({ status: 200, json: { ageOver: 15 } });
   });
 
   it("check codes; BELOW_AGE does not tell the token's threshold (finding 6)", async () => {

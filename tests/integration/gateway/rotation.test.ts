@@ -50,10 +50,11 @@ describe("key rotation over simulated time", () => {
     await server?.stop();
   });
 
+  /** Per interval (each threshold, each default band): one or two keys. */
   async function expectAtMostTwoPerThreshold() {
     const keys = await directory(gateway);
-    for (const t of [13, 18]) {
-      const mine = keys.filter((k) => k.ageOver === t);
+    for (const [t, below] of [[13], [18], [13, 16], [16, 18], [13, 18]] as const) {
+      const mine = keys.filter((k) => k.ageOver === t && k.ageBelow === below);
       expect(mine.length).toBeGreaterThanOrEqual(1);
       expect(mine.length).toBeLessThanOrEqual(2);
     }
