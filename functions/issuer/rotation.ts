@@ -112,9 +112,15 @@ async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationRepo
     },
   };
   const intervals: AgeInterval[] = [...config.thresholds.map((from) => ({ from })), ...config.bands];
+  // A band credential is sold under the narrowest band that fits (services/credit.ts) and buys every band around it,
+  // so a band that holds another one (13–17 holds 13–15) would get no credential: it has no credit key, and the
+  // key set stays as small as it can (a key nobody uses would single out whoever does).
+  const creditIntervals = intervals.filter(
+    (i) => i.below === undefined || !config.bands.some((b) => !sameInterval(b, i) && contains(i, b)),
+  );
 
   for (const kind of ["token", "credit"] as const) {
-    for (const interval of intervals) {
+    for (const interval of kind === "token" ? intervals : creditIntervals) {
       const { epoch, validity } = lives[kind][interval.below === undefined ? "threshold" : "band"];
       const threshold = interval.from;
       const band = interval.below === undefined ? {} : { ageBelow: interval.below };

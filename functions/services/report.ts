@@ -1,6 +1,7 @@
 import { createHash, sign } from "node:crypto";
 import {
   type KeyLogEntry,
+  parseIntervalKey,
   REPORT_BUCKET,
   type ReportAnswer,
   type ReportBody,
@@ -182,13 +183,23 @@ export function buildReport(
 ): ReportBody {
   const start = dayStart(day);
   const end = start + DAY;
-  const epochs = new Map<string, { keyId: string; threshold: number; issued: number; accepted: number }>();
+  const epochs = new Map<
+    string,
+    { keyId: string; threshold: number; ageBelow?: number; issued: number; accepted: number }
+  >();
   const perProvider = new Map<string, { grants: number; tokens: number }>();
   const refused = new Map<string, number>();
   for (const [name, value] of Object.entries(counters)) {
     const [what, a, b] = name.split("|");
     if ((what === "issued" || what === "accepted") && a !== undefined && b !== undefined) {
-      const epoch = epochs.get(a) ?? { keyId: a, threshold: Number(b), issued: 0, accepted: 0 };
+      const interval = parseIntervalKey(b);
+      const epoch = epochs.get(a) ?? {
+        keyId: a,
+        threshold: interval.from,
+        ...(interval.below === undefined ? {} : { ageBelow: interval.below }),
+        issued: 0,
+        accepted: 0,
+      };
       epoch[what] += value;
       epochs.set(a, epoch);
     } else if ((what === "grants" || what === "tokens") && a !== undefined) {
@@ -213,7 +224,12 @@ export function buildReport(
     epochs: [...epochs.values()]
       .map((e) => ({ ...e, issued: bucket(e.issued), accepted: bucket(e.accepted) }))
       .filter((e) => e.issued > 0 || e.accepted > 0)
-      .sort((x, y) => x.threshold - y.threshold || x.keyId.localeCompare(y.keyId)),
+      .sort(
+        (x, y) =>
+          x.threshold - y.threshold ||
+          (x.ageBelow ?? 0) - (y.ageBelow ?? 0) ||
+          x.keyId.localeCompare(y.keyId),
+      ),
     providers: [...new Set([...quotas.keys(), ...perProvider.keys()])].sort().map((id) => ({
       id,
       grants: bucket(perProvider.get(id)?.grants ?? 0),
@@ -232,6 +248,7 @@ export function buildReport(
         event: e.event,
         keyId: e.keyId,
         threshold: e.threshold,
+        ...(e.ageBelow === undefined ? {} : { ageBelow: e.ageBelow }),
       })),
     credentials: bucket(counters[COUNTERS.credentials] ?? 0),
     refills: bucket(counters[COUNTERS.refills] ?? 0),

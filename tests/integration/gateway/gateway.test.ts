@@ -38,12 +38,21 @@ describe.each(dynamoServers)("gateway on $kind", ({ start }) => {
     await server?.stop();
   });
 
-  it("publishes at most two keys per threshold, each marked with its threshold", async () => {
+  it("publishes two keys per age interval (thresholds first, then bands), each marked with its interval", async () => {
     const keys = await directory(gateway);
     for (const t of [13, 15, 16, 18, 21]) {
-      expect(keys.filter((k) => k.ageOver === t)).toHaveLength(2);
+      expect(keys.filter((k) => k.ageOver === t && k.ageBelow === undefined)).toHaveLength(2);
     }
-    expect(keys).toHaveLength(10);
+    for (const [from, below] of [
+      [13, 16],
+      [13, 18],
+      [16, 18],
+    ]) {
+      expect(keys.filter((k) => k.ageOver === from && k.ageBelow === below)).toHaveLength(2);
+    }
+    expect(keys).toHaveLength(16);
+    // a plain RFC 9578 client takes the first usable key: a threshold, never a band it was not asked for
+    expect(keys.slice(0, 10).every((k) => k.ageBelow === undefined)).toBe(true);
     const res = await fetch(`${gateway.url}/.well-known/private-token-issuer-directory`);
     expect(res.headers.get("content-type")).toBe("application/private-token-issuer-directory");
     expect(res.headers.get("cache-control")).toMatch(/max-age=\d+/);
