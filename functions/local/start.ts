@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
 import { open, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { intervalKey } from "@blindgate/sdk/protocol";
 import { exportGrantJwks, generateGrantKey } from "@blindgate/sdk/provider";
 import { startDemoProvider } from "../../demo/provider/server.js";
 import { startDemoSite } from "../../demo/site/server.js";
@@ -127,6 +128,7 @@ await gateway.addProvider({
   jwks: await exportGrantJwks(grantKey),
   monthlyQuota: 100_000,
   maxThreshold: 21, // the demo provider attests every threshold, 21 included
+  bands: gateway.config.bands.map(intervalKey), // and every band: it signs them from the birth date typed in
 });
 const testWallet =
   euAvTrust === undefined
@@ -152,6 +154,8 @@ await gateway.addProvider({
   jwks: euAv.jwks,
   monthlyQuota: 100_000,
   maxThreshold: 21,
+  // an attestation's age_over_NN = false proves an upper bound (ISO 18013-5 may disclose false)
+  bands: gateway.config.bands.map(intervalKey),
 });
 const { site, apiKey } = await gateway.addSite("Demo site");
 const siteKeyFile = process.env.BLINDGATE_SITE_KEY_FILE ?? join(dirname(stateFile), `site-key-${basePort}`);

@@ -92,6 +92,7 @@ describe("bad input into every route", () => {
             bytes.map((b) => toBase64Url(b)),
           ),
           minAge: fc.anything(),
+          ageBelow: fc.oneof(fc.anything(), fc.integer({ min: -5, max: 200 })),
         })
         .map((o) => new TextEncoder().encode(JSON.stringify(o))),
       fc.json().map((j) => new TextEncoder().encode(j)),
@@ -126,6 +127,58 @@ describe("bad input into every route", () => {
       { numRuns: 400 },
     );
     expect(fivexx).toEqual([]);
+    expect(await writes()).toBe(before);
+  });
+
+  it("refuses grants with random band claims (age_below, below_until) with a 4xx code, writing nothing", async () => {
+    const before = await writes();
+    const claim = fc.oneof(
+      fc.constant(undefined),
+      fc.integer({ min: -3, max: 200 }),
+      fc.integer().map((n) => n * 86_400),
+      fc.anything(),
+    );
+    // random TokenRequests: no request names a live key, so none may be signed whatever the claims
+    const body = fc
+      .array(fc.uint8Array({ minLength: 257, maxLength: 257 }), { minLength: 1, maxLength: 3 })
+      .map((bodies) =>
+        encodeBatchRequest(bodies.map((b) => ({ tokenType: 2, request: new Uint8Array([0, 2, ...b]) }))),
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 30 }),
+        claim,
+        claim,
+        body,
+        async (ageOver, ageBelow, belowUntil, b) => {
+          const grant = await makeGrant(gateway, provider, {
+            age_over: ageOver,
+            age_below: ageBelow,
+            below_until: belowUntil,
+          });
+          for (const [path, type, payload] of [
+            ["/token-request", GENERIC_BATCH_REQUEST_MEDIA_TYPE, Buffer.from(b)],
+            [
+              "/v1/credential",
+              "application/json",
+              JSON.stringify({ credit: toBase64Url(b.subarray(0, 64)) }),
+            ],
+          ] as const) {
+            const res = await fetch(`${gateway.url}${path}`, {
+              method: "POST",
+              headers: { "content-type": type, authorization: `Bearer ${grant}` },
+              body: payload,
+            });
+            expect(res.status).toBeGreaterThanOrEqual(400);
+            expect(res.status).toBeLessThan(500);
+            expect((JSON.parse(await res.text()) as { error: { code: string } }).error.code).toMatch(
+              /^ERR_[A-Z0-9_]+$/,
+            );
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
     expect(await writes()).toBe(before);
   });
 });
