@@ -419,7 +419,8 @@ function checkKeyHistory(
         : verdict.problem === "short-epoch"
           ? "short-epoch"
           : "inconsistent-key";
-    const subject = `${verdict.kind}/${verdict.threshold}`;
+    // a band is a group of its own: "token/13-16" beside "token/13"
+    const subject = `${verdict.kind}/${verdict.threshold}${verdict.ageBelow === undefined ? "" : `-${verdict.ageBelow}`}`;
     if (seen.has(`${code}/${subject}`)) continue;
     seen.add(`${code}/${subject}`);
     find(
@@ -541,10 +542,10 @@ async function checkReport(
     if (epoch.accepted > 0 && (end <= window.notBefore || start >= window.validUntil)) {
       find("key-outside-window", `key's tokens accepted on ${day}, outside their validity`, epoch.keyId);
     }
-    if (window.threshold !== epoch.threshold) {
+    if (window.threshold !== epoch.threshold || window.ageBelow !== epoch.ageBelow) {
       find(
         "key-outside-window",
-        `the report of ${day} gives a key another threshold than the log`,
+        `the report of ${day} gives a key another age interval than the log`,
         epoch.keyId,
       );
     }

@@ -57,6 +57,7 @@ export async function issueTokens(config: WalletConfig, grant: string, now: numb
   const current = new Map<number, { tokenKey: Uint8Array; notAfter: number }>();
   for (const key of directory.tokenKeys) {
     if (key.ageOver === undefined || key.ageOver > claims.ageOver || key.tokenType !== 2) continue;
+    if (key.ageBelow !== undefined) continue; // band keys: not asked with a threshold grant
     if ((key.notBefore ?? 0) > now) continue; // the next key: published ahead, not issuing yet
     if (!current.has(key.ageOver))
       current.set(key.ageOver, { tokenKey: key.tokenKey, notAfter: key.notAfter ?? Number.MAX_SAFE_INTEGER });

@@ -71,8 +71,10 @@ export function directoryBounded(directory: IssuerDirectory, now: number): boole
   const counts = new Map<string, number>();
   const count = (group: string) => counts.set(group, (counts.get(group) ?? 0) + 1);
   for (const k of directory.tokenKeys)
-    if (k.tokenType === 2 && (k.notAfter === undefined || k.notAfter > now)) count(`token ${k.ageOver}`);
-  for (const k of directory.creditKeys ?? []) if (k.notAfter > now) count(`credit ${k.ageOver}`);
+    if (k.tokenType === 2 && (k.notAfter === undefined || k.notAfter > now))
+      count(`token ${k.ageOver} ${k.ageBelow ?? ""}`); // a band [ageOver, ageBelow) is a group of its own
+  for (const k of directory.creditKeys ?? [])
+    if (k.notAfter > now) count(`credit ${k.ageOver} ${k.ageBelow ?? ""}`);
   for (const n of counts.values()) if (n > MAX_LIVE_KEYS) return false;
   return true;
 }
