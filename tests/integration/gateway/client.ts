@@ -94,7 +94,8 @@ export async function currentKey(
   const key = (await directory(gateway)).find(
     (k) => k.ageOver === threshold && k.ageBelow === ageBelow && (k.notBefore ?? 0) <= now,
   );
-  if (key === undefined) throw new Error(`no current key for ${threshold}${ageBelow === undefined ? "" : `-${ageBelow}`}`);
+  if (key === undefined)
+    throw new Error(`no current key for ${threshold}${ageBelow === undefined ? "" : `-${ageBelow}`}`);
   return key.tokenKey;
 }
 
