@@ -1,10 +1,12 @@
 import {
+  contains,
   type DirectoryTokenKey,
+  formatInterval,
   TokenChallenge,
   usableTokenKeys,
   type WwwAuthenticateEntry,
 } from "../protocol/index.js";
-import { type GateInterval, intervalText, within } from "./age-requirement.js";
+import type { GateInterval } from "./age-requirement.js";
 import { GateError } from "./errors.js";
 import type { IssuerState } from "./key-ring.js";
 
@@ -23,7 +25,7 @@ import type { IssuerState } from "./key-ring.js";
 /** The interval a directory key proves, or undefined for a key without "age-over" (not blindgate's). */
 export function keyInterval(key: DirectoryTokenKey): GateInterval | undefined {
   if (key.ageOver === undefined) return undefined;
-  return { from: key.ageOver };
+  return key.ageBelow === undefined ? { from: key.ageOver } : { from: key.ageOver, below: key.ageBelow };
 }
 
 /**
@@ -39,7 +41,7 @@ export function pinnedKey(keys: readonly DirectoryTokenKey[], asked: GateInterva
   let best: { key: DirectoryTokenKey; interval: GateInterval } | undefined;
   for (const key of usable) {
     const interval = keyInterval(key);
-    if (interval === undefined || !within(asked, interval)) continue;
+    if (interval === undefined || !contains(asked, interval)) continue;
     if (best === undefined || wider(interval, best.interval, asked)) best = { key, interval };
   }
   return best?.key;
@@ -92,6 +94,6 @@ export async function buildChallenges(
       cause: failure,
     });
   }
-  const what = asked.below === undefined ? `age ${asked.from} or more` : `ages ${intervalText(asked)}`;
+  const what = asked.below === undefined ? `age ${asked.from} or more` : `ages ${formatInterval(asked)}`;
   throw new GateError("ERR_NO_THRESHOLD", `challenge: no trusted issuer has a key for ${what}`);
 }

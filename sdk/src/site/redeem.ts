@@ -1,4 +1,6 @@
 import {
+  contains,
+  formatInterval,
   type KeyLogEntry,
   MAX_LIVE_KEYS,
   ProtocolError,
@@ -9,7 +11,7 @@ import {
   toHex,
   VerificationError,
 } from "../protocol/index.js";
-import { type GateInterval, intervalText, within } from "./age-requirement.js";
+import type { GateInterval } from "./age-requirement.js";
 import { keyInterval } from "./challenge.js";
 import { GateError } from "./errors.js";
 import { checkWithGateway } from "./gateway-check.js";
@@ -94,12 +96,13 @@ export async function redeemToken(bytes: Uint8Array, context: RedeemContext): Pr
     (k) =>
       k.tokenType === TOKEN_TYPE_BLIND_RSA &&
       k.ageOver === key.ageOver &&
+      k.ageBelow === key.ageBelow &&
       (k.notAfter === undefined || k.notAfter > nowSeconds),
   );
   if (siblings.length > MAX_LIVE_KEYS) {
     throw new GateError(
       "ERR_KEY_SET",
-      `issuer directory: ${siblings.length} keys for ages ${intervalText(asked.proved)}, more than ${MAX_LIVE_KEYS}`,
+      `issuer directory: ${siblings.length} keys for ages ${formatInterval(asked.proved)}, more than ${MAX_LIVE_KEYS}`,
     );
   }
   // 3b. key consistency: the key is announced in the issuer's key log (read once per key)
@@ -124,18 +127,24 @@ function fitting(
   interval: GateInterval | undefined,
   accepts: readonly GateInterval[],
 ): { proved: GateInterval; wire: { minAge: number; ageBelow?: number } } {
-  const fit = interval === undefined ? undefined : accepts.find((a) => within(a, interval));
+  // The tightest interval that holds it: the gateway then checks the band too, not only the lower age.
+  const fit =
+    interval === undefined
+      ? undefined
+      : accepts
+          .filter((a) => contains(a, interval))
+          .sort((a, b) => (a.below ?? Number.POSITIVE_INFINITY) - (b.below ?? Number.POSITIVE_INFINITY))[0];
   if (interval !== undefined && fit !== undefined) {
     return {
       proved: interval,
       wire: fit.below === undefined ? { minAge: fit.from } : { minAge: fit.from, ageBelow: fit.below },
     };
   }
-  const asked = accepts.map(intervalText).join(", ");
+  const asked = accepts.map(formatInterval).join(", ");
   if (interval !== undefined && accepts.some((a) => a.from <= interval.from)) {
     throw new GateError(
       "ERR_OUTSIDE_BAND",
-      `token: its key proves ${intervalText(interval)}, not inside ${asked}`,
+      `token: its key proves ${formatInterval(interval)}, not inside ${asked}`,
     );
   }
   throw new GateError("ERR_THRESHOLD_TOO_LOW", `token: its key does not prove ${asked}`);
@@ -165,7 +174,12 @@ async function redeemUnlisted(
       continue;
     }
     if (entry === undefined || (entry.kind ?? "token") !== "token") continue;
-    const asked = fitting({ from: entry.threshold }, context.accepts);
+    const asked = fitting(
+      entry.ageBelow === undefined
+        ? { from: entry.threshold }
+        : { from: entry.threshold, below: entry.ageBelow },
+      context.accepts,
+    );
     const verifier = await context.loggedKeys.verifier(entry);
     await verifyOffline(verifier, token, issuer.issuerName);
     await checkWithGateway({ gateway: issuer.gateway, siteKey: issuer.siteKey, token: bytes, ...asked.wire });
