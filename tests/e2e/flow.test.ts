@@ -233,6 +233,33 @@ document.getElementById("as-self").onclick = () => window.open(${JSON.stringify(
     await evil.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
     expect(await evil.evaluate(() => (window as unknown as { got: unknown[] }).got)).toEqual([]);
 
+    // Claiming to be the wallet and naming the wallet's return page: the grant lands on the wallet's origin, where no
+    // wallet window waits for that state; the return page keeps nothing and says so, and this page gets nothing.
+    const returnPage = `${walletOrigin}/wallet/return.html`;
+    await evil.evaluate(
+      ([url]) => {
+        const button = document.createElement("button");
+        button.id = "as-wallet-return";
+        button.textContent = "open as the wallet, with its return page";
+        button.onclick = () => window.open(url, "r", "popup");
+        document.body.append(button);
+      },
+      [`${verify(walletOrigin)}&${new URLSearchParams({ wallet_return: returnPage })}`],
+    );
+    const thirdPromise = context.waitForEvent("page");
+    await evil.click("#as-wallet-return");
+    const third = await thirdPromise;
+    await third.waitForSelector("#birth-date");
+    await third.fill("#birth-date", yearsAgo(30));
+    await third.click("#provider-submit");
+    await third.waitForURL(/\/wallet\/return\.html$/, { timeout: 30_000 });
+    expect(third.url()).not.toContain("#"); // the grant left the address bar at once
+    await third.waitForFunction(() =>
+      (document.getElementById("return-status")?.textContent ?? "").includes("No wallet"),
+    );
+    expect(await evil.evaluate(() => (window as unknown as { got: unknown[] }).got)).toEqual([]);
+    await third.close();
+
     // As itself: the provider refuses to serve an origin it does not know, and shows no form.
     const secondPromise = context.waitForEvent("page");
     await evil.click("#as-self");

@@ -31,6 +31,8 @@ import { actions, button, details, heading, para, setStatus, show } from "./ui.j
 interface ProviderEntry {
   id: string;
   name: string;
+  /** The name in other languages, when the gateway lists them (by language tag: "fr"). */
+  names?: Partial<Record<string, string>>;
   verifyUrl: string;
 }
 
@@ -60,7 +62,7 @@ export async function showProviders(app: App, help: string, notice?: string, cod
       const li = document.createElement("li");
       const b = button(
         `wallet-provider-${p.id}`,
-        S.useProvider(p.name),
+        S.useProvider(p.names?.[app.lang] ?? p.name),
         () => void useProvider(app, p.verifyUrl),
       );
       b.dataset.providerId = p.id;
