@@ -27,15 +27,17 @@ const bands = z.pipe(
   z.string().check(z.maxLength(256)),
   z.transform((s: string, ctx) => {
     try {
-      return parseIntervalList(s).filter(isBand);
+      const list = parseIntervalList(s);
+      if (list.every(isBand)) return list;
     } catch {
-      ctx.issues.push({
-        code: "custom",
-        message: 'comma-separated bands "FROM-BELOW", such as 13-16',
-        input: s,
-      });
-      return z.NEVER;
+      // a malformed item: answered below, as a threshold among the bands is
     }
+    ctx.issues.push({
+      code: "custom",
+      message: 'comma-separated bands "FROM-BELOW", such as 13-16',
+      input: s,
+    });
+    return z.NEVER;
   }),
 );
 

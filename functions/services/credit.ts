@@ -160,6 +160,7 @@ export async function issueCredentialForGrant(
   deps.reportCounts.record(now, {
     [COUNTERS.credentials]: 1,
     [COUNTERS.grants(grant.provider.id)]: 1,
+    ...(claims.age_below === undefined ? {} : { [COUNTERS.bandGrants(grant.provider.id)]: 1 }),
     [COUNTERS.tokens(grant.provider.id)]: signable + credits,
     ...issuedCounts(plan),
   });

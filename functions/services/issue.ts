@@ -94,6 +94,7 @@ export async function issueTokens(
   if ((await payment).kind === "paid") {
     deps.reportCounts.record(now, {
       [COUNTERS.grants(provider.id)]: 1,
+      ...(claims.age_below === undefined ? {} : { [COUNTERS.bandGrants(provider.id)]: 1 }),
       [COUNTERS.tokens(provider.id)]: signable,
       ...issuedCounts(plan),
     });

@@ -17,6 +17,7 @@ import type { ReportStore, TokenKeyRecord } from "../stores/index.js";
  *
  * Counter names (attributes of the day's shard items):
  *   issued|<keyId>|<interval>    accepted|<keyId>|<interval>    grants|<provider>   tokens|<provider>
+ *   bandGrants|<provider>
  *   (<interval>: the key's threshold, "13", or its band, "13-16", as intervalKey writes it)
  *   refused|<code>               credentials   refills
  * "issued" counts every token signed under a key, whichever route paid for it (a grant, a credential's first
@@ -30,6 +31,8 @@ export const COUNTERS = {
   accepted: (keyId: string, threshold: number, ageBelow?: number) =>
     `accepted|${keyId}|${intervalKey({ from: threshold, below: ageBelow })}`,
   grants: (provider: string) => `grants|${provider}`,
+  /** Of a provider's grants, those stating a band (age_below): what its band-grant quota counts. */
+  bandGrants: (provider: string) => `bandGrants|${provider}`,
   tokens: (provider: string) => `tokens|${provider}`,
   refused: (code: string) => `refused|${code}`,
   /** Credit credentials issued (POST /v1/credential). */

@@ -187,7 +187,7 @@ export function buildReport(
     string,
     { keyId: string; threshold: number; ageBelow?: number; issued: number; accepted: number }
   >();
-  const perProvider = new Map<string, { grants: number; tokens: number }>();
+  const perProvider = new Map<string, { grants: number; tokens: number; bandGrants: number }>();
   const refused = new Map<string, number>();
   for (const [name, value] of Object.entries(counters)) {
     const [what, a, b] = name.split("|");
@@ -202,8 +202,8 @@ export function buildReport(
       };
       epoch[what] += value;
       epochs.set(a, epoch);
-    } else if ((what === "grants" || what === "tokens") && a !== undefined) {
-      const p = perProvider.get(a) ?? { grants: 0, tokens: 0 };
+    } else if ((what === "grants" || what === "tokens" || what === "bandGrants") && a !== undefined) {
+      const p = perProvider.get(a) ?? { grants: 0, tokens: 0, bandGrants: 0 };
       p[what] += value;
       perProvider.set(a, p);
     } else if (what === "refused" && a !== undefined) {
@@ -234,6 +234,10 @@ export function buildReport(
       id,
       grants: bucket(perProvider.get(id)?.grants ?? 0),
       tokens: bucket(perProvider.get(id)?.tokens ?? 0),
+      // only for a provider that stated bands that day: reports of threshold-only gateways keep their form
+      ...(bucket(perProvider.get(id)?.bandGrants ?? 0) > 0
+        ? { bandGrants: bucket(perProvider.get(id)?.bandGrants ?? 0) }
+        : {}),
       monthlyQuota: quotas.get(id) ?? 0,
     })),
     refused: [...refused.entries()]

@@ -487,6 +487,8 @@ export const reportBodySchema = z.strictObject({
       z.strictObject({
         id: z.string().check(z.minLength(1), z.maxLength(128)),
         grants: bucketed,
+        /** Of those grants, the ones that stated a band (age_below); absent when none (bucketed to 0). */
+        bandGrants: z.optional(bucketed),
         tokens: bucketed,
         monthlyQuota: z.int().check(z.nonnegative()),
       }),

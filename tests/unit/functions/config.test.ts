@@ -27,6 +27,24 @@ describe("functions configuration", () => {
     expect(parseConfig({ ...base, BLINDGATE_REPORT_FLUSH_MS: "0" }).reportFlushMs).toBe(0);
   });
 
+  it("takes bands [from, below): default 13-16,16-18,13-18 on short epochs; none with an empty list", () => {
+    const config = parseConfig(base);
+    expect(config.bands).toEqual([
+      { from: 13, below: 16 },
+      { from: 13, below: 18 },
+      { from: 16, below: 18 },
+    ]);
+    expect(config.bandKeyEpochSeconds).toBe(86_400);
+    expect(config.bandTokenValiditySeconds).toBe(86_400);
+    expect(config.bandCreditEpochSeconds).toBe(7 * 86_400);
+    expect(config.bandCreditValiditySeconds).toBe(21 * 86_400);
+    expect(parseConfig({ ...base, BLINDGATE_BANDS: "" }).bands).toEqual([]);
+    expect(parseConfig({ ...base, BLINDGATE_BANDS: "16-18, 13-16,16-18" }).bands).toEqual([
+      { from: 13, below: 16 },
+      { from: 16, below: 18 },
+    ]);
+  });
+
   it("sorts and dedupes thresholds", () => {
     expect(parseConfig({ ...base, BLINDGATE_THRESHOLDS: "18,13,18" }).thresholds).toEqual([13, 18]);
   });
@@ -40,6 +58,11 @@ describe("functions configuration", () => {
     ["BLINDGATE_REPORT_FLUSH_MS", "-1"],
     ["BLINDGATE_REPORT_FLUSH_MS", "1.5"],
     ["BLINDGATE_REPORT_FLUSH_MS", "600000"],
+    ["BLINDGATE_BANDS", "13-16,18"],
+    ["BLINDGATE_BANDS", "16-13"],
+    ["BLINDGATE_BANDS", "13-16;16-18"],
+    ["BLINDGATE_BAND_KEY_EPOCH_HOURS", "0"],
+    ["BLINDGATE_BAND_TOKENS_PER_GRANT", "1.5"],
   ])("names the bad variable %s=%j", (name, value) => {
     expect(() => parseConfig({ ...base, [name]: value })).toThrow(name);
   });
