@@ -149,12 +149,13 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
     `<div class="locked"><p>${escapeHtml(SITE_STRINGS[lang].locked(room.from, room.below))}</p>
 <button type="button" id="prove" data-prove="${room.from}"${room.below === undefined ? "" : ` data-prove-below="${room.below}"`} data-wallet="${wallet}">${escapeHtml(SITE_STRINGS[lang].prove)}</button>
 <p id="prove-status" role="status" aria-live="polite"></p></div>`;
-  const tiles = (lang: Lang) =>
-    `<ul class="tiles" aria-label="${escapeHtml(SITE_STRINGS[lang].cameraOff)}">${["A", "B", "C"]
-      .map(
-        (who) => `<li><span aria-hidden="true">${who}</span>${escapeHtml(SITE_STRINGS[lang].cameraOff)}</li>`,
-      )
-      .join("")}</ul>`;
+  // The room's video tiles: the person (camera off: the demo sends no video) and empty seats.
+  const tiles = (lang: Lang) => {
+    const S = SITE_STRINGS[lang];
+    const seat = (label: string, caption: string) =>
+      `<li><span aria-hidden="true">${escapeHtml(label.slice(0, 1))}</span>${escapeHtml(caption)}</li>`;
+    return `<ul class="tiles" aria-label="${escapeHtml(S.inRoomTiles)}">${seat(S.you, `${S.you} · ${S.cameraOff}`)}${seat("+", S.emptySeat)}${seat("+", S.emptySeat)}</ul>`;
+  };
   const HTML = "text/html; charset=utf-8";
 
   const server = await listen(
@@ -239,7 +240,7 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
               : undefined;
           const body =
             adult?.ok === true
-              ? `<p class="refusal" id="outside-room">${escapeHtml(S.outsideRoom(adult.ageOver, adult.ageBelow))}</p><p><a href="/lobby">${escapeHtml(S.backToLobby)}</a></p>`
+              ? `<p class="refusal" id="outside-room">${escapeHtml(S.outsideRoom(adult.ageOver, adult.ageBelow, room))}</p><p><a href="/lobby">${escapeHtml(S.backToLobby)}</a></p>`
               : locked(lang, room);
           return send(res, result.response.status, html(lang, path, title, body), HTML);
         }

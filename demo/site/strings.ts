@@ -45,13 +45,16 @@ export const SITE_STRINGS = {
       below === undefined
         ? `This room is for people ${from} or older. Prove it with your blindgate wallet: this site learns only “${from} or older”, and the provider that checked your age never learns this site.`
         : `This room is only for teenagers aged ${from} to ${below - 1}: adults cannot enter. Prove it with your blindgate wallet: this site learns only “${from} to ${below - 1}”, never your exact age, and the provider that checked your age never learns this site.`,
-    outsideRoom: (from: number, below?: number) =>
-      `You proved an age outside this room’s (${spanEn(from, below)}). This room stays closed to you; the lobby and the rooms for your age are open.`,
+    outsideRoom: (from: number, below: number | undefined, room: { from: number; below?: number }) =>
+      `Your age proof says “${spanEn(from, below)}”: outside this room’s ages, ${spanEn(room.from, room.below)}. This room stays closed to you; the lobby and the rooms for your age are open.`,
     prove: "Prove my age",
     learned: (from: number, below?: number) =>
       `What this site learned about you: <strong>${spanEn(from, below)}</strong>. Nothing else — not your name, not your birth date, not who checked your age.`,
-    inRoom: "You are in. This is a demo: there is no camera and nobody else here.",
+    inRoom: "You are in. This is a demo: your camera stays off and nobody else is here yet.",
+    you: "You",
     cameraOff: "Camera off",
+    emptySeat: "Empty seat",
+    inRoomTiles: "Who is in the room",
     backToLobby: "Back to the lobby",
     mixedOpen: "This part of the page is for everyone.",
     mixedSection: "The adults-only section.",
@@ -93,13 +96,16 @@ export const SITE_STRINGS = {
       below === undefined
         ? `Ce salon est réservé aux personnes de ${from} ans ou plus. Prouvez-le avec votre portefeuille blindgate : ce site n’apprend que « ${from} ans ou plus », et le prestataire qui a vérifié votre âge ne connaît jamais ce site.`
         : `Ce salon est réservé aux ados de ${from} à ${below - 1} ans : les adultes ne peuvent pas entrer. Prouvez-le avec votre portefeuille blindgate : ce site n’apprend que « entre ${from} et ${below - 1} ans », jamais votre âge exact, et le prestataire qui a vérifié votre âge ne connaît jamais ce site.`,
-    outsideRoom: (from: number, below?: number) =>
-      `Vous avez prouvé un âge hors de la tranche de ce salon (${spanFr(from, below)}). Ce salon vous reste fermé ; le hall et les salons de votre âge vous sont ouverts.`,
+    outsideRoom: (from: number, below: number | undefined, room: { from: number; below?: number }) =>
+      `Votre preuve d’âge dit « ${spanFr(from, below)} » : hors des âges de ce salon, ${spanFr(room.from, room.below)}. Ce salon vous reste fermé ; le hall et les salons de votre âge vous sont ouverts.`,
     prove: "Prouver mon âge",
     learned: (from: number, below?: number) =>
       `Ce que ce site a appris sur vous : <strong>${spanFr(from, below)}</strong>. Rien d’autre — ni votre nom, ni votre date de naissance, ni qui a vérifié votre âge.`,
-    inRoom: "Vous y êtes. C’est une démo : pas de caméra, et personne d’autre ici.",
+    inRoom: "Vous y êtes. C’est une démo : votre caméra reste coupée et personne d’autre n’est encore là.",
+    you: "Vous",
     cameraOff: "Caméra coupée",
+    emptySeat: "Place libre",
+    inRoomTiles: "Qui est dans le salon",
     backToLobby: "Retour au hall",
     mixedOpen: "Cette partie de la page est ouverte à tous.",
     mixedSection: "La section réservée aux adultes.",
