@@ -79,6 +79,8 @@ export interface CheckCall {
   token: Uint8Array | string;
   /** The lower bound asked. */
   minAge: number;
+  /** The upper bound asked (exclusive), for a band: the gateway accepts only a band token inside [minAge, ageBelow). */
+  ageBelow?: number | undefined;
   /** The encoded TokenChallenge, when the token answers another challenge than the issuer's cross-origin one. */
   challenge?: Uint8Array;
 }
@@ -219,6 +221,7 @@ export class GatewayClient {
       token: typeof call.token === "string" ? call.token : toBase64Url(call.token),
       minAge: call.minAge,
     };
+    if (call.ageBelow !== undefined) body.ageBelow = call.ageBelow;
     if (call.challenge !== undefined) body.challenge = toBase64Url(call.challenge);
     const response = await this.#call(
       GATEWAY_PATHS.check,

@@ -1,17 +1,15 @@
+import type { AgeInterval } from "../protocol/index.js";
 import { GateError } from "./errors.js";
 
 /*
- * What a gate asks for: an age interval [from, below) — a threshold ("18 or over") has no `below`, a band ("13 to
- * 17") has one, exclusive. A token, a key and an age session prove an interval too, and a proof opens a gate when
+ * What a gate asks for: an age interval [from, below) (sdk/src/protocol/age-interval.ts) — a threshold ("18 or
+ * over") has no `below`, a band ("13 to 17") has one, exclusive. A token, a key and an age session prove an interval too, and a proof opens a gate when
  * what it proves lies inside what the gate asks: an 18+ token opens a 13+ gate, a 13–15 token opens a 13–17 gate,
  * and nothing that holds adults (a threshold, or a band reaching 18) opens a 13–17 gate.
  */
 
-/** An age interval [from, below); no `below` is a threshold. */
-export interface GateInterval {
-  readonly from: number;
-  readonly below?: number | undefined;
-}
+/** An age interval [from, below) as the gate speaks it: the protocol's {@link AgeInterval}. */
+export type GateInterval = AgeInterval;
 
 /**
  * What `gate.require()` takes: an age (a threshold) or an interval, `below` exclusive.
@@ -47,29 +45,4 @@ export function requirementInterval(requirement: AgeRequirement, name = "age"): 
     );
   }
   return { from, below };
-}
-
-/**
- * True when every age of `inner` is in `outer`: a proof of `inner` opens a gate asking `outer`.
- *
- * @example
- * ```ts
- * within({ from: 13, below: 18 }, { from: 13, below: 16 }); // true
- * within({ from: 13, below: 18 }, { from: 18 }); // false: an adult's proof never opens a teen room
- * ```
- */
-export function within(outer: GateInterval, inner: GateInterval): boolean {
-  if (inner.from < outer.from) return false;
-  if (outer.below === undefined) return true;
-  return inner.below !== undefined && inner.below <= outer.below;
-}
-
-/** The interval's id for maps: "18", "13-18". */
-export function intervalId(i: GateInterval): string {
-  return i.below === undefined ? String(i.from) : `${i.from}-${i.below}`;
-}
-
-/** As people read it, upper bound inclusive: "18+" or "13–17". */
-export function intervalText(i: GateInterval): string {
-  return i.below === undefined ? `${i.from}+` : `${i.from}–${i.below - 1}`;
 }

@@ -1,13 +1,13 @@
 import { defaultVerifierFactory } from "#default-verifier";
-import { formatWwwAuthenticate, parseAuthorization, type WwwAuthenticateEntry } from "../protocol/index.js";
 import {
-  type AgeRequirement,
-  type GateInterval,
-  intervalId,
-  intervalText,
-  requirementInterval,
-  within,
-} from "./age-requirement.js";
+  contains,
+  formatInterval,
+  formatWwwAuthenticate,
+  intervalKey,
+  parseAuthorization,
+  type WwwAuthenticateEntry,
+} from "../protocol/index.js";
+import { type AgeRequirement, type GateInterval, requirementInterval } from "./age-requirement.js";
 import { buildChallenges } from "./challenge.js";
 import { GateError } from "./errors.js";
 import { KeyLogCheck } from "./key-log-check.js";
@@ -180,7 +180,7 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
   }
 
   function gateFor(interval: GateInterval): AgeGate {
-    const id = intervalId(interval);
+    const id = intervalKey(interval);
     const known = gates.get(id);
     if (known !== undefined) return known;
 
@@ -273,10 +273,10 @@ export function createAgeGate(options: AgeGateOptions): AgeGate {
           return { ok: true, ...ageFields(redeemed.interval), setCookie: await sessionCookie(redeemed) };
         }
         held = await session.read(cookieHeader, now());
-        if (held !== undefined && within(interval, held)) return { ok: true, ...ageFields(held) };
+        if (held !== undefined && contains(interval, held)) return { ok: true, ...ageFields(held) };
         staleCookie = held === undefined && hasCookie(cookieHeader, session.cookieName);
         return await refuse(
-          new GateError("ERR_AGE_REQUIRED", `proof of age ${intervalText(interval)} required`),
+          new GateError("ERR_AGE_REQUIRED", `proof of age ${formatInterval(interval)} required`),
           staleCookie,
           request,
           held,

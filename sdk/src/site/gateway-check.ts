@@ -27,6 +27,7 @@ export const TOKEN_REFUSALS: Readonly<Partial<Record<GatewayErrorCode, GateError
   ERR_TOKEN_UNKNOWN_KEY: "ERR_UNKNOWN_KEY",
   ERR_TOKEN_INVALID: "ERR_INVALID_TOKEN",
   ERR_TOKEN_BELOW_AGE: "ERR_THRESHOLD_TOO_LOW",
+  ERR_TOKEN_INTERVAL: "ERR_OUTSIDE_BAND",
 };
 
 /** Path of the check function under the gateway's base URL. */
@@ -73,6 +74,7 @@ export async function checkWithGateway(request: CheckRequest): Promise<CheckResu
       siteKey: request.siteKey,
       token: request.token,
       minAge: request.minAge,
+      ...(request.ageBelow === undefined ? {} : { ageBelow: request.ageBelow }),
       ...(request.challenge === undefined ? {} : { challenge: request.challenge }),
     });
   } catch (error) {
@@ -81,11 +83,22 @@ export async function checkWithGateway(request: CheckRequest): Promise<CheckResu
   if (answer.ageOver < request.minAge) {
     throw new GateError("ERR_THRESHOLD_TOO_LOW", "check: the gateway reports a lower threshold than asked");
   }
+  // The gateway checked the interval too; a band's answer must say it stays inside what was asked.
+  if (
+    request.ageBelow !== undefined &&
+    !(answer.ageBelow !== undefined && answer.ageBelow <= request.ageBelow)
+  ) {
+    throw new GateError(
+      "ERR_OUTSIDE_BAND",
+      "check: the gateway reports an interval reaching above the band asked",
+    );
+  }
   const result: CheckResult = {
     ageOver: answer.ageOver,
     issuer: answer.issuer,
     keyExpiresAt: answer.keyExpiresAt,
   };
+  if (answer.ageBelow !== undefined) result.ageBelow = answer.ageBelow;
   return result;
 }
 

@@ -35,6 +35,8 @@ import {
 /** A key as a gateway publishes it. */
 export interface PublishedKey {
   ageOver: number;
+  /** Band keys only: the upper end (exclusive) of the key's interval. */
+  ageBelow?: number;
   spki: Uint8Array;
   /** token_key_id, hex. */
   keyId: string;
@@ -83,6 +85,15 @@ export function thresholdKey(
   const { privateKey, spki } = rsaPssKey(slot);
   const keyId = toHex(createHash("sha256").update(spki).digest());
   return { ageOver, privateKey, spki, keyId, ...window };
+}
+
+/** A band key [from, below), distinct like {@link thresholdKey}'s. */
+export function bandKey(
+  from: number,
+  below: number,
+  window: { notBefore?: number; notAfter?: number; issueUntil?: number } = {},
+): ThresholdKey {
+  return { ...thresholdKey(from, window), ageBelow: below };
 }
 
 /** A type 0x0002 token of `key` for the cross-origin challenge of `issuerName`. */
@@ -137,7 +148,7 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
   readonly keyLogFroms: number[] = [];
   /** Answer every check with ERR_SITE_SUSPENDED. */
   suspended = false;
-  readonly checks: { token: string; minAge: number }[] = [];
+  readonly checks: { token: string; minAge: number; ageBelow?: number | undefined }[] = [];
   readonly spent = new Set<string>();
 
   constructor(host: string, keys: K[], siteKey = `site-key-${host}`) {
@@ -150,6 +161,7 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
   directoryKeys(): DirectoryTokenKey[] {
     return this.keys.map((k) => {
       const key: DirectoryTokenKey = { tokenType: 2, tokenKey: k.spki, ageOver: k.ageOver };
+      if (k.ageBelow !== undefined) key.ageBelow = k.ageBelow;
       if (k.notBefore !== undefined) key.notBefore = k.notBefore;
       if (k.notAfter !== undefined) key.notAfter = k.notAfter;
       return key;
@@ -201,7 +213,12 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
         const key = [...this.keys, ...this.retired].find((k) => k.keyId === toHex(token.tokenKeyId));
         if (key === undefined)
           return refusal("ERR_TOKEN_UNKNOWN_KEY", "no key accepted now signed this token");
+        // Accepted iff the key's interval lies inside [minAge, ageBelow), as the gateway's check decides.
         if (key.ageOver < parsed.data.minAge) return refusal("ERR_TOKEN_BELOW_AGE", "below the age asked");
+        const asked = parsed.data.ageBelow;
+        if (asked !== undefined && (key.ageBelow === undefined || key.ageBelow > asked)) {
+          return refusal("ERR_TOKEN_INTERVAL", "the token's key does not prove an age below ageBelow");
+        }
         const id = toHex(token.nonce);
         if (this.spent.has(id)) return refusal("ERR_TOKEN_SPENT", "this token was used already");
         this.spent.add(id);
@@ -211,6 +228,7 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
           issuer: this.issuerName,
           keyExpiresAt: new Date((key.notAfter ?? 2_000_000_000) * 1000).toISOString(),
         };
+        if (key.ageBelow !== undefined) answer.ageBelow = key.ageBelow;
         return Response.json(answer);
       });
     }
@@ -238,6 +256,7 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
           issueUntil: key.issueUntil ?? key.notAfter ?? 2_000_000_000,
           validUntil: key.notAfter ?? 2_000_000_000,
           prevHash,
+          ...(key.ageBelow === undefined ? {} : { ageBelow: key.ageBelow }),
         };
         const hash = await keyLogHash(entry);
         entries.push({ ...entry, hash });

@@ -12,6 +12,7 @@ import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   b64,
+  bandKey,
   CapturingLogger,
   Clock,
   defaultKeys,
@@ -19,6 +20,7 @@ import {
   fetchFor,
   mintToken,
   SECRET,
+  type ThresholdKey,
 } from "./fixtures.js";
 
 /*
@@ -51,8 +53,8 @@ function lobbyGate(minAge = 13, ageBelow?: number) {
   });
 }
 
-function tokenOf(age: number): Uint8Array {
-  const key = gateway.keys.find((k) => k.ageOver === age);
+function tokenOf(age: number, below?: number): Uint8Array {
+  const key = gateway.keys.find((k) => k.ageOver === age && k.ageBelow === below);
   if (key === undefined) throw new Error(`no key for ${age}`);
   return mintToken(key, gateway.issuerName);
 }
@@ -183,6 +185,79 @@ describe("gate.require()", () => {
 });
 
 describe("a band gate (13 to 17)", () => {
+  /** The gateway's default bands: 13–15, 16–17 and 13–17, each a key of its own, living a day. */
+  let bands: ThresholdKey[];
+  beforeEach(() => {
+    const window = { notBefore: clock.seconds - 3600, notAfter: clock.seconds + 86_400 };
+    bands = [bandKey(13, 16, window), bandKey(16, 18, window), bandKey(13, 18, window)];
+    gateway.keys.push(...bands);
+  });
+
+  it("pins the widest band key inside it in the challenge, never a threshold key", async () => {
+    const teens = lobbyGate().require({ from: 13, below: 18 });
+    const refused = await teens.check(page("/teens"));
+    if (refused.ok) throw new Error("no proof, no pass");
+    const [challenge] = parseWwwAuthenticate(refused.response.headers.get("WWW-Authenticate") ?? "");
+    const wide = bands.find((k) => k.ageOver === 13 && k.ageBelow === 18);
+    expect(Buffer.from(challenge?.tokenKey ?? []).equals(Buffer.from(wide?.spki ?? []))).toBe(true);
+    // A 16–17 room pins the 16–17 key: the only band inside it.
+    const older = lobbyGate().require({ from: 16, below: 18 });
+    const refusedOlder = await older.check(page("/older"));
+    if (refusedOlder.ok) throw new Error("no proof, no pass");
+    const [pinned] = parseWwwAuthenticate(refusedOlder.response.headers.get("WWW-Authenticate") ?? "");
+    const k1618 = bands.find((k) => k.ageOver === 16);
+    expect(Buffer.from(pinned?.tokenKey ?? []).equals(Buffer.from(k1618?.spki ?? []))).toBe(true);
+  });
+
+  it("accepts a band token inside it, asks the gateway for that band, and records the band proved", async () => {
+    const lobby = lobbyGate();
+    const teens = lobby.require({ from: 13, below: 18 });
+    const answer = await teens.handleProof(proof(tokenOf(13, 16)));
+    expect(await answer.clone().json()).toEqual({ ok: true, ageOver: 13, ageBelow: 16 });
+    expect(gateway.checks.at(-1)).toMatchObject({ minAge: 13, ageBelow: 18 });
+    const cookie = await cookieFrom(answer);
+    expect(passed(await teens.check(page("/teens", cookie)))).toBe("ok 13-16");
+    // A band inside [13, ∞) opens the lobby too, and never the adults' room.
+    expect(passed(await lobby.check(page("/", cookie)))).toBe("ok 13-16");
+    expect(passed(await lobby.require(18).check(page("/adults", cookie)))).toBe("ERR_AGE_REQUIRED");
+  });
+
+  it("refuses a wider band than it asks: a 13–17 token at a 16–17 room", async () => {
+    const older = lobbyGate(16, 18);
+    const answer = await older.handleProof(proof(tokenOf(13, 18)));
+    expect(answer.status).toBe(403);
+    expect(await answer.json()).toMatchObject({ error: { code: "ERR_THRESHOLD_TOO_LOW" } });
+    const wider = lobbyGate(13, 16);
+    const refused = await wider.handleProof(proof(tokenOf(13, 18)));
+    expect(await refused.json()).toMatchObject({ error: { code: "ERR_OUTSIDE_BAND" } });
+    expect(gateway.checks).toHaveLength(0);
+  });
+
+  it("a band session ends with the band's key when that comes first", async () => {
+    const teens = lobbyGate(13, 18);
+    const short = bands.find((k) => k.ageOver === 13 && k.ageBelow === 16);
+    if (short === undefined) throw new Error("no band key");
+    short.notAfter = clock.seconds + 600; // the key dies in 10 minutes, before the 15-minute session would
+    const answer = await teens.handleProof(proof(tokenOf(13, 16)));
+    const cookie = await cookieFrom(answer.clone());
+    expect(answer.headers.getSetCookie()[0]).toContain("Max-Age=600");
+    clock.advance(599);
+    expect(passed(await teens.check(page("/teens", cookie)))).toBe("ok 13-16");
+    clock.advance(1);
+    expect(passed(await teens.check(page("/teens", cookie)))).toBe("ERR_AGE_REQUIRED");
+  });
+
+  it("the gateway's own interval refusal is the gate's ERR_OUTSIDE_BAND", async () => {
+    // A gateway that answers ERR_TOKEN_INTERVAL (its key data differs from the directory's): the gate fails it too.
+    const teens = lobbyGate(13, 18);
+    const key = bands.find((k) => k.ageOver === 13 && k.ageBelow === 16);
+    if (key === undefined) throw new Error("no band key");
+    const token = mintToken(key, gateway.issuerName);
+    key.ageBelow = 20; // what the gateway now believes
+    const answer = await teens.handleProof(proof(token));
+    expect(await answer.json()).toMatchObject({ error: { code: "ERR_OUTSIDE_BAND" } });
+  });
+
   it("refuses every threshold token at the proof endpoint: an 18+ or a 13+ token proves no upper age", async () => {
     const teens = lobbyGate(13, 18);
     for (const age of [13, 16, 18, 21]) {
@@ -191,5 +266,40 @@ describe("a band gate (13 to 17)", () => {
       expect(await answer.json()).toMatchObject({ error: { code: "ERR_OUTSIDE_BAND" } });
     }
     expect(gateway.checks).toHaveLength(0);
+  });
+  it("keeps an adult's session out, and tells the person why in words, without a button (EN and FR)", async () => {
+    const lobby = lobbyGate();
+    const teens = lobby.require({ from: 13, below: 18 });
+    const cookie = await cookieFrom(await lobby.handleProof(proof(tokenOf(18))));
+    const json = await teens.check(page("/teens", cookie));
+    expect(passed(json)).toBe("ERR_AGE_REQUIRED");
+    const html = await teens.check(page("/teens", cookie, "text/html"));
+    expect(html.ok).toBe(false);
+    if (html.ok) return;
+    const text = await html.response.text();
+    expect(html.response.status).toBe(401);
+    expect(text).toContain("only for people aged 13 to 17");
+    expect(text).toContain("your age proof says you are 18 or over".replace("your", "Your"));
+    expect(text).not.toContain("<button");
+    const fr = await teens.check(
+      new Request(`${SITE}/teens`, {
+        headers: { Cookie: cookie, Accept: "text/html", "Accept-Language": "fr" },
+      }),
+    );
+    if (fr.ok) return;
+    const frText = await fr.response.text();
+    expect(frText).toContain("réservé aux personnes de 13 à 17 ans");
+    expect(frText).toContain("18 ans ou plus");
+  });
+
+  it("offers the button to someone whose session does not exclude the band (13+)", async () => {
+    const lobby = lobbyGate();
+    const teens = lobby.require({ from: 13, below: 18 });
+    const cookie = await cookieFrom(await lobby.handleProof(proof(tokenOf(13))));
+    const html = await teens.check(page("/teens", cookie, "text/html"));
+    if (html.ok) throw new Error("a 13+ session must not open a 13–17 room");
+    const text = await html.response.text();
+    expect(text).toContain("<button");
+    expect(text).toContain('"ageBelow":18');
   });
 });
