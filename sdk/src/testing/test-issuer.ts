@@ -1,13 +1,18 @@
 import {
+  type AgeInterval,
   buildDirectory,
   type CheckAnswer,
   checkRequestSchema,
+  compareIntervals,
   createTokenVerifier,
   type DirectoryTokenKey,
+  formatInterval,
   fromBase64Url,
   GATEWAY_PATHS,
   type GatewayErrorCode,
   gatewayErrorAnswer,
+  intervalKey,
+  isAgeInterval,
   type KeyLogEntry,
   keyLogHash,
   Token,
@@ -32,13 +37,25 @@ import {
 /** Host of every test issuer: `.invalid` never resolves (RFC 6761 §6.4). */
 export const TEST_ISSUER_HOST = "blindgate-test-issuer.invalid";
 
-/** Thresholds a test issuer has keys for, unless told otherwise (the gateway's defaults). */
-export const DEFAULT_TEST_AGES: readonly number[] = [13, 15, 16, 18, 21];
+/** Age intervals a test issuer has keys for, unless told otherwise: the gateway's default thresholds and bands. */
+export const DEFAULT_TEST_AGES: readonly TestAge[] = [
+  13,
+  15,
+  16,
+  18,
+  21,
+  { from: 13, below: 16 },
+  { from: 16, below: 18 },
+  { from: 13, below: 18 },
+];
+
+/** An age a test key proves: a threshold, or a band `{ from, below }` (`below` exclusive). */
+export type TestAge = number | AgeInterval;
 
 /** Options of {@link createTestIssuer}. */
 export interface TestIssuerOptions {
-  /** Thresholds to make keys for (default 13, 15, 16, 18, 21). */
-  ages?: readonly number[];
+  /** Ages to make keys for: thresholds and bands (default {@link DEFAULT_TEST_AGES}). */
+  ages?: readonly TestAge[];
   /** Clock in milliseconds, shared with the gate under test (default Date.now). */
   now?: () => number;
   /** The site key the test gateway expects (default "test-site-key"). */
@@ -55,6 +72,7 @@ export interface TestGateOptions {
 
 interface TestKey {
   readonly ageOver: number;
+  readonly ageBelow: number | undefined;
   readonly privateKey: CryptoKey;
   readonly spki: Uint8Array;
   readonly keyId: Uint8Array;
@@ -71,19 +89,19 @@ export interface TestIssuer {
   /** The site key its check route accepts. */
   readonly siteKey: string;
   /** The ages it has keys for. */
-  readonly ages: readonly number[];
+  readonly ages: readonly AgeInterval[];
   /** Answers the gate's calls to this issuer; anything else is a network failure, as for an unknown host. */
   readonly fetch: typeof fetch;
   /** Tokens its check route accepted, in order (base64url), for assertions. */
   readonly checked: readonly string[];
   /** `createAgeGate` options that trust this issuer, and only in a gate made for tests. */
   gateOptions(): TestGateOptions;
-  /** A fresh token proving `age` (one of `ages`), for the issuer's cross-origin challenge. */
-  mint(age: number): Promise<Uint8Array>;
+  /** A fresh token proving `age` (a threshold or a band it has a key for), for its cross-origin challenge. */
+  mint(age: TestAge): Promise<Uint8Array>;
   /** `Authorization: PrivateToken token="..."` with a fresh token proving `age`. */
-  authorization(age: number): Promise<string>;
+  authorization(age: TestAge): Promise<string>;
   /** The browser part's POST to a proof endpoint, with a fresh token proving `age`. */
-  proofRequest(url: string | URL, age: number): Promise<Request>;
+  proofRequest(url: string | URL, age: TestAge): Promise<Request>;
 }
 
 /**
@@ -105,10 +123,18 @@ export interface TestIssuer {
  */
 export async function createTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
   const now = options.now ?? Date.now;
-  const ages = [...new Set(options.ages ?? DEFAULT_TEST_AGES)].sort((a, b) => a - b);
-  if (ages.length === 0 || ages.some((a) => !Number.isInteger(a) || a < 1 || a > 150)) {
-    throw new RangeError("createTestIssuer: ages must be integers in 1..150");
+  const byKey = new Map<string, AgeInterval>();
+  for (const age of options.ages ?? DEFAULT_TEST_AGES) {
+    const interval = intervalOf(age);
+    if (!isAgeInterval(interval)) {
+      throw new RangeError(
+        "createTestIssuer: ages are integers in 1..150, or { from, below } with from < below <= 150",
+      );
+    }
+    byKey.set(intervalKey(interval), interval);
   }
+  const ages = [...byKey.values()].sort(compareIntervals);
+  if (ages.length === 0) throw new RangeError("createTestIssuer: at least one age");
   const siteKey = options.siteKey ?? "test-site-key";
   const url = `https://${TEST_ISSUER_HOST}`;
   const issuerName = TEST_ISSUER_HOST;
@@ -126,10 +152,14 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const spent = new Set<string>();
   const checked: string[] = [];
 
-  const mint = async (age: number): Promise<Uint8Array> => {
-    const key = keys.find((k) => k.ageOver === age);
-    if (key === undefined)
-      throw new RangeError(`createTestIssuer: no key for age ${age} (ages: ${ages.join(", ")})`);
+  const mint = async (age: TestAge): Promise<Uint8Array> => {
+    const wanted = intervalOf(age);
+    const key = keys.find((k) => k.ageOver === wanted.from && k.ageBelow === wanted.below);
+    if (key === undefined) {
+      throw new RangeError(
+        `createTestIssuer: no key for age ${formatInterval(wanted)} (ages: ${ages.map(formatInterval).join(", ")})`,
+      );
+    }
     const unsigned = new Token({
       nonce: crypto.getRandomValues(new Uint8Array(32)),
       challengeDigest,
@@ -178,7 +208,12 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     }
     if (key.notAfter <= Math.floor(now() / 1000))
       return refuse("ERR_TOKEN_UNKNOWN_KEY", "the key has expired");
+    // Accepted iff the key's interval lies inside [minAge, ageBelow), the gateway's rule.
     if (key.ageOver < parsed.data.minAge) return refuse("ERR_TOKEN_BELOW_AGE", "below the age asked");
+    const below = parsed.data.ageBelow;
+    if (below !== undefined && (key.ageBelow === undefined || key.ageBelow > below)) {
+      return refuse("ERR_TOKEN_INTERVAL", "the token's key does not prove an age below ageBelow");
+    }
     const id = `${toHex(token.tokenKeyId)}${toHex(token.nonce)}`;
     if (spent.has(id)) return refuse("ERR_TOKEN_SPENT", "this token was used already");
     spent.add(id);
@@ -189,6 +224,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       issuer: issuerName,
       keyExpiresAt: new Date(key.notAfter * 1000).toISOString(),
     };
+    if (key.ageBelow !== undefined) answer.ageBelow = key.ageBelow;
     return Response.json(answer);
   };
 
@@ -200,6 +236,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
         tokenType: 2,
         tokenKey: k.spki,
         ageOver: k.ageOver,
+        ...(k.ageBelow === undefined ? {} : { ageBelow: k.ageBelow }),
         notBefore: k.notBefore,
         notAfter: k.notAfter,
       }));
@@ -239,7 +276,11 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   };
 }
 
-async function makeKey(ageOver: number, notBefore: number, notAfter: number): Promise<TestKey> {
+function intervalOf(age: TestAge): AgeInterval {
+  return typeof age === "number" ? { from: age } : age;
+}
+
+async function makeKey(age: AgeInterval, notBefore: number, notAfter: number): Promise<TestKey> {
   const pair = await crypto.subtle.generateKey(
     { name: "RSA-PSS", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-384" },
     false,
@@ -247,7 +288,15 @@ async function makeKey(ageOver: number, notBefore: number, notAfter: number): Pr
   );
   // RFC 9578 publishes keys as SPKIs with the id-RSASSA-PSS OID; WebCrypto exports rsaEncryption.
   const spki = toPssSpki(new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey)));
-  return { ageOver, privateKey: pair.privateKey, spki, keyId: await tokenKeyId(spki), notBefore, notAfter };
+  return {
+    ageOver: age.from,
+    ageBelow: age.below,
+    privateKey: pair.privateKey,
+    spki,
+    keyId: await tokenKeyId(spki),
+    notBefore,
+    notAfter,
+  };
 }
 
 /** The key log announcing the keys ("created", then "published"), hash-chained as a gateway writes it. */
@@ -267,6 +316,7 @@ async function keyLog(keys: readonly TestKey[]): Promise<KeyLogEntry[]> {
         issueUntil: key.notAfter,
         validUntil: key.notAfter,
         prevHash,
+        ...(key.ageBelow === undefined ? {} : { ageBelow: key.ageBelow }),
       };
       const hash = await keyLogHash(entry);
       entries.push({ ...entry, hash });

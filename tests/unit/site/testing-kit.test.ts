@@ -13,7 +13,7 @@ import { CapturingLogger, Clock, defaultKeys, FakeGateway, fetchFor, SECRET } fr
 let issuer: TestIssuer;
 
 beforeAll(async () => {
-  issuer = await createTestIssuer({ ages: [13, 16, 18] });
+  issuer = await createTestIssuer({ ages: [13, 16, 18, { from: 13, below: 16 }] });
 });
 
 function testGate(minAge = 18) {
@@ -51,8 +51,31 @@ describe("a gate created for tests", () => {
     expect((await adults.check(request())).ok).toBe(false);
   });
 
+  it("mints band tokens: a teen room opens for a 13–15 token and refuses an 18+ one", async () => {
+    const teens = createAgeGate({
+      ...issuer.gateOptions(),
+      minAge: 13,
+      ageBelow: 18,
+      session: { secret: SECRET },
+      logger: false,
+    });
+    const room = teens.protect((_request, age) => Response.json(age));
+    const teen = await room(
+      new Request(`${SITE}/`, {
+        headers: { Authorization: await issuer.authorization({ from: 13, below: 16 }) },
+      }),
+    );
+    expect(await teen.json()).toEqual({ ageOver: 13, ageBelow: 16 });
+    const adult = await room(
+      new Request(`${SITE}/`, { headers: { Authorization: await issuer.authorization(18) } }),
+    );
+    expect(await adult.json()).toMatchObject({ error: { code: "ERR_OUTSIDE_BAND" } });
+  });
+
   it("has no key for an age it was not made with, and says so", async () => {
-    await expect(issuer.mint(21)).rejects.toThrow(/no key for age 21/);
+    await expect(issuer.mint(21)).rejects.toThrow(/no key for age 21\+/);
+    await expect(issuer.mint({ from: 16, below: 18 })).rejects.toThrow(/no key for age 16–17/);
+    await expect(createTestIssuer({ ages: [{ from: 18, below: 13 }] })).rejects.toThrow(RangeError);
   });
 
   it("answers garbage at its check route with the contract's 4xx codes, never a pass", async () => {
