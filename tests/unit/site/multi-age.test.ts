@@ -4,11 +4,13 @@ import {
   createAgeGate,
   GateError,
   type GateResult,
+  type NodeRequestLike,
   toLambdaHandler,
   toNodeMiddleware,
 } from "@blindgate/sdk/site";
-import { honoAgeGate } from "@blindgate/sdk/site/hono";
+import { type AgeGateEnv, honoAgeGate } from "@blindgate/sdk/site/hono";
 import fc from "fast-check";
+import { Hono } from "hono";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   b64,
@@ -256,6 +258,54 @@ describe("a band gate (13 to 17)", () => {
     key.ageBelow = 20; // what the gateway now believes
     const answer = await teens.handleProof(proof(token));
     expect(await answer.json()).toMatchObject({ error: { code: "ERR_OUTSIDE_BAND" } });
+  });
+
+  it("tells every adapter's handler the band proved: Express's req.ageBelow, Hono's c.get, Lambda's context", async () => {
+    const teens = lobbyGate(13, 18);
+    const authorization = () => `PrivateToken token="${b64(tokenOf(16, 18))}"`;
+    // node:http / Express
+    const req: NodeRequestLike = Object.assign(
+      (async function* () {
+        /* no body */
+      })(),
+      { method: "GET", url: "/teens", headers: { host: "site.example", authorization: authorization() } },
+    );
+    const res = {
+      statusCode: 200,
+      setHeader: () => undefined,
+      getHeader: () => undefined,
+      end: () => undefined,
+    };
+    await new Promise<void>((resolve, reject) =>
+      toNodeMiddleware(teens)(req, res, (error?: unknown) =>
+        error === undefined ? resolve() : reject(error),
+      ),
+    );
+    expect([req.ageOver, req.ageBelow]).toEqual([16, 18]);
+    // Hono
+    const app = new Hono<AgeGateEnv>();
+    app.get("/teens", honoAgeGate(teens), (c) =>
+      c.json({ ageOver: c.get("ageOver"), ageBelow: c.get("ageBelow") }),
+    );
+    const hono = await app.request("https://site.example/teens", {
+      headers: { Authorization: authorization() },
+    });
+    expect(await hono.json()).toEqual({ ageOver: 16, ageBelow: 18 });
+    // AWS Lambda
+    const lambda = toLambdaHandler(teens, async (_event, _context, age) => ({
+      statusCode: 200,
+      body: JSON.stringify(age),
+    }));
+    const result = await lambda(
+      {
+        rawPath: "/teens",
+        rawQueryString: "",
+        headers: { host: "site.example", authorization: authorization() },
+        requestContext: { domainName: "site.example", http: { method: "GET" } },
+      },
+      {},
+    );
+    expect(JSON.parse(result.body ?? "")).toEqual({ ageOver: 16, ageBelow: 18 });
   });
 
   it("refuses every threshold token at the proof endpoint: an 18+ or a 13+ token proves no upper age", async () => {
