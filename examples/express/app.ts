@@ -14,7 +14,7 @@ export interface SiteConfig {
   browserModuleFile?: string;
 }
 
-/** A 13+ lobby and an 18+ room: one gate, one proof endpoint, two ages. */
+/** A 13+ lobby, a teens' room (13 to 17: no adult) and an adults' room (18+): one gate, one proof endpoint. */
 export function createApp(config: SiteConfig): express.Express {
   const lobby = createAgeGate({
     issuers: { url: config.gatewayUrl, siteKey: config.siteKey, issuerName: config.issuerName },
@@ -23,6 +23,7 @@ export function createApp(config: SiteConfig): express.Express {
     refusalPage: { walletUrl: config.walletUrl, browserModuleUrl: "/blindgate.js" },
   });
   const adults = lobby.require(18);
+  const teens = lobby.require({ from: 13, below: 18 });
   const browserModule =
     config.browserModuleFile ?? fileURLToPath(import.meta.resolve("@blindgate/sdk/browser.js"));
 
@@ -31,6 +32,9 @@ export function createApp(config: SiteConfig): express.Express {
   app.use(lobby.proofPath, toNodeMiddleware(lobby)); // the one proof endpoint, for every age
   app.get("/", toNodeMiddleware(lobby), (req, res) => {
     res.send(`<h1>Lobby</h1><p>You proved you are ${req.ageOver} or over.</p><a href="/adults">Adults</a>`);
+  });
+  app.get("/teens", toNodeMiddleware(teens), (req, res) => {
+    res.send(`<h1>Teens only</h1><p>You proved you are ${req.ageOver} to ${(req.ageBelow ?? 0) - 1}.</p>`);
   });
   app.get("/adults", toNodeMiddleware(adults), (req, res) => {
     res.send(`<h1>Adults only</h1><p>You proved you are ${req.ageOver} or over.</p>`);

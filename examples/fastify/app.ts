@@ -7,6 +7,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Set on a request the age gate let through: the lower age proved. */
     ageOver?: number;
+    /** Behind a band gate: the person is younger than this. */
+    ageBelow?: number;
   }
 }
 
@@ -39,12 +41,13 @@ function ageGate(gate: AgeGate) {
     const result = await gate.check(await nodeRequestToRequest(request.raw, gate.proofPath));
     if (!result.ok) return send(reply, result.response);
     request.ageOver = result.ageOver;
+    if (result.ageBelow !== undefined) request.ageBelow = result.ageBelow;
     if (result.setCookie !== undefined) reply.header("set-cookie", result.setCookie);
     return undefined;
   };
 }
 
-/** A 13+ lobby and an 18+ room: one gate, one proof endpoint, two ages. */
+/** A 13+ lobby, a teens' room (13 to 17: no adult) and an adults' room (18+): one gate, one proof endpoint. */
 export function createApp(config: SiteConfig): FastifyInstance {
   const lobby = createAgeGate({
     issuers: { url: config.gatewayUrl, siteKey: config.siteKey, issuerName: config.issuerName },
@@ -53,6 +56,7 @@ export function createApp(config: SiteConfig): FastifyInstance {
     refusalPage: { walletUrl: config.walletUrl, browserModuleUrl: "/blindgate.js" },
   });
   const adults = lobby.require(18);
+  const teens = lobby.require({ from: 13, below: 18 });
   const browserModule =
     config.browserModuleFile ?? fileURLToPath(import.meta.resolve("@blindgate/sdk/browser.js"));
 
@@ -71,6 +75,11 @@ export function createApp(config: SiteConfig): FastifyInstance {
       .send(
         `<h1>Lobby</h1><p>You proved you are ${request.ageOver} or over.</p><a href="/adults">Adults</a>`,
       ),
+  );
+  app.get("/teens", { preHandler: ageGate(teens) }, async (request, reply) =>
+    reply
+      .type("text/html; charset=utf-8")
+      .send(`<h1>Teens only</h1><p>You proved you are ${request.ageOver} to ${(request.ageBelow ?? 0) - 1}.</p>`),
   );
   app.get("/adults", { preHandler: ageGate(adults) }, async (request, reply) =>
     reply

@@ -16,7 +16,7 @@ export interface SiteConfig {
   browserModuleFile?: string;
 }
 
-/** A 13+ lobby and an 18+ room: one gate, one proof endpoint, two ages. */
+/** A 13+ lobby, a teens' room (13 to 17: no adult) and an adults' room (18+): one gate, one proof endpoint. */
 export function createApp(config: SiteConfig): Hono<AgeGateEnv> {
   const lobby = createAgeGate({
     issuers: { url: config.gatewayUrl, siteKey: config.siteKey, issuerName: config.issuerName },
@@ -25,6 +25,7 @@ export function createApp(config: SiteConfig): Hono<AgeGateEnv> {
     refusalPage: { walletUrl: config.walletUrl, browserModuleUrl: "/blindgate.js" },
   });
   const adults = lobby.require(18);
+  const teens = lobby.require({ from: 13, below: 18 });
   const browserModule =
     config.browserModuleFile ?? fileURLToPath(import.meta.resolve("@blindgate/sdk/browser.js"));
 
@@ -37,6 +38,9 @@ export function createApp(config: SiteConfig): Hono<AgeGateEnv> {
     c.html(
       `<h1>Lobby</h1><p>You proved you are ${c.get("ageOver")} or over.</p><a href="/adults">Adults</a>`,
     ),
+  );
+  app.get("/teens", honoAgeGate(teens), (c) =>
+    c.html(`<h1>Teens only</h1><p>You proved you are ${c.get("ageOver")} to ${(c.get("ageBelow") ?? 0) - 1}.</p>`),
   );
   app.get("/adults", honoAgeGate(adults), (c) =>
     c.html(`<h1>Adults only</h1><p>You proved you are ${c.get("ageOver")} or over.</p>`),

@@ -17,3 +17,6 @@ export const lobby = createAgeGate({
 });
 
 export const adults = lobby.require(18);
+
+// 13 to 17 (`below` is exclusive): adults are refused, and told why in words.
+export const teens = lobby.require({ from: 13, below: 18 });

@@ -17,6 +17,7 @@ import {
   TokenResponse,
   toBase64Url,
 } from "@blindgate/sdk/protocol";
+import { exportGrantJwks, generateGrantKey } from "@blindgate/sdk/provider";
 import { serve } from "@hono/node-server";
 import { NextRequest } from "next/server.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,6 +42,8 @@ const SECRET = "an-examples-test-session-secret-of-32-bytes!";
 
 let gateway: LocalGateway;
 let provider: TestProvider;
+/** A provider the gateway lets attest bands (an operator's decision: who may vouch for minors). */
+let teenProvider: TestProvider;
 let client: GatewayClient;
 let config: SiteConfig;
 let bundleDir: string;
@@ -51,6 +54,15 @@ beforeAll(async () => {
   const port = await freePort();
   gateway = await startLocalGateway({ port, issuerName: `127.0.0.1:${port}`, wallet: false });
   provider = await registerProvider(gateway, "examples-prov");
+  const teenKey = await generateGrantKey({ kid: "examples-teens-k1" });
+  await gateway.addProvider({
+    id: "examples-teens",
+    name: "Provider examples-teens",
+    verifyUrl: "http://127.0.0.1:9/examples-teens",
+    jwks: await exportGrantJwks(teenKey),
+    bands: ["13-16", "16-18", "13-18"],
+  });
+  teenProvider = { id: "examples-teens", key: teenKey };
   client = new GatewayClient({ url: gateway.localUrl });
   bundleDir = await mkdtemp(join(tmpdir(), "blindgate-examples-"));
   // The SDK's own build step for the prebuilt module, into a directory of this test (dist/ is the package test's).
@@ -78,17 +90,32 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A fresh token of the gateway's current key for `age`, issued for a grant as a wallet gets it. */
-async function token(age: number): Promise<string> {
+/**
+ * A fresh token of the gateway's current key for `age` (a threshold, or a band { from, below }), issued for a grant
+ * as a wallet gets it: an adult's grant for thresholds, a 15-year-old's (below 16 for a month) for bands.
+ */
+async function token(age: number | { from: number; below: number }): Promise<string> {
   const { directory } = await client.directory();
   const now = gateway.deps.now();
-  const key = directory.tokenKeys.find((k) => k.ageOver === age && (k.notBefore ?? 0) <= now);
-  if (key === undefined) throw new Error(`no current key for ${age}`);
+  const [from, below] = typeof age === "number" ? [age, undefined] : [age.from, age.below];
+  const key = directory.tokenKeys.find(
+    (k) => k.ageOver === from && k.ageBelow === below && (k.notBefore ?? 0) <= now,
+  );
+  if (key === undefined) throw new Error(`no current key for ${from}-${below ?? ""}`);
   const begun = await beginIssuance({
     challenge: TokenChallenge.crossOrigin(gateway.issuerName).encode(),
     tokenKey: key.tokenKey,
   });
-  const grant = await makeGrant(gateway, provider, { age_over: 21, max_tokens: 1 });
+  const day = Math.floor(now / 86_400) * 86_400;
+  const grant =
+    below === undefined
+      ? await makeGrant(gateway, provider, { age_over: 21, max_tokens: 1 })
+      : await makeGrant(gateway, teenProvider, {
+          age_over: 15,
+          age_below: 16,
+          below_until: day + 30 * 86_400,
+          max_tokens: 1,
+        });
   const answer = await client.issue({
     grant,
     batch: encodeBatchRequest([{ tokenType: 2, request: begun.request.encode() }]),
@@ -202,6 +229,32 @@ describe.each(Object.keys(sites))("examples/%s", (name) => {
     expect(await replay.json()).toMatchObject({ error: { code: "ERR_TOKEN_REJECTED" } });
   });
 
+  it("the teens' room opens for a band token, never for a threshold token, and tells an adult why", async () => {
+    const teen = await prove(await token({ from: 13, below: 18 }));
+    expect(await teen.clone().json()).toEqual({ ok: true, ageOver: 13, ageBelow: 18 });
+    const teenCookie = cookieOf(teen);
+    const room = await get("/teens", { Cookie: teenCookie });
+    expect(room.status).toBe(200);
+    expect(await room.text()).toContain("13 to 17");
+    expect((await get("/", { Cookie: teenCookie })).status).toBe(200);
+    expect((await get("/adults", { Cookie: teenCookie, Accept: "application/json" })).status).toBe(401);
+    // An adult's session at the teens' room: the page says why, in words, and offers no button.
+    const adultCookie = cookieOf(await prove(await token(18)));
+    const refused = await get("/teens", { Cookie: adultCookie, Accept: "text/html" });
+    expect(refused.status).toBe(401);
+    const words = await refused.text();
+    expect(words).toContain("only for people aged 13 to 17");
+    expect(words).toContain("18 or over");
+    expect(words).not.toContain("<button");
+    // A threshold token proves no upper age: refused, and not spent.
+    const threshold = await token(13);
+    const answer = await fetch(`${site.url}/teens`, {
+      headers: { Authorization: `PrivateToken token="${threshold}"` },
+    });
+    expect(await answer.json()).toMatchObject({ error: { code: "ERR_OUTSIDE_BAND" } });
+    expect((await prove(threshold)).status).toBe(200);
+  });
+
   it("takes a plain Privacy Pass token in Authorization, and sets the session with the answer", async () => {
     const response = await get("/adults", { Authorization: `PrivateToken token="${await token(21)}"` });
     expect(response.status).toBe(200);
@@ -257,6 +310,16 @@ describe("examples/nextjs (proxy and route handlers, as Next.js calls them)", ()
     expect(passed.headers.get("x-middleware-request-x-age-over")).toBe("18");
     const api = await next.api(new Request(`${SITE}/api/adults`, { headers: { Cookie: cookie } }));
     expect(await api.json()).toEqual({ ageOver: 18 });
+  });
+
+  it("the teens' pages pass a band session with both ages, and refuse an adult's", async () => {
+    const teen = cookieOf(await proof(await token({ from: 13, below: 18 })));
+    const passed = await next.proxy(new NextRequest(`${SITE}/teens/chat`, { headers: { Cookie: teen } }));
+    expect(passed.headers.get("x-middleware-request-x-age-over")).toBe("13");
+    expect(passed.headers.get("x-middleware-request-x-age-below")).toBe("18");
+    const adult = cookieOf(await proof(await token(18)));
+    const refused = await next.proxy(new NextRequest(`${SITE}/teens/chat`, { headers: { Cookie: adult } }));
+    expect(refused.status).toBe(401);
   });
 
   it("keeps the two ages apart: a 13+ session opens the lobby, not the adult pages or API", async () => {
