@@ -79,7 +79,9 @@ export function createApp(config: SiteConfig): FastifyInstance {
   app.get("/teens", { preHandler: ageGate(teens) }, async (request, reply) =>
     reply
       .type("text/html; charset=utf-8")
-      .send(`<h1>Teens only</h1><p>You proved you are ${request.ageOver} to ${(request.ageBelow ?? 0) - 1}.</p>`),
+      .send(
+        `<h1>Teens only</h1><p>You proved you are ${request.ageOver} to ${(request.ageBelow ?? 0) - 1}.</p>`,
+      ),
   );
   app.get("/adults", { preHandler: ageGate(adults) }, async (request, reply) =>
     reply

@@ -40,7 +40,9 @@ export function createApp(config: SiteConfig): Hono<AgeGateEnv> {
     ),
   );
   app.get("/teens", honoAgeGate(teens), (c) =>
-    c.html(`<h1>Teens only</h1><p>You proved you are ${c.get("ageOver")} to ${(c.get("ageBelow") ?? 0) - 1}.</p>`),
+    c.html(
+      `<h1>Teens only</h1><p>You proved you are ${c.get("ageOver")} to ${(c.get("ageBelow") ?? 0) - 1}.</p>`,
+    ),
   );
   app.get("/adults", honoAgeGate(adults), (c) =>
     c.html(`<h1>Adults only</h1><p>You proved you are ${c.get("ageOver")} or over.</p>`),
