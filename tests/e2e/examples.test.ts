@@ -13,6 +13,7 @@ import {
   confirm,
   newPerson,
   openProvider,
+  shot,
   startWorld,
   type World,
   walletView,
@@ -101,6 +102,22 @@ describe("examples/express in Chromium", () => {
     // Nothing failed but the refusal itself and the browser's guess at a favicon the example does not have.
     expect(failed.filter((f) => f !== "401 /adults" && f !== "404 /favicon.ico")).toEqual([]);
     expect(world.consoleErrors.filter((e) => e.includes("Content Security Policy"))).toEqual([]);
+
+    // The same adult at the teens' room (13 to 17): refused, told why in words, no button; English and French.
+    const teens = await page.goto(`${siteUrl}/teens`);
+    expect(teens?.status()).toBe(401);
+    await expect(page.textContent("main")).resolves.toContain("18 or over, so this section is closed to you");
+    expect(await page.$("#blindgate-prove")).toBeNull();
+    await shot(page, "example-teens-adult-en");
+    const french = await world.browser.newContext({ locale: "fr-FR" });
+    await french.addCookies(await person.cookies());
+    const frPage = await french.newPage();
+    await frPage.goto(`${siteUrl}/teens`);
+    await expect(frPage.textContent("main")).resolves.toContain(
+      "18 ans ou plus : cet espace vous est donc fermé",
+    );
+    await shot(frPage, "example-teens-adult-fr");
+    await french.close();
     await person.close();
   });
 
