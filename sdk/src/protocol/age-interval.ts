@@ -104,6 +104,12 @@ export function formatInterval(i: AgeInterval): string {
 /**
  * True when `from` and `below` make an interval blindgate accepts: integers, MIN_AGE <= from <= MAX_AGE, and, for a
  * band, from < below <= MAX_AGE.
+ *
+ * @example
+ * ```ts
+ * isAgeInterval({ from: 13, below: 16 }); // true
+ * isAgeInterval({ from: 16, below: 13 }); // false
+ * ```
  */
 export function isAgeInterval(i: { from: unknown; below?: unknown }): i is AgeInterval {
   const { from, below } = i;
@@ -174,12 +180,26 @@ export function parseIntervalList(text: string): AgeInterval[] {
   return [...byKey.values()].sort(compareIntervals);
 }
 
-/** Same interval? */
+/**
+ * Same interval?
+ *
+ * @example
+ * ```ts
+ * sameInterval({ from: 13 }, { from: 13, below: 16 }); // false: a threshold is not a band
+ * ```
+ */
 export function sameInterval(a: AgeInterval, b: AgeInterval): boolean {
   return a.from === b.from && a.below === b.below;
 }
 
-/** Order: by `from`, then bands by `below`, thresholds last. */
+/**
+ * Order: by `from`, then bands by `below`, thresholds last.
+ *
+ * @example
+ * ```ts
+ * [{ from: 18 }, { from: 13 }, { from: 13, below: 16 }].sort(compareIntervals); // 13–15, 13+, 18+
+ * ```
+ */
 export function compareIntervals(a: AgeInterval, b: AgeInterval): number {
   if (a.from !== b.from) return a.from - b.from;
   return (a.below ?? Number.POSITIVE_INFINITY) - (b.below ?? Number.POSITIVE_INFINITY);

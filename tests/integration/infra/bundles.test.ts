@@ -128,6 +128,7 @@ beforeAll(async () => {
     BLINDGATE_ISSUER_URL: `https://${ISSUER}`,
     BLINDGATE_KMS_KEY_ID: "arn:aws:kms:eu-west-3:111111111111:key/test",
     BLINDGATE_THRESHOLDS: "13,18",
+    BLINDGATE_BANDS: "13-18",
     BLINDGATE_KEY_EPOCH_HOURS: "168",
     BLINDGATE_TOKEN_VALIDITY_HOURS: "168",
     BLINDGATE_DYNAMODB_ENDPOINT: db.endpoint,
@@ -202,21 +203,22 @@ describe("the synthesized Lambda packages", () => {
 describe("the synthesized Lambda bundles, on DynamoDB Local", () => {
   it("rotate-keys, directory, issue with a grant, check: the whole flow through the bundles", async () => {
     const rotated = await invoke("rotateKeys", { source: "aws.events", "detail-type": "Scheduled Event" });
-    // A current and a next key for 13 and 18, of each kind (token keys, and credit keys for credentials).
-    const created = rotated.created as { kind: string; threshold: number }[];
+    // A current and a next key for 13, 18 and the band 13–17, of each kind (token keys, and credit keys).
+    const created = rotated.created as { kind: string; threshold: number; ageBelow?: number }[];
     expect(
       created
         .filter((k) => k.kind === "token")
-        .map((k) => k.threshold)
+        .map((k) => `${k.threshold}${k.ageBelow === undefined ? "" : `-${k.ageBelow}`}`)
         .sort(),
-    ).toEqual([13, 13, 18, 18]);
+    ).toEqual(["13", "13", "13-18", "13-18", "18", "18"]);
     expect(kms.operations).toContain("GenerateDataKey");
 
     const dir = await invoke("directory", httpEvent({ method: "GET", path: DIRECTORY_PATH }));
     expect(dir.statusCode).toBe(200);
     expect(dir.headers?.["access-control-allow-origin"]).toBe("https://wallet.example");
     const directory = parseDirectory(JSON.parse(bodyOf(dir).toString()));
-    expect(directory.tokenKeys).toHaveLength(4);
+    expect(directory.tokenKeys).toHaveLength(6);
+    expect(directory.tokenKeys.filter((k) => k.ageBelow === 18)).toHaveLength(2);
     const now = Math.floor(Date.now() / 1000);
     const key18 = directory.tokenKeys.find((k) => k.ageOver === 18 && (k.notBefore ?? 0) <= now);
     expect(key18).toBeDefined();
