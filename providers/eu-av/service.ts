@@ -373,6 +373,10 @@ export async function collectResult(
       issuer: deps.config.gatewayIssuer,
       providerId: deps.config.providerId,
       ageOver: session.ageOver,
+      // a band's two bounds, when both were proved (verify-presentation.ts, bandFromClaims)
+      ...(session.ageBelow !== undefined && session.belowUntil !== undefined
+        ? { ageBelow: session.ageBelow, belowUntil: session.belowUntil }
+        : {}),
       maxTokens: deps.config.maxTokens,
       ttlSeconds: deps.config.grantTtlSeconds,
     });

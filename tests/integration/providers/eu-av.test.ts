@@ -628,7 +628,15 @@ describe("minors' attestations: a band asked for by the wallet", () => {
     expect(answer.status).toBe(200);
     const result = await poll({ id: body.id, secret: body.secret });
     expect(result.body.message.type).toBe("blindgate:grant");
-    expect(decodeJwt(result.body.message.grant).age_over).toBe(13);
+    const claims = decodeJwt(result.body.message.grant);
+    expect(claims.age_over).toBe(13);
+    expect(claims.age_below).toBe(16);
+    // below_until: the MSO's validUntil, floored to a UTC midnight and capped 35 days ahead
+    const belowUntil = claims.below_until as number;
+    const issuedAt = claims.iat as number;
+    expect(belowUntil % 86_400).toBe(0);
+    expect(belowUntil).toBeGreaterThan(issuedAt);
+    expect(belowUntil).toBeLessThanOrEqual(issuedAt + 35 * 86_400);
   });
 
   it("refuses an attestation that proves neither bound, and one under the band", async () => {
