@@ -14,10 +14,9 @@ import { keyState } from "./key-state.js";
  *     "retired". Every rotation picks the same keeper, so two healing at once agree.
  */
 
-/** Threshold and kind of a key, and its band's upper bound if it has one: the keys that must not overlap. */
+/** A key's interval (threshold, and a band's upper bound) and kind: the keys that must not overlap. */
 function groupOf(key: TokenKeyRecord): string {
-  const ageBelow = (key as { readonly ageBelow?: number }).ageBelow;
-  return `${key.kind} ${key.threshold} ${ageBelow ?? ""}`;
+  return `${key.kind} ${key.threshold} ${key.ageBelow ?? ""}`;
 }
 
 /** Still to issue, or issuing, at `now`, and not retired by a heal. */

@@ -147,19 +147,22 @@ describe("key lifecycle under rotation", () => {
 
   it("two rotations on clocks more than the lease apart leave one issuing key per threshold and kind", async () => {
     const clock = { now: 1_800_000_000 };
-    const a = await freshDeps(clock);
+    const plain = await freshDeps(clock);
+    // with a band too: a band key overlapping another of its interval is healed like a threshold key
+    const a = createDeps({ ...plain, config: { ...plain.config, bands: [{ from: 13, below: 16 }] } });
     // the same tables, a rotation on a clock ahead by more than the lease: it finds the lease lapsed and runs too
     const ahead = { now: clock.now + ROTATION_LEASE_SECONDS + 100 };
     const b = createDeps({ ...a, now: () => ahead.now });
     const reports = await Promise.all([rotateKeys(a), rotateKeys(b)]);
     expect(reports.filter((r) => r.skipped)).toHaveLength(0);
     const keys = await a.stores.keys.list();
+    expect(keys.some((k) => k.ageBelow === 16)).toBe(true);
     const log = await readKeyLog(a.stores);
     expect(await verifyKeyLog(log)).toBe(true);
     for (const now of [clock.now, ahead.now, clock.now + E, ahead.now + E - 1]) {
       for (const kind of ["token", "credit"] as const) {
-        for (const t of THRESHOLDS) {
-          const mine = keys.filter((k) => k.kind === kind && k.threshold === t);
+        for (const [t, below] of [...THRESHOLDS.map((t) => [t, undefined] as const), [13, 16] as const]) {
+          const mine = keys.filter((k) => k.kind === kind && k.threshold === t && k.ageBelow === below);
           expect(issuingKeys(mine, now, kind).length).toBeLessThanOrEqual(1);
           expect(directoryKeys(mine, now, kind).length).toBeLessThanOrEqual(2);
         }
