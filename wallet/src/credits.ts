@@ -65,11 +65,12 @@ async function errorCode(response: Response): Promise<string> {
   return gatewayErrorCodeOf(text) ?? `HTTP_${response.status}`;
 }
 
-/** Blind `plan`'s tokens under the current keys; the batch body and what to keep of each token. */
+/** Blind `plan`'s tokens under the current keys (and `extra` keys after them); the batch and what to keep. */
 async function blindPlan(
   config: WalletConfig,
   keys: ReadonlyMap<number, IssuingTokenKey>,
   plan: ReadonlyMap<number, number>,
+  extra: readonly IssuingTokenKey[] = [],
 ): Promise<{ body: Uint8Array; tokens: PendingRefill["tokens"] }> {
   const wanted: IssuingTokenKey[] = [];
   for (const [threshold, n] of [...plan].sort((a, b) => a[0] - b[0])) {
@@ -77,6 +78,7 @@ async function blindPlan(
     if (key === undefined) continue;
     for (let i = 0; i < n; i++) wanted.push(key);
   }
+  wanted.push(...extra);
   const begun = await beginIssuanceBatch({
     challenge: challenge(config),
     tokenKeys: wanted.map((w) => w.tokenKey),
@@ -85,7 +87,13 @@ async function blindPlan(
     body: encodeBatchRequest(begun.map((b) => ({ tokenType: 2, request: b.request.encode() }))),
     tokens: begun.map((b, i) => {
       const w = wanted[i] as IssuingTokenKey;
-      return { threshold: w.threshold, keyId: w.keyId, notAfter: w.notAfter, pending: b.pending };
+      return {
+        threshold: w.threshold,
+        ...(w.below === undefined ? {} : { below: w.below }),
+        keyId: w.keyId,
+        notAfter: w.notAfter,
+        pending: b.pending,
+      };
     }),
   };
 }
@@ -104,6 +112,7 @@ async function finishTokens(pending: PendingRefill["tokens"], encoded: string): 
     if (token === null || p === undefined) return;
     out.push({
       threshold: p.threshold,
+      ...(p.below === undefined ? {} : { below: p.below }),
       token: toBase64Url(token.encode()),
       keyId: p.keyId,
       notAfter: p.notAfter,
@@ -128,7 +137,13 @@ export async function obtainCredential(
   const offered = keys.creditKeys.filter((k) => k.ageOver <= claims.ageOver);
   if (offered.length === 0) return undefined;
   const met = [...keys.tokenKeys.keys()].filter((t) => t <= claims.ageOver);
-  const batch = await blindPlan(config, keys.tokenKeys, planFirstBatch(met, claims.maxTokens));
+  const thresholdPlan = planFirstBatch(met, claims.maxTokens);
+  const batch = await blindPlan(
+    config,
+    keys.tokenKeys,
+    thresholdPlan,
+    firstBandBatch(keys.bandKeys, claims, claims.maxTokens - 1 - planSize(thresholdPlan)),
+  );
   const params = creditParams(config.issuerName);
   const { request, state } = beginCredential(params);
   const response = await gatewayFetch(`${config.gatewayUrl}${GATEWAY_PATHS.credential}`, {
@@ -144,7 +159,8 @@ export async function obtainCredential(
   if (!parsed.success) throw new IssueError("CREDENTIAL_UNREADABLE");
   const answer = parsed.data;
   const key = offered.find((k) => k.id === answer.creditKeyId);
-  if (key === undefined || key.ageOver !== answer.ageOver) throw new IssueError("KEY_NOT_ANNOUNCED");
+  if (key === undefined || key.ageOver !== answer.ageOver || key.ageBelow !== answer.ageBelow)
+    throw new IssueError("KEY_NOT_ANNOUNCED");
   let credential: Uint8Array;
   try {
     credential = finishCredential(params, key.actKey, state, fromBase64Url(answer.credit));
@@ -161,12 +177,39 @@ export async function obtainCredential(
       creditKeyId: key.id,
       actKey: toBase64Url(key.actKey),
       ageOver: key.ageOver,
+      ...(key.ageBelow === undefined ? {} : { ageBelow: key.ageBelow }),
       notAfter: key.notAfter,
       credits: creditBalance(params, credential),
     },
     tokens,
     issuancesPerHour: keys.directory.issuancesPerHour,
   };
+}
+
+/** Band tokens one grant buys at most (the gateway's default resale bound; more and it refuses the whole batch). */
+const BAND_TOKENS_PER_GRANT = 10;
+/** Band tokens of each band key in the first batch. */
+const FIRST_BAND_BATCH = 2;
+
+/**
+ * The band tokens of a first batch: for a grant proving [age_over, age_below), FIRST_BAND_BATCH of every band key
+ * that contains it and whose tokens die by the grant's below_until (the gateway refuses any other), within the band
+ * bound and what the grant has left.
+ */
+export function firstBandBatch(
+  bandKeys: readonly IssuingTokenKey[],
+  claims: { ageOver: number; ageBelow?: number; belowUntil?: number },
+  left: number,
+): IssuingTokenKey[] {
+  const { ageBelow, belowUntil } = claims;
+  if (ageBelow === undefined || belowUntil === undefined) return [];
+  const fits = bandKeys
+    .filter((k) => k.below !== undefined && k.threshold <= claims.ageOver && ageBelow <= k.below)
+    .filter((k) => k.notAfter <= belowUntil)
+    .sort((a, b) => a.threshold - b.threshold || (a.below ?? 0) - (b.below ?? 0));
+  const out: IssuingTokenKey[] = [];
+  for (const k of fits) for (let i = 0; i < FIRST_BAND_BATCH; i++) out.push(k);
+  return out.slice(0, Math.max(0, Math.min(BAND_TOKENS_PER_GRANT, left)));
 }
 
 /** One refill at a time in this browser (every wallet window of this origin). */

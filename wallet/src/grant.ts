@@ -27,12 +27,17 @@ export interface GrantWait {
   abandon(): void;
 }
 
-export function getGrant(verifyUrl: string): GrantWait {
+/**
+ * Open the provider's page and wait for its answer. `band` ([from, below), when a site asked for an age band): the
+ * provider is asked for evidence of an upper end too (`band=13-18`) — that some site asked for a band, never which.
+ */
+export function getGrant(verifyUrl: string, band?: { from: number; below: number }): GrantWait {
   const state = randomId();
   const url = new URL(verifyUrl);
   url.searchParams.set("wallet_origin", location.origin);
   url.searchParams.set("wallet_return", new URL("return.html", location.href).href);
   url.searchParams.set("state", state);
+  if (band !== undefined) url.searchParams.set("band", `${band.from}-${band.below}`);
   const channel = new BroadcastChannel(GRANT_CHANNEL);
   let abandon: () => void = () => undefined;
   const grant = new Promise<string>((resolve, reject) => {

@@ -11,15 +11,28 @@ import { dateText, el } from "./ui.js";
 
 export async function renderTokens(app: App): Promise<void> {
   const { S, lang } = app;
-  const counts = new Map<number, number>();
-  for (const t of await allTokens())
-    if (t.notAfter > now()) counts.set(t.threshold, (counts.get(t.threshold) ?? 0) + 1);
+  // one line per key interval: thresholds ("13 or older") and bands ("13 to 17") apart
+  const counts = new Map<string, { from: number; below?: number; n: number }>();
+  for (const t of await allTokens()) {
+    if (t.notAfter <= now()) continue;
+    const key = `${t.threshold}-${t.below ?? ""}`;
+    const line = counts.get(key) ?? {
+      from: t.threshold,
+      ...(t.below === undefined ? {} : { below: t.below }),
+      n: 0,
+    };
+    line.n++;
+    counts.set(key, line);
+  }
   const list = el("wallet-token-list");
-  const items = [...counts.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([t, n]) => {
+  const items = [...counts.values()]
+    .sort(
+      (a, b) =>
+        a.from - b.from || (a.below ?? Number.POSITIVE_INFINITY) - (b.below ?? Number.POSITIVE_INFINITY),
+    )
+    .map((line) => {
       const li = document.createElement("li");
-      li.textContent = S.tokensLine(t, n);
+      li.textContent = S.tokensLine(line.from, line.n, line.below);
       return li;
     });
   const check = await lastCheck();

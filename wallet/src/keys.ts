@@ -81,7 +81,10 @@ export function directoryBounded(directory: IssuerDirectory, now: number): boole
 
 /** A token key of the directory, with what the wallet keeps of it. */
 export interface IssuingTokenKey {
+  /** The lower end of the key's interval. */
   threshold: number;
+  /** A band key's upper end (exclusive). */
+  below?: number;
   tokenKey: Uint8Array;
   keyId: string;
   notAfter: number;
@@ -90,6 +93,8 @@ export interface IssuingTokenKey {
 /** A credit key of the directory, with its id. */
 export interface IssuingCreditKey {
   ageOver: number;
+  /** A band credit key's upper end (exclusive): its credentials are a teen's. */
+  ageBelow?: number;
   actKey: Uint8Array;
   id: string;
   issueUntil: number;
@@ -102,6 +107,8 @@ export interface GatewayKeys {
   log: KeyLogEntry[];
   /** The current token key of each threshold. */
   tokenKeys: Map<number, IssuingTokenKey>;
+  /** The current token key of each band (never in `tokenKeys`). */
+  bandKeys: IssuingTokenKey[];
   /** Credit keys that issue credentials now. */
   creditKeys: IssuingCreditKey[];
   /** Credit keys whose credentials still buy tokens (by id). */
@@ -122,25 +129,30 @@ export async function gatewayKeys(config: WalletConfig, now: number): Promise<Ga
   }
   if (!directoryBounded(directory, now)) throw new IssueError("KEY_SET_REFUSED");
   const tokenKeys = new Map<number, IssuingTokenKey>();
+  const bands = new Map<string, IssuingTokenKey>();
   for (const key of directory.tokenKeys) {
-    if (key.ageOver === undefined || key.tokenType !== 2 || tokenKeys.has(key.ageOver)) continue;
-    if (isBand(key)) continue; // a band key [13, 16) is not the threshold 13: it must never answer "13 or older"
+    if (key.ageOver === undefined || key.tokenType !== 2) continue;
+    // a band key [13, 16) is not the threshold 13: it must never answer "13 or older"
+    const band = key.ageBelow !== undefined ? `${key.ageOver}-${key.ageBelow}` : undefined;
+    if (band === undefined ? tokenKeys.has(key.ageOver) : bands.has(band)) continue;
     if ((key.notBefore ?? 0) > now) continue; // the next key: published ahead, not issuing yet
     const notAfter = key.notAfter ?? Number.MAX_SAFE_INTEGER;
     if (notAfter <= now) continue;
     const keyId = toHex(await tokenKeyId(key.tokenKey));
     if (!isKeyAnnounced(log, keyId, now)) continue;
-    tokenKeys.set(key.ageOver, { threshold: key.ageOver, tokenKey: key.tokenKey, keyId, notAfter });
+    const entry = { threshold: key.ageOver, tokenKey: key.tokenKey, keyId, notAfter };
+    if (band === undefined) tokenKeys.set(key.ageOver, entry);
+    else bands.set(band, { ...entry, below: key.ageBelow as number });
   }
   const creditKeys: IssuingCreditKey[] = [];
   const validCreditKeys = new Map<string, IssuingCreditKey>();
   for (const key of directory.creditKeys ?? []) {
     if (key.notAfter <= now || key.notBefore > now) continue;
-    if (isBand(key)) continue; // band credits buy band tokens only: not spent as threshold credits
     const id = await creditKeyId(key.actKey);
     if (!isKeyAnnounced(log, id, now)) continue;
     const entry = {
       ageOver: key.ageOver,
+      ...(key.ageBelow === undefined ? {} : { ageBelow: key.ageBelow }),
       actKey: key.actKey,
       id,
       issueUntil: key.issueUntil,
@@ -149,7 +161,7 @@ export async function gatewayKeys(config: WalletConfig, now: number): Promise<Ga
     validCreditKeys.set(id, entry);
     if (key.issueUntil > now) creditKeys.push(entry);
   }
-  return { directory, log, tokenKeys, creditKeys, validCreditKeys };
+  return { directory, log, tokenKeys, bandKeys: [...bands.values()], creditKeys, validCreditKeys };
 }
 
 /** Thresholds the gateway issues tokens for, from the log (token keys only; band keys are not thresholds). */

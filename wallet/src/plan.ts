@@ -33,7 +33,7 @@ export function planTokens(
 /** The claims the wallet reads from a grant (it does not verify it: the gateway does). */
 export function readGrant(
   grant: string,
-): { ageOver: number; ageBelow?: number; maxTokens: number } | undefined {
+): { ageOver: number; ageBelow?: number; belowUntil?: number; maxTokens: number } | undefined {
   const payload = grant.split(".")[1];
   if (payload === undefined) return undefined;
   try {
@@ -42,7 +42,13 @@ export function readGrant(
     const maxTokens = json.max_tokens;
     if (typeof ageOver !== "number" || typeof maxTokens !== "number") return undefined;
     const ageBelow = json.age_below;
-    return { ageOver, maxTokens, ...(typeof ageBelow === "number" ? { ageBelow } : {}) };
+    const belowUntil = json.below_until;
+    return {
+      ageOver,
+      maxTokens,
+      ...(typeof ageBelow === "number" ? { ageBelow } : {}),
+      ...(typeof belowUntil === "number" ? { belowUntil } : {}),
+    };
   } catch {
     return undefined;
   }

@@ -57,6 +57,7 @@ export function poolCounts(tokens: readonly StoredToken[], now: number): Map<num
   const counts = new Map<number, number>();
   for (const t of tokens) {
     if (t.heldFor !== undefined || t.notAfter <= now + FRESH_MARGIN_SECONDS) continue;
+    if (t.below !== undefined) continue; // a band token is no threshold token
     counts.set(t.threshold, (counts.get(t.threshold) ?? 0) + 1);
   }
   return counts;

@@ -86,7 +86,11 @@ async function useProvider(app: App, verifyUrl: string): Promise<void> {
   const providersAgain = (notice: string, code?: string) =>
     showProviders(app, app.request === undefined ? S.providersStandalone : S.providersHelp, notice, code);
   setStatus(S.waitingProvider);
-  const waiting = getGrant(verifyUrl);
+  const asked = app.request;
+  const waiting = getGrant(
+    verifyUrl,
+    asked?.ageBelow === undefined ? undefined : { from: asked.minAge, below: asked.ageBelow },
+  );
   // the wallet cannot see the provider's window (it has no opener): the person says when it is closed
   show(
     "waiting-provider",

@@ -47,7 +47,7 @@ export interface PendingRefill {
   body: { creditKeyId: string; proof: string; tokens: string };
   /** base64url PreRefundState. */
   state: string;
-  tokens: { threshold: number; keyId: string; notAfter: number; pending: PendingToken }[];
+  tokens: { threshold: number; below?: number; keyId: string; notAfter: number; pending: PendingToken }[];
 }
 
 /** The credit credential (ACT): buys tokens of any threshold up to `ageOver` until `notAfter`. */
@@ -59,6 +59,8 @@ export interface StoredCredential {
   /** base64url ACT public key. */
   actKey: string;
   ageOver: number;
+  /** A band credential's upper end (exclusive): its credit key's band. */
+  ageBelow?: number;
   /** Epoch seconds: the credit key's end, when re-verification is due. */
   notAfter: number;
   /** Credits left. */

@@ -109,7 +109,8 @@ const en = {
     return `${why} No token was made. Choose another provider, or try again later.`;
   }) satisfies Refusal,
   tokensTitle: "In this browser",
-  tokensLine: (t: number, n: number) => `${t} or older: ${n} token${n === 1 ? "" : "s"}`,
+  tokensLine: (t: number, n: number, below?: number) =>
+    `${below === undefined ? `${t} or older` : `${t} to ${below - 1}`}: ${n} token${n === 1 ? "" : "s"}`,
   none: "No tokens yet.",
   lastCheck: (checked: number, date: string) =>
     checked === 0 ? `Last age check: ${date}, under 13.` : `Last age check: ${date}, ${checked} or older.`,
@@ -258,7 +259,8 @@ const fr: WalletStringsShape = {
     return `${why} Aucun jeton n’a été créé. Choisissez un autre prestataire, ou réessayez plus tard.`;
   },
   tokensTitle: "Dans ce navigateur",
-  tokensLine: (t, n) => `${t} ans ou plus : ${n} jeton${n === 1 ? "" : "s"}`,
+  tokensLine: (t, n, below) =>
+    `${below === undefined ? `${t} ans ou plus` : `de ${t} à ${below - 1} ans`} : ${n} jeton${n === 1 ? "" : "s"}`,
   none: "Aucun jeton pour l’instant.",
   lastCheck: (checked, date) =>
     checked === 0

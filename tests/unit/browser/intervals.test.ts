@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { firstBandBatch } from "../../../wallet/src/credits.js";
 import {
   answers,
   chooseInterval,
@@ -8,6 +9,7 @@ import {
   MIN_BAND_WIDTH,
   whyNothingFits,
 } from "../../../wallet/src/intervals.js";
+import type { IssuingTokenKey } from "../../../wallet/src/keys.js";
 
 /*
  * The wallet's choice of the age interval to present, against the shared model: a threshold ask gets the lowest
@@ -111,6 +113,39 @@ describe("whyNothingFits", () => {
       fc.property(band, interval, (asked, check) => {
         const why = whyNothingFits(asked, check);
         expect(why === "too-old").toBe(check.from >= (asked.below as number));
+      }),
+    );
+  });
+});
+
+describe("firstBandBatch", () => {
+  const key = (threshold: number, below: number, notAfter: number): IssuingTokenKey => ({
+    threshold,
+    below,
+    notAfter,
+    keyId: `${threshold}-${below}`,
+    tokenKey: new Uint8Array(1),
+  });
+  const keys = [key(13, 16, 1_000), key(13, 18, 2_000), key(16, 18, 1_000)];
+
+  it("a 15-year-old's grant buys the bands around [15, 16) whose tokens die by below_until, and no other", () => {
+    const plan = firstBandBatch(keys, { ageOver: 15, ageBelow: 16, belowUntil: 5_000 }, 60);
+    expect(plan.map((k) => k.keyId)).toEqual(["13-16", "13-16", "13-18", "13-18"]);
+    // a birthday near: only keys that die before it
+    expect(
+      firstBandBatch(keys, { ageOver: 15, ageBelow: 16, belowUntil: 1_500 }, 60).map((k) => k.keyId),
+    ).toEqual(["13-16", "13-16"]);
+  });
+
+  it("a threshold grant, or one without below_until, buys no band; the batch stays within the bound and what is left", () => {
+    expect(firstBandBatch(keys, { ageOver: 18 }, 60)).toEqual([]);
+    expect(firstBandBatch(keys, { ageOver: 15, ageBelow: 16 }, 60)).toEqual([]);
+    expect(firstBandBatch(keys, { ageOver: 16, ageBelow: 17, belowUntil: 5_000 }, 3)).toHaveLength(3);
+    fc.assert(
+      fc.property(fc.integer({ min: -5, max: 40 }), (left) => {
+        const plan = firstBandBatch(keys, { ageOver: 16, ageBelow: 17, belowUntil: 5_000 }, left);
+        expect(plan.length).toBeLessThanOrEqual(Math.max(0, Math.min(10, left)));
+        for (const k of plan) expect(k.threshold <= 16 && (k.below ?? 0) >= 17).toBe(true);
       }),
     );
   });
