@@ -134,6 +134,32 @@ describe.each(dynamoServers)("stores on $kind", ({ kind, start }) => {
     expect(await stores.providers.consumeQuota("nobody", month, 1, 5)).toBe("inactive");
   });
 
+  it("band quota: a band grant counts in the same write as its tokens; both quotas hold or neither is touched", async () => {
+    expect(
+      await stores.providers.add({ ...provider("qb", 10), bands: ["13-16", "16-18"], monthlyBandQuota: 2 }),
+    ).toBe(true);
+    expect(await stores.providers.get("qb")).toMatchObject({
+      bands: ["13-16", "16-18"],
+      monthlyBandQuota: 2,
+    });
+    const month = "2027-01";
+    expect(await stores.providers.consumeQuota("qb", month, 3, 10, { quota: 2 })).toBe("ok");
+    expect(await stores.providers.consumeQuota("qb", month, 1, 10)).toBe("ok"); // a threshold grant: no band count
+    expect(await stores.providers.consumeQuota("qb", month, 3, 10, { quota: 2 })).toBe("ok");
+    expect(await stores.providers.bandUsage("qb", month)).toBe(2);
+    // the band quota is used up: refused, and its tokens are not counted either
+    expect(await stores.providers.consumeQuota("qb", month, 1, 10, { quota: 2 })).toBe("over-band-quota");
+    expect(await stores.providers.usage("qb", month)).toBe(7);
+    // the token quota refuses a band grant too, without counting the band grant
+    expect(await stores.providers.consumeQuota("qb", month, 4, 10, { quota: 5 })).toBe("over-quota");
+    expect(await stores.providers.bandUsage("qb", month)).toBe(2);
+    // a refund gives back the tokens and the band grant
+    await stores.providers.refundQuota("qb", month, 3, true);
+    expect(await stores.providers.usage("qb", month)).toBe(4);
+    expect(await stores.providers.bandUsage("qb", month)).toBe(1);
+    expect(await stores.providers.consumeQuota("qb", month, 1, 10, { quota: 0 })).toBe("over-band-quota");
+  });
+
   it("concurrent quota writes never count past the quota", async () => {
     expect(await stores.providers.add(provider("qc", 10))).toBe(true);
     const results = await Promise.all(
@@ -174,6 +200,12 @@ describe.each(dynamoServers)("stores on $kind", ({ kind, start }) => {
     expect(await stores.keys.add(key)).toBe(true);
     expect(await stores.keys.add(key)).toBe(false);
     expect((await stores.keys.list()).find((k) => k.id === key.id)?.kind).toBe("credit");
+    // a band key keeps its upper age; a threshold key has none
+    const band: TokenKeyRecord = { ...key, kind: "token", id: "b".repeat(64), threshold: 13, ageBelow: 16 };
+    expect(await stores.keys.add(band)).toBe(true);
+    const listed = await stores.keys.list();
+    expect(listed.find((k) => k.id === band.id)).toMatchObject({ threshold: 13, ageBelow: 16 });
+    expect(listed.find((k) => k.id === key.id)).not.toHaveProperty("ageBelow");
   });
 
   it("key log: 12 concurrent appends make one unbroken chain", async () => {
