@@ -2,7 +2,9 @@ import type { GrantErrorMessage, GrantKey, GrantMessage } from "@blindgate/sdk/p
 import {
   grantErrorFor,
   grantMessageFor,
+  intervalFromBirthDate,
   isOnOrigin,
+  ProviderError,
   signGrant,
   walletReturnUrl,
 } from "@blindgate/sdk/provider";
@@ -12,9 +14,11 @@ import { PROVIDER_STRINGS } from "./strings.js";
 /*
  * The demo verification provider. Its "age check" is a stand-in, clearly labelled: the person types a birth date.
  * A real provider would check an identity document, estimate age from a face, or ask a bank. What is real is
- * everything around it: the page is opened by the wallet with nothing about any site; the provider computes the
- * highest threshold met, signs a grant with the provider SDK (age_over, max_tokens, nothing else), hands it to
- * the wallet by postMessage to the wallet's origin only, and keeps nothing (the birth date is not stored or logged).
+ * everything around it: the page is opened by the wallet with nothing about any site; the provider turns the birth
+ * date into what a grant may say (the SDK's intervalFromBirthDate: the highest threshold met and, for a teenager, the
+ * band's upper end with the day before which the person is surely below it), signs a grant with the provider SDK,
+ * hands it to the wallet by postMessage to the wallet's origin only, and keeps nothing (the birth date is not stored
+ * or logged).
  */
 
 export const THRESHOLDS = [13, 15, 16, 18, 21] as const;
@@ -70,12 +74,15 @@ export function ageOn(birthDate: string, today: Date): number | undefined {
   return age;
 }
 
-/** The highest threshold met at `age`, or undefined under the lowest. */
-export function highestThreshold(age: number): number | undefined {
-  return [...THRESHOLDS].reverse().find((t) => age >= t);
-}
-
 const STATE = /^[A-Za-z0-9_-]{8,128}$/;
+
+/** A band as the wallet asks for it, "FROM-BELOW" (below exclusive: "13-18" is 13 to 17), or undefined. */
+export function parseBand(text: string): { from: number; below: number } | undefined {
+  const m = /^(\d{1,3})-(\d{1,3})$/.exec(text);
+  if (m === null) return undefined;
+  const [from, below] = [Number(m[1]), Number(m[2])];
+  return from >= 1 && below > from + 1 && below <= 150 ? { from, below } : undefined;
+}
 
 /** Grants live two minutes: the wallet spends them at once. */
 export const GRANT_TTL_SECONDS = 120;
@@ -147,6 +154,7 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
     lang: Lang,
     walletOrigin: string,
     walletReturn: string,
+    band: string,
     state: string,
     error?: { text: string; value: string },
   ) => {
@@ -162,6 +170,7 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<D
 <form method="post" action="/verify" class="card">
 <input type="hidden" name="wallet_origin" value="${escapeHtml(walletOrigin)}">
 ${walletReturn === "" ? "" : `<input type="hidden" name="wallet_return" value="${escapeHtml(walletReturn)}">`}
+${band === "" ? "" : `<input type="hidden" name="band" value="${escapeHtml(band)}">`}
 <input type="hidden" name="state" value="${escapeHtml(state)}">
 <label for="birth-date">${escapeHtml(S.birthDate)}</label>
 <input type="date" id="birth-date" name="birth_date" required min="1900-01-01" max="${isoDay(today())}"${invalid}>
@@ -190,20 +199,25 @@ ${error === undefined ? "" : `<p class="error" id="birth-date-error">${escapeHtm
       const params = req.method === "POST" ? new URLSearchParams(body.toString("utf8")) : url.searchParams;
       const walletOrigin = params.get("wallet_origin") ?? "";
       const walletReturn = params.get("wallet_return") ?? ""; // absent from wallets that open with an opener
+      // A band the wallet asks the check to state ("13-18": 13 to 17), only when a site asked for one; otherwise the
+      // grant says "over N" and nothing about an upper age, as the EU AV provider does.
+      const band = params.get("band") ?? "";
+      const asked = parseBand(band);
       const state = params.get("state") ?? "";
       const badRequest = (why: string) =>
         send(res, 400, render(lang, S.pageCheck, `<p class="refusal refused">${escapeHtml(why)}</p>`), html);
       if (!origins.has(walletOrigin)) return badRequest(S.notServed);
       if (walletReturn !== "" && !isOnOrigin(walletReturn, walletOrigin)) return badRequest(S.notServed);
+      if (band !== "" && asked === undefined) return badRequest(S.badBand);
       if (!STATE.test(state)) return badRequest(S.badState);
 
-      if (req.method === "GET") return send(res, 200, form(lang, walletOrigin, walletReturn, state), html);
+      if (req.method === "GET")
+        return send(res, 200, form(lang, walletOrigin, walletReturn, band, state), html);
       if (req.method !== "POST")
         return send(res, 405, "method not allowed", "text/plain; charset=utf-8", { allow: "GET, POST" });
 
       const typed = params.get("birth_date") ?? "";
-      const age = ageOn(typed, today());
-      if (age === undefined) {
+      if (ageOn(typed, today()) === undefined) {
         // Back to the form, with the reason next to the field: a mistyped or future date is not a dead end.
         const text = !/^\d{4}-\d{2}-\d{2}$/.test(typed)
           ? S.invalid
@@ -213,9 +227,16 @@ ${error === undefined ? "" : `<p class="error" id="birth-date-error">${escapeHtm
               ? S.tooOld
               : S.invalid;
         const value = /^\d{4}-\d{2}-\d{2}$/.test(typed) ? typed : "";
-        return send(res, 400, form(lang, walletOrigin, walletReturn, state, { text, value }), html);
+        return send(res, 400, form(lang, walletOrigin, walletReturn, band, state, { text, value }), html);
       }
-      const ageOver = highestThreshold(age);
+      // What the grant says: the interval, computed at the provider from the birth date, which goes no further.
+      let interval: ReturnType<typeof intervalFromBirthDate> | undefined;
+      try {
+        // with no band asked, the band is computed from no band at all: the grant states age_over alone
+        interval = intervalFromBirthDate(typed, today(), { bands: asked === undefined ? [] : [asked] });
+      } catch (error) {
+        if (!(error instanceof ProviderError && error.code === "NO_THRESHOLD_MET")) throw error;
+      }
       const back = (message: GrantMessage | GrantErrorMessage) =>
         walletReturn === ""
           ? ""
@@ -234,7 +255,7 @@ ${error === undefined ? "" : `<p class="error" id="birth-date-error">${escapeHtm
           ),
           html,
         );
-      if (ageOver === undefined) {
+      if (interval === undefined) {
         return result(
           `data-code="UNDER_AGE"${back(grantErrorFor(state, "UNDER_AGE"))}`,
           `<div class="refusal"><h2>${escapeHtml(S.underAgeTitle)}</h2>
@@ -247,13 +268,13 @@ ${error === undefined ? "" : `<p class="error" id="birth-date-error">${escapeHtm
       const grant = await signGrant(options.grantKey, {
         issuer: options.issuerName,
         providerId: options.providerId,
-        ageOver,
+        ...interval,
         maxTokens,
         ttlSeconds: GRANT_TTL_SECONDS,
       });
       return result(
         `data-grant="${escapeHtml(grant)}"${back(grantMessageFor(state, grant))}`,
-        `<p class="ok" id="done">${escapeHtml(S.done(ageOver))}</p>`,
+        `<p class="ok" id="done">${escapeHtml(S.done(interval.ageOver, interval.ageBelow))}</p>`,
       );
     },
     options.publicHost,

@@ -64,6 +64,7 @@ export async function startWorld(): Promise<World> {
     verifyUrl: provider.verifyUrl,
     jwks: await exportGrantJwks(grantKey),
     maxThreshold: 21, // the demo provider attests every threshold, 21 included
+    bands: ["13-16", "16-18", "13-18"], // and teenagers' bands, from the birth date
   });
   const siteKey = (await gateway.addSite("Demo site")).apiKey;
   const site = await startDemoSite({

@@ -1,17 +1,24 @@
-import { exportGrantJwks, type GrantKey, generateGrantKey, signGrant } from "@blindgate/sdk/provider";
+import {
+  exportGrantJwks,
+  type GrantKey,
+  generateGrantKey,
+  intervalFromBirthDate,
+  signGrant,
+} from "@blindgate/sdk/provider";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   ageOn,
   type DemoProvider,
   GRANT_TTL_SECONDS,
-  highestThreshold,
   startDemoProvider,
   TITLE,
 } from "../../../demo/provider/server.js";
 
 const WALLET = "http://127.0.0.1:8787";
-const TODAY = new Date(Date.UTC(2026, 10, 22)); // 2026-11-22
+// 2026-11-22, 13:00 UTC: a birthday counts from 12:00 UTC (every time zone has reached that date; the SDK's
+// intervalFromBirthDate), so the boundaries below are whole days.
+const TODAY = new Date(Date.UTC(2026, 10, 22, 13));
 
 describe("demo provider: age arithmetic", () => {
   it.each([
@@ -26,19 +33,6 @@ describe("demo provider: age arithmetic", () => {
   });
   it.each(["2001-02-29", "2026-11-23", "22/11/2008", "", "1899-01-01"])("refuses %j", (birth) => {
     expect(ageOn(birth, TODAY)).toBeUndefined();
-  });
-  it.each([
-    [12, undefined],
-    [13, 13],
-    [14, 13],
-    [15, 15],
-    [17, 16],
-    [18, 18],
-    [20, 18],
-    [21, 21],
-    [90, 21],
-  ])("age %i meets threshold %s", (age, threshold) => {
-    expect(highestThreshold(age)).toBe(threshold);
   });
 });
 
@@ -115,8 +109,8 @@ describe("demo provider: HTTP", () => {
     }
   });
 
-  it("signs a grant with exactly the SDK's claims for the highest threshold met", async () => {
-    const res = await post({ ...ok, birth_date: "2009-01-01" });
+  it("signs a grant with exactly the SDK's claims for the interval the birth date proves", async () => {
+    const res = await post({ ...ok, birth_date: "2009-01-01", band: "13-18" });
     expect(res.status).toBe(200);
     const html = await res.text();
     const grant = grantOf(html);
@@ -130,13 +124,31 @@ describe("demo provider: HTTP", () => {
       await signGrant(grantKey, {
         issuer: "localhost",
         providerId: "demo-provider",
-        ageOver: 16,
+        ...intervalFromBirthDate("2009-01-01", TODAY, { bands: [{ from: 13, below: 18 }] }),
         maxTokens: 25,
       }),
     );
     expect(Object.keys(claims).sort()).toEqual(Object.keys(reference).sort());
-    expect(Object.keys(claims).sort()).toEqual(["age_over", "aud", "exp", "iat", "iss", "jti", "max_tokens"]);
-    expect(claims).toMatchObject({ iss: "demo-provider", aud: "localhost", age_over: 16, max_tokens: 25 });
+    // a 17-year-old: over 16, under 18, surely under 18 until a day before the 18th birthday
+    expect(Object.keys(claims).sort()).toEqual([
+      "age_below",
+      "age_over",
+      "aud",
+      "below_until",
+      "exp",
+      "iat",
+      "iss",
+      "jti",
+      "max_tokens",
+    ]);
+    expect(claims).toMatchObject({
+      iss: "demo-provider",
+      aud: "localhost",
+      age_over: 16,
+      age_below: 18,
+      below_until: reference.below_until,
+      max_tokens: 25,
+    });
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(GRANT_TTL_SECONDS);
     // signed by the provider's key, as the gateway will check it with the registered JWKS
     const verified = await jwtVerify(grant as string, createLocalJWKSet(await exportGrantJwks(grantKey)), {
@@ -153,21 +165,40 @@ describe("demo provider: HTTP", () => {
     expect(decodeJwt(a as string).jti).not.toBe(decodeJwt(b as string).jti);
   });
 
-  // TODAY is 2026-11-22: each pair is the last day below a threshold and the birthday that reaches it.
+  // TODAY is 2026-11-22: each pair is the last day below a threshold and the birthday that reaches it. Asked for a
+  // band (the wallet does, for a site that asked for one), a teenager's grant also states its upper end, except the
+  // day before the birthday that leaves it (the band would end before any key could be used); never unasked.
   it.each([
-    ["2013-11-22", 13],
-    ["2011-11-23", 13],
-    ["2011-11-22", 15],
-    ["2010-11-23", 15],
-    ["2010-11-22", 16],
-    ["2008-11-23", 16],
-    ["2008-11-22", 18],
-    ["2005-11-23", 18],
-    ["2005-11-22", 21],
-  ])("born %s: the grant says age_over %i", async (birth, ageOver) => {
-    const res = await post({ ...ok, birth_date: birth });
+    ["2013-11-22", "", 13, undefined],
+    ["2013-11-22", "13-16", 13, 16],
+    ["2011-11-23", "13-18", 13, 18],
+    ["2011-11-22", "13-16", 15, 16],
+    ["2010-11-23", "13-16", 15, undefined],
+    ["2010-11-22", "16-18", 16, 18],
+    ["2010-11-22", "13-16", 16, undefined],
+    ["2008-11-23", "13-18", 16, undefined],
+    ["2008-11-22", "13-18", 18, undefined],
+    ["2005-11-23", "", 18, undefined],
+    ["2005-11-22", "", 21, undefined],
+  ])("born %s, band %j asked: age_over %i, age_below %s", async (birth, band, ageOver, ageBelow) => {
+    const res = await post({ ...ok, birth_date: birth, ...(band === "" ? {} : { band }) });
     expect(res.status).toBe(200);
-    expect(decodeJwt(grantOf(await res.text()) as string).age_over).toBe(ageOver);
+    const claims = decodeJwt(grantOf(await res.text()) as string);
+    expect(claims.age_over).toBe(ageOver);
+    expect(claims.age_below).toBe(ageBelow);
+    expect(claims.below_until === undefined).toBe(ageBelow === undefined);
+  });
+
+  it("refuses a band it cannot read, and carries an asked band through its form", async () => {
+    for (const band of ["18-13", "13", "13-14", "x-y", "13-999"]) {
+      expect((await post({ ...ok, birth_date: "2011-11-22", band })).status, band).toBe(400);
+    }
+    const form = await (
+      await fetch(
+        `${provider.url}/verify?${new URLSearchParams({ wallet_origin: WALLET, state: "state-123456", band: "13-18" })}`,
+      )
+    ).text();
+    expect(form).toContain('<input type="hidden" name="band" value="13-18">');
   });
 
   it("refuses under 13 with a clear page, an error for the wallet and no grant", async () => {

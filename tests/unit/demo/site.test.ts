@@ -48,6 +48,7 @@ beforeAll(async () => {
     name: "Demo provider",
     verifyUrl: provider.verifyUrl,
     jwks: await exportGrantJwks(grantKey),
+    bands: ["13-16", "16-18", "13-18"], // the demo provider vouches for teenagers' bands
   });
   siteKey = (await gateway.addSite("Demo site")).apiKey;
   site = await startDemoSite({
@@ -131,7 +132,7 @@ describe("demo site", () => {
   );
 
   it("speaks the browser's language (French or English), with <main> and a favicon on every page", async () => {
-    for (const path of ["/", "/lobby", "/adults", "/mixed", "/nowhere"]) {
+    for (const path of ["/", "/lobby", "/teens", "/adults", "/mixed", "/nowhere"]) {
       const fr = await (await get(path, { "accept-language": "fr-FR,fr;q=0.9,en;q=0.5" })).text();
       expect(fr).toContain('<html lang="fr">');
       expect(fr.match(/<main>/g)).toHaveLength(1);
@@ -175,6 +176,31 @@ describe("demo site", () => {
     }
   });
 
+  it("asks for 13 to 17 at the teens' room, in words that say adults cannot enter and what the site learns", async () => {
+    const res = await get("/teens");
+    expect(res.status).toBe(401);
+    const html = await res.text();
+    expect(html).toContain('data-prove="13" data-prove-below="18"');
+    expect(html).toContain("adults cannot enter");
+    expect(html).toContain("this site learns only “13 to 17”");
+    const fr = await (await get("/teens", { "accept-language": "fr" })).text();
+    expect(fr).toContain("les adultes ne peuvent pas entrer");
+    expect(fr).toContain("« entre 13 et 17 ans »"); // no-break spaces inside French quotes
+  });
+
+  it("keeps an adult out of the teens' room and says why in words, with no button to try again", async () => {
+    const res = await proof(adultTokens[5] as Token);
+    const cookie = sessionCookie(res);
+    expect((await get("/adults", { cookie })).status).toBe(200);
+    const teens = await get("/teens", { cookie });
+    expect(teens.status).toBe(401);
+    const html = await teens.text();
+    expect(html).toContain('id="outside-room"');
+    expect(html).toContain("“over 18”: outside this room’s ages, 13 to 17");
+    expect(html).not.toContain("data-prove");
+    expect(html).not.toContain('id="learned"');
+  });
+
   it("lets a 13 token into the lobby, showing 'over 13' only, and not into the adults' room", async () => {
     const res = await proof(teenTokens[0] as Token);
     expect(res.status).toBe(200);
@@ -184,6 +210,10 @@ describe("demo site", () => {
     expect(lobby.status).toBe(200);
     const learned = /<p class="learned" id="learned">(.*?)<\/p>/.exec(await lobby.text())?.[1] ?? "";
     expect(learned).toContain("<strong>over 13</strong>");
+    // "13 or older" proves no upper bound: the teens' room asks for its own proof
+    const teens = await get("/teens", { cookie });
+    expect(teens.status).toBe(401);
+    expect(await teens.text()).toContain('data-prove-below="18"');
     const adult = await get("/adults", { cookie });
     expect(adult.status).toBe(401);
     // a valid session for a lower threshold is kept, not deleted: it still opens the teen room
