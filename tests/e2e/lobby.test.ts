@@ -79,6 +79,41 @@ describe.each([
     },
   ],
 ] as const)("the video-chat lobby in Chromium (%s)", (lang, locale, words) => {
+  it("a 15-year-old enters the teens' room and not the adults' room; the site learns only 13 to 17", async () => {
+    const context = await newPerson(world, locale);
+    const answers = await proofAnswers(context);
+    const page = await context.newPage();
+    await page.goto(`${world.site.url}/`);
+    await snap(page, `${lang}-home`);
+    await page.goto(`${world.site.url}/teens`);
+    await snap(page, `${lang}-teen15-teens-locked`);
+    const wallet = await proveFirstTime(page, yearsAgo(15));
+    await page.waitForSelector("#learned", { timeout: 60_000 });
+    expect(await page.textContent("#learned")).toContain(words.teens);
+    expect(await page.$("#in-room")).not.toBeNull();
+    await snap(page, `${lang}-teen15-teens-in`);
+    await closed(wallet);
+    // the lobby opens with the same session: 13 to 17 lies inside 13 and over
+    await page.goto(`${world.site.url}/lobby`);
+    expect(await page.textContent("#learned")).toContain(words.teens);
+    await snap(page, `${lang}-teen15-lobby`);
+
+    await page.goto(`${world.site.url}/adults`);
+    await snap(page, `${lang}-teen15-adults-locked`);
+    const again = await openWallet(page);
+    await walletView(again, "below");
+    await snap(again, `${lang}-teen15-adults-wallet`);
+    await again.click("#wallet-not-proven");
+    await closed(again);
+    await page.waitForFunction(() => (document.getElementById("prove-status")?.textContent ?? "") !== "");
+    await snap(page, `${lang}-teen15-adults-refused`);
+    expect(await page.$("#learned")).toBeNull();
+    // the site's whole knowledge: the interval proved, nothing else
+    expect(answers).toEqual([{ ok: true, ageOver: 13, ageBelow: 18 }]);
+    expect(await statusOf(page)).not.toMatch(/\b15\b/);
+    await context.close();
+  });
+
   it("an adult enters the adults' room and is refused at the teens' room, in words", async () => {
     const context = await newPerson(world, locale);
     const answers = await proofAnswers(context);
