@@ -22,7 +22,7 @@ import {
 import { gatewayFetch, IssueError, type WalletConfig } from "./issue.js";
 import { type GatewayKeys, gatewayKeys, type IssuingTokenKey } from "./keys.js";
 import { readGrant } from "./plan.js";
-import { planFirstBatch, planSize } from "./pool.js";
+import { bandKeysBought, MAX_REFILL, planFirstBatch, planSize } from "./pool.js";
 import {
   commitRefill,
   deleteCredential,
@@ -228,14 +228,15 @@ export interface RefillResult {
 }
 
 /**
- * Spend credits on the tokens `plan` chooses from the gateway's current keys and the credential, and keep the
- * change. A refill left in flight by an earlier failure is finished first (same body), and then counts as this
+ * Spend credits on the tokens `plan` chooses from the gateway's current keys and the credential (and on the band
+ * tokens `bands` chooses with the credits left), and keep the change. A refill left in flight by an earlier failure is finished first (same body), and then counts as this
  * one. Throws IssueError on a network failure (the refill stays in flight) or a refusal.
  */
 export function refill(
   config: WalletConfig,
   now: number,
   plan: (keys: GatewayKeys, credential: StoredCredential) => Map<number, number>,
+  bands?: (keys: GatewayKeys, credential: StoredCredential, budget: number) => IssuingTokenKey[],
 ): Promise<RefillResult> {
   return exclusive(async () => {
     const credential = await getCredential();
@@ -258,8 +259,16 @@ export function refill(
       return { added: [], credential: undefined };
     }
     const wanted = plan(keys, credential);
-    if (planSize(wanted) === 0 || credential.credits <= 0) return { added: [], credential };
-    const batch = await blindPlan(config, keys.tokenKeys, wanted);
+    const budget = Math.min(MAX_REFILL, credential.credits) - planSize(wanted);
+    // band keys only from the current directory and only those the credential buys (bandKeysBought): one key the
+    // gateway would not sign makes it refuse the whole refill
+    const bandWanted =
+      bands === undefined || budget <= 0
+        ? []
+        : bandKeysBought(credential, bands(keys, credential, budget)).slice(0, budget);
+    if (planSize(wanted) + bandWanted.length === 0 || credential.credits <= 0)
+      return { added: [], credential };
+    const batch = await blindPlan(config, keys.tokenKeys, wanted, bandWanted);
     if (batch.tokens.length === 0) return { added: [], credential };
     const params = creditParams(config.issuerName);
     const { proof, state } = beginRefill(params, fromBase64Url(credential.credential), batch.tokens.length);
@@ -325,6 +334,8 @@ async function send(
     creditKeyId: credential.creditKeyId,
     actKey: credential.actKey,
     ageOver: credential.ageOver,
+    // the change is a credential of the same key: a band credential stays one, and keeps buying its band
+    ...(credential.ageBelow === undefined ? {} : { ageBelow: credential.ageBelow }),
     notAfter: credential.notAfter,
     credits: creditBalance(params, change),
   };

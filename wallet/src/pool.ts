@@ -123,6 +123,81 @@ function share(missing: Map<number, number>, budget: number): Map<number, number
   return plan;
 }
 
+/** Band tokens kept ready per band key a band credential buys. */
+export const BAND_POOL_TARGET = 2;
+
+/** A band key as the band planner needs it (a directory key, or one read from the kept key log). */
+export interface BandKeyLike {
+  threshold: number;
+  below?: number;
+  notAfter: number;
+}
+
+/**
+ * The band keys a credential buys tokens of, as the gateway decides it: none for a threshold credential; for a band
+ * credential [ageOver, ageBelow), every band key containing that band whose tokens die at or before the credential's
+ * key does (a refill knows nothing of the person, so the credit key's life is the bound; the gateway refuses the
+ * whole refill, credits and all, for any other).
+ */
+export function bandKeysBought<K extends BandKeyLike>(
+  credential: { ageOver: number; ageBelow?: number; notAfter: number },
+  bandKeys: readonly K[],
+): K[] {
+  const { ageBelow } = credential;
+  if (ageBelow === undefined) return [];
+  return bandKeys.filter(
+    (k) =>
+      k.below !== undefined &&
+      k.threshold <= credential.ageOver &&
+      ageBelow <= k.below &&
+      k.notAfter <= credential.notAfter,
+  );
+}
+
+/**
+ * A background refill's band tokens: up to BAND_POOL_TARGET fresh tokens of every band key the credential buys,
+ * shared out one at a time (narrowest band first) within `budget`. Every band is kept, not only those asked for:
+ * a band credential is a teen's, held for teens' rooms, and a band token is asked for with no threshold to mark.
+ */
+export function planBandRefill<K extends BandKeyLike>(input: {
+  tokens: readonly StoredToken[];
+  credential: { ageOver: number; ageBelow?: number; notAfter: number };
+  bandKeys: readonly K[];
+  now: number;
+  budget: number;
+}): K[] {
+  const { tokens, now } = input;
+  const band = (from: number, below: number) => `${from}-${below}`;
+  const counts = new Map<string, number>();
+  for (const t of tokens) {
+    if (t.below === undefined || t.heldFor !== undefined || t.notAfter <= now + FRESH_MARGIN_SECONDS)
+      continue;
+    const id = band(t.threshold, t.below);
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  const keys = bandKeysBought(input.credential, input.bandKeys)
+    .filter((k) => k.notAfter > now + FRESH_MARGIN_SECONDS) // a token dying within the margin would not count
+    .sort(
+      (a, b) => (a.below ?? 0) - a.threshold - ((b.below ?? 0) - b.threshold) || a.threshold - b.threshold,
+    );
+  const need = keys.map((k) =>
+    Math.max(0, BAND_POOL_TARGET - (counts.get(band(k.threshold, k.below ?? 0)) ?? 0)),
+  );
+  const out: K[] = [];
+  let left = Math.max(0, input.budget);
+  for (let gave = true; gave && left > 0; ) {
+    gave = false;
+    keys.forEach((k, i) => {
+      if (left <= 0 || (need[i] ?? 0) <= 0) return;
+      out.push(k);
+      need[i] = (need[i] ?? 0) - 1;
+      left--;
+      gave = true;
+    });
+  }
+  return out;
+}
+
 /** The total of a plan. */
 export function planSize(plan: ReadonlyMap<number, number>): number {
   let n = 0;

@@ -1,8 +1,9 @@
+import type { KeyLogEntry } from "@blindgate/sdk/protocol";
 import { refill } from "./credits.js";
 import type { WalletConfig } from "./issue.js";
 import { tokenThresholds } from "./keys.js";
 import type { TokenSupply } from "./plan.js";
-import { planRefill, planSize, planUrgentRefill } from "./pool.js";
+import { type BandKeyLike, planBandRefill, planRefill, planSize, planUrgentRefill } from "./pool.js";
 import {
   allTokens,
   getCredential,
@@ -15,7 +16,8 @@ import {
 /*
  * Where tokens come from after the grant: credits (ACT refills).
  *
- * - backgroundRefill tops up the pools of the thresholds in use (pool.ts). The wallet calls it at moments that are
+ * - backgroundRefill tops up the pools of the thresholds in use and, under a band credential, of the bands it buys
+ *   (pool.ts). The wallet calls it at moments that are
  *   not a proof: a few random seconds after a proof has been answered and its page told, when the wallet page is
  *   opened on its own, and on a random timer while it stays open.
  * - creditSupply is the TokenSupply of a proof: when no token of the wanted threshold is left, it buys some of that
@@ -34,23 +36,46 @@ export async function backgroundRefill(config: WalletConfig): Promise<number> {
   const now = seconds();
   const firstUse = await getFirstUse();
   if (firstUse !== undefined && Date.now() < firstUse.until) return 0;
-  const credential = await getCredential();
-  if (credential === undefined) return 0;
+  // dead tokens go first, credential or not: a band token dies with its key (by the grant's below_until, or the
+  // credit key's end), and none outlives the credential that bought it
   const tokens = await allTokens();
   await removeTokens(
     tokens.filter((t) => t.notAfter <= now && t.id !== undefined).map((t) => t.id as number),
   );
+  const credential = await getCredential();
+  if (credential === undefined) return 0;
   const used = await usedThresholds();
   const live = tokens.filter((t) => t.notAfter > now);
   const kept = await getKeyLogCache();
   if (credential.pending === undefined && kept !== undefined && credential.notAfter > now) {
     const issuing = tokenThresholds(kept.entries, now);
-    if (planSize(planRefill({ tokens: live, used, credential, issuing, now })) === 0) return 0;
+    const thresholds = planSize(planRefill({ tokens: live, used, credential, issuing, now }));
+    const bandKeys = loggedBandKeys(kept.entries, now);
+    const bands = planBandRefill({ tokens: live, credential, bandKeys, now, budget: credential.credits });
+    if (thresholds + bands.length === 0) return 0;
   }
-  const result = await refill(config, now, (keys, credential) =>
-    planRefill({ tokens: live, used, credential, issuing: keys.tokenKeys.keys(), now }),
+  const result = await refill(
+    config,
+    now,
+    (keys, credential) => planRefill({ tokens: live, used, credential, issuing: keys.tokenKeys.keys(), now }),
+    (keys, credential, budget) =>
+      planBandRefill({ tokens: live, credential, bandKeys: keys.bandKeys, now, budget }),
   );
   return result.added.length;
+}
+
+/** Band token keys issuing now by the kept log (to know, asking nothing, whether a band pool needs a refill). */
+function loggedBandKeys(entries: readonly KeyLogEntry[], now: number): BandKeyLike[] {
+  return entries
+    .filter(
+      (e) =>
+        (e.kind ?? "token") === "token" &&
+        e.ageBelow !== undefined &&
+        e.notBefore <= now &&
+        e.issueUntil > now &&
+        e.validUntil > now,
+    )
+    .map((e) => ({ threshold: e.threshold, below: e.ageBelow as number, notAfter: e.validUntil }));
 }
 
 /** Refills of the wanted threshold during a proof, from the credential's credits. */
