@@ -3,12 +3,12 @@ import { GatewayError } from "../errors.js";
 import { bearer, json, jsonBody, requireMethod } from "../http/index.js";
 import { signingDepsFromEnv } from "../issuer/vault-from-env.js";
 import type { DepsSource } from "../runtime.js";
-import { issueCredentialForGrant } from "../services/credit.js";
+import { issueCredentialForGrant } from "../services/credential.js";
 import { httpRoute } from "./route.js";
 
 /*
  * POST /v1/credential — a provider's grant (Authorization: Bearer) buys a credit credential and optionally a first
- * batch of tokens (services/credit.ts). Body and answer: the gateway contract; codes: docs/errors.md.
+ * batch of tokens (services/credential.ts). Body and answer: the gateway contract; codes: docs/errors.md.
  */
 
 export function createCredentialHandler(source?: DepsSource) {

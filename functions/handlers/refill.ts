@@ -3,11 +3,11 @@ import { GatewayError } from "../errors.js";
 import { json, jsonBody, requireMethod } from "../http/index.js";
 import { signingDepsFromEnv } from "../issuer/vault-from-env.js";
 import type { DepsSource } from "../runtime.js";
-import { refill } from "../services/credit.js";
+import { refill } from "../services/refill.js";
 import { httpRoute } from "./route.js";
 
 /*
- * POST /v1/refill — a credit credential's spend proof buys tokens and the change (services/credit.ts). No
+ * POST /v1/refill — a credit credential's spend proof buys tokens and the change (services/refill.ts). No
  * Authorization: the proof is the payment. Body and answer: the gateway contract; codes: docs/errors.md.
  */
 

@@ -112,7 +112,7 @@ async function rotateHoldingLease(deps: Deps, now: number): Promise<RotationRepo
     },
   };
   const intervals: AgeInterval[] = [...config.thresholds.map((from) => ({ from })), ...config.bands];
-  // A band credential is sold under the narrowest band that fits (services/credit.ts) and buys every band around it,
+  // A band credential is sold under the narrowest band that fits (services/credential.ts) and buys every band around it,
   // so a band that holds another one (13–17 holds 13–15) would get no credential: it has no credit key, and the
   // key set stays as small as it can (a key nobody uses would single out whoever does).
   const creditIntervals = intervals.filter(

@@ -1,5 +1,6 @@
 import {
   decodeBatchRequest,
+  fromBase64Url,
   ProtocolError,
   TOKEN_TYPE_BLIND_RSA,
   TokenRequest,
@@ -163,4 +164,21 @@ export function signPlan(plan: readonly (Planned | undefined)[]): (Uint8Array | 
   });
   for (const [threshold, count] of counts) metric("TokensIssued", count, { threshold: String(threshold) });
   return responses;
+}
+
+/**
+ * The TokenRequests of a JSON field holding a base64url generic batch (the credit routes' `tokens`); none when
+ * the field is absent.
+ */
+export function decodeBatchField(
+  encoded: string | undefined,
+  maxBatch: number,
+): (TokenRequest | undefined)[] {
+  if (encoded === undefined) return [];
+  try {
+    return decodeRequests(fromBase64Url(encoded), true, maxBatch);
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new GatewayError("ERR_DECODE", "tokens: not a generic batch");
+    throw error;
+  }
 }
