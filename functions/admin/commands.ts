@@ -25,7 +25,7 @@ import {
 export const USAGE = `usage: npm run admin -- <area> <command> [options] [--json]
   where                                      which gateway the CLI talks to, and from what settings
   provider add --name <name> --verify-url <url> --jwks <file> [--id <id>] [--quota <n>] [--max-threshold <age>]
-               [--bands <13-16,16-18,13-18>] [--band-quota <band grants per month>]
+               [--bands <13-16,16-18,13-18>] [--band-quota <band grants per month>] [--name-fr <French name>]
   provider list
   provider suspend|activate --id <id>
   provider set-quota --id <id> --quota <tokens per month>
@@ -71,6 +71,7 @@ const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z"
 /** Options every command line may carry (parsed once, by the CLI and by {@link runCommand}). */
 export const OPTIONS = {
   name: { type: "string" },
+  "name-fr": { type: "string" },
   id: { type: "string" },
   "verify-url": { type: "string" },
   jwks: { type: "string" },
@@ -161,6 +162,7 @@ export async function runCommand(
         stores,
         {
           name: need("name"),
+          ...(values["name-fr"] !== undefined ? { names: { fr: values["name-fr"] } } : {}),
           verifyUrl: need("verify-url"),
           jwks: jwks as { keys: never[] },
           ...(values.id !== undefined ? { id: values.id } : {}),
@@ -174,6 +176,7 @@ export async function runCommand(
       const shown = {
         id: p.id,
         name: p.name,
+        ...(p.names === undefined ? {} : { names: p.names }),
         verifyUrl: p.verifyUrl,
         status: p.status,
         monthlyQuota: p.monthlyQuota,

@@ -33,6 +33,14 @@ const providerInput = z.object({
     z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lowercase letters, digits and dashes")),
   ),
   name: text(1, 100),
+  /** The name in other languages, by language tag ("fr"), for the wallet's list of providers. */
+  names: z.optional(
+    z
+      .record(z.string().check(z.regex(/^[a-z]{2,3}$/, "a language tag such as fr")), text(1, 100))
+      .check(
+        z.refine((names: Record<string, string>) => Object.keys(names).length <= 16, "at most 16 languages"),
+      ),
+  ),
   verifyUrl: z.url().check(
     z.refine((u: string) => {
       const url = new URL(u);
@@ -112,6 +120,7 @@ export async function addProvider(
   const record: ProviderRecord = {
     id,
     name: p.name,
+    ...(p.names === undefined || Object.keys(p.names).length === 0 ? {} : { names: p.names }),
     verifyUrl: p.verifyUrl,
     jwks: p.jwks,
     status: "active",

@@ -71,6 +71,8 @@ export type PartyStatus = "active" | "suspended";
 export interface ProviderRecord {
   readonly id: string;
   readonly name: string;
+  /** The name in other languages, by language tag ("fr"): the wallet shows the person's, `name` otherwise. */
+  readonly names?: Readonly<Record<string, string>>;
   /** The provider's page a wallet sends a person to. */
   readonly verifyUrl: string;
   /** Public JWKS (ES256 keys with kid) the provider's grants are verified with. */

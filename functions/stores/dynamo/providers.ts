@@ -26,6 +26,7 @@ export class DynamoProviderStore implements ProviderStore {
     return putIfAbsent(this.client, this.table, {
       pk: S(p.id),
       name: S(p.name),
+      ...(p.names === undefined ? {} : { names: S(JSON.stringify(p.names)) }),
       verifyUrl: S(p.verifyUrl),
       jwks: S(JSON.stringify(p.jwks)),
       status: S(p.status),
@@ -144,6 +145,7 @@ function toProvider(item: Item): ProviderRecord {
   return {
     id: str(item, "pk"),
     name: str(item, "name"),
+    ...(item.names?.S === undefined ? {} : { names: JSON.parse(item.names.S) as Record<string, string> }),
     verifyUrl: str(item, "verifyUrl"),
     jwks: JSON.parse(str(item, "jwks")) as ProviderRecord["jwks"],
     status: str(item, "status") as PartyStatus,

@@ -435,6 +435,13 @@ export const providersAnswerSchema = z.strictObject({
     z.strictObject({
       id: z.string().check(z.minLength(1), z.maxLength(128)),
       name: z.string().check(z.minLength(1), z.maxLength(256)),
+      /** The name in other languages, by language tag ("fr"); `name` for any other. */
+      names: z.optional(
+        z.record(
+          z.string().check(z.regex(/^[a-z]{2,3}$/)),
+          z.string().check(z.minLength(1), z.maxLength(256)),
+        ),
+      ),
       verifyUrl: z.url(),
     }),
   ),
