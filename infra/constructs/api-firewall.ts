@@ -1,5 +1,6 @@
 import * as wafv2 from "aws-cdk-lib/aws-wafv2";
 import { Construct } from "constructs";
+import { anyPath, countsOnly, exactPath, rateRule } from "./rate-rules.js";
 
 /*
  * Per-client throttling of the public API: an AWS WAF web ACL (CLOUDFRONT scope, so it lives in us-east-1) on the
@@ -40,72 +41,32 @@ export interface ApiFirewallProps {
 export const FIREWALL_RULES = ["PerIp", "IssuePerIp", "KeyLogPerIp", "CheckPerSite", "CheckPerIp"] as const;
 export type FirewallRule = (typeof FIREWALL_RULES)[number];
 
-const path = (p: string): wafv2.CfnWebACL.StatementProperty => ({
-  byteMatchStatement: {
-    fieldToMatch: { uriPath: {} },
-    positionalConstraint: "EXACTLY",
-    searchString: p,
-    textTransformations: [{ priority: 0, type: "NONE" }],
-  },
-});
-
-/** One path, or any of several (WAF's OR statement takes two or more). */
-const anyPath = (paths: readonly string[]): wafv2.CfnWebACL.StatementProperty => {
-  const [first, ...rest] = paths;
-  if (first === undefined) throw new Error("no path to match");
-  return rest.length === 0 ? path(first) : { orStatement: { statements: paths.map(path) } };
-};
-
 export class ApiFirewall extends Construct {
   readonly acl: wafv2.CfnWebACL;
 
   constructor(scope: Construct, id: string, props: ApiFirewallProps) {
     super(scope, id);
     const { limits, paths } = props;
-    const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
-      cloudWatchMetricsEnabled: true,
-      metricName,
-      sampledRequestsEnabled: false,
-    });
-    const rateRule = (
+    const rule = (
       name: FirewallRule,
       priority: number,
       limit: number,
       scopeDown: wafv2.CfnWebACL.StatementProperty,
       key: "IP" | "SITE_KEY",
-    ): wafv2.CfnWebACL.RuleProperty => ({
-      name,
-      priority,
-      action: { block: { customResponse: { responseCode: 429 } } },
-      visibilityConfig: visibility(name),
-      statement: {
-        rateBasedStatement: {
-          limit,
-          evaluationWindowSec: limits.windowSeconds,
-          scopeDownStatement: scopeDown,
-          ...(key === "IP"
-            ? { aggregateKeyType: "IP" }
-            : {
-                aggregateKeyType: "CUSTOM_KEYS",
-                customKeys: [
-                  { header: { name: "authorization", textTransformations: [{ priority: 0, type: "NONE" }] } },
-                ],
-              }),
-        },
-      },
-    });
+    ): wafv2.CfnWebACL.RuleProperty =>
+      rateRule({ name, priority, limit, windowSeconds: limits.windowSeconds, scopeDown, key });
     this.acl = new wafv2.CfnWebACL(this, "Acl", {
       name: props.name,
       description: "blindgate API per-client rate limits, see docs/deploy.md",
       scope: "CLOUDFRONT",
       defaultAction: { allow: {} },
-      visibilityConfig: visibility(props.name),
+      visibilityConfig: countsOnly(props.name),
       rules: [
-        rateRule("PerIp", 0, limits.perIp, { notStatement: { statement: path(paths.check) } }, "IP"),
-        rateRule("IssuePerIp", 1, limits.issuePerIp, anyPath(paths.issue), "IP"),
-        rateRule("KeyLogPerIp", 2, limits.keyLogPerIp, path(paths.keyLog), "IP"),
-        rateRule("CheckPerSite", 3, limits.checkPerSite, path(paths.check), "SITE_KEY"),
-        rateRule("CheckPerIp", 4, limits.checkPerIp, path(paths.check), "IP"),
+        rule("PerIp", 0, limits.perIp, { notStatement: { statement: exactPath(paths.check) } }, "IP"),
+        rule("IssuePerIp", 1, limits.issuePerIp, anyPath(paths.issue), "IP"),
+        rule("KeyLogPerIp", 2, limits.keyLogPerIp, exactPath(paths.keyLog), "IP"),
+        rule("CheckPerSite", 3, limits.checkPerSite, exactPath(paths.check), "SITE_KEY"),
+        rule("CheckPerIp", 4, limits.checkPerIp, exactPath(paths.check), "IP"),
       ],
     });
   }

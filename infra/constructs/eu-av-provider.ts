@@ -15,6 +15,7 @@ import type { EuAvStackConfig } from "../eu-av-config.js";
 import { ApiEdge } from "./api-edge.js";
 import { REPO_ROOT } from "./bundling.js";
 import { functionBundling } from "./gateway-function.js";
+import { anyPath, countsOnly, exactPath, rateRule } from "./rate-rules.js";
 
 /*
  * The EU age-verification provider (providers/eu-av) on AWS: one Lambda function behind an HTTP API, its sessions
@@ -72,15 +73,6 @@ export interface EuAvFirewallLimits {
 export const EU_AV_FIREWALL_DEFAULTS: EuAvFirewallLimits = { perIp: 1500, sessionPerIp: 30, answerPerIp: 30 };
 export const EU_AV_FIREWALL_RULES = ["PerIp", "SessionPerIp", "AnswerPerIp"] as const;
 
-const exactPath = (p: string): wafv2.CfnWebACL.StatementProperty => ({
-  byteMatchStatement: {
-    fieldToMatch: { uriPath: {} },
-    positionalConstraint: "EXACTLY",
-    searchString: p,
-    textTransformations: [{ priority: 0, type: "NONE" }],
-  },
-});
-
 /**
  * The provider's per-address rate limits, as the gateway's (api-firewall.ts): an AWS WAF web ACL of CLOUDFRONT
  * scope, so it must be created in a us-east-1 stack; its ARN goes to {@link EuAvProvider}'s `edge`. Blocked
@@ -93,42 +85,23 @@ export class EuAvFirewall extends Construct {
   constructor(scope: Construct, id: string, props: { name: string; limits?: EuAvFirewallLimits }) {
     super(scope, id);
     const limits = props.limits ?? EU_AV_FIREWALL_DEFAULTS;
-    const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
-      cloudWatchMetricsEnabled: true,
-      metricName,
-      sampledRequestsEnabled: false,
-    });
     const rule = (
       name: (typeof EU_AV_FIREWALL_RULES)[number],
       priority: number,
       limit: number,
       scopeDown?: wafv2.CfnWebACL.StatementProperty,
-    ): wafv2.CfnWebACL.RuleProperty => ({
-      name,
-      priority,
-      action: { block: { customResponse: { responseCode: 429 } } },
-      visibilityConfig: visibility(name),
-      statement: {
-        rateBasedStatement: {
-          limit,
-          evaluationWindowSec: 300,
-          aggregateKeyType: "IP",
-          ...(scopeDown !== undefined ? { scopeDownStatement: scopeDown } : {}),
-        },
-      },
-    });
+    ): wafv2.CfnWebACL.RuleProperty =>
+      rateRule({ name, priority, limit, windowSeconds: 300, scopeDown, key: "IP" });
     this.acl = new wafv2.CfnWebACL(this, "Acl", {
       name: props.name,
       description: "blindgate EU AV provider per-address rate limits, see docs/provider-guide.md",
       scope: "CLOUDFRONT",
       defaultAction: { allow: {} },
-      visibilityConfig: visibility(props.name),
+      visibilityConfig: countsOnly(props.name),
       rules: [
         rule("PerIp", 0, limits.perIp),
         rule("SessionPerIp", 1, limits.sessionPerIp, exactPath("/session")),
-        rule("AnswerPerIp", 2, limits.answerPerIp, {
-          orStatement: { statements: [exactPath("/response"), exactPath("/dc-api")] },
-        }),
+        rule("AnswerPerIp", 2, limits.answerPerIp, anyPath(["/response", "/dc-api"])),
       ],
     });
   }
