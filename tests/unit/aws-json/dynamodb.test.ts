@@ -1,8 +1,8 @@
 import * as sdk from "@aws-sdk/client-dynamodb";
 import { CALL_LIMITS } from "@blindgate/aws-json";
 import * as slim from "@blindgate/aws-json/dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AwsJsonServer, startAwsJsonServer, TEST_CREDENTIALS } from "./support/aws-json-server.js";
+import { describe, expect, it } from "vitest";
+import { serverForFile, TEST_CREDENTIALS } from "./support/aws-json-server.js";
 
 /*
  * The gateway's DynamoDB client (@blindgate/aws-json/dynamodb) and the SDK's, sent the same commands as the
@@ -12,26 +12,7 @@ import { type AwsJsonServer, startAwsJsonServer, TEST_CREDENTIALS } from "./supp
  * in tests/integration/infra/bundles.test.ts.
  */
 
-let server: AwsJsonServer;
-const saved = { ...process.env };
-
-beforeAll(async () => {
-  server = await startAwsJsonServer("dynamodb", "application/x-amz-json-1.0");
-  Object.assign(process.env, TEST_CREDENTIALS, {
-    AWS_REGION: "eu-west-3",
-    AWS_ENDPOINT_URL_DYNAMODB: server.endpoint,
-  });
-});
-
-afterAll(async () => {
-  process.env = saved;
-  await server.close();
-});
-
-beforeEach(() => {
-  server.seen.length = 0;
-  server.answer = { status: 200, body: {} };
-});
+const server = serverForFile("dynamodb", "application/x-amz-json-1.0", "AWS_ENDPOINT_URL_DYNAMODB");
 
 const bytes = new Uint8Array([0, 1, 2, 253, 254, 255]);
 

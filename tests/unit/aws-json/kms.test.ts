@@ -1,8 +1,8 @@
 import * as sdk from "@aws-sdk/client-kms";
 import { CALL_LIMITS } from "@blindgate/aws-json";
 import * as slim from "@blindgate/aws-json/kms";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AwsJsonServer, startAwsJsonServer, TEST_CREDENTIALS } from "./support/aws-json-server.js";
+import { describe, expect, it } from "vitest";
+import { serverForFile } from "./support/aws-json-server.js";
 
 /*
  * The gateway's KMS client (@blindgate/aws-json/kms) and the SDK's, sent the same commands: the same
@@ -10,26 +10,7 @@ import { type AwsJsonServer, startAwsJsonServer, TEST_CREDENTIALS } from "./supp
  */
 
 const KEY = "arn:aws:kms:eu-west-3:111111111111:key/test";
-let server: AwsJsonServer;
-const saved = { ...process.env };
-
-beforeAll(async () => {
-  server = await startAwsJsonServer("kms", "application/x-amz-json-1.1");
-  Object.assign(process.env, TEST_CREDENTIALS, {
-    AWS_REGION: "eu-west-3",
-    AWS_ENDPOINT_URL_KMS: server.endpoint,
-  });
-});
-
-afterAll(async () => {
-  process.env = saved;
-  await server.close();
-});
-
-beforeEach(() => {
-  server.seen.length = 0;
-  server.answer = { status: 200, body: {} };
-});
+const server = serverForFile("kms", "application/x-amz-json-1.1", "AWS_ENDPOINT_URL_KMS");
 
 const context = { purpose: "blindgate-token-key", context: "key-1" };
 const blob = new Uint8Array([1, 2, 3, 250, 251, 252]);

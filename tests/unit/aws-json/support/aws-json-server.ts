@@ -1,6 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 
 /*
  * A local AWS JSON-protocol endpoint for the tests of @blindgate/aws-json (kms.ts, dynamodb.ts) and of the clients built on it: it records
@@ -92,5 +93,49 @@ export async function startAwsJsonServer(service: string, contentType: string): 
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/**
+ * One server for a test file: started before its tests with the test credentials, the region and the service's
+ * endpoint variable (`endpointVariable`) in the environment, which is restored after; what it saw and what it
+ * answers are reset before each test. The object stands for the server once it has started.
+ */
+export function serverForFile(service: string, contentType: string, endpointVariable: string): AwsJsonServer {
+  let server: AwsJsonServer | undefined;
+  const started = (): AwsJsonServer => {
+    if (server === undefined) throw new Error("the AWS JSON server starts in beforeAll");
+    return server;
+  };
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    server = await startAwsJsonServer(service, contentType);
+    Object.assign(process.env, TEST_CREDENTIALS, {
+      AWS_REGION: "eu-west-3",
+      [endpointVariable]: server.endpoint,
+    });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await server?.close();
+  });
+  beforeEach(() => {
+    started().seen.length = 0;
+    started().answer = { status: 200, body: {} };
+  });
+  return {
+    get endpoint() {
+      return started().endpoint;
+    },
+    get seen() {
+      return started().seen;
+    },
+    get answer() {
+      return started().answer;
+    },
+    set answer(a) {
+      started().answer = a;
+    },
+    close: () => started().close(),
   };
 }
