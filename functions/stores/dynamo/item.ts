@@ -67,6 +67,24 @@ export async function send<O = unknown>(client: DynamoDBClient, command: object)
 }
 
 /**
+ * {@link send} for a conditional write: true when written, false when its condition refused it.
+ *
+ * @example
+ * ```ts
+ * const retired = await sendIf(client, new UpdateItemCommand({ ..., ConditionExpression: "attribute_exists(pk)" }));
+ * ```
+ */
+export async function sendIf(client: DynamoDBClient, command: object): Promise<boolean> {
+  try {
+    await send(client, command);
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
  * Put an item unless one with its key exists (`attribute_not_exists(pk)`, or `condition`): true when written, false
  * when the condition refused it. The add of every store that never overwrites.
  *
@@ -83,22 +101,16 @@ export async function putIfAbsent(
     expression: "attribute_not_exists(pk)",
   },
 ): Promise<boolean> {
-  try {
-    await send(
-      client,
-      new PutItemCommand({
-        TableName: table,
-        Item: item,
-        ConditionExpression: condition.expression,
-        ...(condition.names === undefined ? {} : { ExpressionAttributeNames: condition.names }),
-        ...(condition.values === undefined ? {} : { ExpressionAttributeValues: condition.values }),
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return sendIf(
+    client,
+    new PutItemCommand({
+      TableName: table,
+      Item: item,
+      ConditionExpression: condition.expression,
+      ...(condition.names === undefined ? {} : { ExpressionAttributeNames: condition.names }),
+      ...(condition.values === undefined ? {} : { ExpressionAttributeValues: condition.values }),
+    }),
+  );
 }
 
 /** Every item of a table (the tables scanned this way hold a handful of items). */

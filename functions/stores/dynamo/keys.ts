@@ -1,6 +1,6 @@
 import { DeleteItemCommand, type DynamoDBClient, UpdateItemCommand } from "@blindgate/aws-json/dynamodb";
 import type { KeyStore, TokenKeyRecord } from "../types.js";
-import { B, bin, isConditionFailure, N, num, putIfAbsent, S, scanAll, send, str } from "./item.js";
+import { B, bin, N, num, putIfAbsent, S, scanAll, send, sendIf, str } from "./item.js";
 
 /* Token keys on DynamoDB: one item per key, added once (conditional on its id), listed by a scan (a few items). */
 
@@ -48,23 +48,17 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async retire(id: string, at: number): Promise<boolean> {
-    try {
-      await send(
-        this.client,
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: S(id) },
-          UpdateExpression: "SET #r = :at",
-          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#r)",
-          ExpressionAttributeNames: { "#r": "retiredAt" },
-          ExpressionAttributeValues: { ":at": N(at) },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return sendIf(
+      this.client,
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: S(id) },
+        UpdateExpression: "SET #r = :at",
+        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#r)",
+        ExpressionAttributeNames: { "#r": "retiredAt" },
+        ExpressionAttributeValues: { ":at": N(at) },
+      }),
+    );
   }
 
   async remove(id: string): Promise<void> {

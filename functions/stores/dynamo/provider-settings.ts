@@ -1,6 +1,6 @@
 import { type DynamoDBClient, UpdateItemCommand } from "@blindgate/aws-json/dynamodb";
 import type { ProviderSettings, ProviderSettingsStore } from "../types.js";
-import { isConditionFailure, N, S, send } from "./item.js";
+import { N, S, sendIf } from "./item.js";
 
 /*
  * An operator's changes to a provider, on the providers table: one conditional update of the named attributes
@@ -20,22 +20,16 @@ export class DynamoProviderSettings implements ProviderSettingsStore {
       .filter(([, v]) => v !== undefined)
       .map(([name, v]) => [name, Array.isArray(v) ? S(v.join(",")) : N(v as number)] as const);
     if (set.length === 0) return true;
-    try {
-      await send(
-        this.client,
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: S(id) },
-          UpdateExpression: `SET ${set.map((_, i) => `#a${i} = :v${i}`).join(", ")}`,
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeNames: Object.fromEntries(set.map(([name], i) => [`#a${i}`, name])),
-          ExpressionAttributeValues: Object.fromEntries(set.map(([, value], i) => [`:v${i}`, value])),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return sendIf(
+      this.client,
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: S(id) },
+        UpdateExpression: `SET ${set.map((_, i) => `#a${i} = :v${i}`).join(", ")}`,
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: Object.fromEntries(set.map(([name], i) => [`#a${i}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(set.map(([, value], i) => [`:v${i}`, value])),
+      }),
+    );
   }
 }

@@ -5,7 +5,7 @@ import {
   UpdateItemCommand,
 } from "@blindgate/aws-json/dynamodb";
 import type { PartyStatus, ProviderRecord, ProviderStore, QuotaOutcome } from "../types.js";
-import { type Item, isConditionFailure, N, num, putIfAbsent, S, scanAll, send, str } from "./item.js";
+import { type Item, isConditionFailure, N, num, putIfAbsent, S, scanAll, send, sendIf, str } from "./item.js";
 
 /* Verification providers on DynamoDB, with their monthly usage as one counter attribute per month. */
 
@@ -163,21 +163,15 @@ export async function setStatus(
   key: Item,
   status: PartyStatus,
 ): Promise<boolean> {
-  try {
-    await send(
-      client,
-      new UpdateItemCommand({
-        TableName: table,
-        Key: key,
-        UpdateExpression: "SET #s = :s",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeNames: { "#s": "status" },
-        ExpressionAttributeValues: { ":s": S(status) },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return sendIf(
+    client,
+    new UpdateItemCommand({
+      TableName: table,
+      Key: key,
+      UpdateExpression: "SET #s = :s",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeNames: { "#s": "status" },
+      ExpressionAttributeValues: { ":s": S(status) },
+    }),
+  );
 }

@@ -1,11 +1,6 @@
-import {
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from "@blindgate/aws-json/dynamodb";
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from "@blindgate/aws-json/dynamodb";
 import type { ReportKeyRecord, ReportStore, SealedReport } from "../types.js";
-import { B, bin, type Item, isConditionFailure, N, num, S, send, str } from "./item.js";
+import { B, bin, type Item, N, num, putIfAbsent, S, send, str } from "./item.js";
 
 /*
  * The transparency report on DynamoDB, one table, three kinds of item:
@@ -79,7 +74,7 @@ export class DynamoReportStore implements ReportStore {
   }
 
   async putReport(report: SealedReport): Promise<boolean> {
-    return this.#putOnce({
+    return putIfAbsent(this.client, this.table, {
       pk: S(`report#${day(report.day)}`),
       hash: S(report.hash),
       answer: S(report.answer),
@@ -103,7 +98,7 @@ export class DynamoReportStore implements ReportStore {
   }
 
   async addKey(key: ReportKeyRecord): Promise<boolean> {
-    return this.#putOnce({
+    return putIfAbsent(this.client, this.table, {
       pk: S(KEY_PK),
       id: S(key.id),
       spki: B(key.spki),
@@ -136,22 +131,5 @@ export class DynamoReportStore implements ReportStore {
       new GetItemCommand({ TableName: this.table, Key: { pk: S(pk) }, ConsistentRead: true }),
     );
     return out.Item;
-  }
-
-  async #putOnce(item: Item): Promise<boolean> {
-    try {
-      await send(
-        this.client,
-        new PutItemCommand({
-          TableName: this.table,
-          Item: item,
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
   }
 }
