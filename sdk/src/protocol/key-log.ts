@@ -41,25 +41,12 @@ export interface KeyLogEntry {
 
 /** The canonical text an entry's hash covers (every field but the hash, in a fixed order). */
 export function keyLogCanonical(e: Omit<KeyLogEntry, "hash">): string {
+  // A token key's entry has no kind in its hash input (the log's first form); other kinds follow seq.
+  const kind = e.kind !== undefined && e.kind !== "token" ? [e.kind] : [];
   const band = e.ageBelow === undefined ? [] : [e.ageBelow];
-  if (e.kind !== undefined && e.kind !== "token") {
-    return JSON.stringify([
-      e.seq,
-      e.kind,
-      e.at,
-      e.event,
-      e.keyId,
-      e.threshold,
-      e.spki,
-      e.notBefore,
-      e.issueUntil,
-      e.validUntil,
-      e.prevHash,
-      ...band,
-    ]);
-  }
   return JSON.stringify([
     e.seq,
+    ...kind,
     e.at,
     e.event,
     e.keyId,
