@@ -4,6 +4,7 @@ import {
   type CheckAnswer,
   checkRequestSchema,
   compareIntervals,
+  contains,
   createTokenVerifier,
   type DirectoryTokenKey,
   formatInterval,
@@ -210,8 +211,8 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       return refuse("ERR_TOKEN_UNKNOWN_KEY", "the key has expired");
     // Accepted iff the key's interval lies inside [minAge, ageBelow), the gateway's rule.
     if (key.ageOver < parsed.data.minAge) return refuse("ERR_TOKEN_BELOW_AGE", "below the age asked");
-    const below = parsed.data.ageBelow;
-    if (below !== undefined && (key.ageBelow === undefined || key.ageBelow > below)) {
+    const asked = { from: parsed.data.minAge, below: parsed.data.ageBelow };
+    if (!contains(asked, { from: key.ageOver, below: key.ageBelow })) {
       return refuse("ERR_TOKEN_INTERVAL", "the token's key does not prove an age below ageBelow");
     }
     const id = `${toHex(token.tokenKeyId)}${toHex(token.nonce)}`;

@@ -12,6 +12,7 @@ import {
   type CheckAnswer,
   checkRequestSchema,
   concat,
+  contains,
   type DirectoryTokenKey,
   fromBase64Url,
   GATEWAY_PATHS,
@@ -215,8 +216,8 @@ export class FakeGateway<K extends PublishedKey = ThresholdKey> {
           return refusal("ERR_TOKEN_UNKNOWN_KEY", "no key accepted now signed this token");
         // Accepted iff the key's interval lies inside [minAge, ageBelow), as the gateway's check decides.
         if (key.ageOver < parsed.data.minAge) return refusal("ERR_TOKEN_BELOW_AGE", "below the age asked");
-        const asked = parsed.data.ageBelow;
-        if (asked !== undefined && (key.ageBelow === undefined || key.ageBelow > asked)) {
+        const asked = { from: parsed.data.minAge, below: parsed.data.ageBelow };
+        if (!contains(asked, { from: key.ageOver, below: key.ageBelow })) {
           return refusal("ERR_TOKEN_INTERVAL", "the token's key does not prove an age below ageBelow");
         }
         const id = toHex(token.nonce);
