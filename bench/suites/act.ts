@@ -11,7 +11,7 @@ import {
   proveSpend,
   seededScalars,
   verifySpend,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import sodium from "libsodium-wrappers-sumo";
 import { compare, report } from "../harness.js";
 

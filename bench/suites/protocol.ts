@@ -16,7 +16,7 @@ import {
   TokenChallenge,
   TokenResponse,
   toRsaEncryptionSpki,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { BlindSigner, generateTokenKey } from "../../functions/issuer/index.js";
 import { compare, pairedDurations, report } from "../harness.js";
 

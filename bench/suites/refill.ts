@@ -18,7 +18,7 @@ import {
   TokenChallenge,
   TokenResponse,
   toBase64Url,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { exportGrantJwks, generateGrantKey } from "@blindgate/sdk/provider";
 import { chromium } from "playwright-core";
 import { startDemoProvider } from "../../demo/provider/server.js";

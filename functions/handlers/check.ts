@@ -1,4 +1,4 @@
-import { checkRequestSchema, MAX_CHECK_BODY } from "@blindgate/sdk/protocol";
+import { checkRequestSchema, MAX_CHECK_BODY } from "@blindgate/sdk/protocol/internal";
 import { GatewayError } from "../errors.js";
 import { bearer, json, jsonBody, requireMethod } from "../http/index.js";
 import type { DepsSource } from "../runtime.js";

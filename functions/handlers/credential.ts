@@ -1,4 +1,4 @@
-import { credentialRequestSchema, MAX_CREDIT_BODY } from "@blindgate/sdk/protocol";
+import { credentialRequestSchema, MAX_CREDIT_BODY } from "@blindgate/sdk/protocol/internal";
 import { GatewayError } from "../errors.js";
 import { bearer, json, jsonBody, requireMethod } from "../http/index.js";
 import { signingDepsFromEnv } from "../issuer/vault-from-env.js";

@@ -1,4 +1,4 @@
-import { KEY_LOG_PAGE_SIZE, type KeyLogPage } from "@blindgate/sdk/protocol";
+import { KEY_LOG_PAGE_SIZE, type KeyLogPage } from "@blindgate/sdk/protocol/internal";
 import { GatewayError } from "../errors.js";
 import { json, requireMethod } from "../http/index.js";
 import type { DepsSource } from "../runtime.js";

@@ -1,4 +1,4 @@
-import { MAX_CREDIT_BODY, refillRequestSchema } from "@blindgate/sdk/protocol";
+import { MAX_CREDIT_BODY, refillRequestSchema } from "@blindgate/sdk/protocol/internal";
 import { GatewayError } from "../errors.js";
 import { json, jsonBody, requireMethod } from "../http/index.js";
 import { signingDepsFromEnv } from "../issuer/vault-from-env.js";

@@ -1,4 +1,4 @@
-import { gatewayErrorAnswer } from "@blindgate/sdk/protocol";
+import { gatewayErrorAnswer } from "@blindgate/sdk/protocol/internal";
 import type middy from "@middy/core";
 import { GatewayError, UnavailableError } from "../errors.js";
 import { log } from "../observability/log.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { encodeActPrivateKey, encodeActPublicKey, generateActKey } from "@blindgate/sdk/protocol";
+import { encodeActPrivateKey, encodeActPublicKey, generateActKey } from "@blindgate/sdk/protocol/internal";
 import type { GeneratedTokenKey } from "./token-key.js";
 
 /*

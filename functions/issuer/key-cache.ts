@@ -1,6 +1,10 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { createNodeTokenVerifier } from "@blindgate/sdk/node";
-import { type ActPrivateKey, decodeActPrivateKey, type TokenVerifier } from "@blindgate/sdk/protocol";
+import {
+  type ActPrivateKey,
+  decodeActPrivateKey,
+  type TokenVerifier,
+} from "@blindgate/sdk/protocol/internal";
 import { UnavailableError } from "../errors.js";
 import type { ReportKeyRecord, Stores, TokenKeyRecord } from "../stores/index.js";
 import { BlindSigner } from "./blind-signer.js";

@@ -8,7 +8,7 @@ import {
   reportAnswerSchema,
   reportCanonical,
   toBase64Url,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { UnavailableError } from "../errors.js";
 import { generateReportKey } from "../issuer/report-key.js";
 import { logKeyEvent, ROTATION_LEASE, ROTATION_LEASE_SECONDS, readKeyLog } from "../issuer/rotation.js";

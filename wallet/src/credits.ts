@@ -18,7 +18,7 @@ import {
   TokenChallenge,
   TokenResponse,
   toBase64Url,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { gatewayFetch, IssueError, type WalletConfig } from "./issue.js";
 import { type GatewayKeys, gatewayKeys, type IssuingTokenKey } from "./keys.js";
 import { readGrant } from "./plan.js";

@@ -11,7 +11,7 @@ import {
   toHex,
   tokenKeyId,
   verifyKeyLog,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { gatewayFetch, IssueError, type WalletConfig } from "./issue.js";
 import { getKeyLogCache, putKeyLogCache } from "./store.js";
 

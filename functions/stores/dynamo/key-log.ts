@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type DynamoDBClient, PutItemCommand, QueryCommand } from "@blindgate/aws-json/dynamodb";
-import { keyLogCanonical } from "@blindgate/sdk/protocol";
+import { keyLogCanonical } from "@blindgate/sdk/protocol/internal";
 import { StoreError } from "../errors.js";
 import type { KeyLogEntry, KeyLogEntryInput, KeyLogStore } from "../types.js";
 import { type Item, isConditionFailure, N, num, S, send, str } from "./item.js";

@@ -20,7 +20,7 @@ import {
   refillAnswerSchema,
   reportAnswerSchema,
   toBase64Url,
-} from "../protocol/index.js";
+} from "../protocol/internal.js";
 import { GatewayClientError } from "./errors.js";
 import { assertKeyLog, type KeyLogRead, readKeyLog } from "./key-log.js";
 

@@ -4,7 +4,7 @@ import {
   type KeyLogPage,
   keyLogPageSchema,
   verifyKeyLog,
-} from "../protocol/index.js";
+} from "../protocol/internal.js";
 import { GatewayClientError } from "./errors.js";
 
 /*

@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import * as z from "zod/mini";
-import { isServerName, toBase64Url } from "../protocol/index.js";
+import { isServerName, toBase64Url } from "../protocol/internal.js";
 import { ProviderError } from "./errors.js";
 import { GRANT_ALG, type GrantKey } from "./grant-key.js";
 

@@ -1,6 +1,6 @@
 import { GatewayClient } from "../client/index.js";
 import type { TokenVerifierFactory } from "../protocol/index.js";
-import { DEFAULT_MIN_KEY_EPOCH_SECONDS, isServerName } from "../protocol/index.js";
+import { DEFAULT_MIN_KEY_EPOCH_SECONDS, isServerName } from "../protocol/internal.js";
 import { type GateInterval, requirementInterval } from "./age-requirement.js";
 import { DirectoryCache } from "./directory-cache.js";
 import { GateError } from "./errors.js";

@@ -24,7 +24,7 @@ import {
   tokenKeyId,
   toPssSpki,
   VerificationError,
-} from "../protocol/index.js";
+} from "../protocol/internal.js";
 
 /*
  * A test issuer for a site's own tests: keys made in memory, tokens minted directly (no wallet, no provider, no

@@ -17,7 +17,7 @@ import {
   reportAnswerSchema,
   reportHash,
   toBase64Url,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
 import { type AuditResult, auditGateway } from "../../../tools/audit/audit.js";

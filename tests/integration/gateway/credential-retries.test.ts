@@ -13,7 +13,7 @@ import {
   parseDirectory,
   TokenChallenge,
   toBase64Url,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
 import { auditGateway } from "../../../tools/audit/audit.js";

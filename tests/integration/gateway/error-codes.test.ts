@@ -18,7 +18,7 @@ import {
   TokenRequest,
   TokenResponse,
   toBase64Url,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { exportGrantJwks } from "@blindgate/sdk/provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpEvent } from "../../../dev/lambda-http.js";

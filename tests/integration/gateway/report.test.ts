@@ -7,7 +7,7 @@ import {
   reportHash,
   verifyKeyLog,
   verifyReportSignature,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
 import { bucket, buildReport } from "../../../functions/services/report.js";

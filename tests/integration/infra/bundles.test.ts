@@ -33,7 +33,7 @@ import {
   TokenChallenge,
   TokenResponse,
   toBase64Url,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { exportGrantJwks, generateGrantKey, signGrant } from "@blindgate/sdk/provider";
 import { App, type CfnElement } from "aws-cdk-lib";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";

@@ -190,6 +190,7 @@ describe("@blindgate/sdk as npm packs it", () => {
       "./client",
       "./node",
       "./protocol",
+      "./protocol/internal",
       "./provider",
       "./site",
       "./site/hono",

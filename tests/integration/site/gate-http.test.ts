@@ -8,7 +8,7 @@ import {
   type GatewayErrorCode,
   gatewayErrorAnswer,
   toHex,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { createAgeGate, type NodeRequestLike, toNodeMiddleware } from "@blindgate/sdk/site";
 import { AuthorizationHeader, publicVerif, WWWAuthenticateHeader } from "@cloudflare/privacypass-ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

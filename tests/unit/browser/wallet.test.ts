@@ -2,7 +2,12 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isKeyAnnounced, type KeyLogEntry, keyLogCanonical, verifyKeyLog } from "@blindgate/sdk/protocol";
+import {
+  isKeyAnnounced,
+  type KeyLogEntry,
+  keyLogCanonical,
+  verifyKeyLog,
+} from "@blindgate/sdk/protocol/internal";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildWallet } from "../../../wallet/build.js";

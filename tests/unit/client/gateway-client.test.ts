@@ -1,5 +1,5 @@
 import { GatewayClient, GatewayClientError, readKeyLog } from "@blindgate/sdk/client";
-import { gatewayErrorAnswer } from "@blindgate/sdk/protocol";
+import { gatewayErrorAnswer } from "@blindgate/sdk/protocol/internal";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

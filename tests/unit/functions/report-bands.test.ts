@@ -1,4 +1,4 @@
-import { type KeyLogEntry, reportBodySchema } from "@blindgate/sdk/protocol";
+import { type KeyLogEntry, reportBodySchema } from "@blindgate/sdk/protocol/internal";
 import { describe, expect, it } from "vitest";
 import { buildReport } from "../../../functions/services/report.js";
 import { COUNTERS } from "../../../functions/services/report-counts.js";

@@ -1,5 +1,5 @@
 import { createPrivateKey } from "node:crypto";
-import { i2osp, TokenRequest, TokenResponse } from "@blindgate/sdk/protocol";
+import { i2osp, TokenRequest, TokenResponse } from "@blindgate/sdk/protocol/internal";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BlindSigner, generateTokenKey } from "../../../functions/issuer/index.js";
 import { type Planned, signDuring } from "../../../functions/issuer/token-batch.js";

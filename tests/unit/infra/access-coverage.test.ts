@@ -11,7 +11,7 @@ import {
   parseDirectory,
   TokenChallenge,
   toBase64Url,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";
 import type { TableNames } from "../../../functions/stores/index.js";

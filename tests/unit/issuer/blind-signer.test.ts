@@ -16,7 +16,7 @@ import {
   toBase64Url,
   toHex,
   tokenKeyId,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BlindSigner, generateTokenKey, IssuerError } from "../../../functions/issuer/index.js";

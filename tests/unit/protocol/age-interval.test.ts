@@ -19,7 +19,7 @@ import {
   parseIntervalList,
   usableTokenKeys,
   verifyKeyLog,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

@@ -1,4 +1,9 @@
-import { type AuthChallenge, ProtocolError, parseAuthChallenges, quoteString } from "@blindgate/sdk/protocol";
+import {
+  type AuthChallenge,
+  ProtocolError,
+  parseAuthChallenges,
+  quoteString,
+} from "@blindgate/sdk/protocol/internal";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

@@ -15,7 +15,7 @@ import {
   TOKEN_REQUEST_LENGTH,
   TOKEN_RESPONSE_LENGTH,
   toHex,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

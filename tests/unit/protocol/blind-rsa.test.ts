@@ -14,7 +14,7 @@ import {
   type RsaPublicKey,
   toHex,
   VerificationError,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { describe, expect, it } from "vitest";
 import emsaVector from "../../vectors/emsa-pss.json" with { type: "json" };
 import vectors from "../../vectors/rfc9474-blind-rsa.json" with { type: "json" };

@@ -16,7 +16,7 @@ import {
   toHex,
   toPssSpki,
   VerificationError,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { describe, expect, it } from "vitest";
 import vectors from "../../vectors/rfc9474-blind-rsa.json" with { type: "json" };
 import rfc9578 from "../../vectors/rfc9578-type2-issuance.json" with { type: "json" };

@@ -7,7 +7,7 @@ import {
   keyLogHash,
   type LoggedKeyKind,
   verifyKeyLog,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { describe, expect, it } from "vitest";
 
 /* Key consistency, bounded: checkKeySet over hash-chained logs built the way the gateway writes them. */

@@ -16,7 +16,7 @@ import {
   toPssSpki,
   toRsaEncryptionSpki,
   VerificationError,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BlindSigner, generateTokenKey } from "../../../functions/issuer/index.js";

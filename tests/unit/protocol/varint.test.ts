@@ -7,7 +7,7 @@ import {
   MAX_VARINT,
   toHex,
   varintLength,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

@@ -25,7 +25,7 @@ import {
   type TokenVerifierFactory,
   toBase64Url,
   toHex,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 
 /*
  * Test fixtures of the site gate: per-threshold RSA-2048 RSASSA-PSS keys (SPKI with the id-RSASSA-PSS OID, as

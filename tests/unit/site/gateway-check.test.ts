@@ -1,5 +1,5 @@
 import { GatewayClient } from "@blindgate/sdk/client";
-import { GATEWAY_ERROR_CODES, GATEWAY_ERRORS, gatewayErrorAnswer } from "@blindgate/sdk/protocol";
+import { GATEWAY_ERROR_CODES, GATEWAY_ERRORS, gatewayErrorAnswer } from "@blindgate/sdk/protocol/internal";
 import { checkWithGateway, GateError, TOKEN_REFUSALS } from "@blindgate/sdk/site";
 import { describe, expect, it } from "vitest";
 

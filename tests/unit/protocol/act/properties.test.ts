@@ -28,7 +28,7 @@ import {
   seededScalars,
   toHex,
   verifySpend,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

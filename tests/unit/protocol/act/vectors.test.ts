@@ -22,7 +22,7 @@ import {
   issueCredential,
   toHex,
   verifySpend,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { describe, expect, it } from "vitest";
 
 interface ActVector {
