@@ -9,7 +9,7 @@ import {
   fromBase64Url,
   issueCredential,
   toBase64Url,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { GatewayError, GrantError } from "../errors.js";
 import { payWithGrant } from "../issuer/grant-payment.js";
 import { type GrantClaims, verifyGrant } from "../issuer/grants.js";

@@ -11,7 +11,7 @@ import {
   type RefillRequestBody,
   toBase64Url,
   verifySpend,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { GatewayError } from "../errors.js";
 import { assertCreditBuys } from "../issuer/intervals.js";
 import { checkingKeys } from "../issuer/key-state.js";

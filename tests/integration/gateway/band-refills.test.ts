@@ -16,7 +16,7 @@ import {
   TokenChallenge,
   TokenResponse,
   toBase64Url,
-} from "@blindgate/sdk/protocol";
+} from "@blindgate/sdk/protocol/internal";
 import { exportGrantJwks } from "@blindgate/sdk/provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateway, startLocalGateway } from "../../../functions/local/gateway.js";

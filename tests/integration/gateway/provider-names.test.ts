@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { providersAnswerSchema } from "@blindgate/sdk/protocol";
+import { providersAnswerSchema } from "@blindgate/sdk/protocol/internal";
 import { exportGrantJwks, generateGrantKey } from "@blindgate/sdk/provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AdminContext, runCommand } from "../../../functions/admin/commands.js";
