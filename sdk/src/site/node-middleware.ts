@@ -1,3 +1,4 @@
+import { concat } from "../protocol/index.js";
 import type { AgeGate } from "./gate.js";
 import { MAX_PROOF_BODY } from "./proof-request.js";
 
@@ -180,13 +181,7 @@ async function readBody(req: NodeRequestLike): Promise<Uint8Array<ArrayBuffer>> 
     length += bytes.length;
     if (length > MAX_PROOF_BODY) break;
   }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return concat(...chunks);
 }
 
 function isEmptyObject(value: unknown): boolean {
