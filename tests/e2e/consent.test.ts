@@ -11,6 +11,7 @@ import {
   proveFirstTime,
   shot,
   startWorld,
+  visitSite,
   type World,
   walletView,
   yearsAgo,
@@ -80,9 +81,7 @@ ${body}
 
 /** A person who proved their age once (past the first-use wait), and whose wallet has closed. */
 async function personWithTokens(): Promise<BrowserContext> {
-  const context = await newPerson(world);
-  const page = await context.newPage();
-  await page.goto(`${world.site.url}/adult`);
+  const { context, page } = await visitSite(world, "/adult");
   const wallet = await proveFirstTime(page, yearsAgo(30));
   await page.waitForSelector("#learned", { timeout: 60_000 });
   await walletView(wallet, "done");

@@ -4,13 +4,13 @@ import {
   checkAge,
   closed,
   confirm,
-  newPerson,
   openProvider,
   openWallet,
   proveFirstTime,
   SHOTS,
   shot,
   startWorld,
+  visitSite,
   type World,
   walletView,
   yearsAgo,
@@ -38,9 +38,7 @@ const proofPosts = () =>
 
 describe("recovery in Chromium", () => {
   it("a second 'Prove my age' while the wallet is open reuses that window with the new request, on this page or after navigating", async () => {
-    const context = await newPerson(world);
-    const page = await context.newPage();
-    await page.goto(`${world.site.url}/teen`);
+    const { context, page } = await visitSite(world, "/teen");
     const wallet = await openWallet(page);
     await walletView(wallet, "providers");
     expect(await wallet.textContent("#wallet-request-text")).toContain("13 or older");
@@ -75,9 +73,7 @@ describe("recovery in Chromium", () => {
   });
 
   it("the provider's window closed by hand: the wallet says so and offers the providers again", async () => {
-    const context = await newPerson(world);
-    const page = await context.newPage();
-    await page.goto(`${world.site.url}/adult`);
+    const { context, page } = await visitSite(world, "/adult");
     const wallet = await openWallet(page);
     await walletView(wallet, "providers");
     const first = await openProvider(wallet);
@@ -101,9 +97,7 @@ describe("recovery in Chromium", () => {
   });
 
   it("a proof endpoint that fails does not cost the token: the wallet keeps it for that site and offers it again", async () => {
-    const context = await newPerson(world);
-    const page = await context.newPage();
-    await page.goto(`${world.site.url}/adult`);
+    const { context, page } = await visitSite(world, "/adult");
     // the site's server (or its gateway) is down for the first proof
     let failed = "";
     await context.route(`${world.site.url}/.well-known/blindgate/proof`, async (route) => {
@@ -141,9 +135,7 @@ describe("recovery in Chromium", () => {
   });
 
   it("a refusal at issuance reaches the person in words with its code, in the wallet, which offers the providers again", async () => {
-    const context = await newPerson(world);
-    const page = await context.newPage();
-    await page.goto(`${world.site.url}/adult`);
+    const { context, page } = await visitSite(world, "/adult");
     const wallet = await openWallet(page);
     await walletView(wallet, "providers");
     // the operator suspends the provider while the person is at its page

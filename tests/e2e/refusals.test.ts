@@ -6,12 +6,12 @@ import {
   closed,
   confirm,
   expectWellFormed,
-  newPerson,
   openProvider,
   openWallet,
   proveFirstTime,
   shot,
   startWorld,
+  visitSite,
   type World,
   walletView,
   yearsAgo,
@@ -43,9 +43,7 @@ const expectNoCode = (text: string) =>
 describe("refusals in Chromium", () => {
   it("a 12-year-old: the provider's refusal stays up with a Close button, the wallet explains, the site hears only NOT_PROVEN", async () => {
     const issuedBefore = issuances();
-    const context = await newPerson(world);
-    const page = await context.newPage();
-    await page.goto(`${world.site.url}/teen`);
+    const { context, page } = await visitSite(world, "/teen");
     const wallet = await openWallet(page);
     await walletView(wallet, "providers");
     const providerPage = await openProvider(wallet);
@@ -80,9 +78,7 @@ describe("refusals in Chromium", () => {
   });
 
   it("a future birth date: the browser and the provider both keep the form, with the reason", async () => {
-    const context = await newPerson(world);
-    const page = await context.newPage();
-    await page.goto(`${world.site.url}/teen`);
+    const { context, page } = await visitSite(world, "/teen");
     const wallet = await openWallet(page);
     await walletView(wallet, "providers");
     const providerPage = await openProvider(wallet);
@@ -113,9 +109,7 @@ describe("refusals in Chromium", () => {
   });
 
   it("an adult at the teens' room (13 to 17) is told why in the wallet, in words; the site hears only NOT_PROVEN", async () => {
-    const context = await newPerson(world);
-    const page = await context.newPage();
-    await page.goto(`${world.site.url}/adults`);
+    const { context, page } = await visitSite(world, "/adults");
     const first = await proveFirstTime(page, yearsAgo(30));
     await page.waitForSelector("#learned", { timeout: 60_000 });
     await closed(first);
@@ -140,9 +134,7 @@ describe("refusals in Chromium", () => {
   });
 
   it("a 15-year-old at the adult room is told by the wallet, from the last check, and not sent to the provider again", async () => {
-    const context = await newPerson(world);
-    const page = await context.newPage();
-    await page.goto(`${world.site.url}/teen`);
+    const { context, page } = await visitSite(world, "/teen");
     const first = await proveFirstTime(page, yearsAgo(15));
     await page.waitForSelector("#learned", { timeout: 60_000 });
     expect(await page.textContent("#learned")).toContain("over 13");
@@ -172,9 +164,7 @@ describe("refusals in Chromium", () => {
   });
 
   it("never more than asked: with only higher tokens left the wallet asks, and the default is no", async () => {
-    const context = await newPerson(world);
-    const page = await context.newPage();
-    await page.goto(`${world.site.url}/adult`);
+    const { context, page } = await visitSite(world, "/adult");
     const first = await proveFirstTime(page, yearsAgo(30));
     await page.waitForSelector("#learned");
     await closed(first);

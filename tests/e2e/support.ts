@@ -125,6 +125,18 @@ export async function newPerson(world: World, locale = "en-GB"): Promise<Browser
   return context;
 }
 
+/** A fresh person ({@link newPerson}) on the demo site's page at `path`. */
+export async function visitSite(
+  world: World,
+  path: string,
+  locale?: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await newPerson(world, locale);
+  const page = await context.newPage();
+  await page.goto(`${world.site.url}${path}`);
+  return { context, page };
+}
+
 /** A screenshot of a state the person sees, which must pass axe's accessibility rules (a11y.ts). */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
