@@ -1,14 +1,14 @@
 // The test wallet's server loads reflect-metadata (for @peculiar/x509): first, so the tests' stand-in steps aside.
 import "reflect-metadata";
 import { mkdir } from "node:fs/promises";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../../demo/http.js";
 import { type DemoSite, startDemoSite } from "../../demo/site/server.js";
 import { type LocalGateway, startLocalGateway } from "../../functions/local/gateway.js";
 import { type EuAvProvider, startEuAvProvider } from "../../providers/eu-av/local.js";
 import { startTestWallet, type TestWallet } from "../../providers/eu-av/test-wallet/server.js";
-import { SHOTS, shot } from "./support.js";
+import { launchChromium, SHOTS, shot } from "./support.js";
 
 /*
  * The whole flow in real Chromium with the EU age-verification provider and the local TEST wallet npm start runs
@@ -57,19 +57,7 @@ beforeAll(async () => {
     record: (r) => siteLog.push(r),
     publicHost: "site.localhost",
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--host-resolver-rules=MAP *.localhost 127.0.0.1",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
