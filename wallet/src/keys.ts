@@ -1,27 +1,26 @@
+import { assertKeyLog, GatewayClientError, readKeyLog } from "@blindgate/sdk/client";
 import {
   checkKeySet,
   creditKeyId,
   DIRECTORY_PATH,
+  directoryWithinKeyBounds,
   type IssuerDirectory,
   isKeyAnnounced,
   type KeyLogEntry,
-  keyLogPageSchema,
-  MAX_LIVE_KEYS,
   parseDirectory,
   toHex,
   tokenKeyId,
-  verifyKeyLog,
 } from "@blindgate/sdk/protocol/internal";
 import { gatewayFetch, IssueError, type WalletConfig } from "./issue.js";
 import { getKeyLogCache, putKeyLogCache } from "./store.js";
 
 /*
- * The gateway's keys, as the wallet accepts them (key consistency, bounded: issue 9, item 5):
+ * The gateway's keys, as the wallet accepts them (key consistency, bounded):
  * - the key log's hash chain is intact (verifyKeyLog);
  * - the log holds at most two live keys per threshold and kind, each issuing for at least an hour
  *   (checkKeySet, the SDK's one implementation, also used by the site gate and the auditor);
- * - the directory lists at most two keys per threshold and kind, and every key the wallet blinds under or buys a
- *   credential of was announced in that log.
+ * - the directory lists at most two keys per age interval and kind (directoryWithinKeyBounds), and every key the
+ *   wallet blinds under or buys a credential of was announced in that log.
  * A gateway that fails any of these could give groups of people keys of their own: the wallet then uses no key and
  * says so (KEY_SET_REFUSED, KEY_LOG_BROKEN).
  *
@@ -33,24 +32,34 @@ import { getKeyLogCache, putKeyLogCache } from "./store.js";
 /** How long a verified key log serves a proof without a new fetch. */
 export const KEY_LOG_MAX_AGE_SECONDS = 86_400;
 
-/** Fetch every page of the key log, check its chain and its bounds, and keep it. */
+/**
+ * Fetch every page of the key log (the SDK client's reader: it stops where a gateway's `next` does not advance),
+ * check its chain and its bounds (the SDK's assertKeyLog, as the site gate and the auditor do), and keep it.
+ */
 export async function fetchKeyLog(config: WalletConfig, now: number): Promise<KeyLogEntry[]> {
-  const entries: KeyLogEntry[] = [];
-  for (let from = 0; ; ) {
+  const read = await readKeyLog(0, async (from) => {
     const response = await gatewayFetch(`${config.gatewayUrl}/v1/key-log?from=${from}`, {
       cache: "no-cache",
     });
     if (!response.ok) throw new IssueError("KEY_LOG_UNAVAILABLE");
-    const page = keyLogPageSchema.safeParse(await response.json().catch(() => undefined));
-    if (!page.success) throw new IssueError("KEY_LOG_UNAVAILABLE");
-    entries.push(...page.data.entries);
-    if (page.data.next === undefined) break;
-    from = page.data.next;
+    return { json: await response.json().catch(() => undefined), cacheControl: null };
+  }).catch((e: unknown) => {
+    throw e instanceof IssueError ? e : new IssueError("KEY_LOG_UNAVAILABLE");
+  });
+  await assertKeyLogFor(read.entries, now);
+  await putKeyLogCache({ entries: read.entries, fetchedAt: now });
+  return read.entries;
+}
+
+/** assertKeyLog's refusals in the wallet's words: a broken chain, or a key set that could single people out. */
+async function assertKeyLogFor(entries: KeyLogEntry[], now: number): Promise<void> {
+  try {
+    await assertKeyLog(entries, now);
+  } catch (e) {
+    if (e instanceof GatewayClientError && e.code === "ERR_KEY_LOG_BROKEN")
+      throw new IssueError("KEY_LOG_BROKEN");
+    throw new IssueError("KEY_SET_REFUSED");
   }
-  if (!(await verifyKeyLog(entries))) throw new IssueError("KEY_LOG_BROKEN");
-  if (!checkKeySet(entries, now).ok) throw new IssueError("KEY_SET_REFUSED");
-  await putKeyLogCache({ entries, fetchedAt: now });
-  return entries;
 }
 
 /** The kept log when young enough (checked again against `now`'s bounds), else a fresh one. */
@@ -61,22 +70,6 @@ export async function keyLogForProof(config: WalletConfig, now: number): Promise
     return cached.entries;
   }
   return fetchKeyLog(config, now);
-}
-
-/**
- * At most MAX_LIVE_KEYS keys per threshold and kind in the directory, among those whose tokens are not dead yet.
- * True when the directory keeps within it.
- */
-export function directoryBounded(directory: IssuerDirectory, now: number): boolean {
-  const counts = new Map<string, number>();
-  const count = (group: string) => counts.set(group, (counts.get(group) ?? 0) + 1);
-  for (const k of directory.tokenKeys)
-    if (k.tokenType === 2 && (k.notAfter === undefined || k.notAfter > now))
-      count(`token ${k.ageOver} ${k.ageBelow ?? ""}`); // a band [ageOver, ageBelow) is a group of its own
-  for (const k of directory.creditKeys ?? [])
-    if (k.notAfter > now) count(`credit ${k.ageOver} ${k.ageBelow ?? ""}`);
-  for (const n of counts.values()) if (n > MAX_LIVE_KEYS) return false;
-  return true;
 }
 
 /** A token key of the directory, with what the wallet keeps of it. */
@@ -127,7 +120,7 @@ export async function gatewayKeys(config: WalletConfig, now: number): Promise<Ga
   } catch {
     throw new IssueError("DIRECTORY_UNAVAILABLE");
   }
-  if (!directoryBounded(directory, now)) throw new IssueError("KEY_SET_REFUSED");
+  if (!directoryWithinKeyBounds(directory, now)) throw new IssueError("KEY_SET_REFUSED");
   const tokenKeys = new Map<number, IssuingTokenKey>();
   const bands = new Map<string, IssuingTokenKey>();
   for (const key of directory.tokenKeys) {

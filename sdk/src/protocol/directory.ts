@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { MAX_AGE, MIN_AGE } from "./age-interval.js";
 import { fromBase64Url, toBase64Url } from "./bytes.js";
 import { ProtocolError } from "./errors.js";
+import { MAX_LIVE_KEYS } from "./key-log.js";
 
 /*
  * RFC 9578 §4, the issuer directory, served as application/private-token-issuer-directory at
@@ -358,4 +359,38 @@ function isRequestUri(text: string): boolean {
   }
   const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(text);
   return !absolute || url.protocol === "https:" || url.protocol === "http:";
+}
+
+/**
+ * Key consistency read off a directory: true when it lists at most `maxLiveKeys` (2: current and next) keys per
+ * kind and age interval among those whose tokens are not dead at `nowSeconds` — the same bound {@link checkKeySet}
+ * puts on the key log, so a directory cannot hand groups of people keys of their own either. Keys of other token
+ * types and keys without an age (other issuers') are not counted. Each band is a group of its own.
+ *
+ * @example
+ * ```ts
+ * if (!directoryWithinKeyBounds(parseDirectory(json), Math.floor(Date.now() / 1000))) throw new Error("refused");
+ * ```
+ */
+export function directoryWithinKeyBounds(
+  directory: IssuerDirectory,
+  nowSeconds: number,
+  maxLiveKeys: number = MAX_LIVE_KEYS,
+): boolean {
+  const counts = new Map<string, number>();
+  const count = (group: string): boolean => {
+    const n = (counts.get(group) ?? 0) + 1;
+    counts.set(group, n);
+    return n <= maxLiveKeys;
+  };
+  for (const k of directory.tokenKeys) {
+    if (k.tokenType !== 2 || k.ageOver === undefined) continue;
+    if (k.notAfter !== undefined && k.notAfter <= nowSeconds) continue;
+    if (!count(`token ${k.ageOver}-${k.ageBelow ?? ""}`)) return false;
+  }
+  for (const k of directory.creditKeys ?? []) {
+    if (k.notAfter <= nowSeconds) continue;
+    if (!count(`credit ${k.ageOver}-${k.ageBelow ?? ""}`)) return false;
+  }
+  return true;
 }

@@ -51,6 +51,7 @@ export {
   buildDirectory,
   DIRECTORY_MEDIA_TYPE,
   DIRECTORY_PATH,
+  directoryWithinKeyBounds,
   parseDirectory,
   parseDirectoryText,
   selectTokenKey,

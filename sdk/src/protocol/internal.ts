@@ -136,6 +136,7 @@ export {
   buildDirectory,
   DIRECTORY_MEDIA_TYPE,
   DIRECTORY_PATH,
+  directoryWithinKeyBounds,
   MAX_DIRECTORY_KEYS,
   MAX_DIRECTORY_TEXT_LENGTH,
   parseDirectory,

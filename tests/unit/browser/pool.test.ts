@@ -1,3 +1,4 @@
+import { directoryWithinKeyBounds as directoryBounded } from "@blindgate/sdk/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -10,7 +11,6 @@ import {
   MIN_WINDOW_SECONDS,
   waitProgress,
 } from "../../../wallet/src/first-use.js";
-import { directoryBounded } from "../../../wallet/src/keys.js";
 import {
   dayOf,
   FIRST_BATCH,
@@ -264,6 +264,26 @@ describe("directory bounds (the wallet's side of bounded keys)", () => {
     expect(directoryBounded({ ...ok, creditKeys: [...ok.creditKeys, credit(21)] }, NOW)).toBe(false);
     // a dead key does not count
     expect(directoryBounded({ ...ok, tokenKeys: [...ok.tokenKeys, key(18, NOW - 1)] }, NOW)).toBe(true);
+  });
+
+  it("counts each band as a group of its own, beside the threshold of the same lower end", () => {
+    const band = (ageOver: number, ageBelow: number) => ({ ...key(ageOver), ageBelow });
+    const tokenKeys = [key(13), key(13), band(13, 16), band(13, 16), band(13, 18), band(13, 18)];
+    expect(directoryBounded({ issuerRequestUri: "/r", tokenKeys }, NOW)).toBe(true);
+    expect(directoryBounded({ issuerRequestUri: "/r", tokenKeys: [...tokenKeys, band(13, 16)] }, NOW)).toBe(
+      false,
+    );
+    const creditKeys = [
+      { ...credit(13), ageBelow: 16 },
+      { ...credit(13), ageBelow: 16 },
+      credit(13),
+      credit(13),
+    ];
+    expect(directoryBounded({ issuerRequestUri: "/r", tokenKeys, creditKeys }, NOW)).toBe(true);
+    const third = { ...credit(13), ageBelow: 16 };
+    expect(
+      directoryBounded({ issuerRequestUri: "/r", tokenKeys, creditKeys: [...creditKeys, third] }, NOW),
+    ).toBe(false);
   });
 
   it("refuses a partitioning directory of 50 keys for 18", () => {
