@@ -1,24 +1,24 @@
 import {
   beginIssuance,
-  DIRECTORY_PATH,
   decodeBatchResponse,
   encodeBatchRequest,
   finishIssuance,
   GENERIC_BATCH_REQUEST_MEDIA_TYPE,
-  parseDirectory,
   TokenChallenge,
   TokenResponse,
   toBase64Url,
   toHex,
   tokenKeyId,
 } from "@blindgate/sdk/protocol";
+import type { GatewayKeys } from "./keys.js";
 import { planTokens, readGrant } from "./plan.js";
 import type { StoredToken } from "./store.js";
 
 /*
- * Getting a batch of tokens for a grant: read the directory, blind one TokenRequest per token for the current key
- * of each threshold the grant covers, send them as one generic batch with the grant, finalize every answer
- * (finishIssuance checks each signature). Requests go to the gateway only and carry nothing about any site.
+ * Getting a batch of tokens for a grant: blind one TokenRequest per token for the current key of each threshold the
+ * grant covers (keys checked against the log by gatewayKeys), send them as one generic batch with the grant,
+ * finalize every answer (finishIssuance checks each signature). Requests go to the gateway only and carry nothing
+ * about any site.
  */
 
 export interface WalletConfig {
@@ -48,20 +48,22 @@ export async function gatewayFetch(url: string, init: RequestInit = {}): Promise
   }
 }
 
-export async function issueTokens(config: WalletConfig, grant: string, now: number): Promise<StoredToken[]> {
+/**
+ * The first batch for a grant at a gateway without credit keys. The keys come from gatewayKeys (keys.ts), so they
+ * passed the same checks as a credential's: the log's chain and bounds, the directory's bound, each key announced.
+ */
+export async function issueTokens(
+  config: WalletConfig,
+  grant: string,
+  keys: Pick<GatewayKeys, "directory" | "tokenKeys">,
+): Promise<StoredToken[]> {
   const claims = readGrant(grant);
   if (claims === undefined) throw new IssueError("GRANT_UNREADABLE");
-  const directoryResponse = await gatewayFetch(`${config.gatewayUrl}${DIRECTORY_PATH}`);
-  if (!directoryResponse.ok) throw new IssueError("DIRECTORY_UNAVAILABLE");
-  const directory = parseDirectory(await directoryResponse.json());
+  const { directory } = keys;
   const current = new Map<number, { tokenKey: Uint8Array; notAfter: number }>();
-  for (const key of directory.tokenKeys) {
-    if (key.ageOver === undefined || key.ageOver > claims.ageOver || key.tokenType !== 2) continue;
-    if (key.ageBelow !== undefined) continue; // band keys: not asked with a threshold grant
-    if ((key.notBefore ?? 0) > now) continue; // the next key: published ahead, not issuing yet
-    if (!current.has(key.ageOver))
-      current.set(key.ageOver, { tokenKey: key.tokenKey, notAfter: key.notAfter ?? Number.MAX_SAFE_INTEGER });
-  }
+  for (const [threshold, key] of keys.tokenKeys)
+    if (threshold <= claims.ageOver)
+      current.set(threshold, { tokenKey: key.tokenKey, notAfter: key.notAfter });
   const plan = planTokens([...current.keys()], claims.maxTokens);
   if (plan.size === 0) throw new IssueError("UNDER_AGE");
 

@@ -6,7 +6,7 @@ import { getGrant } from "./grant.js";
 import { renderTokens } from "./holdings.js";
 import { showHome } from "./home.js";
 import { gatewayFetch, IssueError, issueTokens } from "./issue.js";
-import { keyLogForProof, tokenThresholds } from "./keys.js";
+import { gatewayKeys, keyLogForProof, tokenThresholds } from "./keys.js";
 import { readGrant } from "./plan.js";
 import { prepare } from "./proof.js";
 import { answerError, cancelButton, showMessage } from "./request.js";
@@ -170,7 +170,7 @@ async function issue(app: App, grant: string): Promise<number> {
   let tokens: StoredToken[];
   let rate: number | undefined;
   if (obtained === undefined) {
-    tokens = await issueTokens(config, grant, now());
+    tokens = await issueTokens(config, grant, await gatewayKeys(config, now()));
   } else {
     tokens = obtained.tokens;
     rate = obtained.issuancesPerHour;
