@@ -117,8 +117,9 @@ describe("refusals in Chromium", () => {
     const proofsBefore = world.siteLog.filter((r) => r.method === "POST").length;
     await page.goto(`${world.site.url}/teens`);
     const wallet = await openWallet(page);
-    expect(await wallet.textContent("#wallet-request-text")).toContain("13 to 17 years old");
+    // the request's words are written when the site's message arrives, after the page has loaded
     await walletView(wallet, "too-old");
+    expect(await wallet.textContent("#wallet-request-text")).toContain("13 to 17 years old");
     const said = (await wallet.textContent("#wallet-panel")) ?? "";
     expect(said).toContain("aged 13 to 17");
     expect(said).toMatch(/you are (18|21) or older/);
