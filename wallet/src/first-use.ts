@@ -1,5 +1,5 @@
 /*
- * The first-use wait (issue 9, item 3). Right after a grant, the gateway knows one person got a credential at
+ * The first-use wait. Right after a grant, the gateway knows one person got a credential at
  * time t (and, with the provider, who). If that person's first proof reaches a site at t + 2 s, a gateway that
  * colludes with the site matches the two by time. So the wallet holds the first proof back by a random delay drawn
  * so that about k other people are expected to have been issued in the window the delay is drawn from: with a

@@ -4,7 +4,7 @@ import type { StoredToken } from "./store.js";
  * The wallet's decisions, as pure functions (tested without a browser):
  * - how a grant's tokens are spread over thresholds (every threshold met gets tokens, so that a 13 gate gets a 13
  *   token and never learns "over 18");
- * - which token answers a request: never more than asked (issue 9, item 4). The token of the lowest threshold that
+ * - which token answers a request: never more than asked. The token of the lowest threshold that
  *   meets the request; when only higher ones are left, the wallet asks the person before revealing more, and the
  *   default answer is no;
  * - what a site's reported outcome means for the token handed to it.
@@ -101,7 +101,7 @@ export function planProof(
 }
 
 /**
- * The seam for refills (issue 9, item 1): before a higher token is offered, the wallet asks its token supply for
+ * The seam for refills: before a higher token is offered, the wallet asks its token supply for
  * tokens of the wanted threshold. Credit refills (ACT) will plug in here; until then there is no supply, and the
  * person is asked before revealing more.
  */

@@ -1,7 +1,7 @@
 import type { StoredToken, UsedThresholds } from "./store.js";
 
 /*
- * The token pool (issue 9, item 2), as pure functions: how many tokens of which thresholds the wallet asks for, at
+ * The token pool, as pure functions: how many tokens of which thresholds the wallet asks for, at
  * a grant (the first batch) and at a refill (credits spent on tokens).
  *
  * - The first batch, bought with the grant beside the credential, gives FIRST_BATCH tokens of every threshold met,
